@@ -1,0 +1,1 @@
+"""gridmgmt: grid management, route planning and case links for tobacco monopoly bureaus."""

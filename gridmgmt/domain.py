@@ -1,0 +1,144 @@
+"""Domain vocabularies shared by every layer.
+
+Each enumeration stores a stable English value; ``LABELS_ZH`` gives the Chinese term users
+know the thing by, and :func:`parse_enum` accepts either form (and a few common synonyms).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TypeVar
+
+
+class RetailerStatus(StrEnum):
+    """Licence status of a retailer (经营状态)."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    CLOSED = "closed"
+
+
+class BusinessType(StrEnum):
+    """Business type of a retailer (业态)."""
+
+    GROCERY = "grocery"
+    CONVENIENCE = "convenience"
+    SUPERMARKET = "supermarket"
+    TOBACCO_LIQUOR = "tobacco_liquor"
+    ENTERTAINMENT = "entertainment"
+    RESTAURANT = "restaurant"
+    OTHER = "other"
+
+
+class SchoolKind(StrEnum):
+    """Kind of school, which sets the red-line distance (学校类别)."""
+
+    KINDERGARTEN = "kindergarten"
+    PRIMARY = "primary"
+    MIDDLE = "middle"
+
+
+class CheckpointKind(StrEnum):
+    """Kind of checkpoint (查堵卡点)."""
+
+    HIGHWAY_EXIT = "highway_exit"
+    TOLL_STATION = "toll_station"
+    NATIONAL_ROAD = "national_road"
+    LOGISTICS_HUB = "logistics_hub"
+    RAIL_STATION = "rail_station"
+
+
+class StaffRole(StrEnum):
+    """Role of a bureau staff member in a three-role grid (三员)."""
+
+    MONOPOLY_OFFICER = "monopoly_officer"
+    ACCOUNT_MANAGER = "account_manager"
+    DELIVERER = "deliverer"
+
+
+class UserRole(StrEnum):
+    """Role of a system user."""
+
+    OFFICER = "officer"
+    DISPATCHER = "dispatcher"
+    LIAISON = "liaison"
+    ADMIN = "admin"
+
+
+LABELS_ZH: dict[StrEnum, str] = {
+    RetailerStatus.ACTIVE: "正常",
+    RetailerStatus.SUSPENDED: "歇业",
+    RetailerStatus.CLOSED: "停业",
+    BusinessType.GROCERY: "食杂店",
+    BusinessType.CONVENIENCE: "便利店",
+    BusinessType.SUPERMARKET: "超市",
+    BusinessType.TOBACCO_LIQUOR: "烟酒商店",
+    BusinessType.ENTERTAINMENT: "娱乐服务类",
+    BusinessType.RESTAURANT: "餐饮",
+    BusinessType.OTHER: "其他",
+    SchoolKind.KINDERGARTEN: "幼儿园",
+    SchoolKind.PRIMARY: "小学",
+    SchoolKind.MIDDLE: "中学",
+    CheckpointKind.HIGHWAY_EXIT: "高速出口",
+    CheckpointKind.TOLL_STATION: "收费站",
+    CheckpointKind.NATIONAL_ROAD: "国道卡点",
+    CheckpointKind.LOGISTICS_HUB: "物流寄递站点",
+    CheckpointKind.RAIL_STATION: "火车站",
+    StaffRole.MONOPOLY_OFFICER: "专管员",
+    StaffRole.ACCOUNT_MANAGER: "客户经理",
+    StaffRole.DELIVERER: "送货员",
+    UserRole.OFFICER: "稽查员",
+    UserRole.DISPATCHER: "调度员",
+    UserRole.LIAISON: "信息联络员",
+    UserRole.ADMIN: "管理员",
+}
+
+# Extra spellings users have in their files, beyond the value and the Chinese label.
+SYNONYMS: dict[str, StrEnum] = {
+    "营业": RetailerStatus.ACTIVE,
+    "有效": RetailerStatus.ACTIVE,
+    "暂停": RetailerStatus.SUSPENDED,
+    "暂停营业": RetailerStatus.SUSPENDED,
+    "注销": RetailerStatus.CLOSED,
+    "关闭": RetailerStatus.CLOSED,
+    "烟酒店": BusinessType.TOBACCO_LIQUOR,
+    "娱乐": BusinessType.ENTERTAINMENT,
+    "初中": SchoolKind.MIDDLE,
+    "高中": SchoolKind.MIDDLE,
+    "中小学": SchoolKind.MIDDLE,
+    "高速公路出口": CheckpointKind.HIGHWAY_EXIT,
+    "国道": CheckpointKind.NATIONAL_ROAD,
+    "物流": CheckpointKind.LOGISTICS_HUB,
+    "快递": CheckpointKind.LOGISTICS_HUB,
+    "配送员": StaffRole.DELIVERER,
+    "信息采集员": StaffRole.DELIVERER,
+    "collector": StaffRole.DELIVERER,
+}
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def label_zh(value: StrEnum) -> str:
+    """Return the Chinese label of an enumeration value."""
+    return LABELS_ZH.get(value, str(value))
+
+
+def parse_enum(enum: type[E], text: str) -> E:
+    """Parse ``text`` as a member of ``enum``: its value, its Chinese label or a synonym.
+
+    Raises
+    ------
+    ValueError
+        If the text names no member; the message lists the allowed values.
+    """
+    cleaned = str(text).strip()
+    key = cleaned.lower().replace("-", "_").replace(" ", "_")
+    for member in enum:
+        if key == member.value or cleaned == LABELS_ZH.get(member):
+            return member
+    synonym = SYNONYMS.get(cleaned) or SYNONYMS.get(key)
+    if isinstance(synonym, enum):
+        return synonym
+    allowed = ", ".join(f"{m.value} ({LABELS_ZH.get(m, m.value)})" for m in enum)
+    msg = f"{cleaned!r} is not a known {enum.__name__}; expected one of: {allowed}"
+    raise ValueError(msg)

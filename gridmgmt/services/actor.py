@@ -1,0 +1,43 @@
+"""Who is acting, and which counties they may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gridmgmt.domain import UserRole
+
+
+class AccessDeniedError(PermissionError):
+    """The actor may not read or change the requested county's data."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person (or local process) a service acts for.
+
+    Parameters
+    ----------
+    username
+        Recorded in the audit log.
+    role
+        The user's role.
+    counties
+        County codes the actor works for; ``None`` means every county (the local CLI).
+    """
+
+    username: str
+    role: UserRole
+    counties: frozenset[str] | None
+
+    def can_see(self, county_code: str) -> bool:
+        """Whether rows of ``county_code`` are in this actor's own scope."""
+        return self.counties is None or county_code in self.counties
+
+    def require(self, county_code: str) -> None:
+        """Raise :class:`AccessDeniedError` unless the county is in scope."""
+        if not self.can_see(county_code):
+            msg = f"user {self.username!r} has no access to county {county_code}"
+            raise AccessDeniedError(msg)
+
+
+SYSTEM = Actor(username="cli", role=UserRole.ADMIN, counties=None)

@@ -1,0 +1,71 @@
+"""Shared fixtures: real databases (a SQLite file; PostgreSQL+PostGIS when configured)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from gridmgmt.store import db
+from gridmgmt.store.models import Base
+
+POSTGRES_URL_VAR = "GRIDMGMT_TEST_DATABASE_URL"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEMO_DIR = REPO_ROOT / "data" / "demo"
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated, empty SQLite database, copied for each test (migrating once is faster)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    url = f"sqlite:///{path}"
+    db.upgrade(url)
+    db.get_engine(url).dispose()
+    return path
+
+
+@pytest.fixture
+def sqlite_url(_sqlite_template: Path, tmp_path: Path) -> str:
+    """URL of a fresh, migrated SQLite file for this test."""
+    path = tmp_path / "gridmgmt.db"
+    shutil.copy(_sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def _postgres_migrated() -> str:
+    url = os.environ.get(POSTGRES_URL_VAR)
+    if not url:
+        pytest.skip(f"{POSTGRES_URL_VAR} is not set: PostgreSQL+PostGIS tests are off")
+    db.upgrade(url)
+    return url
+
+
+def _truncate_all(url: str) -> None:
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    with db.get_engine(url).begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def postgres_url(_postgres_migrated: str) -> Iterator[str]:
+    """URL of the PostgreSQL test database, emptied before and after the test."""
+    _truncate_all(_postgres_migrated)
+    yield _postgres_migrated
+    _truncate_all(_postgres_migrated)
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+    ]
+)
+def store_url(request: pytest.FixtureRequest) -> str:
+    """A fresh database on each backend: the storage tests run on both."""
+    name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    return str(request.getfixturevalue(name))
