@@ -14,8 +14,16 @@ from gridmgmt.store import db
 from gridmgmt.store.models import Base
 
 POSTGRES_URL_VAR = "GRIDMGMT_TEST_DATABASE_URL"
+REQUIRE_BACKENDS_VAR = "GRIDMGMT_REQUIRE_BACKENDS"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = REPO_ROOT / "data" / "demo"
+
+
+def missing_backend(reason: str) -> None:
+    """Skip a test whose backend (PostgreSQL, Chromium) is absent; in CI, fail instead."""
+    if os.environ.get(REQUIRE_BACKENDS_VAR):
+        pytest.fail(f"{reason} (and {REQUIRE_BACKENDS_VAR} is set)")
+    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +48,7 @@ def sqlite_url(_sqlite_template: Path, tmp_path: Path) -> str:
 def _postgres_migrated() -> str:
     url = os.environ.get(POSTGRES_URL_VAR)
     if not url:
-        pytest.skip(f"{POSTGRES_URL_VAR} is not set: PostgreSQL+PostGIS tests are off")
+        missing_backend(f"{POSTGRES_URL_VAR} is not set: PostgreSQL+PostGIS tests are off")
     db.upgrade(url)
     return url
 
@@ -69,3 +77,15 @@ def store_url(request: pytest.FixtureRequest) -> str:
     """A fresh database on each backend: the storage tests run on both."""
     name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     return str(request.getfixturevalue(name))
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Path of a Chromium binary for browser tests ($GRIDMGMT_CHROMIUM, else on PATH)."""
+    candidates = [os.environ.get("GRIDMGMT_CHROMIUM"), "/usr/bin/chromium"]
+    candidates += [shutil.which(name) for name in ("chromium", "chromium-browser")]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file():
+            return candidate
+    missing_backend("no Chromium found: browser tests are off")
+    raise AssertionError  # unreachable: missing_backend skips or fails

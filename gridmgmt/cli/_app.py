@@ -27,3 +27,16 @@ def _root(
     ] = None,
 ) -> None:
     ctx.obj = {"db": db}
+
+
+def database_url(ctx: typer.Context) -> str:
+    """The database URL for this invocation: ``--db``, else the settings' default.
+
+    The schema is brought up to date first, so every command can rely on it.
+    """
+    from gridmgmt.config import get_settings
+    from gridmgmt.store.db import upgrade
+
+    url = (ctx.find_root().obj or {}).get("db") or get_settings().database_url
+    upgrade(url)
+    return url

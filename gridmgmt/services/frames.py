@@ -1,0 +1,200 @@
+"""Stored rows as (Geo)DataFrames for engines, maps and exports, scoped by county.
+
+One place says which columns each stored kind has; everything that reads a kind in bulk
+(exports, maps, engines) goes through :func:`load_frame`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from gridmgmt.services.actor import Actor
+from gridmgmt.services.scope import scoped
+from gridmgmt.store.models import (
+    Checkpoint,
+    County,
+    Depot,
+    Order,
+    Province,
+    Retailer,
+    School,
+    Staff,
+    Vehicle,
+)
+
+WGS84 = "EPSG:4326"
+
+
+@dataclass(frozen=True)
+class FrameSpec:
+    """How to read one stored kind: the select, its county column, its geometry column."""
+
+    build: Callable[[], Select[Any]]
+    county_column: Any
+    geometry: str | None
+
+
+def _counties() -> Select[Any]:
+    return (
+        select(
+            County.code,
+            County.name,
+            County.province_code,
+            Province.name.label("province"),
+            County.city,
+            County.boundary.label("geometry"),
+        )
+        .join(Province)
+        .order_by(County.code)
+    )
+
+
+def _retailers() -> Select[Any]:
+    return select(
+        Retailer.licence_no,
+        Retailer.name,
+        Retailer.address,
+        Retailer.county_code,
+        Retailer.tier,
+        Retailer.business_type,
+        Retailer.status,
+        Retailer.key_retailer,
+        Retailer.phone,
+        Retailer.location.label("geometry"),
+    ).order_by(Retailer.licence_no)
+
+
+def _schools() -> Select[Any]:
+    return select(
+        School.name,
+        School.kind,
+        School.county_code,
+        School.campus,
+        School.location.label("geometry"),
+    ).order_by(School.county_code, School.name)
+
+
+def _checkpoints() -> Select[Any]:
+    return select(
+        Checkpoint.name,
+        Checkpoint.kind,
+        Checkpoint.county_code,
+        Checkpoint.location.label("geometry"),
+    ).order_by(Checkpoint.county_code, Checkpoint.name)
+
+
+def _depots() -> Select[Any]:
+    return select(
+        Depot.code,
+        Depot.name,
+        Depot.county_code,
+        Depot.opens,
+        Depot.closes,
+        Depot.location.label("geometry"),
+    ).order_by(Depot.code)
+
+
+def _vehicles() -> Select[Any]:
+    return (
+        select(
+            Vehicle.plate,
+            Depot.code.label("depot_code"),
+            Vehicle.county_code,
+            Vehicle.capacity_cartons,
+            Vehicle.shift_start,
+            Vehicle.shift_end,
+        )
+        .join(Depot)
+        .order_by(Vehicle.plate)
+    )
+
+
+def _orders() -> Select[Any]:
+    return (
+        select(
+            Retailer.licence_no,
+            Order.order_date.label("date"),
+            Order.cartons,
+            Order.county_code,
+        )
+        .join(Retailer)
+        .order_by(Order.order_date, Retailer.licence_no)
+    )
+
+
+def _staff() -> Select[Any]:
+    return select(
+        Staff.staff_no,
+        Staff.name,
+        Staff.role,
+        Staff.county_code,
+        Staff.phone,
+        Staff.capacity,
+    ).order_by(Staff.staff_no)
+
+
+FRAMES: dict[str, FrameSpec] = {
+    "counties": FrameSpec(_counties, County.code, "geometry"),
+    "retailers": FrameSpec(_retailers, Retailer.county_code, "geometry"),
+    "schools": FrameSpec(_schools, School.county_code, "geometry"),
+    "checkpoints": FrameSpec(_checkpoints, Checkpoint.county_code, "geometry"),
+    "depots": FrameSpec(_depots, Depot.county_code, "geometry"),
+    "vehicles": FrameSpec(_vehicles, Vehicle.county_code, None),
+    "orders": FrameSpec(_orders, Order.county_code, None),
+    "staff": FrameSpec(_staff, Staff.county_code, None),
+}
+
+
+def frame_kinds() -> list[str]:
+    """Names of the kinds :func:`load_frame` can read."""
+    return list(FRAMES)
+
+
+def load_frame(
+    session: Session,
+    kind: str,
+    actor: Actor,
+    *,
+    county_codes: list[str] | None = None,
+) -> pd.DataFrame:
+    """Read every row of ``kind`` the actor may see, as a frame.
+
+    Parameters
+    ----------
+    session
+        An open session.
+    kind
+        One of :func:`frame_kinds`.
+    actor
+        Whose county scope applies.
+    county_codes
+        Restrict further to these counties.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A GeoDataFrame in WGS-84 for kinds with a location or boundary; enumeration
+        columns hold their plain string values.
+    """
+    spec = FRAMES.get(kind)
+    if spec is None:
+        msg = f"`kind` was {kind!r} but is expected to be in {frame_kinds()}"
+        raise ValueError(msg)
+    stmt = scoped(spec.build(), spec.county_column, actor)
+    if county_codes is not None:
+        stmt = stmt.where(spec.county_column.in_(county_codes))
+    result = session.execute(stmt)
+    frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+    for column in frame.columns:
+        if frame[column].dtype == object and len(frame) and hasattr(frame[column].iloc[0], "value"):
+            frame[column] = frame[column].map(lambda member: getattr(member, "value", member))
+    if spec.geometry is None:
+        return frame
+    return gpd.GeoDataFrame(frame, geometry=spec.geometry, crs=WGS84)
