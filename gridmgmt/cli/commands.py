@@ -1,1 +1,5 @@
 """Imports every command module so that each registers its group on the root app."""
+
+from gridmgmt.cli import data  # noqa: F401
+from gridmgmt.cli import db, demo  # noqa: F401
+from gridmgmt.cli import serve, users  # noqa: F401

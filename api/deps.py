@@ -1,0 +1,108 @@
+"""Request dependencies: settings, a database session, and who is calling.
+
+The JSON API takes a bearer token (``Authorization: Bearer ...``) and answers 401 without
+one; it also accepts the session cookie, so map pages can call it. Pages take the session
+cookie and send a browser without one to the login page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
+
+from api.security import COOKIE_NAME, InvalidTokenError, read_access_token
+from gridmgmt.config import Settings
+from gridmgmt.services.actor import Actor
+from gridmgmt.services.users import actor_for, user_by_name
+from gridmgmt.store import db
+from gridmgmt.store.models import User
+
+TOKEN_URL = "/api/v1/auth/token"
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
+
+
+class LoginRequiredError(Exception):
+    """A page was asked for without a valid session; the browser goes to the login page."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+    @property
+    def login_url(self) -> str:
+        """The login page, coming back to the page asked for."""
+        return f"/login?next={quote(self.next_path, safe='/')}"
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the app was created with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_session(settings: SettingsDep) -> Iterator[Session]:
+    """A session in one transaction: committed if the request succeeds, else rolled back."""
+    with db.session_factory(settings.database_url).begin() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def _user_from_token(session: Session, settings: Settings, token: str | None) -> User | None:
+    if not token:
+        return None
+    try:
+        username = read_access_token(token, secret_key=settings.secret_key)
+    except InvalidTokenError:
+        return None
+    return user_by_name(session, username)
+
+
+def get_current_user(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> User:
+    """The user named by the bearer token (or the session cookie); 401 otherwise."""
+    user = _user_from_token(session, settings, token or request.cookies.get(COOKIE_NAME))
+    if user is None:
+        raise HTTPException(
+            status_code=status.HTTP_401_UNAUTHORIZED,
+            detail="not authenticated: log in at POST /api/v1/auth/token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def get_current_actor(user: CurrentUser) -> Actor:
+    """The actor API requests run as: the user's role and counties."""
+    return actor_for(user)
+
+
+CurrentActor = Annotated[Actor, Depends(get_current_actor)]
+
+
+def get_page_user(request: Request, session: SessionDep, settings: SettingsDep) -> User:
+    """The user of the session cookie; without one, a redirect to the login page."""
+    user = _user_from_token(session, settings, request.cookies.get(COOKIE_NAME))
+    if user is None:
+        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequiredError(path)
+    return user
+
+
+PageUser = Annotated[User, Depends(get_page_user)]

@@ -1,0 +1,54 @@
+"""The FastAPI application: ``create_app()`` builds it from settings.
+
+Run it with ``gridmgmt serve`` (or ``uvicorn --factory api.main:create_app``).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+
+from api.deps import LoginRequiredError
+from api.routes import auth, counties, docs, health, pages, retailers
+from api.routes.health import package_version
+from api.static import mount_static
+from gridmgmt.config import Settings, get_settings
+from gridmgmt.store import db
+
+DESCRIPTION = """Grid management and enforcement for county tobacco monopoly bureaus.
+
+Log in with `POST /api/v1/auth/token` (OAuth2 password flow; the **Authorize** button here
+does it) and send the token as `Authorization: Bearer <token>`. Every answer is limited to
+the counties of the logged-in user; other counties' records answer 404.
+"""
+
+
+async def _to_login(_request: Request, error: Exception) -> RedirectResponse:
+    url = error.login_url if isinstance(error, LoginRequiredError) else "/login"
+    return RedirectResponse(url, status_code=303)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app for ``settings`` (default: the environment's), migrating the database.
+
+    Parameters
+    ----------
+    settings
+        Database URL, secret key, token lifetime and tile layer.
+    """
+    settings = settings or get_settings()
+    db.upgrade(settings.database_url)
+    app = FastAPI(
+        title="gridmgmt",
+        description=DESCRIPTION,
+        version=package_version(),
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    mount_static(app)
+    for module in (health, auth, counties, retailers, docs, pages):
+        app.include_router(module.router)
+    app.add_exception_handler(LoginRequiredError, _to_login)
+    return app

@@ -1,0 +1,1 @@
+"""One router per resource; JSON routes under ``/api/v1``, pages at the root."""

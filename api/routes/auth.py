@@ -1,0 +1,47 @@
+"""Logging in for the JSON API: the OAuth2 password flow, and who am I."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+from fastapi.responses import JSONResponse
+from fastapi.security import OAuth2PasswordRequestForm
+
+from api.deps import CurrentUser, SessionDep, SettingsDep
+from api.schemas import TokenOut, UserOut
+from api.security import create_access_token
+from gridmgmt.services.users import authenticate
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+
+
+@router.post(
+    "/token",
+    response_model=TokenOut,
+    responses={401: {"description": "Incorrect username or password."}},
+)
+def login_for_token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: SessionDep,
+    settings: SettingsDep,
+) -> TokenOut | JSONResponse:
+    """Exchange a username and password for a bearer token (OAuth2 password flow)."""
+    user = authenticate(session, form.username, form.password)
+    if user is None:
+        # A response, not an exception: the failed attempt's audit line must be committed.
+        return JSONResponse(
+            {"detail": "incorrect username or password"},
+            status_code=status.HTTP_401_UNAUTHORIZED,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    token = create_access_token(
+        user.username, secret_key=settings.secret_key, minutes=settings.token_minutes
+    )
+    return TokenOut(access_token=token, expires_in=settings.token_minutes * 60)
+
+
+@router.get("/me")
+def read_me(user: CurrentUser) -> UserOut:
+    """The logged-in user: role and counties."""
+    return UserOut.of(user)

@@ -1,0 +1,124 @@
+"""HTML pages: login, logout, and the map of the user's counties."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from api.deps import PageUser, SessionDep, SettingsDep
+from api.security import clear_session_cookie, create_access_token, set_session_cookie
+from api.static import STATIC_URL
+from gridmgmt.domain import label_zh
+from gridmgmt.services import records
+from gridmgmt.services.users import actor_for, authenticate
+from maps.assets import render_parts
+from maps.overview import build_overview_map
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
+HOME = "/map"
+
+
+def _safe_next(path: str | None) -> str:
+    """Only local paths: a login link must not send the user to another site."""
+    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return HOME
+    return path
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    """The map is the home page."""
+    return RedirectResponse(HOME, status_code=status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/login")
+def login_form(
+    request: Request, next_: Annotated[str | None, Query(alias="next")] = None
+) -> HTMLResponse:
+    """The login form."""
+    return templates.TemplateResponse(
+        request, "login.html", {"next": _safe_next(next_), "error": None, "username": ""}
+    )
+
+
+@router.post("/login", response_model=None)
+def login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    next_: Annotated[str | None, Form(alias="next")] = None,
+) -> HTMLResponse | RedirectResponse:
+    """Check the password; on success set the session cookie and go on."""
+    user = authenticate(session, username, password)
+    if user is None:
+        return templates.TemplateResponse(
+            request,
+            "login.html",
+            {
+                "next": _safe_next(next_),
+                "error": "用户名或密码错误 Incorrect username or password",
+                "username": username,
+            },
+            status_code=status.HTTP_401_UNAUTHORIZED,
+        )
+    token = create_access_token(
+        user.username, secret_key=settings.secret_key, minutes=settings.token_minutes
+    )
+    response = RedirectResponse(_safe_next(next_), status_code=status.HTTP_303_SEE_OTHER)
+    set_session_cookie(
+        response, token, minutes=settings.token_minutes, secure=request.url.scheme == "https"
+    )
+    return response
+
+
+@router.get("/logout")
+def logout() -> RedirectResponse:
+    """Forget the session cookie."""
+    response = RedirectResponse("/login", status_code=status.HTTP_303_SEE_OTHER)
+    clear_session_cookie(response)
+    return response
+
+
+@router.get("/map")
+def map_page(
+    request: Request,
+    user: PageUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    county: Annotated[str | None, Query(description="Only this county.")] = None,
+) -> HTMLResponse:
+    """The overview map of the user's counties (or one of them)."""
+    actor = actor_for(user)
+    visible = records.list_counties(session, actor)
+    if county is not None and county not in {c.code for c in visible}:
+        raise HTTPException(status_code=status.HTTP_404_NOT_FOUND, detail="county not found")
+    frames = records.overview_frames(
+        session, actor, county_codes=[county] if county is not None else None
+    )
+    m = build_overview_map(
+        frames["counties"],
+        frames["retailers"],
+        frames["schools"],
+        frames["checkpoints"],
+        tile_url=settings.tile_url,
+        tile_attribution=settings.tile_attribution,
+        tile_crs=settings.tile_crs,
+    )
+    return templates.TemplateResponse(
+        request,
+        "map.html",
+        {
+            "user": user,
+            "role_zh": label_zh(user.role),
+            "counties": visible,
+            "county": county,
+            "map": render_parts(m, static_url=STATIC_URL),
+        },
+    )

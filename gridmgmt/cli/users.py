@@ -1,0 +1,80 @@
+"""``gridmgmt users``: add and list the people who log in."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from gridmgmt.cli._app import app, database_url
+from gridmgmt.domain import UserRole, parse_enum
+from gridmgmt.services.users import add_user, describe_role, list_users
+from gridmgmt.store import db
+
+users_app = typer.Typer(help="Users: add and list logins.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+console = Console()
+err_console = Console(stderr=True)
+
+ROLES = ", ".join(describe_role(role) for role in UserRole)
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password: str = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+@users_app.command("add")
+def add_command(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[str, typer.Option("--role", help=f"One of: {ROLES}.")],
+    county: Annotated[
+        list[str],
+        typer.Option("--county", help="County code the user works for; repeat for several."),
+    ],
+    full_name: Annotated[str | None, typer.Option("--full-name", help="The person's name.")] = None,
+    password_stdin: Annotated[
+        bool,
+        typer.Option("--password-stdin", help="Read the password from the first line of stdin."),
+    ] = False,
+) -> None:
+    """Add a user with a role and one or more counties; the password is prompted for."""
+    try:
+        user_role = parse_enum(UserRole, role)
+    except ValueError as error:
+        err_console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from error
+    url = database_url(ctx)
+    password = _read_password(password_stdin)
+    try:
+        user = add_user(url, username, password, user_role, county, full_name=full_name)
+    except ValueError as error:
+        err_console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from error
+    console.print(
+        f"added {user.username} ({describe_role(user.role)}) for {', '.join(user.county_codes)}"
+    )
+
+
+@users_app.command("list")
+def list_command(ctx: typer.Context) -> None:
+    """List every user with role and counties."""
+    url = database_url(ctx)
+    with db.transaction(url) as session:
+        users = list_users(session)
+        table = Table("username", "name", "role", "counties", "active")
+        for user in users:
+            table.add_row(
+                user.username,
+                user.full_name or "",
+                describe_role(user.role),
+                " ".join(user.county_codes),
+                "yes" if user.active else "no",
+            )
+    console.print(table)

@@ -1,0 +1,249 @@
+"""Bring grids within a workload band by moving units across grid borders.
+
+First a small linear programme over the grid adjacency graph decides how much workload
+should cross each grid border (the least total movement that lands every grid inside the
+band, chains included: an overloaded town grid can hand work on to a grid two borders
+away). Each planned transfer is then carried out by peeling units off the giving grid,
+starting at the shared border, in the order a score prefers, never breaking the giving grid
+into pieces. A few rounds of this, then single-unit fixes, settle the rest.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+
+import numpy as np
+from scipy.optimize import linprog
+from scipy.sparse import coo_matrix
+
+from gridmgmt.grids._layout import Layout
+
+# Score of moving unit i from grid src to grid dest; lower moves first.
+Score = Callable[[int, int, int], float]
+
+_SLACK_COST = 1e4
+
+
+def violation(layout: Layout, lo: np.ndarray, hi: np.ndarray) -> float:
+    """Total workload outside the band over all grids that can change."""
+    total = 0.0
+    for g in range(layout.k):
+        if layout.frozen[g]:
+            continue
+        w = layout.W[g]
+        total += max(0.0, lo[g] - w) + max(0.0, w - hi[g])
+    return total
+
+
+def balance(
+    layout: Layout,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    *,
+    inner: float,
+    score: Score,
+    rounds: int = 6,
+) -> bool:
+    """Move units until every grid's workload is inside ``[lo, hi]``, if possible.
+
+    Parameters
+    ----------
+    layout
+        The layout, changed in place.
+    lo, hi
+        Band of each grid.
+    inner
+        Share (0-1] of the band the flow plan aims for, leaving room for whole units.
+    score
+        Preference among movable units.
+    rounds
+        Plan-and-transfer rounds before single-unit fixes.
+
+    Returns
+    -------
+    bool
+        Whether every grid ended inside its band.
+    """
+    mid = (lo + hi) / 2
+    aim_lo = mid - (mid - lo) * inner
+    aim_hi = mid + (hi - mid) * inner
+    for _ in range(rounds):
+        if violation(layout, lo, hi) <= 1e-9:
+            return True
+        flows = plan_flows(layout, aim_lo, aim_hi)
+        before = violation(layout, lo, hi)
+        for src, dest, amount in flows:
+            transfer(layout, src, dest, amount, score)
+        if violation(layout, lo, hi) >= before - 1e-9:
+            break
+    fix_single_units(layout, lo, hi, score)
+    return violation(layout, lo, hi) <= 1e-9
+
+
+def grid_pairs(layout: Layout) -> list[tuple[int, int]]:
+    """Ordered pairs (src, dest) of grids where some unit of src borders dest."""
+    pairs: set[tuple[int, int]] = set()
+    labels = layout.labels
+    for i in range(layout.n):
+        if not layout.movable[i]:
+            continue
+        src = labels[i]
+        if layout.frozen[src]:
+            continue
+        for j in layout.move_nbrs[i]:
+            dest = labels[j]
+            if dest != src and not layout.frozen[dest]:
+                pairs.add((src, dest))
+    return sorted(pairs)
+
+
+def plan_flows(
+    layout: Layout, lo: np.ndarray, hi: np.ndarray, *, cost: np.ndarray | None = None
+) -> list[tuple[int, int, float]]:
+    """Workload to move across each grid border so every grid lands inside ``[lo, hi]``.
+
+    Minimises the total workload moved (times ``cost`` per pair when given); grids that
+    cannot reach the band get as close as the graph allows.
+    """
+    pairs = grid_pairs(layout)
+    grids = [g for g in range(layout.k) if not layout.frozen[g]]
+    if not pairs or not grids:
+        return []
+    row = {g: r for r, g in enumerate(grids)}
+    n_pair, n_grid = len(pairs), len(grids)
+    src = np.array([row[a] for a, _ in pairs])
+    dst = np.array([row[b] for _, b in pairs])
+    flow_cols = np.arange(n_pair)
+    # Rows 0..n_grid-1: out - in - short <= W - lo; rows n_grid..: in - out - excess <= hi - W.
+    rows = np.concatenate([src, dst, n_grid + src, n_grid + dst])
+    cols = np.concatenate([flow_cols] * 4)
+    vals = np.concatenate(
+        [np.ones(n_pair), -np.ones(n_pair), -np.ones(n_pair), np.ones(n_pair)]
+    )
+    slack_rows = np.arange(2 * n_grid)
+    slack_cols = n_pair + slack_rows
+    matrix = coo_matrix(
+        (
+            np.concatenate([vals, -np.ones(2 * n_grid)]),
+            (np.concatenate([rows, slack_rows]), np.concatenate([cols, slack_cols])),
+        ),
+        shape=(2 * n_grid, n_pair + 2 * n_grid),
+    ).tocsr()
+    work = np.array([layout.W[g] for g in grids])
+    bound = np.concatenate([work - lo[grids], hi[grids] - work])
+    pair_cost = np.ones(n_pair) if cost is None else np.asarray(cost, dtype=float)
+    # A whisker of tie-breaking keeps the plan unique, hence deterministic.
+    pair_cost = pair_cost * (1 + 1e-6 * np.arange(n_pair) / max(n_pair, 1))
+    objective = np.concatenate([pair_cost, np.full(2 * n_grid, _SLACK_COST)])
+    result = linprog(objective, A_ub=matrix, b_ub=bound, bounds=(0, None), method="highs")
+    if result.status != 0:
+        return []
+    flows = result.x[:n_pair]
+    plan = [(a, b, float(f)) for (a, b), f in zip(pairs, flows, strict=True) if f > 1e-9]
+    plan.sort(key=lambda t: (-t[2], t[0], t[1]))
+    return plan
+
+
+def transfer(layout: Layout, src: int, dest: int, amount: float, score: Score) -> float:
+    """Move about ``amount`` workload from ``src`` to ``dest``, border units first.
+
+    A unit is taken only if it brings the moved total closer to ``amount`` and ``src``
+    stays in one piece. Returns the workload moved.
+    """
+    labels = layout.labels
+    heap: list[tuple[float, int]] = []
+    queued: set[int] = set()
+    for i in sorted(layout.members[src]):
+        if layout.movable[i] and any(labels[j] == dest for j in layout.move_nbrs[i]):
+            heapq.heappush(heap, (score(i, src, dest), i))
+            queued.add(i)
+    moved = 0.0
+    while heap and moved < amount:
+        _, i = heapq.heappop(heap)
+        if labels[i] != src:
+            continue
+        w = layout.weight[i]
+        if w > 0 and abs(moved + w - amount) >= abs(moved - amount):
+            continue
+        if not layout.can_leave(i):
+            continue
+        layout.move(i, dest)
+        moved += w
+        for j in layout.move_nbrs[i]:
+            if j not in queued and labels[j] == src and layout.movable[j]:
+                heapq.heappush(heap, (score(j, src, dest), j))
+                queued.add(j)
+    return moved
+
+
+def fix_single_units(layout: Layout, lo: np.ndarray, hi: np.ndarray, score: Score) -> None:
+    """Greedy single-unit moves, each reducing the total band violation, best first."""
+    for _ in range(layout.n):
+        best: tuple[float, float, int, int] | None = None
+        for g in range(layout.k):
+            if layout.frozen[g]:
+                continue
+            w = layout.W[g]
+            if w > hi[g]:
+                best = _better(best, _best_out_move(layout, g, lo, hi, score))
+            elif w < lo[g]:
+                best = _better(best, _best_in_move(layout, g, lo, hi, score))
+        if best is None:
+            return
+        layout.move(best[2], best[3])
+
+
+def _better(
+    a: tuple[float, float, int, int] | None, b: tuple[float, float, int, int] | None
+) -> tuple[float, float, int, int] | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return min(a, b)
+
+
+def _gain(layout: Layout, i: int, dest: int, lo: np.ndarray, hi: np.ndarray) -> float:
+    """Reduction of the band violation if ``i`` moves to ``dest``."""
+    src = layout.labels[i]
+    w = layout.weight[i]
+
+    def off(g: int, value: float) -> float:
+        return max(0.0, lo[g] - value) + max(0.0, value - hi[g])
+
+    before = off(src, layout.W[src]) + off(dest, layout.W[dest])
+    after = off(src, layout.W[src] - w) + off(dest, layout.W[dest] + w)
+    return before - after
+
+
+def _best_out_move(
+    layout: Layout, g: int, lo: np.ndarray, hi: np.ndarray, score: Score
+) -> tuple[float, float, int, int] | None:
+    best = None
+    for i in sorted(layout.members[g]):
+        if layout.weight[i] <= 0:
+            continue
+        for dest in layout.neighbour_grids(i):
+            gain = _gain(layout, i, dest, lo, hi)
+            if gain > 1e-9 and layout.can_leave(i):
+                best = _better(best, (-gain, score(i, g, dest), i, dest))
+    return best
+
+
+def _best_in_move(
+    layout: Layout, g: int, lo: np.ndarray, hi: np.ndarray, score: Score
+) -> tuple[float, float, int, int] | None:
+    best = None
+    labels = layout.labels
+    seen: set[int] = set()
+    for u in sorted(layout.members[g]):
+        for i in layout.move_nbrs[u]:
+            src = labels[i]
+            if src == g or i in seen or layout.frozen[src] or layout.weight[i] <= 0:
+                continue
+            seen.add(i)
+            gain = _gain(layout, i, g, lo, hi)
+            if gain > 1e-9 and layout.can_leave(i):
+                best = _better(best, (-gain, score(i, src, g), i, g))
+    return best

@@ -1,0 +1,633 @@
+"""Road network (路网) from OpenStreetMap files: drivable roads, one-way, travel times.
+
+The network is a directed graph of road junctions (and way ends) with one edge per
+direction a road segment can be driven. Shape points between junctions are kept as edge
+geometry, in a local metric CRS, so lengths are in metres and points snap to the road
+itself. Travel time comes from the road class (``highway`` tag) and the posted limit
+(``maxspeed``), see :class:`SpeedSettings`. Only the largest strongly connected part is
+kept: from any junction every other one can be reached and left again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import numpy.typing as npt
+import pyproj
+import shapely
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+from gridmgmt.crs import metric_crs
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+#: Typical driving speed in km/h by OSM road class, for a delivery van on Chinese county
+#: roads. Classes missing here (footway, path, cycleway, steps, ...) are not drivable.
+DEFAULT_SPEEDS_KMH: Mapping[str, float] = MappingProxyType(
+    {
+        "motorway": 100.0,
+        "motorway_link": 60.0,
+        "trunk": 80.0,
+        "trunk_link": 50.0,
+        "primary": 60.0,
+        "primary_link": 40.0,
+        "secondary": 50.0,
+        "secondary_link": 35.0,
+        "tertiary": 40.0,
+        "tertiary_link": 30.0,
+        "unclassified": 30.0,
+        "residential": 25.0,
+        "living_street": 10.0,
+        "service": 15.0,
+        "road": 25.0,
+        "track": 15.0,
+    }
+)
+
+_NO_ACCESS = frozenset({"no", "private"})
+_FORWARD = frozenset({"yes", "true", "1"})
+_BACKWARD = frozenset({"-1", "reverse"})
+_TWO_WAY = frozenset({"no", "false", "0"})
+_MPH_TO_KMH = 1.609344
+_NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(mph|km/h|kmh|kph)?\s*$", re.IGNORECASE)
+_NAMED_SPEEDS_KMH = {"walk": 5.0, "living_street": 10.0}
+
+
+class NetworkError(ValueError):
+    """A road network that cannot be built (no drivable roads, unknown format, ...)."""
+
+
+@dataclass(frozen=True)
+class SpeedSettings:
+    """How fast each road class is driven.
+
+    Attributes
+    ----------
+    speeds_kmh
+        Speed by ``highway`` tag; classes not listed are not drivable.
+    honour_maxspeed
+        Use a road's parseable ``maxspeed`` tag (km/h, or ``"30 mph"``) instead of its class
+        speed.
+    maxspeed_factor
+        Share of the posted limit actually driven (1.0: at the limit).
+    min_speed_kmh
+        Floor for any speed, so a bad tag cannot make a road impassably slow.
+    """
+
+    speeds_kmh: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_SPEEDS_KMH))
+    honour_maxspeed: bool = True
+    maxspeed_factor: float = 1.0
+    min_speed_kmh: float = 5.0
+
+    def __post_init__(self) -> None:
+        bad = {k: v for k, v in self.speeds_kmh.items() if not v > 0}
+        if bad:
+            msg = f"speeds must be positive km/h, got {bad}"
+            raise ValueError(msg)
+        if not 0 < self.maxspeed_factor <= 2:
+            msg = f"`maxspeed_factor` must be in (0, 2], got {self.maxspeed_factor}"
+            raise ValueError(msg)
+
+    def speed_kmh(self, tags: Mapping[str, str]) -> float | None:
+        """Driving speed on a way with these tags, or ``None`` if it is not drivable."""
+        highway = tags.get("highway")
+        if highway not in self.speeds_kmh:
+            return None
+        speed = self.speeds_kmh[highway]
+        if self.honour_maxspeed and (posted := parse_maxspeed(tags.get("maxspeed"))):
+            speed = posted * self.maxspeed_factor
+        return max(speed, self.min_speed_kmh)
+
+
+def parse_maxspeed(value: str | None) -> float | None:
+    """Parse an OSM ``maxspeed`` value to km/h.
+
+    Parameters
+    ----------
+    value
+        For example ``"60"``, ``"30 mph"``, ``"50;70"`` (the first is used) or ``"walk"``.
+        Zone codes such as ``"CN:urban"`` and ``"none"`` give ``None``.
+
+    Returns
+    -------
+    float or None
+        Speed in km/h, or ``None`` when the value gives no number.
+    """
+    if not value:
+        return None
+    first = value.split(";")[0].strip().lower()
+    if first in _NAMED_SPEEDS_KMH:
+        return _NAMED_SPEEDS_KMH[first]
+    match = _NUMBER.match(first)
+    if not match:
+        return None
+    speed = float(match.group(1))
+    if match.group(2) and match.group(2).lower() == "mph":
+        speed *= _MPH_TO_KMH
+    return speed if speed > 0 else None
+
+
+def way_direction(tags: Mapping[str, str]) -> int:
+    """Direction a way may be driven: 1 along its nodes only, -1 against them only, 0 both.
+
+    Parameters
+    ----------
+    tags
+        The way's tags. ``oneway`` decides; without it roundabouts and motorways are one-way.
+
+    Returns
+    -------
+    int
+        1, -1 or 0.
+    """
+    oneway = tags.get("oneway", "").strip().lower()
+    if oneway in _FORWARD:
+        return 1
+    if oneway in _BACKWARD:
+        return -1
+    if oneway in _TWO_WAY:
+        return 0
+    if tags.get("junction") in {"roundabout", "circular"} or tags.get("highway") == "motorway":
+        return 1
+    return 0
+
+
+def is_drivable(tags: Mapping[str, str], speeds: SpeedSettings) -> bool:
+    """Whether a way with these tags is open to delivery vans."""
+    if tags.get("highway") not in speeds.speeds_kmh or tags.get("area") == "yes":
+        return False
+    for key in ("motor_vehicle", "motorcar", "vehicle", "access"):
+        if key in tags:
+            return tags[key] not in _NO_ACCESS
+    return True
+
+
+@dataclass(frozen=True, eq=False)
+class RoadNetwork:
+    """A directed road network in a metric CRS.
+
+    Attributes
+    ----------
+    node_id
+        OSM id of each node (junction or way end).
+    lon, lat
+        WGS-84 coordinates of each node.
+    x, y
+        Node coordinates in ``crs`` (metres).
+    crs
+        The metric CRS of ``x``, ``y``, lengths and geometry.
+    edge_from, edge_to
+        Node indices of each directed edge.
+    length_m
+        Edge length along the road, metres.
+    time_s
+        Travel time along the edge, seconds.
+    highway
+        Road class of each edge.
+    way_id
+        OSM way each edge comes from.
+    twin
+        Index of the edge driving the same road segment the other way, -1 on one-way roads.
+    geometry
+        Shapely LineString of each edge in driving direction, in ``crs``; ``None`` when every
+        edge is the straight segment between its nodes.
+    """
+
+    node_id: IntArray
+    lon: FloatArray
+    lat: FloatArray
+    x: FloatArray
+    y: FloatArray
+    crs: pyproj.CRS
+    edge_from: IntArray
+    edge_to: IntArray
+    length_m: FloatArray
+    time_s: FloatArray
+    highway: npt.NDArray[np.object_]
+    way_id: IntArray
+    twin: IntArray
+    geometry: npt.NDArray[np.object_] | None = None
+
+    @property
+    def num_nodes(self) -> int:
+        """Number of nodes."""
+        return len(self.node_id)
+
+    @property
+    def num_edges(self) -> int:
+        """Number of directed edges."""
+        return len(self.edge_from)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A hash of the topology and weights: equal networks give equal fingerprints."""
+        digest = hashlib.sha256()
+        for array in (self.node_id, self.edge_from, self.edge_to, self.length_m, self.time_s):
+            digest.update(np.ascontiguousarray(array).tobytes())
+        digest.update(self.crs.to_wkt().encode())
+        return digest.hexdigest()[:32]
+
+    def edge_geometries(self) -> npt.NDArray[np.object_]:
+        """LineString of every edge in driving direction, in ``crs``."""
+        if self.geometry is not None:
+            return self.geometry
+        coords = np.stack(
+            [
+                np.column_stack([self.x[self.edge_from], self.y[self.edge_from]]),
+                np.column_stack([self.x[self.edge_to], self.y[self.edge_to]]),
+            ],
+            axis=1,
+        )
+        return np.asarray(shapely.linestrings(coords), dtype=object)
+
+    def to_networkx(self) -> nx.MultiDiGraph:
+        """The network as a networkx graph with ``length_m`` and ``time_s`` on each edge."""
+        graph = nx.MultiDiGraph(crs=self.crs.to_string())
+        graph.add_nodes_from(
+            (i, {"x": float(self.x[i]), "y": float(self.y[i]), "osmid": int(self.node_id[i])})
+            for i in range(self.num_nodes)
+        )
+        graph.add_edges_from(
+            (int(u), int(v), {"length_m": float(d), "time_s": float(t)})
+            for u, v, d, t in zip(
+                self.edge_from, self.edge_to, self.length_m, self.time_s, strict=True
+            )
+        )
+        return graph
+
+    def subnetwork(
+        self,
+        *,
+        keep_nodes: npt.NDArray[np.bool_] | None = None,
+        keep_edges: npt.NDArray[np.bool_] | None = None,
+    ) -> RoadNetwork:
+        """A copy with only some nodes and edges (edges at dropped nodes go too).
+
+        Parameters
+        ----------
+        keep_nodes
+            Boolean mask over nodes; default all.
+        keep_edges
+            Boolean mask over edges; default all.
+
+        Returns
+        -------
+        RoadNetwork
+            Nodes renumbered; twins that were dropped become -1.
+        """
+        node_mask = np.ones(self.num_nodes, bool) if keep_nodes is None else keep_nodes
+        edge_mask = np.ones(self.num_edges, bool) if keep_edges is None else keep_edges.copy()
+        edge_mask &= node_mask[self.edge_from] & node_mask[self.edge_to]
+        new_node = np.full(self.num_nodes, -1, np.int64)
+        new_node[node_mask] = np.arange(int(node_mask.sum()))
+        new_edge = np.full(self.num_edges, -1, np.int64)
+        new_edge[edge_mask] = np.arange(int(edge_mask.sum()))
+        twin = self.twin[edge_mask]
+        twin = np.where(twin >= 0, new_edge[np.maximum(twin, 0)], -1)
+        return RoadNetwork(
+            node_id=self.node_id[node_mask],
+            lon=self.lon[node_mask],
+            lat=self.lat[node_mask],
+            x=self.x[node_mask],
+            y=self.y[node_mask],
+            crs=self.crs,
+            edge_from=new_node[self.edge_from[edge_mask]],
+            edge_to=new_node[self.edge_to[edge_mask]],
+            length_m=self.length_m[edge_mask],
+            time_s=self.time_s[edge_mask],
+            highway=self.highway[edge_mask],
+            way_id=self.way_id[edge_mask],
+            twin=twin,
+            geometry=None if self.geometry is None else self.geometry[edge_mask],
+        )
+
+
+def largest_strongly_connected(network: RoadNetwork) -> RoadNetwork:
+    """Keep only the largest strongly connected part of a network.
+
+    Parameters
+    ----------
+    network
+        Any road network.
+
+    Returns
+    -------
+    RoadNetwork
+        The part in which every node can reach every other.
+    """
+    if network.num_nodes == 0:
+        return network
+    adjacency = csr_matrix(
+        (np.ones(network.num_edges), (network.edge_from, network.edge_to)),
+        shape=(network.num_nodes, network.num_nodes),
+    )
+    _, labels = connected_components(adjacency, directed=True, connection="strong")
+    largest = np.bincount(labels).argmax()
+    return network.subnetwork(keep_nodes=labels == largest)
+
+
+@dataclass
+class OsmData:
+    """Raw OSM nodes and drivable ways, before the graph is built.
+
+    Attributes
+    ----------
+    node_coords
+        OSM node id to ``(lon, lat)``.
+    ways
+        ``(way id, node ids, tags)`` of drivable ways.
+    """
+
+    node_coords: dict[int, tuple[float, float]] = field(default_factory=dict)
+    ways: list[tuple[int, list[int], dict[str, str]]] = field(default_factory=list)
+
+
+def read_osm(
+    path: str | Path,
+    *,
+    speeds: SpeedSettings | None = None,
+    crs: pyproj.CRS | str | None = None,
+) -> RoadNetwork:
+    """Read a road network from an OSM XML (``.osm``, ``.xml``) or PBF (``.pbf``) file.
+
+    Parameters
+    ----------
+    path
+        OSM file of the region; nothing is downloaded.
+    speeds
+        Speed settings; default :class:`SpeedSettings`.
+    crs
+        Metric CRS for lengths; default the local zone of the network's centre
+        (:func:`gridmgmt.crs.metric_crs`).
+
+    Returns
+    -------
+    RoadNetwork
+        The largest strongly connected part of the drivable roads.
+    """
+    path = Path(path)
+    speeds = speeds or SpeedSettings()
+    suffixes = "".join(path.suffixes).lower()
+    if suffixes.endswith(".pbf"):
+        from gridmgmt.routing._pbf import read_pbf
+
+        data = read_pbf(path, speeds)
+    elif suffixes.endswith((".osm", ".xml")):
+        data = read_osm_xml_data(path, speeds)
+    else:
+        msg = f"{path.name}: file type {suffixes!r} is expected to be in ['.osm', '.xml', '.pbf']"
+        raise NetworkError(msg)
+    return build_network(data, speeds=speeds, crs=crs)
+
+
+def read_osm_xml_data(path: str | Path, speeds: SpeedSettings) -> OsmData:
+    """Stream an OSM XML file and keep its nodes and drivable ways.
+
+    Parameters
+    ----------
+    path
+        OSM XML file.
+    speeds
+        Decide which road classes are drivable.
+
+    Returns
+    -------
+    OsmData
+        Node coordinates and drivable ways.
+    """
+    data = OsmData()
+    for _, elem in ET.iterparse(str(path), events=("end",)):
+        if elem.tag == "node":
+            data.node_coords[int(elem.attrib["id"])] = (
+                float(elem.attrib["lon"]),
+                float(elem.attrib["lat"]),
+            )
+            elem.clear()
+        elif elem.tag == "way":
+            tags = {t.attrib["k"]: t.attrib["v"] for t in elem.iter("tag")}
+            if is_drivable(tags, speeds):
+                refs = [int(nd.attrib["ref"]) for nd in elem.iter("nd")]
+                data.ways.append((int(elem.attrib["id"]), refs, tags))
+            elem.clear()
+        elif elem.tag == "relation":
+            elem.clear()
+    return data
+
+
+def build_network(
+    data: OsmData,
+    *,
+    speeds: SpeedSettings | None = None,
+    crs: pyproj.CRS | str | None = None,
+) -> RoadNetwork:
+    """Build the directed network from raw OSM nodes and drivable ways.
+
+    Ways are split at junctions (nodes shared by several ways, or by one way twice) and at
+    their ends; the shape points in between become edge geometry.
+
+    Parameters
+    ----------
+    data
+        Nodes and drivable ways.
+    speeds
+        Speed settings; default :class:`SpeedSettings`.
+    crs
+        Metric CRS; default the local zone of the data's centre.
+
+    Returns
+    -------
+    RoadNetwork
+        The largest strongly connected part.
+    """
+    speeds = speeds or SpeedSettings()
+    ways = [
+        (wid, [r for r in refs if r in data.node_coords], tags) for wid, refs, tags in data.ways
+    ]
+    ways = [w for w in ways if len(w[1]) >= 2]
+    if not ways:
+        msg = "no drivable roads with known nodes in the OSM data"
+        raise NetworkError(msg)
+    used = sorted({r for _, refs, _ in ways for r in refs})
+    lonlat = np.array([data.node_coords[r] for r in used], dtype=np.float64)
+    target = _metric_crs(crs, lonlat)
+    to_metric = pyproj.Transformer.from_crs("EPSG:4326", target, always_xy=True)
+    mx, my = to_metric.transform(lonlat[:, 0], lonlat[:, 1])
+    index = {r: i for i, r in enumerate(used)}
+    junction = _junction_flags(ways, index, len(used))
+    segments = _split_ways(ways, index, junction)
+    return _assemble(used, lonlat, np.asarray(mx), np.asarray(my), target, segments, speeds)
+
+
+def _metric_crs(crs: pyproj.CRS | str | None, lonlat: FloatArray) -> pyproj.CRS:
+    if crs is not None:
+        return pyproj.CRS.from_user_input(crs)
+    centre = (lonlat.min(axis=0) + lonlat.max(axis=0)) / 2
+    return metric_crs((float(centre[0]), float(centre[1])))
+
+
+def _junction_flags(
+    ways: list[tuple[int, list[int], dict[str, str]]], index: dict[int, int], n: int
+) -> npt.NDArray[np.bool_]:
+    count = np.zeros(n, np.int64)
+    ends = np.zeros(n, bool)
+    for _, refs, _ in ways:
+        idx = [index[r] for r in refs]
+        np.add.at(count, idx, 1)
+        ends[idx[0]] = ends[idx[-1]] = True
+    return (count > 1) | ends
+
+
+def _split_ways(
+    ways: list[tuple[int, list[int], dict[str, str]]],
+    index: dict[int, int],
+    junction: npt.NDArray[np.bool_],
+) -> list[tuple[int, list[int], dict[str, str]]]:
+    segments = []
+    for wid, refs, tags in ways:
+        idx = [index[r] for r in refs]
+        start = 0
+        for k in range(1, len(idx)):
+            if junction[idx[k]]:
+                segments.append((wid, idx[start : k + 1], tags))
+                start = k
+    return segments
+
+
+def _assemble(
+    used: list[int],
+    lonlat: FloatArray,
+    mx: FloatArray,
+    my: FloatArray,
+    crs: pyproj.CRS,
+    segments: list[tuple[int, list[int], dict[str, str]]],
+    speeds: SpeedSettings,
+) -> RoadNetwork:
+    frm: list[int] = []
+    to: list[int] = []
+    length: list[float] = []
+    time: list[float] = []
+    highway: list[str] = []
+    way: list[int] = []
+    twin: list[int] = []
+    geoms: list[Any] = []
+    for wid, idx, tags in segments:
+        if idx[0] == idx[-1]:
+            continue  # a loop back to the same junction never shortens a route
+        coords = np.column_stack([mx[idx], my[idx]])
+        seg_len = float(np.hypot(*np.diff(coords, axis=0).T).sum())
+        speed = speeds.speed_kmh(tags)
+        assert speed is not None  # ways were filtered as drivable
+        seg_time = seg_len / (speed / 3.6)
+        line = shapely.linestrings(coords)
+        direction = way_direction(tags)
+        first = len(frm)
+        if direction >= 0:
+            frm.append(idx[0])
+            to.append(idx[-1])
+            geoms.append(line)
+        if direction <= 0:
+            frm.append(idx[-1])
+            to.append(idx[0])
+            geoms.append(shapely.reverse(line))
+        added = len(frm) - first
+        length += [seg_len] * added
+        time += [seg_time] * added
+        highway += [tags["highway"]] * added
+        way += [wid] * added
+        twin += [first + 1, first] if added == 2 else [-1]
+    geometry = np.empty(len(geoms), dtype=object)
+    geometry[:] = geoms
+    network = RoadNetwork(
+        node_id=np.asarray(used, np.int64),
+        lon=lonlat[:, 0].copy(),
+        lat=lonlat[:, 1].copy(),
+        x=mx,
+        y=my,
+        crs=crs,
+        edge_from=np.asarray(frm, np.int64),
+        edge_to=np.asarray(to, np.int64),
+        length_m=np.asarray(length, np.float64),
+        time_s=np.asarray(time, np.float64),
+        highway=np.asarray(highway, dtype=object),
+        way_id=np.asarray(way, np.int64),
+        twin=np.asarray(twin, np.int64),
+        geometry=geometry,
+    )
+    return largest_strongly_connected(network)
+
+
+def network_from_edges(
+    lon: Iterable[float],
+    lat: Iterable[float],
+    edges: Iterable[tuple[int, int, float, bool]],
+    *,
+    highway: str = "residential",
+    crs: pyproj.CRS | str | None = None,
+) -> RoadNetwork:
+    """Build a network from node coordinates and straight edges (tests, synthetic data).
+
+    Parameters
+    ----------
+    lon, lat
+        WGS-84 node coordinates.
+    edges
+        ``(from node, to node, speed km/h, two_way)`` per road segment.
+    highway
+        Road class recorded on every edge.
+    crs
+        Metric CRS; default the local zone of the nodes' centre.
+
+    Returns
+    -------
+    RoadNetwork
+        Every node and edge (no connectivity pruning).
+    """
+    lonlat = np.column_stack([np.asarray(list(lon), float), np.asarray(list(lat), float)])
+    target = _metric_crs(crs, lonlat)
+    mx, my = pyproj.Transformer.from_crs("EPSG:4326", target, always_xy=True).transform(
+        lonlat[:, 0], lonlat[:, 1]
+    )
+    mx, my = np.asarray(mx, float), np.asarray(my, float)
+    rows = list(edges)
+    frm, to, speed, twin = [], [], [], []
+    for u, v, kmh, two_way in rows:
+        first = len(frm)
+        frm.append(u)
+        to.append(v)
+        speed.append(kmh)
+        if two_way:
+            frm.append(v)
+            to.append(u)
+            speed.append(kmh)
+            twin += [first + 1, first]
+        else:
+            twin.append(-1)
+    frm_a, to_a = np.asarray(frm, np.int64), np.asarray(to, np.int64)
+    length = np.hypot(mx[to_a] - mx[frm_a], my[to_a] - my[frm_a])
+    return RoadNetwork(
+        node_id=np.arange(len(mx), dtype=np.int64),
+        lon=lonlat[:, 0].copy(),
+        lat=lonlat[:, 1].copy(),
+        x=mx,
+        y=my,
+        crs=target,
+        edge_from=frm_a,
+        edge_to=to_a,
+        length_m=length,
+        time_s=length / (np.asarray(speed, float) / 3.6),
+        highway=np.full(len(frm_a), highway, dtype=object),
+        way_id=np.arange(len(frm_a), dtype=np.int64),
+        twin=np.asarray(twin, np.int64),
+    )

@@ -1,0 +1,409 @@
+"""School red lines (学校红线): retailers too close to a school.
+
+A school's red line is a distance per school kind (:class:`~gridmgmt.rules.settings.
+RedLineSettings`), measured from its gates (校门), its campus polygon's boundary or its
+point, as a straight line or as the shortest walk along the road network. A school
+without gates is measured from its campus, and one without a campus from its point; each
+result says what it was measured from. A retailer inside a campus is 0 m from it.
+
+Straight-line distances come from an STR-tree of the retailers queried with every
+source's own red-line distance (``dwithin``), in the local metric CRS. Shortest walks are
+a multi-source Dijkstra from the schools of each kind over the road graph, capped at that
+kind's distance, for the retailers the straight line has not already ruled out (a walk is
+never shorter than the straight line); each retailer gets the nearest school of each kind
+it is inside the red line of.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyproj
+import shapely
+
+from gridmgmt.domain import SchoolKind
+from gridmgmt.rules._inputs import (
+    TOLERANCE_M,
+    ObjectArray,
+    geo_series,
+    metric_geoms,
+    metric_points,
+    parse_column,
+    require_frame,
+    require_kind,
+    resolve_crs,
+)
+from gridmgmt.rules._walk import Attachments, WalkNetwork
+from gridmgmt.rules.settings import DistanceMode, MeasureFrom, RedLineSettings
+
+__all__ = [
+    "RedLineIndex",
+    "RedLineMatches",
+    "red_line_violations",
+    "red_line_zones",
+]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+# What a distance was measured from, per source geometry.
+GATE, CAMPUS, POINT = "gate", "campus", "point"
+_QUAD_SEGS = 16
+
+
+@dataclass(frozen=True)
+class RedLineMatches:
+    """Points inside a red line: one row per (point, school), nearest source of the school."""
+
+    point: IntArray  # position of the point in the query
+    school: IntArray  # position of the school in the schools frame
+    distance_m: FloatArray
+    source: IntArray  # row of RedLineIndex.sources the distance was measured from
+
+
+class RedLineIndex:
+    """The red-line sources of every school, projected and indexed once.
+
+    Parameters
+    ----------
+    schools
+        Schools with ``kind`` (any spelling :func:`gridmgmt.domain.parse_enum` accepts),
+        point geometries and, optionally, a ``campus`` column of (multi)polygons in the
+        same CRS.
+    rule
+        The red-line settings.
+    crs
+        Metric CRS to measure in; by default the local one of the schools.
+    gates
+        School gates: points with a ``gate_school`` column naming their school by its
+        ``school_id``.
+    graph
+        Road graph for walk mode: node ``x``, ``y`` in ``crs`` and edge ``length`` in
+        metres (see :mod:`gridmgmt.rules._walk`).
+    school_id, gate_school
+        Column of ``schools`` that names a school, and the column of ``gates`` that refers
+        to it.
+
+    Raises
+    ------
+    ValueError
+        If a column is missing, a kind is unknown, a gate names no school, or walk mode is
+        set without a graph.
+    """
+
+    def __init__(
+        self,
+        schools: gpd.GeoDataFrame,
+        *,
+        rule: RedLineSettings,
+        crs: pyproj.CRS | str | None = None,
+        gates: gpd.GeoDataFrame | None = None,
+        graph: nx.Graph | WalkNetwork | None = None,
+        school_id: str = "name",
+        gate_school: str = "school",
+    ) -> None:
+        require_frame(schools, "schools", ["kind", school_id])
+        if rule.mode is DistanceMode.WALK and graph is None:
+            msg = (
+                "red-line mode is 'walk' but no road graph was given; "
+                "pass `graph` or use mode 'straight'"
+            )
+            raise ValueError(msg)
+        self.crs = resolve_crs(crs, schools)
+        self.rule = rule
+        self.schools = schools
+        self.school_ids = schools[school_id].to_numpy()
+        self.kinds = parse_column(schools["kind"], SchoolKind, "schools.kind")
+        self.network = (
+            graph if isinstance(graph, WalkNetwork) or graph is None else WalkNetwork(graph)
+        )
+        self.sources = self._build_sources(schools, gates, school_id, gate_school)
+        self.tree = shapely.STRtree(self.sources["geometry"].to_numpy())
+
+    def match(self, points: ObjectArray) -> RedLineMatches:
+        """Every (point, school) pair where the point is inside the school's red line.
+
+        Parameters
+        ----------
+        points
+            Shapely points in the index's metric CRS.
+        """
+        straight = self._straight(points)
+        if self.rule.mode is DistanceMode.STRAIGHT:
+            return straight
+        return self._walk(points, straight)
+
+    def match_point(self, point: shapely.Point) -> RedLineMatches:
+        """The schools whose red line one metric point is inside (``point`` is 0).
+
+        Quicker than :meth:`match` for one point: it queries the index of the sources
+        built once, and in walk mode runs one Dijkstra from the point.
+        """
+        src = self.sources
+        rows = self.tree.query(
+            point, predicate="dwithin", distance=self.rule.max_distance_m + TOLERANCE_M
+        )
+        geoms = src["geometry"].to_numpy()[rows]
+        dist = shapely.distance(geoms, point)
+        limits = src["limit_m"].to_numpy()[rows]
+        inside = dist <= limits + TOLERANCE_M
+        rows, dist, limits = rows[inside], dist[inside], limits[inside]
+        if self.rule.mode is DistanceMode.WALK and len(rows):
+            assert self.network is not None  # checked in the constructor
+            seed = self.network.attach(np.array([point], dtype=object))
+            targets = _reown(self.network.attach(geoms[inside]), rows)
+            walked, _ = self.network.walk(seed, targets, limit=float(limits.max()) + TOLERANCE_M)
+            walked = np.where(dist == 0, 0.0, walked[rows])
+            inside = walked <= limits + TOLERANCE_M
+            rows, dist = rows[inside], walked[inside]
+        school = src["school"].to_numpy()[rows]
+        return _nearest_per_pair(np.zeros(len(rows), dtype=np.int64), school, dist, rows)
+
+    def zones(self) -> gpd.GeoDataFrame:
+        """The red-line polygons (buffers around each school's sources), in WGS-84.
+
+        In walk mode these are the outer envelope: a walk is never shorter than the
+        straight line.
+        """
+        src = self.sources
+        buffered = shapely.buffer(
+            src["geometry"].to_numpy(), src["limit_m"].to_numpy(), quad_segs=_QUAD_SEGS
+        )
+        frame = pd.DataFrame({"school_pos": src["school"].to_numpy(), "geometry": buffered})
+        merged = frame.groupby("school_pos", sort=True)["geometry"].agg(shapely.union_all)
+        first = src.drop_duplicates("school").set_index("school").loc[merged.index]
+        return gpd.GeoDataFrame(
+            {
+                "school": self.school_ids[merged.index],
+                "school_kind": [k.value for k in self.kinds[merged.index]],
+                "limit_m": first["limit_m"].to_numpy(),
+                "measured_from": first["measured_from"].to_numpy(),
+                "mode": self.rule.mode.value,
+            },
+            geometry=geo_series(merged.to_numpy(), self.crs).array,
+            crs="EPSG:4326",
+        )
+
+    def _build_sources(
+        self,
+        schools: gpd.GeoDataFrame,
+        gates: gpd.GeoDataFrame | None,
+        school_id: str,
+        gate_school: str,
+    ) -> pd.DataFrame:
+        limits = np.array(
+            [np.nan if (d := self.rule.limit(k)) is None else d for k in self.kinds], dtype=float
+        )
+        ruled = ~np.isnan(limits)
+        points = metric_points(schools, "schools", self.crs)
+        frames = []
+        todo = ruled.copy()
+        if self.rule.measure_from is MeasureFrom.GATES and gates is not None and len(gates):
+            gate_frame = self._gate_sources(gates, school_id, gate_school)
+            gate_frame = gate_frame[todo[gate_frame["school"].to_numpy()]]
+            frames.append(gate_frame)
+            todo[gate_frame["school"].to_numpy()] = False
+        if self.rule.measure_from is not MeasureFrom.POINT and "campus" in schools.columns:
+            campus = _campus_geoms(schools, self.crs)
+            has = todo & ~shapely.is_missing(campus) & ~shapely.is_empty(campus)
+            frames.append(_frame(campus[has], np.flatnonzero(has), CAMPUS))
+            todo &= ~has
+        frames.append(_frame(points[todo], np.flatnonzero(todo), POINT))
+        sources = pd.concat(frames, ignore_index=True)
+        sources["limit_m"] = limits[sources["school"].to_numpy()]
+        return sources
+
+    def _gate_sources(
+        self, gates: gpd.GeoDataFrame, school_id: str, gate_school: str
+    ) -> pd.DataFrame:
+        require_frame(gates, "gates", [gate_school])
+        ids = pd.Series(self.school_ids)
+        if ids.duplicated().any():
+            dup = sorted(map(str, ids[ids.duplicated()].unique()))[:5]
+            msg = f"schools.{school_id} must be unique to match gates; repeated: {dup}"
+            raise ValueError(msg)
+        position = pd.Series(np.arange(len(ids)), index=ids)
+        names = gates[gate_school]
+        unknown = sorted(map(str, set(names) - set(position.index)))
+        if unknown:
+            msg = f"gates name schools that are not in schools.{school_id}: {unknown[:5]}"
+            raise ValueError(msg)
+        geoms = metric_points(gates, "gates", self.crs)
+        return _frame(geoms, position.loc[names].to_numpy(), GATE)
+
+    def _straight(self, points: ObjectArray) -> RedLineMatches:
+        src = self.sources
+        tree = shapely.STRtree(points)
+        src_i, pt_i = tree.query(
+            src["geometry"].to_numpy(),
+            predicate="dwithin",
+            distance=src["limit_m"].to_numpy() + TOLERANCE_M,
+        )
+        dist = shapely.distance(src["geometry"].to_numpy()[src_i], points[pt_i])
+        school = src["school"].to_numpy()[src_i]
+        return _nearest_per_pair(pt_i, school, dist, src_i)
+
+    def _walk(self, points: ObjectArray, straight: RedLineMatches) -> RedLineMatches:
+        assert self.network is not None  # checked in the constructor
+        src = self.sources
+        limits = src["limit_m"].to_numpy()
+        parts = []
+        for limit in np.unique(limits):
+            rows = np.flatnonzero(limits == limit)
+            in_group = np.isin(straight.source, rows)
+            candidates = np.unique(straight.point[in_group])
+            if len(candidates) == 0:
+                continue
+            seeds = self.network.attach(src["geometry"].to_numpy()[rows])
+            seeds = _reown(seeds, rows)
+            targets = self.network.attach(points[candidates])
+            dist, source = self.network.walk(seeds, targets, limit=float(limit) + TOLERANCE_M)
+            found = np.isfinite(dist)
+            parts.append((candidates[found], source[found], dist[found]))
+            # A retailer inside a campus or on a gate is 0 m away, whatever the graph says.
+            zero = in_group & (straight.distance_m == 0)
+            parts.append((straight.point[zero], straight.source[zero], straight.distance_m[zero]))
+        if not parts:
+            return straight
+        point = np.concatenate([p[0] for p in parts])
+        source = np.concatenate([p[1] for p in parts])
+        dist = np.concatenate([p[2] for p in parts])
+        return _nearest_per_pair(point, src["school"].to_numpy()[source], dist, source)
+
+
+def red_line_violations(
+    retailers: gpd.GeoDataFrame,
+    schools: gpd.GeoDataFrame,
+    *,
+    rule: RedLineSettings,
+    gates: gpd.GeoDataFrame | None = None,
+    graph: nx.Graph | WalkNetwork | None = None,
+    crs: pyproj.CRS | str | None = None,
+    retailer_id: str = "licence_no",
+    school_id: str = "name",
+    gate_school: str = "school",
+) -> gpd.GeoDataFrame:
+    """Every retailer inside a school's red line (中小学"红线内"零售户).
+
+    Parameters
+    ----------
+    retailers
+        Retailers with ``retailer_id`` and point geometries (any CRS, normally WGS-84).
+    schools
+        Schools with ``school_id``, ``kind``, point geometries and optionally ``campus``.
+    rule
+        The red-line settings.
+    gates
+        School gates with a ``gate_school`` column naming their school.
+    graph
+        Road graph for walk mode (node ``x``, ``y`` in ``crs``; edge ``length`` in metres).
+    crs
+        Metric CRS to measure in; by default the local one of the retailers.
+    retailer_id, school_id, gate_school
+        Identifying columns.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per (retailer, school) with the retailer's id, ``school``, ``school_kind``,
+        ``distance_m``, ``limit_m``, ``measured_from`` (gate, campus or point), ``mode`` and
+        the retailer's point in WGS-84; nearest first.
+    """
+    require_frame(retailers, "retailers", [retailer_id])
+    metric = resolve_crs(crs, retailers, schools)
+    index = RedLineIndex(
+        schools,
+        rule=rule,
+        crs=metric,
+        gates=gates,
+        graph=graph,
+        school_id=school_id,
+        gate_school=gate_school,
+    )
+    points = metric_points(retailers, "retailers", metric)
+    found = index.match(points)
+    src = index.sources
+    result = gpd.GeoDataFrame(
+        {
+            retailer_id: retailers[retailer_id].to_numpy()[found.point],
+            "school": index.school_ids[found.school],
+            "school_kind": [k.value for k in index.kinds[found.school]],
+            "distance_m": found.distance_m,
+            "limit_m": src["limit_m"].to_numpy()[found.source],
+            "measured_from": src["measured_from"].to_numpy()[found.source],
+            "mode": rule.mode.value,
+        },
+        geometry=retailers.geometry.to_crs("EPSG:4326").array[found.point],
+        crs="EPSG:4326",
+    )
+    return result.sort_values(["distance_m", retailer_id], kind="stable", ignore_index=True)
+
+
+def red_line_zones(
+    schools: gpd.GeoDataFrame,
+    *,
+    rule: RedLineSettings,
+    gates: gpd.GeoDataFrame | None = None,
+    crs: pyproj.CRS | str | None = None,
+    school_id: str = "name",
+    gate_school: str = "school",
+) -> gpd.GeoDataFrame:
+    """The red-line polygons of every school with a red line, for maps (WGS-84).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``school``, ``school_kind``, ``limit_m``, ``measured_from``, ``mode`` and the
+        union of the buffers around the school's sources.
+    """
+    straight = rule.model_copy(update={"mode": DistanceMode.STRAIGHT})
+    index = RedLineIndex(
+        schools, rule=straight, crs=crs, gates=gates, school_id=school_id, gate_school=gate_school
+    )
+    zones = index.zones()
+    zones["mode"] = rule.mode.value
+    return zones
+
+
+def _frame(geoms: ObjectArray, school: IntArray, measured_from: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "geometry": pd.Series(geoms, dtype=object),
+            "school": np.asarray(school, dtype=np.int64),
+            "measured_from": measured_from,
+        }
+    )
+
+
+def _campus_geoms(schools: gpd.GeoDataFrame, crs: pyproj.CRS) -> ObjectArray:
+    campus = gpd.GeoSeries(list(schools["campus"]), crs=schools.crs, index=schools.index)
+    require_kind(gpd.GeoDataFrame(geometry=campus), "schools.campus", ["Polygon", "MultiPolygon"])
+    return metric_geoms(campus, crs)
+
+
+def _reown(attachments: Attachments, owners: IntArray) -> Attachments:
+    """The same attachments with each owner ``i`` renamed ``owners[i]``."""
+    return Attachments(
+        owners[attachments.owner], attachments.edge, attachments.fraction, attachments.offset
+    )
+
+
+def _nearest_per_pair(
+    point: IntArray, school: IntArray, dist: FloatArray, source: IntArray
+) -> RedLineMatches:
+    """Keep the nearest source of each (point, school) pair."""
+    order = np.lexsort((dist, school, point))
+    point, school, dist, source = point[order], school[order], dist[order], source[order]
+    first = np.ones(len(point), dtype=bool)
+    first[1:] = (point[1:] != point[:-1]) | (school[1:] != school[:-1])
+    return RedLineMatches(
+        point[first].astype(np.int64),
+        school[first].astype(np.int64),
+        dist[first].astype(float),
+        source[first].astype(np.int64),
+    )

@@ -1,0 +1,346 @@
+"""Users, passwords and logins: who may sign in, and which counties they work for.
+
+Passwords are hashed with argon2 (pwdlib). There is no default password anywhere: a user is
+created with a password someone typed, and the demo users of ``gridmgmt serve --demo`` get
+random passwords generated at start and printed once.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable
+from itertools import combinations
+from typing import NamedTuple
+
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridmgmt.domain import UserRole, label_zh, parse_enum
+from gridmgmt.services.actor import SYSTEM, Actor
+from gridmgmt.services.audit import record
+from gridmgmt.store import db
+from gridmgmt.store.models import County, User, UserCounty
+
+MIN_PASSWORD_LENGTH = 10
+MIN_DISTINCT_CHARACTERS = 5
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,63}$")
+# Passwords people pick first; refused whatever their length.
+_COMMON_PASSWORDS = frozenset(
+    {
+        "password",
+        "password1",
+        "password123",
+        "1234567890",
+        "12345678910",
+        "0123456789",
+        "qwertyuiop",
+        "1qaz2wsx3edc",
+        "qwerty12345",
+        "abc1234567",
+        "abcdefghij",
+        "admin12345",
+        "administrator",
+        "changeme123",
+        "iloveyou12",
+        "woaini1314",
+        "5201314520",
+        "gridmgmt123",
+    }
+)
+_ADJACENCY_TOLERANCE_DEG = 1e-6
+
+_hasher = PasswordHash((Argon2Hasher(),))
+# Verified against when the username is unknown, so a wrong name costs as much as a wrong
+# password and response times do not reveal which usernames exist.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(24))
+
+
+class WeakPasswordError(ValueError):
+    """The password is empty, too short or too easy to guess."""
+
+
+class UnknownCountyError(ValueError):
+    """A user was to be given a county that is not in the database."""
+
+
+class DuplicateUserError(ValueError):
+    """A user with this username exists already."""
+
+
+class DemoUser(NamedTuple):
+    """A demo login created by :func:`ensure_demo_users` (printed once at start)."""
+
+    username: str
+    password: str
+    role: UserRole
+    counties: list[str]
+
+
+def hash_password(password: str) -> str:
+    """Hash a password with argon2."""
+    return _hasher.hash(password)
+
+
+def check_password_strength(password: str, *, username: str = "") -> None:
+    """Refuse passwords that are empty, short or easy to guess.
+
+    Raises
+    ------
+    WeakPasswordError
+        With a message saying what is wrong and what is expected.
+    """
+    if not password or not password.strip():
+        msg = f"the password is empty; choose one of at least {MIN_PASSWORD_LENGTH} characters"
+        raise WeakPasswordError(msg)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        msg = (
+            f"the password has {len(password)} characters; at least "
+            f"{MIN_PASSWORD_LENGTH} are required"
+        )
+        raise WeakPasswordError(msg)
+    if len(set(password)) < MIN_DISTINCT_CHARACTERS:
+        msg = (
+            f"the password uses fewer than {MIN_DISTINCT_CHARACTERS} different characters; "
+            "mix letters, digits and symbols"
+        )
+        raise WeakPasswordError(msg)
+    if password.lower() in _COMMON_PASSWORDS:
+        msg = "the password is one of the most common passwords; choose another"
+        raise WeakPasswordError(msg)
+    if username and username.lower() in password.lower():
+        msg = "the password contains the username; choose another"
+        raise WeakPasswordError(msg)
+
+
+def _check_username(username: str) -> str:
+    cleaned = username.strip()
+    if not USERNAME_PATTERN.match(cleaned):
+        msg = (
+            f"username {username!r} is not valid: use 2-64 characters from A-Z, a-z, 0-9, "
+            "'_', '.' and '-', starting with a letter or digit"
+        )
+        raise ValueError(msg)
+    return cleaned
+
+
+def _check_counties(session: Session, counties: Iterable[str]) -> list[str]:
+    codes = sorted({str(code).strip() for code in counties})
+    if not codes:
+        msg = "a user needs at least one county (--county CODE)"
+        raise UnknownCountyError(msg)
+    known = set(session.scalars(select(County.code)))
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        listed = ", ".join(sorted(known)) or "none (import counties first)"
+        msg = f"unknown county code(s): {', '.join(unknown)}; known counties: {listed}"
+        raise UnknownCountyError(msg)
+    return codes
+
+
+def _add_user(
+    session: Session,
+    username: str,
+    password: str,
+    role: UserRole | str,
+    counties: Iterable[str],
+    *,
+    full_name: str | None,
+    actor: Actor,
+) -> User:
+    name = _check_username(username)
+    user_role = parse_enum(UserRole, role) if isinstance(role, str) else role
+    check_password_strength(password, username=name)
+    codes = _check_counties(session, counties)
+    if session.scalar(select(User.id).where(User.username == name)) is not None:
+        msg = f"user {name!r} exists already"
+        raise DuplicateUserError(msg)
+    user = User(
+        username=name,
+        full_name=full_name,
+        role=user_role,
+        password_hash=hash_password(password),
+        county_links=[UserCounty(county_code=code) for code in codes],
+    )
+    session.add(user)
+    session.flush()
+    record(
+        session,
+        actor,
+        "user.add",
+        kind="user",
+        county_code=codes[0] if len(codes) == 1 else None,
+        detail={"username": name, "role": user_role.value, "counties": codes},
+    )
+    return user
+
+
+def add_user(
+    target: str | Session,
+    username: str,
+    password: str,
+    role: UserRole | str,
+    counties: Iterable[str],
+    *,
+    full_name: str | None = None,
+    actor: Actor = SYSTEM,
+) -> User:
+    """Create a user with an argon2-hashed password and their counties.
+
+    Parameters
+    ----------
+    target
+        A database URL (the user is committed in its own transaction) or an open session
+        (the caller commits).
+    username
+        Login name: 2-64 characters from letters, digits, ``_``, ``.`` and ``-``.
+    password
+        At least :data:`MIN_PASSWORD_LENGTH` characters, not a common password.
+    role
+        A :class:`~gridmgmt.domain.UserRole` or its name (``officer``, ``稽查员``...).
+    counties
+        Codes of the counties the user works for; each must be in the database.
+    full_name
+        The person's name, shown on pages.
+    actor
+        Who creates the user, for the audit log.
+
+    Returns
+    -------
+    User
+        The new user.
+
+    Raises
+    ------
+    WeakPasswordError, UnknownCountyError, DuplicateUserError, ValueError
+        If the password, a county, the username or the role is not acceptable.
+    """
+    if isinstance(target, Session):
+        return _add_user(
+            target, username, password, role, counties, full_name=full_name, actor=actor
+        )
+    with db.transaction(target) as session:
+        return _add_user(
+            session, username, password, role, counties, full_name=full_name, actor=actor
+        )
+
+
+def user_by_name(session: Session, username: str) -> User | None:
+    """The active user called ``username``, or None."""
+    return session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """Check a username and password; return the user, or None if either is wrong.
+
+    Unknown usernames cost as much time as wrong passwords. A hash made with older
+    parameters is upgraded in the session (committed by the caller). Both outcomes are
+    written to the audit log.
+    """
+    user = user_by_name(session, username) if username else None
+    if user is None:
+        _hasher.verify(password, _DUMMY_HASH)
+        ok, new_hash = False, None
+    else:
+        ok, new_hash = _hasher.verify_and_update(password, user.password_hash)
+    if not ok or user is None:
+        anonymous = Actor(username=username[:64], role=UserRole.OFFICER, counties=frozenset())
+        record(session, anonymous, "auth.login_failed", kind="user")
+        return None
+    if new_hash is not None:
+        user.password_hash = new_hash
+    record(session, actor_for(user), "auth.login", kind="user")
+    return user
+
+
+def actor_for(user: User) -> Actor:
+    """The actor a logged-in user's requests run as: their role and counties."""
+    return Actor(username=user.username, role=user.role, counties=frozenset(user.county_codes))
+
+
+def list_users(session: Session, *, actor: Actor = SYSTEM) -> list[User]:
+    """Users who share at least one county with the actor, by username."""
+    stmt = select(User).order_by(User.username)
+    if actor.counties is not None:
+        linked = select(UserCounty.user_id).where(UserCounty.county_code.in_(actor.counties))
+        stmt = stmt.where(User.id.in_(linked))
+    return list(session.scalars(stmt))
+
+
+def describe_role(role: UserRole) -> str:
+    """The role as users read it, e.g. ``officer 稽查员``."""
+    return f"{role.value} {label_zh(role)}"
+
+
+def _adjacent_pair(counties: list[County]) -> list[str]:
+    """Two counties sharing a border, preferring a pair across a province border."""
+    touching: list[tuple[County, County]] = []
+    for first, second in combinations(counties, 2):
+        a: BaseGeometry = first.boundary
+        b: BaseGeometry = second.boundary
+        if a.distance(b) <= _ADJACENCY_TOLERANCE_DEG:
+            touching.append((first, second))
+    across = [pair for pair in touching if pair[0].province_code != pair[1].province_code]
+    chosen = (across or touching or [tuple(counties[:2])])[0]
+    return sorted(county.code for county in chosen)
+
+
+def _demo_plan(counties: list[County]) -> list[tuple[str, UserRole, list[str], str]]:
+    codes = [county.code for county in counties]
+    plan = [
+        (f"officer{county.code}", UserRole.OFFICER, [county.code], f"{county.name}稽查员")
+        for county in counties
+    ]
+    plan.append(("dispatcher", UserRole.DISPATCHER, codes[:1], f"{counties[0].name}物流调度"))
+    plan.append(("liaison", UserRole.LIAISON, _adjacent_pair(counties), "毗邻地区信息联络员"))
+    plan.append(("admin", UserRole.ADMIN, codes, "系统管理员"))
+    return plan
+
+
+def _set_counties(user: User, codes: list[str]) -> None:
+    """Replace a user's counties, keeping the links that stay (same primary keys)."""
+    kept = [link for link in user.county_links if link.county_code in codes]
+    present = {link.county_code for link in kept}
+    user.county_links = kept + [UserCounty(county_code=c) for c in codes if c not in present]
+
+
+def ensure_demo_users(session: Session) -> list[DemoUser]:
+    """Create (or reset) the demo users, each with a fresh random password.
+
+    One officer per county (``officer<code>``), a dispatcher for the first county, a
+    liaison for two adjacent counties (across a province border where there is one) and
+    an admin for every county. Existing demo users get new passwords and counties, so the
+    printed list is always the one that works.
+
+    Returns
+    -------
+    list of DemoUser
+        Usernames with their plain passwords, to print once.
+
+    Raises
+    ------
+    UnknownCountyError
+        If the database holds no counties.
+    """
+    counties = list(session.scalars(select(County).order_by(County.code)))
+    if not counties:
+        msg = "the database holds no counties; load the demo data or import counties first"
+        raise UnknownCountyError(msg)
+    created: list[DemoUser] = []
+    for username, role, codes, full_name in _demo_plan(counties):
+        password = secrets.token_urlsafe(12)
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            _add_user(session, username, password, role, codes, full_name=full_name, actor=SYSTEM)
+        else:
+            user.password_hash = hash_password(password)
+            user.role = role
+            user.active = True
+            _set_counties(user, codes)
+            record(session, SYSTEM, "user.reset_demo", kind="user", detail={"username": username})
+        created.append(DemoUser(username, password, role, codes))
+    session.flush()
+    return created

@@ -1,0 +1,176 @@
+"""Pieces every view shares: the base map, display coordinates, popups without jQuery."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from html import escape
+from typing import Any
+
+import folium
+import geopandas as gpd
+import pandas as pd
+from branca.element import MacroElement
+from folium.template import Template
+
+from gridmgmt.crs import CoordinateSystem, convert_geoseries, parse_crs
+
+PLAIN_BACKGROUND = "#f2efe9"
+DEFAULT_CENTRE = (40.9, 114.0)
+DEFAULT_ZOOM = 8
+# MarkerCluster needs a maximum zoom even when there is no tile layer to supply one.
+MIN_ZOOM = 3
+MAX_ZOOM = 19
+
+
+class _Background(MacroElement):  # type: ignore[misc]
+    """Colours the map container when there are no tiles."""
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+        <style>#{{ this._parent.get_name() }} { background: {{ this.colour }}; }</style>
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, colour: str) -> None:
+        super().__init__()
+        self._name = "Background"
+        self.colour = escape(colour)
+
+
+class _BoundPopup(MacroElement):  # type: ignore[misc]
+    """``layer.bindPopup(html)`` and ``bindTooltip(text)`` in plain Leaflet.
+
+    folium's Popup needs jQuery, and its Tooltip pastes text unescaped into a script.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {%- if this.html %}
+        {{ this._parent.get_name() }}.bindPopup({{ this.html|tojson }}, {maxWidth: 360});
+        {%- endif %}
+        {%- if this.tooltip %}
+        {{ this._parent.get_name() }}.bindTooltip({{ this.tooltip|tojson }});
+        {%- endif %}
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html: str | None, tooltip: str | None) -> None:
+        super().__init__()
+        self._name = "BoundPopup"
+        self.html = html
+        self.tooltip = escape(tooltip) if tooltip else None
+
+
+def base_map(
+    *frames: gpd.GeoDataFrame,
+    tile_url: str | None = None,
+    tile_attribution: str = "",
+    background: str = PLAIN_BACKGROUND,
+) -> folium.Map:
+    """An empty map fitted to the frames' extent, with tiles or a plain background.
+
+    Parameters
+    ----------
+    *frames
+        GeoDataFrames (in the display coordinates) whose extent the map opens on.
+    tile_url
+        XYZ tile URL template (``.../{z}/{x}/{y}.png``); None for no tiles.
+    tile_attribution
+        Attribution shown for the tiles (required by Leaflet when ``tile_url`` is set).
+    background
+        CSS colour of the map when there are no tiles.
+    """
+    m = folium.Map(
+        location=DEFAULT_CENTRE,
+        zoom_start=DEFAULT_ZOOM,
+        tiles=None,
+        control_scale=True,
+        # Map options, not tile options: folium only passes min_zoom/max_zoom to tiles.
+        minZoom=MIN_ZOOM,
+        maxZoom=MAX_ZOOM,
+    )
+    if tile_url:
+        folium.TileLayer(
+            tiles=tile_url,
+            attr=tile_attribution or "tiles",
+            name="底图 Base map",
+            control=False,
+            max_zoom=MAX_ZOOM,
+        ).add_to(m)
+    else:
+        _Background(background).add_to(m)
+    bounds = _bounds(frames)
+    if bounds is not None:
+        m.fit_bounds(bounds)
+    return m
+
+
+def _bounds(frames: Iterable[gpd.GeoDataFrame]) -> list[list[float]] | None:
+    boxes = [
+        frame.geometry.total_bounds
+        for frame in frames
+        if len(frame) and not frame.geometry.is_empty.all()
+    ]
+    if not boxes:
+        return None
+    minx = min(b[0] for b in boxes)
+    miny = min(b[1] for b in boxes)
+    maxx = max(b[2] for b in boxes)
+    maxy = max(b[3] for b in boxes)
+    return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
+
+
+def display_frame(
+    gdf: gpd.GeoDataFrame, *, tile_crs: str | CoordinateSystem = "wgs84"
+) -> gpd.GeoDataFrame:
+    """The frame in the coordinates of the tiles it is drawn on.
+
+    Stored data is WGS-84; tiles from Chinese web-map servers are in GCJ-02, so points
+    are shifted (by a few hundred metres) to sit on the right street.
+    """
+    target = parse_crs(tile_crs)
+    if target is CoordinateSystem.WGS84 or target is CoordinateSystem.CGCS2000 or not len(gdf):
+        return gdf
+    shifted = gdf.copy()
+    shifted[gdf.geometry.name] = convert_geoseries(gdf.geometry, source="wgs84", target=target)
+    return shifted
+
+
+def popup_html(fields: Iterable[tuple[str, Any]]) -> str:
+    """A popup table of labelled values, escaped; empty values are left out.
+
+    Parameters
+    ----------
+    fields
+        ``(label, value)`` pairs; labels carry the Chinese term and the English one,
+        e.g. ``("许可证号 Licence no.", "150924000001")``.
+    """
+    rows = "".join(
+        f'<tr><th style="text-align:left;padding-right:8px;white-space:nowrap">'
+        f"{escape(label)}</th><td>{escape(str(value))}</td></tr>"
+        for label, value in fields
+        if value is not None and not (isinstance(value, float) and pd.isna(value)) and value != ""
+    )
+    return f'<table style="font-size:12px">{rows}</table>'
+
+
+def bind_popup(
+    layer: MacroElement, html: str | None, *, tooltip: str | None = None
+) -> MacroElement:
+    """Attach a plain Leaflet popup and tooltip to a folium layer; returns the layer.
+
+    Parameters
+    ----------
+    layer
+        A folium marker or path.
+    html
+        Popup content (trusted HTML, e.g. from :func:`popup_html`), or None.
+    tooltip
+        Plain text shown on hover; escaped here.
+    """
+    _BoundPopup(html, tooltip).add_to(layer)
+    return layer

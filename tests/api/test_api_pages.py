@@ -1,0 +1,98 @@
+"""Pages: cookie login, redirects, and the map of the user's own counties."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from maps.assets import remote_references
+
+
+def _login(client: TestClient, username: str, password: str, next_path: str | None = None):
+    data = {"username": username, "password": password}
+    if next_path is not None:
+        data["next"] = next_path
+    return client.post("/login", data=data, follow_redirects=False)
+
+
+def test_root_redirects_to_map_and_map_to_login(client) -> None:
+    root = client.get("/", follow_redirects=False)
+    assert root.status_code == 303
+    assert root.headers["location"] == "/map"
+    page = client.get("/map?county=150924", follow_redirects=False)
+    assert page.status_code == 303
+    assert page.headers["location"] == "/login?next=/map%3Fcounty%3D150924"
+
+
+def test_login_form_has_no_remote_assets(client) -> None:
+    response = client.get("/login")
+    assert response.status_code == 200
+    assert 'name="password"' in response.text
+    assert not re.search(r"https?://", response.text)
+
+
+def test_wrong_password_re_shows_the_form(client) -> None:
+    response = _login(client, "alice", "not-the-password")
+    assert response.status_code == 401
+    assert "Incorrect username or password" in response.text
+    assert "gridmgmt_session" not in response.headers.get("set-cookie", "")
+
+
+def test_login_sets_a_safe_cookie_and_goes_to_the_map(client, world) -> None:
+    response = _login(client, "alice", world.passwords["alice"])
+    assert response.status_code == 303
+    assert response.headers["location"] == "/map"
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("gridmgmt_session=")
+    assert "HttpOnly" in cookie
+    assert "samesite=lax" in cookie.lower()
+    assert "Max-Age=1800" in cookie
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "map", "/\\evil"])
+def test_login_never_redirects_off_site(client, world, target: str) -> None:
+    response = _login(client, "alice", world.passwords["alice"], next_path=target)
+    assert response.headers["location"] == "/map"
+
+
+def test_map_shows_only_the_users_counties(client, world) -> None:
+    _login(client, "alice", world.passwords["alice"])
+    response = client.get("/map")
+    assert response.status_code == 200
+    html = response.text
+    for licence in world.licences["150924"]:
+        assert licence in html
+    for licence in world.licences["140222"] + world.licences["130728"]:
+        assert licence not in html
+    assert "兴和县" in html
+    assert "天镇县" not in html
+    assert "/static/leaflet/leaflet.js" in html
+    assert "/static/leaflet-markercluster/leaflet.markercluster.js" in html
+    assert remote_references(html) == []
+    assert "markerClusterGroup" in html
+    assert "gm-legend" in html
+
+
+def test_map_of_one_county_and_404_for_others(client, world) -> None:
+    _login(client, "lucy", world.passwords["lucy"])
+    one = client.get("/map", params={"county": "140222"})
+    assert one.status_code == 200
+    assert "140222000001" in one.text
+    assert "150924000001" not in one.text
+    assert client.get("/map", params={"county": "130728"}).status_code == 404
+
+
+def test_cookie_also_works_for_the_json_api(client, world) -> None:
+    _login(client, "bob", world.passwords["bob"])
+    assert client.get("/api/v1/auth/me").json()["username"] == "bob"
+
+
+def test_logout_ends_the_session(client, world) -> None:
+    _login(client, "alice", world.passwords["alice"])
+    assert client.get("/map", follow_redirects=False).status_code == 200
+    response = client.get("/logout", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login"
+    assert client.get("/map", follow_redirects=False).status_code == 303

@@ -1,0 +1,38 @@
+"""``gridmgmt serve --demo`` preparation: demo users with fresh passwords, printed once."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from shapely.geometry import MultiPolygon, box
+from sqlalchemy import func, select
+
+from gridmgmt.cli.serve import demo_users_table, prepare_demo
+from gridmgmt.services.users import authenticate
+from gridmgmt.store import db
+from gridmgmt.store.models import County, Province, Retailer
+
+
+def test_prepare_demo_keeps_existing_data_and_prints_working_logins(sqlite_url: str) -> None:
+    with db.transaction(sqlite_url) as session:
+        session.add(Province(code="150000", name="内蒙古自治区"))
+        session.flush()
+        session.add(
+            County(
+                code="150924",
+                name="兴和县",
+                province_code="150000",
+                boundary=MultiPolygon([box(113.5, 40.7, 114.3, 41.2)]),
+            )
+        )
+    users = prepare_demo(sqlite_url)
+    assert {u.username for u in users} == {"officer150924", "dispatcher", "liaison", "admin"}
+    with db.transaction(sqlite_url) as session:
+        # The database had counties, so no demo data was loaded into it.
+        assert session.scalar(select(func.count()).select_from(Retailer)) == 0
+        assert authenticate(session, "officer150924", users[0].password) is not None
+    console = Console(width=200, record=True)
+    console.print(demo_users_table(users))
+    text = console.export_text()
+    for user in users:
+        assert user.username in text
+        assert user.password in text
