@@ -125,6 +125,9 @@ def remote_references(html: str, *, allowed: tuple[str, ...] = ()) -> list[str]:
 def _render(m: folium.Map, static_url: str) -> tuple[Figure, str]:
     localise(m, static_url=static_url)
     figure = m.get_root()
+    if not isinstance(figure, Figure):
+        msg = "the map must be in a folium Figure to render; build it with folium.Map"
+        raise TypeError(msg)
     return figure, str(figure.render())
 
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from html import escape
 from typing import Any
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from branca.element import MacroElement
 from folium.template import Template
+from shapely.geometry.base import BaseGeometry
 
-from gridmgmt.crs import CoordinateSystem, convert_geoseries, parse_crs
+from gridmgmt.crs import CoordinateSystem, convert_geometry, convert_geoseries, parse_crs
 
 PLAIN_BACKGROUND = "#f2efe9"
 DEFAULT_CENTRE = (40.9, 114.0)
@@ -37,6 +40,26 @@ class _Background(MacroElement):  # type: ignore[misc]
         super().__init__()
         self._name = "Background"
         self.colour = escape(colour)
+
+
+class _PopupStyle(MacroElement):  # type: ignore[misc]
+    """One stylesheet for every popup table (see :func:`popup_html`)."""
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+        <style>
+        .gm-popup { font-size: 12px; border-collapse: collapse; }
+        .gm-popup th { text-align: left; padding-right: 8px; white-space: nowrap;
+            vertical-align: top; color: #455a64; }
+        </style>
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "PopupStyle"
 
 
 class _BoundPopup(MacroElement):  # type: ignore[misc]
@@ -103,6 +126,7 @@ def base_map(
         ).add_to(m)
     else:
         _Background(background).add_to(m)
+    _PopupStyle().add_to(m)
     bounds = _bounds(frames)
     if bounds is not None:
         m.fit_bounds(bounds)
@@ -137,6 +161,13 @@ def display_frame(
         return gdf
     shifted = gdf.copy()
     shifted[gdf.geometry.name] = convert_geoseries(gdf.geometry, source="wgs84", target=target)
+    for column in gdf.columns:
+        # Other geometry columns too, e.g. a school's campus beside its gate point.
+        values = gdf[column]
+        if column != gdf.geometry.name and any(isinstance(v, BaseGeometry) for v in values):
+            shifted[column] = list(
+                convert_geometry(np.asarray(values, dtype=object), source="wgs84", target=target)
+            )
     return shifted
 
 
@@ -150,12 +181,36 @@ def popup_html(fields: Iterable[tuple[str, Any]]) -> str:
         e.g. ``("许可证号 Licence no.", "150924000001")``.
     """
     rows = "".join(
-        f'<tr><th style="text-align:left;padding-right:8px;white-space:nowrap">'
-        f"{escape(label)}</th><td>{escape(str(value))}</td></tr>"
+        f"<tr><th>{escape(label)}</th><td>{escape(str(value))}</td></tr>"
         for label, value in fields
-        if value is not None and not (isinstance(value, float) and pd.isna(value)) and value != ""
+        if not is_blank(value)
     )
-    return f'<table style="font-size:12px">{rows}</table>'
+    return f'<table class="gm-popup">{rows}</table>'
+
+
+def is_blank(value: Any) -> bool:
+    """Whether a frame value is missing (None, NaN, NA) or an empty string."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return True
+    return bool(pd.api.types.is_scalar(value) and pd.isna(value))
+
+
+def script_json(value: Any) -> str:
+    """JSON safe to paste into a ``<script>``: UTF-8 kept, ``<>&'`` and line separators escaped.
+
+    Smaller than folium's ``tojson`` (which escapes every Chinese character) for big layers.
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for char, code in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("'", "\\u0027"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(char, code)
+    return text
 
 
 def bind_popup(

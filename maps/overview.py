@@ -8,8 +8,10 @@ from typing import Any
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
-from folium.plugins import FastMarkerCluster
+from folium.plugins import MarkerCluster
+from folium.template import Template
 
 from gridmgmt.crs import CoordinateSystem
 from gridmgmt.domain import (
@@ -20,7 +22,7 @@ from gridmgmt.domain import (
     label_zh,
     parse_enum,
 )
-from maps.base import base_map, bind_popup, display_frame, popup_html
+from maps.base import base_map, bind_popup, display_frame, is_blank, popup_html, script_json
 from maps.legend import LegendEntry, add_legend
 
 STATUS_COLOURS: dict[RetailerStatus, str] = {
@@ -34,32 +36,16 @@ SCHOOL_COLOUR = "#6a1b9a"
 CHECKPOINT_COLOUR = "#1565c0"
 COUNTY_BORDER = "#37474f"
 
-# Builds one circle marker per data row in the browser: far smaller pages than one
-# folium element per retailer. Row: lat, lon, fill, outline, weight, popup, tooltip, class.
-_RETAILER_CALLBACK = """function (row) {
-    var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {
-        radius: 5, fillColor: row[2], color: row[3], weight: row[4],
-        fillOpacity: 0.85, opacity: 1, className: row[7]
-    });
-    marker.bindPopup(row[5], {maxWidth: 360});
-    marker.bindTooltip(row[6]);
-    return marker;
-}"""
-
 
 def _both(enum: type[StrEnum], value: Any) -> str:
     """``档位``-style display of a vocabulary value: Chinese label and English value."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if is_blank(value):
         return ""
     try:
         member = parse_enum(enum, str(value))
     except ValueError:
         return str(value)
     return f"{label_zh(member)} {member.value}"
-
-
-def _yes_no(value: Any) -> str:
-    return "是 yes" if bool(value) and not pd.isna(value) else "否 no"
 
 
 def _county_names(counties: gpd.GeoDataFrame) -> dict[str, str]:
@@ -116,56 +102,189 @@ def add_counties(m: folium.Map, counties: gpd.GeoDataFrame) -> folium.FeatureGro
     return group
 
 
-def _retailer_rows(retailers: gpd.GeoDataFrame, names: dict[str, str]) -> list[list[Any]]:
-    rows: list[list[Any]] = []
-    for _, r in retailers.iterrows():
-        geom = r.geometry
-        if geom is None or geom.is_empty:
-            continue
+class RetailerCluster(MarkerCluster):  # type: ignore[misc]
+    """Retailers as circle markers in a cluster layer, built in the browser from compact rows.
+
+    One folium element per retailer would make a county's page tens of megabytes; here each
+    retailer is one short JSON row, and popups are assembled only when opened. Text fields
+    are HTML-escaped in Python before they are sent.
+    """
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+        <style>
+        .gm-cluster { background: rgba(84, 110, 122, 0.35); border-radius: 50%; }
+        .gm-cluster div { width: 30px; height: 30px; margin: 5px; border-radius: 50%;
+            background: rgba(55, 71, 79, 0.85); color: #fff; text-align: center;
+            font: bold 12px/30px sans-serif; }
+        </style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function () {
+            var labels = {{ this.labels }};
+            var statuses = {{ this.statuses }};
+            var types = {{ this.types }};
+            var counties = {{ this.counties }};
+            var data = {{ this.data }};
+            var cluster = L.markerClusterGroup({{ this.options|tojavascript }});
+            // Neutral bubbles: the default green/yellow/orange would read as licence status.
+            cluster.options.iconCreateFunction = function (group) {
+                return L.divIcon({
+                    html: "<div><span>" + group.getChildCount() + "</span></div>",
+                    className: "marker-cluster gm-cluster",
+                    iconSize: L.point(40, 40)
+                });
+            };
+            function line(label, value) {
+                return (value === null || value === "") ? "" :
+                    "<tr><th>" + label + "</th><td>" + value + "</td></tr>";
+            }
+            function popup(d) {
+                var s = statuses[d[2]];
+                return '<table class="gm-popup">' + line(labels[0], d[4]) +
+                    line(labels[1], d[5]) + line(labels[2], d[8]) + line(labels[3], d[6]) +
+                    line(labels[4], types[d[7]]) + line(labels[5], s[1]) +
+                    line(labels[6], d[3] ? labels[8] : labels[9]) + line(labels[7], d[9]) +
+                    line(labels[10], counties[d[10]]) + "</table>";
+            }
+            var markers = [];
+            for (var i = 0; i < data.length; i++) {
+                var d = data[i];
+                var s = statuses[d[2]];
+                var marker = L.circleMarker([d[0], d[1]], {
+                    radius: 5, fillColor: s[0], fillOpacity: 0.85, opacity: 1,
+                    color: d[3] ? {{ this.key_outline|tojson }} : "#ffffff",
+                    weight: d[3] ? 2.5 : 1,
+                    className: "gm-retailer gm-status-" + s[2] + (d[3] ? " gm-key" : "")
+                });
+                marker.bindPopup(popup.bind(null, d), {maxWidth: 360});
+                marker.bindTooltip(d[4]);
+                markers.push(marker);
+            }
+            cluster.addLayers(markers);
+            cluster.addTo({{ this._parent.get_name() }});
+            return cluster;
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        retailers: gpd.GeoDataFrame,
+        *,
+        county_names: dict[str, str] | None = None,
+        name: str | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(name=name, **options)
+        self._name = "RetailerCluster"
+        rows, codes = _retailer_rows(retailers)
+        names = county_names or {}
+        self.data = script_json(rows)
+        self.counties = script_json([escape(_county_label(code, names)) for code in codes])
+        self.labels = script_json([escape(label) for label in RETAILER_POPUP_LABELS])
+        self.statuses = script_json(
+            [
+                [STATUS_COLOURS[status] if status else UNKNOWN_STATUS_COLOUR, escape(text), css]
+                for status, text, css in _STATUS_TABLE
+            ]
+        )
+        self.types = script_json([escape(_both(BusinessType, t)) for t in BusinessType])
+        self.key_outline = KEY_RETAILER_OUTLINE
+
+
+RETAILER_POPUP_LABELS = (
+    "名称 Name",
+    "许可证号 Licence no.",
+    "地址 Address",
+    "档位 Tier",
+    "业态 Business type",
+    "状态 Status",
+    "重点零售户 Key retailer",
+    "电话 Phone",
+    "是 yes",
+    "否 no",
+    "县 County",
+)
+_STATUS_TABLE: list[tuple[RetailerStatus | None, str, str]] = [
+    *((status, _both(RetailerStatus, status), status.value) for status in RetailerStatus),
+    (None, "未知 unknown", "unknown"),
+]
+_BUSINESS_TYPES = list(BusinessType)
+
+
+def _codes(values: pd.Series, enum: type[StrEnum], unknown: int) -> np.ndarray:
+    """Index of each value's member in ``enum`` (parsing each distinct value once)."""
+    members = list(enum)
+    lookup: dict[Any, int] = {}
+    for value in values.dropna().unique():
         try:
-            status: RetailerStatus | None = parse_enum(RetailerStatus, str(r.get("status")))
+            lookup[value] = members.index(parse_enum(enum, str(value)))
         except ValueError:
-            status = None
-        key = bool(r.get("key_retailer", False)) and not pd.isna(r.get("key_retailer"))
-        fill = (
-            STATUS_COLOURS.get(status, UNKNOWN_STATUS_COLOUR) if status else UNKNOWN_STATUS_COLOUR
-        )
-        popup = popup_html(
-            [
-                ("名称 Name", r.get("name")),
-                ("许可证号 Licence no.", r.get("licence_no")),
-                ("地址 Address", r.get("address")),
-                ("档位 Tier", r.get("tier")),
-                ("业态 Business type", _both(BusinessType, r.get("business_type"))),
-                ("状态 Status", _both(RetailerStatus, r.get("status"))),
-                ("重点零售户 Key retailer", _yes_no(r.get("key_retailer"))),
-                ("电话 Phone", r.get("phone")),
-                ("县 County", _county_label(r.get("county_code"), names)),
-            ]
-        )
-        css = f"gm-retailer gm-status-{status.value if status else 'unknown'}"
-        rows.append(
-            [
-                float(geom.y),
-                float(geom.x),
-                fill,
-                KEY_RETAILER_OUTLINE if key else "#ffffff",
-                2.5 if key else 1,
-                popup,
-                escape(str(r.get("name", ""))),
-                css + (" gm-key" if key else ""),
-            ]
-        )
-    return rows
+            lookup[value] = unknown
+    return values.map(lookup).fillna(unknown).astype(int).to_numpy()
+
+
+def _text(frame: gpd.GeoDataFrame, column: str) -> list[str]:
+    if column not in frame:
+        return [""] * len(frame)
+    return ["" if is_blank(v) else escape(str(v)) for v in frame[column]]
+
+
+def _retailer_rows(retailers: gpd.GeoDataFrame) -> tuple[list[list[Any]], list[str]]:
+    """Compact rows: lat, lon, status, key, name, licence, tier, type, address, phone, county."""
+    points = retailers[~(retailers.geometry.isna() | retailers.geometry.is_empty)]
+    n = len(points)
+    if n == 0:
+        return [], []
+    lat = points.geometry.y.round(6).tolist()
+    lon = points.geometry.x.round(6).tolist()
+    status = _codes(points["status"], RetailerStatus, len(RetailerStatus)).tolist()
+    other = _BUSINESS_TYPES.index(BusinessType.OTHER)
+    kinds = (
+        _codes(points["business_type"], BusinessType, other).tolist()
+        if "business_type" in points
+        else [other] * n
+    )
+    key = (
+        points["key_retailer"].fillna(False).astype(bool).astype(int).tolist()
+        if "key_retailer" in points
+        else [0] * n
+    )
+    tier = _text(points, "tier")
+    county_values = (
+        points["county_code"].fillna("").astype(str)
+        if "county_code" in points
+        else pd.Series([""] * n)
+    )
+    codes = sorted(set(county_values))
+    county = [codes.index(code) for code in county_values]
+    columns = zip(
+        lat,
+        lon,
+        status,
+        key,
+        _text(points, "name"),
+        _text(points, "licence_no"),
+        tier,
+        kinds,
+        _text(points, "address"),
+        _text(points, "phone"),
+        county,
+        strict=True,
+    )
+    return [list(row) for row in columns], codes
 
 
 def add_retailers(
     m: folium.Map, retailers: gpd.GeoDataFrame, *, county_names: dict[str, str] | None = None
-) -> FastMarkerCluster:
+) -> RetailerCluster:
     """Retailers as clustered circle markers coloured by licence status (零售户)."""
-    cluster = FastMarkerCluster(
-        _retailer_rows(retailers, county_names or {}),
-        callback=_RETAILER_CALLBACK,
+    cluster = RetailerCluster(
+        retailers,
+        county_names=county_names,
         name=f"零售户 Retailers ({len(retailers)})",
         chunkedLoading=True,
         disableClusteringAtZoom=16,

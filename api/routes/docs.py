@@ -1,13 +1,12 @@
-"""OpenAPI docs pages (Swagger UI, ReDoc) with their scripts served locally, not from a CDN."""
+"""OpenAPI docs (Swagger UI) with its scripts served locally, not from a CDN.
+
+There is no ReDoc page: its bundle loads a logo from cdn.redoc.ly.
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.openapi.docs import (
-    get_redoc_html,
-    get_swagger_ui_html,
-    get_swagger_ui_oauth2_redirect_html,
-)
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse
 
 from api.static import DOCS_URL
@@ -39,15 +38,3 @@ def swagger_ui(request: Request) -> HTMLResponse:
 def swagger_ui_redirect() -> HTMLResponse:
     """The OAuth2 redirect page Swagger UI needs."""
     return get_swagger_ui_oauth2_redirect_html()
-
-
-@router.get("/redoc")
-def redoc(request: Request) -> HTMLResponse:
-    """ReDoc for the JSON API."""
-    return get_redoc_html(
-        openapi_url=_openapi_url(request),
-        title=f"{request.app.title} API",
-        redoc_js_url=f"{DOCS_URL}/redoc.standalone.js",
-        redoc_favicon_url=f"{DOCS_URL}/favicon.png",
-        with_google_fonts=False,
-    )

@@ -61,6 +61,8 @@ _SEPARATORS = re.compile(r"[\s\-_.·•・/\\()（）]+")
 
 def to_half_width(text: str) -> str:
     """Full-width letters, digits and punctuation to half-width (NFKC), stripped."""
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):
+        return text.strip()
     return unicodedata.normalize("NFKC", text).strip()
 
 
@@ -249,6 +251,7 @@ _PHONE_TYPES = {
     PhoneNumberType.VOIP: "voip",
     PhoneNumberType.UAN: "uan",
 }
+_NOT_DIAL = re.compile(r"[^\d+]")
 _MOBILE = re.compile(r"^(?:\+?86|0086)?(1\d{10})$")
 
 
@@ -309,7 +312,7 @@ def normalise_phone(raw: str, *, region: str = "CN", geocode: bool = True) -> No
     """
     kind = EntityKind.PHONE
     text = to_half_width(raw)
-    digits = re.sub(r"[^\d+]", "", text)
+    digits = _NOT_DIAL.sub("", text)
     mobile = _MOBILE.match(digits)
     if mobile and _cn_mobile_pattern().fullmatch(mobile.group(1)):
         value = "+86" + mobile.group(1)
@@ -747,13 +750,18 @@ def normalise_company(raw: str) -> NormalisedIdentifier:
 # --- retail licence numbers (烟草专卖零售许可证号) -----------------------------------------
 
 
+_LICENCE_PREFIX = re.compile(r"^(烟草专卖零售许可证|许可证号?|NO)[:：]?")
+
+
 def normalise_licence_no(raw: str) -> NormalisedIdentifier:
     """Normalise a tobacco retail licence number: digits, usually the county code then a serial.
 
     The attributes give the county the leading six digits name when they are a known division.
     """
     kind = EntityKind.LICENCE_NO
-    text = re.sub(r"^(烟草专卖零售许可证|许可证号?|NO)[:：]?", "", _compact(raw))
+    text = _compact(raw)
+    if not text.isdigit():
+        text = _LICENCE_PREFIX.sub("", text)
     if not text.isdigit():
         return NormalisedIdentifier(kind, raw, text, False, "licence numbers are digits only")
     if not 8 <= len(text) <= 20:

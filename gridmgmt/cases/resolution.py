@@ -158,7 +158,8 @@ class EntityResolver:
         self._best: dict[str, tuple[int, Any, str]] = {}
         self._valid_ids: dict[str, str] = {}
         self._members: dict[str, list[int]] = {}
-        self._cache: dict[tuple[EntityKind, str], NormalisedIdentifier] = {}
+        # (kind, raw) -> identifier, and its atom when that does not depend on the case
+        self._cache: dict[tuple[EntityKind, str], tuple[NormalisedIdentifier, str | None]] = {}
         self._persons: dict[int, _Person] = {}
         self._by_birth: dict[date, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
         self._by_id_part: dict[str, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
@@ -341,24 +342,33 @@ class EntityResolver:
     def _normalise(self, kind: EntityKind, raw: str) -> NormalisedIdentifier:
         key = (kind, raw)
         cached = self._cache.get(key)
-        if cached is None:
-            if kind is EntityKind.ID_NUMBER:
-                cached = normalise_id_number(raw, today=self.settings.today)
-            elif kind is EntityKind.PHONE:
-                cached = normalise_phone(raw, geocode=False)
-            else:
-                cached = normalise(kind, raw, counties=self.settings.counties)
-            self._cache[key] = cached
-        return cached
+        if cached is not None:
+            return cached[0]
+        if kind is EntityKind.ID_NUMBER:
+            identifier = normalise_id_number(raw, today=self.settings.today)
+        elif kind is EntityKind.PHONE:
+            identifier = normalise_phone(raw, geocode=False)
+        else:
+            identifier = normalise(kind, raw, counties=self.settings.counties)
+        self._cache[key] = (identifier, None)
+        return identifier
 
     def _atomise(
         self, index: int, mention: Mention, case_counties: Mapping[str, str]
     ) -> tuple[str, NormalisedIdentifier]:
         kind = mention.kind
-        if kind in (EntityKind.PERSON, EntityKind.ID_NUMBER):
+        if kind is EntityKind.PERSON or kind is EntityKind.ID_NUMBER:
             return self._atomise_person(index, mention)
+        key = (kind, mention.value or "")
+        cached = self._cache.get(key)
+        if cached is not None and cached[1] is not None:
+            identifier, atom = cached
+            self._members[self._find(atom)].append(index)
+            return atom, identifier
         identifier = self._normalise(kind, mention.value or "")
+        shared = True
         if kind is EntityKind.ADDRESS:
+            shared = "county_code" in identifier.attributes
             atom = self._address_atom(index, identifier, case_counties.get(mention.case_no, ""))
         elif kind is EntityKind.COMPANY:
             atom = self._company_atom(index, identifier)
@@ -369,6 +379,8 @@ class EntityResolver:
         else:
             atom = f"{kind.value}:!#{index}"
             self._new_atom(atom, (_PRIORITY_OTHER, index, atom))
+        if shared and "!#" not in atom:
+            self._cache[key] = (identifier, atom)
         self._members[self._find(atom)].append(index)
         return atom, identifier
 

@@ -6,6 +6,7 @@ This module is the single source of truth for ``docs/import-formats.md``.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -415,6 +416,7 @@ DEPOTS = KindSchema(
             False,
             ("开门时间", "开始时间", "营业开始", "open"),
             "opening time HH:MM (default 07:00)",
+            default=dt.time(7, 0),
         ),
         FieldSpec(
             "closes",
@@ -422,6 +424,7 @@ DEPOTS = KindSchema(
             False,
             ("关门时间", "结束时间", "营业结束", "close"),
             "closing time HH:MM (default 19:00)",
+            default=dt.time(19, 0),
         ),
     ),
     key=("code",),
@@ -471,6 +474,7 @@ VEHICLES = KindSchema(
             False,
             ("出车时间", "班次开始", "上班时间"),
             "start of the shift HH:MM (default 08:00)",
+            default=dt.time(8, 0),
         ),
         FieldSpec(
             "shift_end",
@@ -478,6 +482,7 @@ VEHICLES = KindSchema(
             False,
             ("收车时间", "班次结束", "下班时间"),
             "end of the shift HH:MM (default 17:00)",
+            default=dt.time(17, 0),
         ),
     ),
     key=("plate",),

@@ -55,7 +55,8 @@ class TravelMatrix:
     @property
     def shape(self) -> tuple[int, int]:
         """``(sources, targets)``."""
-        return self.time_s.shape  # type: ignore[return-value]
+        rows, cols = self.time_s.shape
+        return int(rows), int(cols)
 
 
 def node_matrix(
@@ -204,7 +205,8 @@ def _solve(
     chunks = [sources[i : i + _CHUNK] for i in range(0, len(sources), _CHUNK)]
 
     def run(chunk: IntArray) -> FloatArray:
-        return dijkstra(graph, directed=True, indices=chunk)[:, targets]
+        found: FloatArray = dijkstra(graph, directed=True, indices=chunk)
+        return found[:, targets]
 
     if workers == 1 or len(chunks) == 1:
         parts = [run(c) for c in chunks]

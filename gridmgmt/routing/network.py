@@ -103,7 +103,7 @@ class SpeedSettings:
     def speed_kmh(self, tags: Mapping[str, str]) -> float | None:
         """Driving speed on a way with these tags, or ``None`` if it is not drivable."""
         highway = tags.get("highway")
-        if highway not in self.speeds_kmh:
+        if highway is None or highway not in self.speeds_kmh:
             return None
         speed = self.speeds_kmh[highway]
         if self.honour_maxspeed and (posted := parse_maxspeed(tags.get("maxspeed"))):
@@ -601,7 +601,10 @@ def network_from_edges(
     )
     mx, my = np.asarray(mx, float), np.asarray(my, float)
     rows = list(edges)
-    frm, to, speed, twin = [], [], [], []
+    frm: list[int] = []
+    to: list[int] = []
+    speed: list[float] = []
+    twin: list[int] = []
     for u, v, kmh, two_way in rows:
         first = len(frm)
         frm.append(u)

@@ -181,10 +181,11 @@ def prepare_day(
             lon[places], lat[places] = spots.lon, spots.lat
             handoff[rows] = True
         else:
-            for i in rows:
-                closure = active[inside[len(depots) + i]]
-                prescreen[orders[i].order_id] = UnservedOrder(
-                    orders[i].order_id,
+            for row in rows:
+                order = orders[int(row)]
+                closure = active[inside[len(depots) + row]]
+                prescreen[order.order_id] = UnservedOrder(
+                    order.order_id,
                     UnservedReason.INSIDE_CLOSURE,
                     f"inside closure {closure.closure_id} {closure.reason}".strip(),
                 )
@@ -401,8 +402,8 @@ def build_problem(
         clients=clients,
         depots=[Depot(location=0, tw_early=depot.opens_s, tw_late=depot.closes_s)],
         vehicle_types=vehicle_types,
-        distance_matrices=[dist],
-        duration_matrices=[dur],
+        distance_matrices=[dist],  # type: ignore[list-item]  # PyVRP's stub: ndarray[int]
+        duration_matrices=[dur],  # type: ignore[list-item]
     )
 
 
@@ -591,7 +592,7 @@ def _read_solution(
         t = route.vehicle_type()
         counters[t] = counters.get(t, 0) + 1
         vtype = types[t]
-        stops = []
+        stops: list[PlannedStop] = []
         prev = depot_index
         for act in route.schedule():
             if not act.is_client():

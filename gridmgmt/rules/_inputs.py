@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
+from functools import lru_cache
 from typing import TypeVar
 
 import geopandas as gpd
@@ -86,14 +87,33 @@ def metric_geoms(frame: gpd.GeoDataFrame | gpd.GeoSeries, crs: pyproj.CRS) -> Ob
 
 
 def metric_points(frame: gpd.GeoDataFrame, name: str, crs: pyproj.CRS) -> ObjectArray:
-    """Point geometries of ``frame`` in ``crs``; raises when a row is not a point."""
-    geoms = metric_geoms(frame, crs)
+    """Point geometries of ``frame`` in ``crs``; raises when a row is not a point.
+
+    Points take a shortcut past :func:`gridmgmt.crs.to_metric`: their coordinates go
+    through pyproj in one array and come back as new points, several times faster than
+    rewriting the geometries in place for hundreds of thousands of rows.
+    """
+    geoms = np.asarray(frame.geometry.array, dtype=object)
     kinds = shapely.get_type_id(geoms)
     bad = (kinds != shapely.GeometryType.POINT) | shapely.is_empty(geoms)
     if bad.any():
         msg = f"{int(bad.sum())} rows of {name} have no point geometry; every row needs one"
         raise ValueError(msg)
-    return geoms
+    if frame.crs is None:
+        msg = f"{name} has no CRS; set it first (data at rest is EPSG:4326)"
+        raise ValueError(msg)
+    xy = shapely.get_coordinates(geoms)
+    if not pyproj.CRS.from_user_input(frame.crs).equals(crs):
+        x, y = _transformer(pyproj.CRS.from_user_input(frame.crs), crs).transform(
+            xy[:, 0], xy[:, 1]
+        )
+        xy = np.column_stack([x, y])
+    return np.asarray(shapely.points(xy), dtype=object)
+
+
+@lru_cache(maxsize=32)
+def _transformer(source: pyproj.CRS, target: pyproj.CRS) -> pyproj.Transformer:
+    return pyproj.Transformer.from_crs(source, target, always_xy=True)
 
 
 def geo_series(geoms: ObjectArray, crs: pyproj.CRS, index: pd.Index | None = None) -> gpd.GeoSeries:

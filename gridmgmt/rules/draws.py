@@ -10,10 +10,11 @@ then inspections are shifted along chains of officers until no officer could han
 an officer two or more below them.
 
 The draw is reproducible and auditable: the same seed, population and settings give the
-same draw, on any machine (numpy's PCG64 generator, inputs put in a canonical order
-first). The result carries the seed, SHA-256 hashes of the canonical population and
-officer list, and the settings, and serialises to JSON; :func:`verify_draw` redraws it
-and says whether it still matches. Who drew it and when is for the store to record.
+same draw, on any machine (numpy's PCG64 generator, used only through its uniform
+``random()`` stream, with the inputs put in a canonical order first). The result carries
+the seed, SHA-256 hashes of the canonical population and officer list, and the settings,
+and serialises to JSON; :func:`verify_draw` redraws it and says whether it still matches.
+Who drew it and when is for the store to record.
 """
 
 from __future__ import annotations
@@ -126,7 +127,11 @@ def population_hash(
     grid_column: str = "grid_id",
     key_column: str = "key_retailer",
 ) -> str:
-    """SHA-256 of the canonical population: one ``id<TAB>grid<TAB>key`` line per retailer, sorted by id."""
+    """SHA-256 of the canonical population.
+
+    The text hashed is one ``id<TAB>grid<TAB>key`` line per retailer (key 1 or 0, no grid
+    as an empty field), sorted by id, in UTF-8.
+    """
     frame = _canonical_retailers(retailers, retailer_id, grid_column, key_column)
     lines = (
         f"{r}\t{_grid_text(g)}\t{int(k)}\n"
@@ -138,7 +143,7 @@ def population_hash(
 def officers_hash(
     officers: pd.DataFrame, *, officer_id: str = "staff_no", officer_grid: str = "grid_id"
 ) -> str:
-    """SHA-256 of the canonical officer list: one ``id<TAB>grid`` line per officer, sorted by id."""
+    """SHA-256 of the canonical officer list: ``id<TAB>grid`` lines sorted by id, in UTF-8."""
     frame = _canonical_officers(officers, officer_id, officer_grid)
     lines = (f"{o}\t{_grid_text(g)}\n" for o, g in zip(frame["id"], frame["grid"], strict=True))
     return hashlib.sha256("".join(lines).encode()).hexdigest()
@@ -337,9 +342,20 @@ def _draw_targets(
         else:
             always, pool = members[:0], members
         wanted = min(max(int(share) - len(always), 0), len(pool))
-        picked = rng.choice(len(pool), size=wanted, replace=False) if wanted else []
-        chosen += [always, pool[np.sort(np.asarray(picked, dtype=np.int64))]]
+        picked = _sample(rng, len(pool), wanted)
+        chosen += [always, pool[picked]]
     return np.sort(np.concatenate(chosen)) if chosen else np.zeros(0, dtype=np.int64)
+
+
+def _sample(rng: np.random.Generator, n: int, size: int) -> np.ndarray:
+    """``size`` of ``range(n)`` uniformly without replacement, sorted.
+
+    Built on ``Generator.random`` alone (the order of ``n`` uniform keys), whose stream
+    numpy keeps stable, so a stored draw can be redrawn after upgrades.
+    """
+    if size == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.sort(np.argsort(rng.random(n), kind="stable")[:size])
 
 
 def _largest_remainder(sizes: np.ndarray, total: int) -> np.ndarray:
@@ -372,7 +388,8 @@ def _assign_officers(
     ]
     _check_feasible(targets, eligible, need, settings)
     # Most constrained targets first; random among equally constrained ones.
-    order = np.lexsort((rng.permutation(len(targets)), [len(e) for e in eligible]))
+    sizes = np.array([len(e) for e in eligible], dtype=np.int64)
+    order = np.lexsort((rng.random(len(targets)), sizes))
     load = np.zeros(len(officer_ids), dtype=np.int64)
     crews: list[list[int]] = [[] for _ in range(len(targets))]
     for t in order:

@@ -257,7 +257,7 @@ def _border_weights(
     result["province_border_m"] = np.where(np.isfinite(prov), prov, np.nan)
     result["county_border_m"] = np.where(np.isfinite(county), county, np.nan)
     result["border_weight"] = weight
-    result["weighted_by"] = np.where(weight > 1, cause, None)
+    result["weighted_by"] = pd.Series(cause, index=rows, dtype=object).where(weight > 1, None)
     return result
 
 

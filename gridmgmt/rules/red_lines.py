@@ -29,6 +29,7 @@ import shapely
 from gridmgmt.domain import SchoolKind
 from gridmgmt.rules._inputs import (
     TOLERANCE_M,
+    WGS84,
     ObjectArray,
     geo_series,
     metric_geoms,
@@ -119,6 +120,7 @@ class RedLineIndex:
         self.schools = schools
         self.school_ids = schools[school_id].to_numpy()
         self.kinds = parse_column(schools["kind"], SchoolKind, "schools.kind")
+        self.kind_values = np.array([k.value for k in self.kinds], dtype=object)
         self.network = (
             graph if isinstance(graph, WalkNetwork) or graph is None else WalkNetwork(graph)
         )
@@ -180,7 +182,7 @@ class RedLineIndex:
         return gpd.GeoDataFrame(
             {
                 "school": self.school_ids[merged.index],
-                "school_kind": [k.value for k in self.kinds[merged.index]],
+                "school_kind": self.kind_values[merged.index],
                 "limit_m": first["limit_m"].to_numpy(),
                 "measured_from": first["measured_from"].to_numpy(),
                 "mode": self.rule.mode.value,
@@ -312,7 +314,7 @@ def red_line_violations(
     geopandas.GeoDataFrame
         One row per (retailer, school) with the retailer's id, ``school``, ``school_kind``,
         ``distance_m``, ``limit_m``, ``measured_from`` (gate, campus or point), ``mode`` and
-        the retailer's point in WGS-84; nearest first.
+        the retailer's point in WGS-84; nearest first, then in retailer order.
     """
     require_frame(retailers, "retailers", [retailer_id])
     metric = resolve_crs(crs, retailers, schools)
@@ -327,21 +329,23 @@ def red_line_violations(
     )
     points = metric_points(retailers, "retailers", metric)
     found = index.match(points)
+    order = np.lexsort((found.school, found.point, found.distance_m))
+    point, school, source = found.point[order], found.school[order], found.source[order]
     src = index.sources
-    result = gpd.GeoDataFrame(
+    wgs84 = retailers.geometry if retailers.crs.equals(WGS84) else retailers.geometry.to_crs(WGS84)
+    return gpd.GeoDataFrame(
         {
-            retailer_id: retailers[retailer_id].to_numpy()[found.point],
-            "school": index.school_ids[found.school],
-            "school_kind": [k.value for k in index.kinds[found.school]],
-            "distance_m": found.distance_m,
-            "limit_m": src["limit_m"].to_numpy()[found.source],
-            "measured_from": src["measured_from"].to_numpy()[found.source],
+            retailer_id: retailers[retailer_id].to_numpy()[point],
+            "school": index.school_ids[school],
+            "school_kind": index.kind_values[school],
+            "distance_m": found.distance_m[order],
+            "limit_m": src["limit_m"].to_numpy()[source],
+            "measured_from": src["measured_from"].to_numpy()[source],
             "mode": rule.mode.value,
         },
-        geometry=retailers.geometry.to_crs("EPSG:4326").array[found.point],
-        crs="EPSG:4326",
+        geometry=wgs84.array[point],
+        crs=WGS84,
     )
-    return result.sort_values(["distance_m", retailer_id], kind="stable", ignore_index=True)
 
 
 def red_line_zones(
@@ -397,13 +401,15 @@ def _nearest_per_pair(
     point: IntArray, school: IntArray, dist: FloatArray, source: IntArray
 ) -> RedLineMatches:
     """Keep the nearest source of each (point, school) pair."""
-    order = np.lexsort((dist, school, point))
-    point, school, dist, source = point[order], school[order], dist[order], source[order]
-    first = np.ones(len(point), dtype=bool)
-    first[1:] = (point[1:] != point[:-1]) | (school[1:] != school[:-1])
+    key = point.astype(np.int64) * (int(school.max(initial=0)) + 1) + school
+    order = np.lexsort((dist, key))
+    key = key[order]
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    keep = order[first]
     return RedLineMatches(
-        point[first].astype(np.int64),
-        school[first].astype(np.int64),
-        dist[first].astype(float),
-        source[first].astype(np.int64),
+        point[keep].astype(np.int64),
+        school[keep].astype(np.int64),
+        dist[keep].astype(float),
+        source[keep].astype(np.int64),
     )

@@ -6,9 +6,10 @@ per km² within a radius), else the default area type. Two retailers breach the 
 they are closer than the larger of their two minimums. Only retailers whose status counts
 (by default active and suspended licences) take part.
 
-The pairs come from one STR-tree ``dwithin`` query of every retailer with its own minimum
-as the distance, in the local metric CRS; a pair is found from the side with the larger
-minimum, so no pair is missed.
+The pairs come from k-d tree joins in the local metric CRS, one per distinct minimum,
+each pair looked for once from the side with the larger minimum (see
+:meth:`SpacingIndex.pairs`); single points (licence checks) use an STR-tree ``dwithin``
+query.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from scipy.spatial import cKDTree
 
 from gridmgmt.rules._inputs import (
     TOLERANCE_M,
+    WGS84,
     ObjectArray,
     counted_mask,
-    geo_series,
     metric_geoms,
     metric_points,
     require_frame,
@@ -123,27 +124,41 @@ class SpacingIndex:
     def pairs(self) -> tuple[IntArray, IntArray, FloatArray]:
         """Every pair of counted retailers closer than their required minimum.
 
+        Each pair is looked for once, from the retailer with the larger minimum (the
+        lower position on a tie): for each distinct minimum ``r``, a k-d tree of the
+        retailers with that minimum is joined with one of those with a minimum up to
+        ``r``, within ``r``, which finds every pair closer than ``r`` with its distance.
+
         Returns
         -------
         tuple of numpy.ndarray
-            Positions ``a < b`` of the two retailers and their distance in metres.
+            Positions ``a < b`` of the two retailers and their distance in metres, in
+            order of ``a`` then ``b``.
         """
-        query = self.counted_pos[self.minimum[self.counted_pos] > 0]
-        q_i, t_i = self.tree.query(
-            self.points[query], predicate="dwithin", distance=self.minimum[query]
-        )
-        a, b = query[q_i], self.counted_pos[t_i]
-        keep = a < b
-        found_from_b = a > b  # the pair seen from its other side: keep one copy
-        a, b = (
-            np.concatenate([a[keep], b[found_from_b]]),
-            np.concatenate([b[keep], a[found_from_b]]),
-        )
-        key = np.unique(a * len(self.points) + b)
-        a, b = key // len(self.points), key % len(self.points)
-        dist = shapely.distance(self.points[a], self.points[b])
-        breach = dist < np.maximum(self.minimum[a], self.minimum[b]) - TOLERANCE_M
-        return a[breach], b[breach], dist[breach]
+        pos = self.counted_pos
+        minimum = self.minimum[pos]
+        xy = shapely.get_coordinates(self.points[pos])
+        found: list[tuple[IntArray, IntArray, FloatArray]] = []
+        for radius in np.unique(minimum[minimum > 0]):
+            own = np.flatnonzero(minimum == radius)
+            reach = np.flatnonzero(minimum <= radius)
+            join = cKDTree(xy[own]).sparse_distance_matrix(
+                cKDTree(xy[reach]), radius, output_type="ndarray"
+            )
+            a, b, dist = own[join["i"]], reach[join["j"]], join["v"]
+            # Pairs of two retailers with this minimum come up twice: keep a < b. A
+            # retailer with a smaller minimum is only ever found from here.
+            keep = (minimum[b] < radius) | (a < b)
+            keep &= dist < radius - TOLERANCE_M
+            found.append((a[keep], b[keep], dist[keep]))
+        if not found:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+        a = np.concatenate([f[0] for f in found])
+        b = np.concatenate([f[1] for f in found])
+        dist = np.concatenate([f[2] for f in found])
+        a, b = pos[np.minimum(a, b)], pos[np.maximum(a, b)]
+        order = np.lexsort((b, a))
+        return a[order], b[order], dist[order]
 
     def too_close(self, point: shapely.Point, area_type: str) -> tuple[IntArray, FloatArray]:
         """Counted retailers closer to a new retailer at ``point`` than the rule allows.
@@ -255,7 +270,9 @@ def spacing_breaches(
     a, b, dist = index.pairs()
     ids = retailers[retailer_id].to_numpy()
     required = np.maximum(index.minimum[a], index.minimum[b])
-    lines = shapely.shortest_line(index.points[a], index.points[b])
+    wgs84 = retailers.geometry if retailers.crs.equals(WGS84) else retailers.geometry.to_crs(WGS84)
+    lonlat = shapely.get_coordinates(wgs84.array)
+    lines = shapely.linestrings(np.stack([lonlat[a], lonlat[b]], axis=1))
     result = gpd.GeoDataFrame(
         {
             f"{retailer_id}_a": ids[a],
@@ -266,8 +283,8 @@ def spacing_breaches(
             "required_m": required,
             "shortfall_m": required - dist,
         },
-        geometry=geo_series(lines, index.crs).array,
-        crs="EPSG:4326",
+        geometry=lines,
+        crs=WGS84,
     )
     return result.sort_values(
         ["shortfall_m", f"{retailer_id}_a"], ascending=[False, True], ignore_index=True

@@ -1,4 +1,4 @@
-"""Grid supervision tickets (网格监管信息): collected -> assigned -> responded -> handled -> fed back.
+"""Grid supervision tickets (网格监管信息): collected, assigned, responded, handled, fed back.
 
 A ticket is a piece of information collected in a grid: a violation found, a complaint
 or market information. It moves through five states (信息采集、流转、响应、处理、反馈),
@@ -116,14 +116,21 @@ class Ticket:
         position = STATES.index(current)
         if position + 1 >= len(STATES) or STATES[position + 1] is not target:
             allowed = [STATES[position + 1].value] if position + 1 < len(STATES) else []
-            msg = f"ticket {self.ticket_id} is {current.value}; it can move to {allowed}, not {target.value!r}"
+            msg = (
+                f"ticket {self.ticket_id} is {current.value}; it can move to {allowed}, "
+                f"not {target.value!r}"
+            )
             raise TicketTransitionError(msg)
         since = self._times()[position]
         assert since is not None  # the current state has a time by definition
         if at < since:
-            msg = f"ticket {self.ticket_id}: {target.value} at {at} is before {current.value} at {since}"
+            msg = (
+                f"ticket {self.ticket_id}: {target.value} at {at} is before "
+                f"{current.value} at {since}"
+            )
             raise TicketTransitionError(msg)
-        return replace(self, **{f"{target.value}_at": at})
+        changes: dict[str, object] = {f"{target.value}_at": at}
+        return replace(self, **changes)  # type: ignore[arg-type]
 
     def due_at(self, deadlines: TicketDeadlines) -> dt.datetime | None:
         """When the next step is due (None once fed back)."""
@@ -132,7 +139,8 @@ class Ticket:
             return None
         hours = step_hours(deadlines, STATES[position + 1])
         since = self._times()[position]
-        assert hours is not None and since is not None
+        assert hours is not None
+        assert since is not None
         return since + dt.timedelta(hours=hours)
 
     def is_overdue(self, now: dt.datetime, deadlines: TicketDeadlines) -> bool:
@@ -147,9 +155,13 @@ class Ticket:
         for i in range(1, len(STATES)):
             before, after = times[i - 1], times[i]
             hours = step_hours(deadlines, STATES[i])
-            if before is not None and after is not None and hours is not None:
-                if after - before > dt.timedelta(hours=hours):
-                    late.append(STATES[i])
+            if (
+                before is not None
+                and after is not None
+                and hours is not None
+                and after - before > dt.timedelta(hours=hours)
+            ):
+                late.append(STATES[i])
         return late
 
     def _times(self) -> list[dt.datetime | None]:

@@ -284,8 +284,9 @@ def _adjacent_pair(counties: list[County]) -> list[str]:
         if a.distance(b) <= _ADJACENCY_TOLERANCE_DEG:
             touching.append((first, second))
     across = [pair for pair in touching if pair[0].province_code != pair[1].province_code]
-    chosen = (across or touching or [tuple(counties[:2])])[0]
-    return sorted(county.code for county in chosen)
+    if across or touching:
+        return sorted(county.code for county in (across or touching)[0])
+    return sorted(county.code for county in counties[:2])
 
 
 def _demo_plan(counties: list[County]) -> list[tuple[str, UserRole, list[str], str]]:

@@ -110,12 +110,20 @@ def offline(browser: Any) -> Iterator[OfflinePage]:
 
 
 def _wait_for_retailers(page: Any, expected: int) -> dict[str, int]:
+    """Counts of drawn retailers once they add up to ``expected`` on two looks in a row.
+
+    Cluster icons are swapped during zoom animations, when a look can count both sets.
+    """
     page.wait_for_function("() => window.L !== undefined", timeout=10_000)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 15
+    steady = 0
     counts: dict[str, int] = page.evaluate(COUNT_RETAILERS_JS)
-    while counts["single"] + counts["clustered"] < expected and time.monotonic() < deadline:
-        page.wait_for_timeout(100)
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(200)
         counts = page.evaluate(COUNT_RETAILERS_JS)
+        steady = steady + 1 if counts["single"] + counts["clustered"] == expected else 0
+        if steady == 2:
+            break
     return counts
 
 
@@ -123,6 +131,8 @@ def _frames(n_retailers: int) -> dict[str, gpd.GeoDataFrame]:
     rng = np.random.default_rng(7)
     lon = 113.9 + rng.normal(0, 0.05, n_retailers)
     lat = 40.95 + rng.normal(0, 0.04, n_retailers)
+    # One retailer far from the rest, so it is drawn on its own and can be clicked.
+    lon[0], lat[0] = 114.28, 41.18
     statuses = rng.choice(["active", "suspended", "closed"], n_retailers, p=[0.8, 0.15, 0.05])
     crs = "EPSG:4326"
     return {
@@ -174,6 +184,15 @@ def test_written_map_renders_from_file_without_network(
     assert offline.page.locator(".gm-legend").count() == 1
     assert offline.page.locator(".leaflet-control-layers").count() == 1
     assert offline.page.locator("path.gm-school").count() == 1
+    assert offline.page.locator(".gm-cluster").count() == counts["clusters"]
+    assert counts["single"] >= 1
+    offline.page.locator("path.gm-retailer").first.click(force=True)
+    popup = offline.page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5_000)
+    text = popup.inner_text()
+    assert "许可证号 Licence no." in text
+    assert "150924000000" in text
+    assert "零售户0" in text
     assert offline.blocked == []
     assert offline.errors == []
 
@@ -267,5 +286,14 @@ def test_served_map_page_renders_after_login_without_network(
     assert counts["single"] + counts["clustered"] == 40
     assert page.evaluate("() => typeof L.markerClusterGroup") == "function"
     assert page.locator(".gm-legend").count() == 1
+    assert offline.blocked == []
+    assert offline.errors == []
+
+
+def test_api_docs_render_without_network(offline: OfflinePage, served: tuple[str, str]) -> None:
+    base, _ = served
+    offline.page.goto(f"{base}/docs")
+    offline.page.locator(".swagger-ui .info").wait_for(timeout=10_000)
+    offline.page.get_by_text("/api/v1/retailers").first.wait_for(timeout=10_000)
     assert offline.blocked == []
     assert offline.errors == []

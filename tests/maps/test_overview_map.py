@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 import geopandas as gpd
 import pytest
 
+from gridmgmt.domain import RetailerStatus
 from maps.assets import render_html
+from maps.base import display_frame
 from maps.overview import STATUS_COLOURS, build_overview_map
 
 ANY_URL = re.compile(r"https?://")
@@ -25,6 +29,30 @@ def _html(frames: dict[str, gpd.GeoDataFrame], **options: object) -> str:
     html = render_html(m, static_url="/static")
     # Text inside scripts is JSON with \uXXXX escapes; read it as the browser will.
     return JSON_ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), html)
+
+
+def _script_var(html: str, name: str) -> Any:
+    """The JSON value of ``var <name> = ...;`` in the page's script."""
+    match = re.search(rf"var {name} = (.*?);\n", html)
+    assert match is not None, name
+    return json.loads(match.group(1))
+
+
+def _retailer_rows(html: str) -> dict[str, dict[str, Any]]:
+    """Each retailer row of the cluster layer, by licence number, with its status row."""
+    statuses = _script_var(html, "statuses")
+    rows = {}
+    for row in _script_var(html, "data"):
+        lat, lon, status, key, name, licence = row[:6]
+        rows[licence] = {
+            "lat": lat,
+            "lon": lon,
+            "colour": statuses[status][0],
+            "status": statuses[status][2],
+            "key": key,
+            "name": name,
+        }
+    return rows
 
 
 def test_no_http_anywhere_without_tiles(overview_frames) -> None:
@@ -47,8 +75,15 @@ def test_every_retailer_is_a_clustered_marker_with_a_popup(overview_frames) -> N
     html = _html(overview_frames)
     assert "L.markerClusterGroup" in html
     assert "L.circleMarker" in html
-    for licence in overview_frames["retailers"]["licence_no"]:
-        assert licence in html
+    assert "bindPopup" in html
+    rows = _retailer_rows(html)
+    frame = overview_frames["retailers"]
+    assert sorted(rows) == sorted(frame["licence_no"])
+    for licence, status in zip(frame["licence_no"], frame["status"], strict=True):
+        assert rows[licence]["status"] == status
+        assert rows[licence]["colour"] == STATUS_COLOURS[RetailerStatus(status)]
+    assert rows["150924000000"]["lat"] == pytest.approx(40.9)
+    assert rows["150924000000"]["lon"] == pytest.approx(113.8)
     for label in (
         "名称 Name",
         "许可证号 Licence no.",
@@ -59,13 +94,12 @@ def test_every_retailer_is_a_clustered_marker_with_a_popup(overview_frames) -> N
         assert label in html
     assert "便利店 convenience" in html
     assert "歇业 suspended" in html
-    assert "gm-status-closed" in html
+    assert "烟酒商店 tobacco_liquor" in html
 
 
 def test_key_retailers_are_outlined(overview_frames) -> None:
-    html = _html(overview_frames)
-    assert html.count("gm-key") == 1
-    assert "是 yes" in html
+    rows = _retailer_rows(_html(overview_frames))
+    assert [licence for licence, row in rows.items() if row["key"]] == ["150924000001"]
 
 
 def test_names_are_escaped(overview_frames) -> None:
@@ -109,14 +143,12 @@ def test_schools_checkpoints_and_county_labels(overview_frames) -> None:
 
 
 def test_gcj02_tiles_shift_the_markers(overview_frames) -> None:
-    wgs = _html(overview_frames)
-    gcj = _html(overview_frames, tile_crs="gcj02")
-    assert "40.9, 113.8" in wgs or "[40.9, 113.8" in wgs
-    assert "[40.9, 113.8," not in gcj
+    wgs = _retailer_rows(_html(overview_frames))["150924000000"]
+    gcj = _retailer_rows(_html(overview_frames, tile_crs="gcj02"))["150924000000"]
+    assert (wgs["lat"], wgs["lon"]) == (40.9, 113.8)
     # GCJ-02 moves points a few hundred metres north-east here.
-    lat, lon = map(float, re.search(r"\[(40\.90\d+), (113\.80\d+),", gcj).groups())
-    assert 0.0005 < lat - 40.9 < 0.005
-    assert 0.003 < lon - 113.8 < 0.01
+    assert 0.0005 < gcj["lat"] - 40.9 < 0.005
+    assert 0.003 < gcj["lon"] - 113.8 < 0.01
 
 
 def test_empty_frames_still_make_a_map(overview_frames) -> None:
@@ -129,3 +161,12 @@ def test_empty_frames_still_make_a_map(overview_frames) -> None:
 def test_unknown_tile_crs_is_refused(overview_frames) -> None:
     with pytest.raises(ValueError, match="gcj02"):
         _html(overview_frames, tile_crs="mercator")
+
+
+def test_gcj02_tiles_shift_campus_outlines_too(overview_frames) -> None:
+    shifted = display_frame(overview_frames["schools"], tile_crs="gcj02")
+    before = overview_frames["schools"].loc[0, "campus"].centroid
+    after = shifted.loc[0, "campus"].centroid
+    assert 0.003 < after.x - before.x < 0.01
+    assert 0.0005 < after.y - before.y < 0.005
+    assert overview_frames["schools"].loc[0, "campus"].centroid.x == before.x

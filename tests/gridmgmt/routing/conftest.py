@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from gridmgmt.routing.network import RoadNetwork
+from gridmgmt.routing.synthetic import perturbed_grid_network
+
 # Depot at the origin, two customers on the diagonal. Rounded Euclidean legs:
 # depot-(1,1) sqrt2 -> 1, (1,1)-(2,2) sqrt2 -> 1, (2,2)-depot sqrt8 = 2.83 -> 3: one route of 5
 # (true length 5.66, truncation would give 4). Customers on the far side, (-3,-4) and (-6,-8),
@@ -87,3 +90,9 @@ def tiny_vrptw(tmp_path: Path) -> Path:
     path = tmp_path / "tiny-vrptw.vrp"
     path.write_text(TINY_VRPTW, encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def town() -> RoadNetwork:
+    """A 14 x 14 street grid of 300 m blocks (about 4 km across), some one-way streets."""
+    return perturbed_grid_network(14, 14, spacing_m=300.0, oneway_share=0.15, seed=3)

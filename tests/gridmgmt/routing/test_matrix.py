@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 from datetime import date
 from pathlib import Path
 
@@ -45,7 +46,7 @@ def test_matrix_matches_networkx_on_a_grid_with_one_way_streets() -> None:
                     for d in graph[u][v].values()
                     if d["time_s"] == min(e["time_s"] for e in graph[u][v].values())
                 )
-                for u, v in zip(path[:-1], path[1:], strict=True)
+                for u, v in itertools.pairwise(path)
             )
             assert matrix.time_s[i, j] == pytest.approx(times[int(target)], abs=0.01 * len(path))
             assert matrix.distance_m[i, j] == pytest.approx(length, abs=0.05 * len(path) + 1e-6)

@@ -193,3 +193,15 @@ def test_reverse_one_way_is_driven_against_node_order(tmp_path: Path) -> None:
     primary = np.flatnonzero(network.highway == "primary")[0]
     assert network.node_id[network.edge_from[primary]] == 3
     assert network.node_id[network.edge_to[primary]] == 1
+
+
+def test_pbf_gives_the_same_network_as_xml(osm_file: Path, tmp_path: Path) -> None:
+    import osmium
+
+    pbf = tmp_path / "tiny.osm.pbf"
+    with osmium.SimpleWriter(str(pbf)) as writer:
+        for obj in osmium.FileProcessor(str(osm_file)):
+            writer.add(obj)
+    from_xml, from_pbf = read_osm(osm_file), read_osm(pbf)
+    assert from_pbf.fingerprint == from_xml.fingerprint
+    assert from_pbf.highway.tolist() == from_xml.highway.tolist()

@@ -5,6 +5,7 @@ Every bad-input test also checks that the database is exactly as it was before.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from pathlib import Path
@@ -19,6 +20,7 @@ from sqlalchemy import select
 
 from gridmgmt.crs import to_wgs84
 from gridmgmt.domain import UserRole
+from gridmgmt.io.schemas import get_schema
 from gridmgmt.services.actor import Actor
 from gridmgmt.services.imports import ImportReport, ImportValidationError, Problem, import_file
 from gridmgmt.store import db
@@ -26,6 +28,7 @@ from gridmgmt.store.models import (
     AuditEntry,
     Base,
     County,
+    Depot,
     Order,
     Province,
     Retailer,
@@ -348,6 +351,23 @@ def test_columns_not_in_the_file_keep_their_stored_values(url: str, tmp_path: Pa
     assert retailer.address == "城关镇人民路1号"
 
 
+def test_an_empty_cell_clears_an_optional_value(url: str, tmp_path: Path) -> None:
+    import_file(url, "retailers", _csv(tmp_path / "r.csv", [_retailer(1, phone="13800000000")]))
+    report = import_file(url, "retailers", _csv(tmp_path / "r2.csv", [_retailer(1, phone="")]))
+    assert report.updated == 1
+    with db.transaction(url) as session:
+        assert session.scalars(select(Retailer.phone)).one() is None
+
+
+def test_schema_defaults_are_the_models_defaults() -> None:
+    for kind, model in (("depots", Depot), ("vehicles", Vehicle)):
+        for spec in get_schema(kind).fields:
+            if spec.default is not None:
+                column = model.__table__.c[spec.name]
+                assert column.default is not None
+                assert column.default.arg == spec.default, (kind, spec.name)
+
+
 def test_provinces_are_created_from_county_rows(url: str) -> None:
     with db.transaction(url) as session:
         provinces = dict(session.execute(select(Province.code, Province.name)).all())
@@ -455,9 +475,14 @@ def test_vehicles_refer_to_stored_depots(url: str, tmp_path: Path) -> None:
     assert import_file(url, "vehicles", good).inserted == 2
     with db.transaction(url) as session:
         vehicles = session.scalars(select(Vehicle).order_by(Vehicle.plate)).all()
-        stored = [(v.county_code, v.capacity_cartons, v.depot.code) for v in vehicles]
-    assert stored == [("150924", 600, "D150924"), ("150924", 800, "D150924")]
-    assert str(vehicles[0].shift_start) == "08:00:00"  # the model's default
+        stored = [
+            (v.plate, v.county_code, v.capacity_cartons, v.depot.code, v.shift_start, v.shift_end)
+            for v in vehicles
+        ]
+    assert stored == [
+        ("蒙J12345", "150924", 800, "D150924", dt.time(8), dt.time(17)),
+        ("蒙J54321", "150924", 600, "D150924", dt.time(8), dt.time(17)),  # the model's defaults
+    ]
 
 
 def test_school_campus_file_after_the_points_keeps_the_points(url: str, tmp_path: Path) -> None:

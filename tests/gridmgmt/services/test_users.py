@@ -175,6 +175,7 @@ def test_check_password_strength_accepts_a_good_one() -> None:
     check_password_strength(GOOD, username="alice")
 
 
+@pytest.mark.slow
 def test_demo_users_have_fresh_random_passwords(url: str) -> None:
     with db.transaction(url) as session:
         first = ensure_demo_users(session)
