@@ -463,6 +463,14 @@ CARRIER_RULES: tuple[CarrierRule, ...] = (
     CarrierRule("EMS", "中国邮政EMS", re.compile(r"^(1[0-9]|98|50|51)\d{11}$"), False),
     CarrierRule("SF", "顺丰速运", re.compile(r"^\d{12}$"), False),
 )  # fmt: skip
+# Carriers' own prefixes and the form that goes with them: a number with the prefix and
+# the wrong length is a slip, not an unknown carrier.
+CARRIER_PREFIXES: dict[str, tuple[str, str]] = {
+    "SF": ("SF", "SF and 12-13 digits"),
+    "YT": ("YTO", "YT and 13-15 digits"),
+    "JT": ("JT", "JT and 13 digits"),
+    "DPK": ("DBL", "DPK and 12-13 digits"),
+}
 _S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
 
 
@@ -505,10 +513,14 @@ def normalise_waybill(raw: str) -> NormalisedIdentifier:
         if len(codes) == 1:
             attributes |= {"carrier": codes[0], "carrier_zh": candidates[0].name_zh}
     else:
-        prefix = re.match(r"^[A-Z]+", value)
+        for prefix, (code, form) in CARRIER_PREFIXES.items():
+            if value.startswith(prefix) and value[len(prefix) :].isdigit():
+                reason = f"{code} waybills are {form}; got {len(value)} characters"
+                return NormalisedIdentifier(kind, raw, value, False, reason, {"carrier": code})
+        letters = re.match(r"^[A-Z]+", value)
         attributes["carrier_confidence"] = "unknown"
-        if prefix:
-            attributes["prefix"] = prefix.group(0)
+        if letters:
+            attributes["prefix"] = letters.group(0)
     return NormalisedIdentifier(kind, raw, value, True, None, attributes)
 
 

@@ -205,7 +205,7 @@ def _drop_blank_rows(table: SourceTable) -> SourceTable:
         return table
     blank = np.ones(len(table.frame), dtype=bool)
     for column in table.frame.columns:
-        blank &= (table.frame[column].str.strip() == "").to_numpy(dtype=bool)
+        blank &= (table.frame[column] == "").to_numpy(dtype=bool)
     if table.geometry is not None:
         blank &= pd.isna(table.geometry)
     if not blank.any():

@@ -16,11 +16,10 @@ from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
-import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from gridmgmt.routing.network import FloatArray, IntArray, RoadNetwork
+from gridmgmt.routing.network import FloatArray, IntArray, RoadNetwork, transformer
 from gridmgmt.routing.snap import SnappedPoints, snap_xy, to_network_crs
 
 
@@ -95,7 +94,7 @@ def closures_key(closures: Sequence[Closure]) -> str:
 
 def metric_geometry(network: RoadNetwork, closure: Closure) -> BaseGeometry:
     """A closure's polygon in the network's metric CRS."""
-    project = pyproj.Transformer.from_crs("EPSG:4326", network.crs, always_xy=True).transform
+    project = transformer("EPSG:4326", network.crs).transform
     return shapely.transform(closure.geometry, lambda x, y: project(x, y), interleaved=False)
 
 
@@ -242,7 +241,7 @@ def handoff_points(
         bx[rows], by[rows] = shapely.get_x(end), shapely.get_y(end)
     # The vehicle stops on the road; the walk from there is the retailer's, not the driver's.
     snapped = replace(snap_xy(open_network, bx, by), snap_distance_m=np.zeros(len(x)))
-    back = pyproj.Transformer.from_crs(open_network.crs, "EPSG:4326", always_xy=True)
+    back = transformer(open_network.crs, "EPSG:4326")
     hlon, hlat = back.transform(snapped.x, snapped.y)
     return Handoff(
         x=snapped.x,

@@ -15,7 +15,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -314,6 +314,12 @@ class RoadNetwork:
         )
 
 
+@lru_cache(maxsize=32)
+def transformer(source: pyproj.CRS | str, target: pyproj.CRS | str) -> pyproj.Transformer:
+    """A cached longitude-first transformer between two CRSs (building one is slow)."""
+    return pyproj.Transformer.from_crs(source, target, always_xy=True)
+
+
 def largest_strongly_connected(network: RoadNetwork) -> RoadNetwork:
     """Keep only the largest strongly connected part of a network.
 
@@ -462,7 +468,7 @@ def build_network(
     used = sorted({r for _, refs, _ in ways for r in refs})
     lonlat = np.array([data.node_coords[r] for r in used], dtype=np.float64)
     target = _metric_crs(crs, lonlat)
-    to_metric = pyproj.Transformer.from_crs("EPSG:4326", target, always_xy=True)
+    to_metric = transformer("EPSG:4326", target)
     mx, my = to_metric.transform(lonlat[:, 0], lonlat[:, 1])
     index = {r: i for i, r in enumerate(used)}
     junction = _junction_flags(ways, index, len(used))
@@ -596,9 +602,7 @@ def network_from_edges(
     """
     lonlat = np.column_stack([np.asarray(list(lon), float), np.asarray(list(lat), float)])
     target = _metric_crs(crs, lonlat)
-    mx, my = pyproj.Transformer.from_crs("EPSG:4326", target, always_xy=True).transform(
-        lonlat[:, 0], lonlat[:, 1]
-    )
+    mx, my = transformer("EPSG:4326", target).transform(lonlat[:, 0], lonlat[:, 1])
     mx, my = np.asarray(mx, float), np.asarray(my, float)
     rows = list(edges)
     frm: list[int] = []

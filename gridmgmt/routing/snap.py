@@ -12,10 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import pyproj
 import shapely
 
-from gridmgmt.routing.network import FloatArray, IntArray, RoadNetwork
+from gridmgmt.routing.network import FloatArray, IntArray, RoadNetwork, transformer
 
 _TREES: weakref.WeakKeyDictionary[RoadNetwork, tuple[shapely.STRtree, IntArray]] = (
     weakref.WeakKeyDictionary()
@@ -52,8 +51,9 @@ def to_network_crs(
     network: RoadNetwork, lon: npt.ArrayLike, lat: npt.ArrayLike
 ) -> tuple[FloatArray, FloatArray]:
     """Project WGS-84 longitude/latitude into the network's metric CRS."""
-    transformer = pyproj.Transformer.from_crs("EPSG:4326", network.crs, always_xy=True)
-    x, y = transformer.transform(np.asarray(lon, float), np.asarray(lat, float))
+    x, y = transformer("EPSG:4326", network.crs).transform(
+        np.asarray(lon, float), np.asarray(lat, float)
+    )
     return np.atleast_1d(np.asarray(x, float)), np.atleast_1d(np.asarray(y, float))
 
 

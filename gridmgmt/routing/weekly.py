@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import pyproj
 
 from gridmgmt.crs import metric_crs
+from gridmgmt.routing.network import transformer
 
 WEEKDAY_NAMES_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
@@ -189,7 +189,7 @@ def _project(retailers: Sequence[RetailerVolume]) -> npt.NDArray[np.float64]:
     lon = np.array([r.lon for r in retailers])
     lat = np.array([r.lat for r in retailers])
     crs = metric_crs((float(np.mean(lon)), float(np.mean(lat))))
-    x, y = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, lat)
+    x, y = transformer("EPSG:4326", crs).transform(lon, lat)
     return np.column_stack([x, y])
 
 
@@ -234,7 +234,7 @@ def _project_point(
     lon = np.mean([r.lon for r in retailers])
     lat = np.mean([r.lat for r in retailers])
     crs = metric_crs((float(lon), float(lat)))
-    x, y = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(*lonlat)
+    x, y = transformer("EPSG:4326", crs).transform(*lonlat)
     return np.array([x, y])
 
 

@@ -130,7 +130,7 @@ def parse_column(values: pd.Series, enum: type[E], name: str) -> npt.NDArray[np.
         except ValueError as error:
             msg = f"{name}: {error}"
             raise ValueError(msg) from None
-    return np.asarray([parsed[v] for v in values], dtype=object)
+    return np.asarray(pd.Series(values).map(parsed), dtype=object)
 
 
 def counted_mask(
@@ -142,6 +142,23 @@ def counted_mask(
     parsed = parse_column(frame["status"], RetailerStatus, f"{name}.status")
     wanted = set(statuses)
     return np.fromiter((s in wanted for s in parsed), dtype=bool, count=len(parsed))
+
+
+def polygon_hits(
+    points: ObjectArray, polygons: ObjectArray, tree: shapely.STRtree
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Every (point, polygon) pair where the point is in or on the polygon.
+
+    Bounding boxes from the polygons' STR-tree, then one vectorised point-in-polygon test
+    per candidate against prepared polygons: cheaper than an ``intersects`` query.
+    """
+    pt_i, poly_i = tree.query(points)
+    if len(pt_i) == 0:
+        return pt_i, poly_i
+    shapely.prepare(polygons)
+    xy = shapely.get_coordinates(points[pt_i])
+    hit = shapely.intersects_xy(polygons[poly_i], xy[:, 0], xy[:, 1])
+    return pt_i[hit], poly_i[hit]
 
 
 class PolygonLookup:
@@ -162,7 +179,6 @@ class PolygonLookup:
         order = np.argsort(ids.astype(str), kind="stable")
         self.ids = ids[order]
         self.polygons = metric_geoms(polygons, crs)[order]
-        shapely.prepare(self.polygons)
         self.tree = shapely.STRtree(self.polygons)
 
     def at(self, points: ObjectArray) -> ObjectArray:
@@ -170,7 +186,7 @@ class PolygonLookup:
         result = np.full(len(points), None, dtype=object)
         if len(self.ids) == 0 or len(points) == 0:
             return result
-        pt_i, poly_i = self.tree.query(points, predicate="intersects")
+        pt_i, poly_i = polygon_hits(points, self.polygons, self.tree)
         first = np.full(len(points), len(self.ids), dtype=np.int64)
         np.minimum.at(first, pt_i, poly_i)
         found = first < len(self.ids)

@@ -15,6 +15,7 @@ query.
 from __future__ import annotations
 
 import math
+from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
@@ -31,6 +32,7 @@ from gridmgmt.rules._inputs import (
     counted_mask,
     metric_geoms,
     metric_points,
+    polygon_hits,
     require_frame,
     resolve_crs,
 )
@@ -79,7 +81,6 @@ class SpacingIndex:
         self.points = metric_points(retailers, "retailers", self.crs)
         self.counted = counted_mask(retailers, settings.counted_statuses)
         self.counted_pos = np.flatnonzero(self.counted)
-        self.tree = shapely.STRtree(self.points[self.counted_pos])
         xy = shapely.get_coordinates(self.points[self.counted_pos])
         self._kd = cKDTree(xy) if len(xy) else None
         self._areas, self._area_types = self._load_areas(areas, area_column)
@@ -88,10 +89,15 @@ class SpacingIndex:
         self.minimum = self.minimum_of(self.area_type)
         self.max_minimum = float(self.minimum[self.counted].max(initial=0.0))
 
+    @cached_property
+    def tree(self) -> shapely.STRtree:
+        """STR-tree of the counted retailers (built on first use, for single points)."""
+        return shapely.STRtree(self.points[self.counted_pos])
+
     def minimum_of(self, types: npt.ArrayLike) -> FloatArray:
         """Spacing minimum in metres of each area type."""
-        lookup = self.settings.minimum_m
-        return np.array([lookup[t] for t in np.asarray(types, dtype=object)], dtype=float)
+        series = pd.Series(np.asarray(types, dtype=object))
+        return series.map(self.settings.minimum_m).to_numpy(dtype=float)
 
     def area_types_at(self, points: ObjectArray, *, include_self: bool = False) -> ObjectArray:
         """Area type at each point: polygon layer, then density rule, then the default.
@@ -201,7 +207,7 @@ class SpacingIndex:
         result = np.full(len(points), None, dtype=object)
         if len(self._areas) == 0 or len(points) == 0:
             return result
-        pt_i, area_i = self._area_tree.query(points, predicate="intersects")
+        pt_i, area_i = polygon_hits(points, self._areas, self._area_tree)
         first = np.full(len(points), len(self._areas), dtype=np.int64)
         np.minimum.at(first, pt_i, area_i)
         found = first < len(self._areas)
@@ -238,7 +244,8 @@ def spacing_breaches(
     area_column: str = "area_type",
     crs: pyproj.CRS | str | None = None,
     retailer_id: str = "licence_no",
-) -> gpd.GeoDataFrame:
+    geometry: bool = True,
+) -> pd.DataFrame:
     """Every pair of retailers closer than the minimum spacing (合理布局) allows.
 
     Parameters
@@ -255,13 +262,16 @@ def spacing_breaches(
         Metric CRS to measure in; by default the local one of the retailers.
     retailer_id
         Identifying column of ``retailers``.
+    geometry
+        Draw the segment between each pair (for maps); without it a plain DataFrame
+        comes back, which is quicker when the pairs run into millions.
 
     Returns
     -------
-    geopandas.GeoDataFrame
+    geopandas.GeoDataFrame or pandas.DataFrame
         One row per pair: ``<retailer_id>_a``, ``<retailer_id>_b``, ``area_type_a``,
-        ``area_type_b``, ``distance_m``, ``required_m``, ``shortfall_m`` and the segment
-        between them in WGS-84; largest shortfall first.
+        ``area_type_b``, ``distance_m``, ``required_m``, ``shortfall_m`` and, with
+        ``geometry``, the segment between them in WGS-84; largest shortfall first.
     """
     require_frame(retailers, "retailers", [retailer_id])
     index = SpacingIndex(
@@ -270,10 +280,7 @@ def spacing_breaches(
     a, b, dist = index.pairs()
     ids = retailers[retailer_id].to_numpy()
     required = np.maximum(index.minimum[a], index.minimum[b])
-    wgs84 = retailers.geometry if retailers.crs.equals(WGS84) else retailers.geometry.to_crs(WGS84)
-    lonlat = shapely.get_coordinates(wgs84.array)
-    lines = shapely.linestrings(np.stack([lonlat[a], lonlat[b]], axis=1))
-    result = gpd.GeoDataFrame(
+    table = pd.DataFrame(
         {
             f"{retailer_id}_a": ids[a],
             f"{retailer_id}_b": ids[b],
@@ -282,10 +289,14 @@ def spacing_breaches(
             "distance_m": dist,
             "required_m": required,
             "shortfall_m": required - dist,
-        },
-        geometry=lines,
-        crs=WGS84,
+        }
     )
-    return result.sort_values(
-        ["shortfall_m", f"{retailer_id}_a"], ascending=[False, True], ignore_index=True
-    )
+    order = np.lexsort((a, -(required - dist)))
+    table = table.iloc[order].reset_index(drop=True)
+    if not geometry:
+        return table
+    wgs84 = retailers.geometry if retailers.crs.equals(WGS84) else retailers.geometry.to_crs(WGS84)
+    lonlat = shapely.get_coordinates(wgs84.array)
+    a, b = a[order], b[order]
+    lines = shapely.linestrings(np.stack([lonlat[a], lonlat[b]], axis=1))
+    return gpd.GeoDataFrame(table, geometry=lines, crs=WGS84)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,7 +70,8 @@ class DemoSummary:
     def lines(self) -> list[str]:
         """A short human summary, one line per fact."""
         lines = [
-            f"{step.report.kind:<12} {step.file:<24} {step.report.describe()}"
+            f"{step.report.kind:<12} {step.file:<24} {step.report.inserted} inserted, "
+            f"{step.report.updated} updated, {step.report.unchanged} unchanged"
             for step in self.imports
         ]
         lines += [f"{name}: {value}" for name, value in self.counts.items()]
@@ -79,7 +81,7 @@ class DemoSummary:
         """The summary as plain JSON-ready data."""
         return {
             "imports": [
-                {"file": step.file, **step.report.as_dict()} for step in self.imports
+                {"file": step.file, **dataclasses.asdict(step.report)} for step in self.imports
             ],
             "counts": self.counts,
             "files": [str(path) for path in self.files],
@@ -139,6 +141,7 @@ def run_demo(
         frames["checkpoints"],
         tile_url=settings.tile_url,
         tile_attribution=settings.tile_attribution,
+        tile_crs=settings.tile_crs,
     )
     summary.files.append(write_map(overview, out_dir / "overview.html"))
     _write_summary(summary, out_dir)

@@ -351,10 +351,10 @@ def _plan(
     existing = _existing(session, target, frame, present)
     key = list(target.key)
     keyed = frame.reset_index(drop=True)
-    keyed["_position"] = np.arange(len(keyed))
+    # A left merge keeps the file's row order.
     matched = keyed.merge(
         existing, how="left", on=key, suffixes=("", "_old"), indicator=True, validate="one_to_one"
-    ).sort_values("_position")
+    )
     found = (matched["_merge"] == "both").to_numpy(dtype=bool)
     problems = _existing_out_of_scope(matched, found, actor, target, label)
     new_rows = matched.loc[~found]
@@ -417,8 +417,10 @@ def _existing(
         stmt = stmt.where(Order.order_date.in_(sorted(frame["order_date"].dropna().unique())))
     existing = _frame(session, stmt)
     for name in geometries:
-        wkb = existing[name].map(lambda value: None if value is None else bytes(value))
-        existing[name] = shapely.from_wkb(wkb.to_numpy(dtype=object))
+        wkb = existing[name].to_numpy(dtype=object)
+        if len(wkb) and isinstance(wkb[0], memoryview):  # psycopg returns bytea as memoryview
+            wkb = np.array([None if v is None else bytes(v) for v in wkb], dtype=object)
+        existing[name] = shapely.from_wkb(wkb)
     if "county_code_old" not in existing.columns and "county_code" in target.key:
         existing["county_code_old"] = existing["county_code"]
     return existing
@@ -478,11 +480,10 @@ def _same(new: npt.NDArray[np.object_], old: npt.NDArray[np.object_]) -> npt.NDA
         return same
     sample = new[both][0]
     if isinstance(sample, shapely.Geometry):
-        equal = shapely.equals_exact(
-            shapely.normalize(new[both]),
-            shapely.normalize(old[both]),
-            tolerance=_GEOMETRY_TOLERANCE_DEG,
-        )
+        a, b = new[both], old[both]
+        if not (shapely.get_type_id(a) == 0).all():  # vertex order only matters for shapes
+            a, b = shapely.normalize(a), shapely.normalize(b)
+        equal = shapely.equals_exact(a, b, tolerance=_GEOMETRY_TOLERANCE_DEG)
     elif isinstance(sample, float):
         equal = np.isclose(
             new[both].astype(np.float64),
@@ -491,7 +492,7 @@ def _same(new: npt.NDArray[np.object_], old: npt.NDArray[np.object_]) -> npt.NDA
             atol=_NUMBER_TOLERANCE,
         )
     else:
-        equal = np.array([a == b for a, b in zip(new[both], old[both], strict=True)], dtype=bool)
+        equal = np.equal(new[both], old[both]).astype(bool)
     same[both] = equal
     return same
 

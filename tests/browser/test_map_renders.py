@@ -7,14 +7,11 @@ the PATH; without it the tests skip (and fail when ``GRIDMGMT_REQUIRE_BACKENDS``
 
 from __future__ import annotations
 
-import os
 import secrets
-import shutil
 import socket
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -34,97 +31,6 @@ from maps.assets import write_map
 from maps.overview import build_overview_map
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
-# Markers shown one by one plus those counted inside cluster bubbles.
-COUNT_RETAILERS_JS = """() => {
-    const single = document.querySelectorAll('path.gm-retailer').length;
-    const clustered = Array.from(document.querySelectorAll('.marker-cluster span'))
-        .reduce((sum, span) => sum + parseInt(span.textContent, 10), 0);
-    return {single, clustered, clusters: document.querySelectorAll('.marker-cluster').length};
-}"""
-
-
-def _chromium() -> str | None:
-    candidates = [
-        os.environ.get("GRIDMGMT_CHROMIUM"),
-        "/usr/bin/chromium",
-        shutil.which("chromium"),
-        shutil.which("chromium-browser"),
-    ]
-    return next((c for c in candidates if c and Path(c).exists()), None)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    path = _chromium()
-    if path is None:
-        reason = "no Chromium found (set GRIDMGMT_CHROMIUM or install chromium)"
-        if os.environ.get("GRIDMGMT_REQUIRE_BACKENDS"):
-            pytest.fail(f"{reason} (and GRIDMGMT_REQUIRE_BACKENDS is set)")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@dataclass
-class OfflinePage:
-    """A page whose non-local requests are blocked and recorded, with its script errors."""
-
-    page: Any
-    blocked: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-
-@pytest.fixture
-def offline(browser: Any) -> Iterator[OfflinePage]:
-    context = browser.new_context()
-    page = context.new_page()
-    offline_page = OfflinePage(page)
-
-    def only_local(route: Any) -> None:
-        url = route.request.url
-        parsed = urlparse(url)
-        if parsed.scheme in {"file", "data", "blob"} or parsed.hostname in LOOPBACK:
-            route.continue_()
-        else:
-            offline_page.blocked.append(url)
-            route.abort()
-
-    page.route("**/*", only_local)
-    page.on("pageerror", lambda error: offline_page.errors.append(str(error)))
-    yield offline_page
-    context.close()
-
-
-def _wait_for_retailers(page: Any, expected: int) -> dict[str, int]:
-    """Counts of drawn retailers once they add up to ``expected`` on two looks in a row.
-
-    Cluster icons are swapped during zoom animations, when a look can count both sets.
-    """
-    page.wait_for_function("() => window.L !== undefined", timeout=10_000)
-    deadline = time.monotonic() + 15
-    steady = 0
-    counts: dict[str, int] = page.evaluate(COUNT_RETAILERS_JS)
-    while time.monotonic() < deadline:
-        page.wait_for_timeout(200)
-        counts = page.evaluate(COUNT_RETAILERS_JS)
-        steady = steady + 1 if counts["single"] + counts["clustered"] == expected else 0
-        if steady == 2:
-            break
-    return counts
 
 
 def _frames(n_retailers: int) -> dict[str, gpd.GeoDataFrame]:
@@ -168,7 +74,7 @@ def _frames(n_retailers: int) -> dict[str, gpd.GeoDataFrame]:
 
 
 def test_written_map_renders_from_file_without_network(
-    offline: OfflinePage, tmp_path: Path
+    offline: Any, retailers_drawn: Any, tmp_path: Path
 ) -> None:
     frames = _frames(300)
     m = build_overview_map(
@@ -176,7 +82,7 @@ def test_written_map_renders_from_file_without_network(
     )
     path = write_map(m, tmp_path / "demo-out" / "overview.html")
     offline.page.goto(path.as_uri())
-    counts = _wait_for_retailers(offline.page, 300)
+    counts = retailers_drawn(offline.page, 300)
     assert offline.page.evaluate("() => L.version") == "1.9.3"
     assert offline.page.evaluate("() => typeof L.markerClusterGroup") == "function"
     assert counts["clusters"] > 0
@@ -271,7 +177,7 @@ def served(sqlite_url: str) -> Iterator[tuple[str, str]]:
 
 
 def test_served_map_page_renders_after_login_without_network(
-    offline: OfflinePage, served: tuple[str, str]
+    offline: Any, retailers_drawn: Any, served: tuple[str, str]
 ) -> None:
     base, password = served
     page = offline.page
@@ -281,7 +187,7 @@ def test_served_map_page_renders_after_login_without_network(
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/map")
-    counts = _wait_for_retailers(page, 40)
+    counts = retailers_drawn(page, 40)
     # Only her county's 40 retailers, none of the neighbour's 25.
     assert counts["single"] + counts["clustered"] == 40
     assert page.evaluate("() => typeof L.markerClusterGroup") == "function"
@@ -290,7 +196,7 @@ def test_served_map_page_renders_after_login_without_network(
     assert offline.errors == []
 
 
-def test_api_docs_render_without_network(offline: OfflinePage, served: tuple[str, str]) -> None:
+def test_api_docs_render_without_network(offline: Any, served: tuple[str, str]) -> None:
     base, _ = served
     offline.page.goto(f"{base}/docs")
     offline.page.locator(".swagger-ui .info").wait_for(timeout=10_000)

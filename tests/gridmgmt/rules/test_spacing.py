@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
@@ -67,6 +68,14 @@ def test_pairs_closer_than_the_larger_minimum(areas: object) -> None:
         result.to_crs(LOCAL).geometry.length.round(3).tolist()
         == result["distance_m"].round(3).tolist()
     )
+
+
+def test_pairs_without_geometry_are_the_same(areas: object) -> None:
+    retailers = points([(500, 500), (530, 520), (2100, 100), (2120, 100)], licence_no=list("abcd"))
+    full = spacing_breaches(retailers, settings=NO_DENSITY, areas=areas, crs=LOCAL)
+    plain = spacing_breaches(retailers, settings=NO_DENSITY, areas=areas, crs=LOCAL, geometry=False)
+    assert not hasattr(plain, "geometry")
+    assert plain.equals(pd.DataFrame(full.drop(columns="geometry")))
 
 
 def test_closed_licences_do_not_count(areas: object) -> None:
