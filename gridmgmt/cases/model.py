@@ -492,11 +492,11 @@ def parse_cases_json(data: str | bytes | Sequence[Any], *, source: str = "cases.
             errors.add(row, "", f"a case must be an object, got {type(raw).__name__}")
             continue
         case = _parse_case(raw, row, errors)
-        case_no = case.case_no if case else str(raw.get("case_no", ""))
+        case_no = case.case_no if case else str(raw.get("case_no") or "").strip()
+        if case_no and case_no in seen:
+            errors.add(row, "case_no", f"{case_no!r} repeats row {seen[case_no]}")
+        seen.setdefault(case_no, row)
         if case is not None:
-            if case.case_no in seen:
-                errors.add(row, "case_no", f"{case.case_no!r} repeats row {seen[case.case_no]}")
-            seen.setdefault(case.case_no, row)
             result.cases.append(case)
         entities = raw.get("entities", [])
         if not isinstance(entities, list):

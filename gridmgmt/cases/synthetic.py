@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -160,12 +160,16 @@ class _Generator:
         self.person_count = 0
         self.case_counters: Counter[str] = Counter()
 
-    def _unique(self, make: object) -> str:
-        while True:
-            value = make()  # type: ignore[operator]
+    def _unique(self, make: Callable[[], str], *, tries: int | None = None) -> str | None:
+        """A value ``make`` has not made before; None after ``tries`` repeats (None: retry)."""
+        attempt = 0
+        while tries is None or attempt < tries:
+            value = make()
             if value not in self.used:
                 self.used.add(value)
-                return str(value)
+                return value
+            attempt += 1
+        return None
 
     def _chance(self, p: float) -> bool:
         return self.rng.random() < p
@@ -183,16 +187,24 @@ class _Generator:
 
         self.person_count += 1
         phones = [self.phone(region[:2] if local_phone else None) for _ in range(rng.choice((1, 1, 2)))]
-        return _Person(f"P{self.person_count}", name, self._unique(make_id), phones)
+        return _Person(f"P{self.person_count}", name, self._text(make_id), phones)
 
     def phone(self, province: str | None) -> str:
+        """A mobile number: from the province's blocks when given (and not used up)."""
         rng = self.rng
         if province in MOBILE_BLOCKS:
             blocks = MOBILE_BLOCKS[province]
-            return self._unique(lambda: rng.choice(blocks) + f"{rng.randrange(10000):04d}")
-        return self._unique(
-            lambda: f"1{rng.choice('3578')}{rng.randrange(10)}{rng.randrange(10000):04d}{rng.randrange(10000):04d}"
+            local = self._unique(lambda: rng.choice(blocks) + f"{rng.randrange(10000):04d}", tries=8)
+            if local is not None:
+                return local
+        return self._text(
+            lambda: f"1{rng.choice('3578')}{rng.randrange(10)}{rng.randrange(10**8):08d}"
         )
+
+    def _text(self, make: Callable[[], str]) -> str:
+        value = self._unique(make)
+        assert value is not None  # retrying without limit always ends with a value
+        return value
 
     def plate(self, authority: str) -> str:
         letters = "ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -203,7 +215,7 @@ class _Generator:
             serial[rng.randrange(2)] = rng.choice(letters)
             return authority + "".join(serial)
 
-        return self._unique(make)
+        return self._text(make)
 
     def waybill(self) -> str:
         rng = self.rng
@@ -223,7 +235,7 @@ class _Generator:
                 return "43" + digits[:11]
             return "JDVA" + digits[:11]
 
-        return self._unique(make)
+        return self._text(make)
 
     def address(self, county: str) -> str:
         rng = self.rng
@@ -234,17 +246,17 @@ class _Generator:
                 text += f"{rng.randrange(1, 20)}号楼{rng.randrange(1, 6)}单元{rng.randrange(101, 1802)}室"
             return text
 
-        return self._unique(make)
+        return self._text(make)
 
     def licence(self, county: str) -> str:
-        return self._unique(lambda: f"{county}{self.rng.randrange(1000000):06d}")
+        return self._text(lambda: f"{county}{self.rng.randrange(1000000):06d}")
 
     def bank_account(self) -> str:
         def make() -> str:
             body = "622" + "".join(self.rng.choice("0123456789") for _ in range(15))
             return body + luhn.calc_check_digit(body)
 
-        return self._unique(make)
+        return self._text(make)
 
     def company(self, county: str, counties: Mapping[str, str]) -> str:
         rng = self.rng
@@ -259,7 +271,7 @@ class _Generator:
                 return f"{name} {body}{uscc.calc_check_digit(body + '0')}"
             return name
 
-        return self._unique(make)
+        return self._text(make)
 
     # --- noisy renderings --------------------------------------------------------------------
 

@@ -36,6 +36,10 @@ def solve_vrplib_command(
         int | None,
         typer.Option("--workers", min=1, help="Parallel searches (default: every core)."),
     ] = None,
+    rounds: Annotated[
+        int,
+        typer.Option("--rounds", min=1, help="Rounds restarting all searches from the best."),
+    ] = 1,
     max_iterations: Annotated[
         int | None,
         typer.Option(
@@ -51,7 +55,12 @@ def solve_vrplib_command(
     """
     try:
         result = solve_vrplib(
-            file, time_limit=time_limit, seed=seed, workers=workers, max_iterations=max_iterations
+            file,
+            time_limit=time_limit,
+            seed=seed,
+            workers=workers,
+            rounds=rounds,
+            max_iterations=max_iterations,
         )
     except VrplibFormatError as exc:
         typer.echo(f"error: {exc}", err=True)

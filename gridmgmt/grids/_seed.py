@@ -15,12 +15,12 @@ still cut a grid in two; :func:`repair_contiguity` hands stray pieces to a neigh
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linprog
-from scipy.sparse import coo_matrix
 
 from gridmgmt.grids._layout import Layout
 
-_CANDIDATES = 8
+# Price steps per grid, and the balance (share of the target) at which pricing stops.
+_PRICE_STEPS = 40
+_PRICE_TOLERANCE = 0.02
 
 
 def power_partition(
@@ -57,8 +57,9 @@ def power_partition(
     scale = float(area.sum()) / k
     centres = _initial_centres(pts, weight, area, k, rng)
     labels = np.full(n, -1, dtype=np.int64)
+    prices = np.zeros(k)
     for _ in range(iterations):
-        new = _assign(pts, weight, centres, scale)
+        new, prices = _assign(pts, weight, centres, scale, prices)
         if np.array_equal(new, labels):
             break
         labels = new
@@ -85,52 +86,63 @@ def _initial_centres(
     return np.array(centres)
 
 
-def _assign(pts: np.ndarray, weight: np.ndarray, centres: np.ndarray, scale: float) -> np.ndarray:
-    """Balanced assignment of weighted units, power-diagram placement of the rest."""
-    k = len(centres)
+def _assign(
+    pts: np.ndarray, weight: np.ndarray, centres: np.ndarray, scale: float, prices: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Power-diagram labels whose prices balance the workload; returns labels and prices."""
     dist = ((pts[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2) / scale
     heavy = np.flatnonzero(weight > 0)
     if len(heavy) == 0:
-        return dist.argmin(axis=1)
-    for width in (min(k, _CANDIDATES), k):
-        solved = _transport(dist[heavy], weight[heavy], width)
-        if solved is not None:
-            break
-    else:
-        return dist.argmin(axis=1)
-    heavy_labels, prices = solved
-    labels = (dist - prices[None, :]).argmin(axis=1)
-    labels[heavy] = heavy_labels
-    return labels
+        return dist.argmin(axis=1), prices
+    prices = _balance_prices(dist[heavy], weight[heavy], prices)
+    return (dist - prices[None, :]).argmin(axis=1), prices
 
 
-def _transport(
-    dist: np.ndarray, weight: np.ndarray, width: int
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """Least-cost split of weighted units over their ``width`` nearest centres."""
+def _balance_prices(dist: np.ndarray, weight: np.ndarray, prices: np.ndarray) -> np.ndarray:
+    """Coordinate ascent on the transport dual: fix the worst grid's price each step.
+
+    Lowering a grid's price pushes its units with the smallest margin to their next-best
+    grid; raising it pulls in the nearest outsiders. Each step sets one grid's workload as
+    close to the target as whole units allow; the best prices seen are returned.
+    """
     n, k = dist.shape
-    near = np.argsort(dist, axis=1, kind="stable")[:, :width]
-    rows_i = np.repeat(np.arange(n), width)
-    cols_c = near.ravel()
-    n_var = len(rows_i)
-    var = np.arange(n_var)
-    matrix = coo_matrix(
-        (
-            np.concatenate([np.ones(n_var), weight[rows_i]]),
-            (np.concatenate([rows_i, n + cols_c]), np.concatenate([var, var])),
-        ),
-        shape=(n + k, n_var),
-    ).tocsr()
-    target = np.full(k, weight.sum() / k)
-    rhs = np.concatenate([np.ones(n), target])
-    cost = weight[rows_i] * dist[rows_i, cols_c]
-    result = linprog(cost, A_eq=matrix, b_eq=rhs, bounds=(0, None), method="highs")
-    if result.status != 0:
-        return None
-    share = result.x.reshape(n, width)
-    labels = near[np.arange(n), share.argmax(axis=1)]
-    prices = np.asarray(result.eqlin.marginals[n:], dtype=float)
-    return labels, prices
+    target = weight.sum() / k
+    rows = np.arange(n)
+    prices = prices.copy()
+    best, best_dev = prices.copy(), np.inf
+    for _ in range(_PRICE_STEPS * k):
+        cost = dist - prices[None, :]
+        labels = cost.argmin(axis=1)
+        load = np.bincount(labels, weights=weight, minlength=k)
+        off = np.abs(load - target)
+        worst = int(off.argmax())
+        if off[worst] < best_dev:
+            best, best_dev = prices.copy(), float(off[worst])
+        if off[worst] <= _PRICE_TOLERANCE * target:
+            break
+        own = cost[rows, labels]
+        if load[worst] > target:
+            inside = np.flatnonzero(labels == worst)
+            others = cost[inside].copy()
+            others[:, worst] = np.inf
+            margin = others.min(axis=1) - own[inside]
+            need = load[worst] - target
+        else:
+            inside = np.flatnonzero(labels != worst)
+            margin = cost[inside, worst] - own[inside]
+            need = target - load[worst]
+        order = np.argsort(margin, kind="stable")
+        moved = np.cumsum(weight[inside][order])
+        cut = int(np.searchsorted(moved, need))
+        # Take the prefix whose moved workload lands nearest the need.
+        if cut > 0 and (cut >= len(moved) or abs(moved[cut - 1] - need) <= abs(moved[cut] - need)):
+            cut -= 1
+        cut = min(cut, len(order) - 1)
+        step = margin[order[cut]]
+        nxt = margin[order[cut + 1]] if cut + 1 < len(order) else step + 1.0
+        delta = (step + nxt) / 2 if nxt > step else step + 1e-12
+        prices[worst] += -delta if load[worst] > target else delta
+    return best
 
 
 def _area_centroids(

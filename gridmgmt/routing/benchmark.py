@@ -38,6 +38,8 @@ class VrplibResult:
         Seed of the first worker.
     workers
         Parallel searches.
+    rounds
+        Rounds of restarting the searches from the best so far.
     iterations
         Search iterations, summed over workers.
     """
@@ -53,6 +55,7 @@ class VrplibResult:
     time_limit: float | None
     seed: int
     workers: int
+    rounds: int
     iterations: int
 
     def to_dict(self) -> dict[str, Any]:
@@ -66,6 +69,7 @@ def solve_vrplib(
     time_limit: float | None = 60.0,
     seed: int = 0,
     workers: int | None = None,
+    rounds: int = 1,
     max_iterations: int | None = None,
 ) -> VrplibResult:
     """Solve a CVRP or VRPTW instance in VRPLIB format.
@@ -80,6 +84,8 @@ def solve_vrplib(
         Seed of the first search.
     workers
         Parallel searches; default: every available core.
+    rounds
+        Rounds in which the parallel searches restart from the best solution so far.
     max_iterations
         Optional iteration bound per search, for machine-independent results.
 
@@ -96,6 +102,7 @@ def solve_vrplib(
         max_iterations=max_iterations,
         seed=seed,
         workers=workers,
+        rounds=rounds,
     )
     routes = solution_routes(outcome.solution)
     return VrplibResult(
@@ -110,6 +117,7 @@ def solve_vrplib(
         time_limit=time_limit,
         seed=seed,
         workers=workers,
+        rounds=rounds,
         iterations=outcome.iterations,
     )
 

@@ -1,6 +1,6 @@
 """Many-to-many travel time and distance on a road network (距离矩阵).
 
-One Dijkstra per source (scipy.sparse.csgraph, sources split over threads) finds the
+One Dijkstra per source (scipy.sparse.csgraph, sources split over processes) finds the
 fastest route to every target and, in the same pass, its length: each edge weight packs
 the travel time in centiseconds above the length in decimetres,
 ``weight = time_cs * 2**27 + length_dm``. Sums of such integers are exact in float64, so
@@ -16,10 +16,11 @@ import itertools
 import math
 from collections import OrderedDict
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -28,7 +29,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from gridmgmt.routing.closures import Closure, active_closures, apply_closures, closures_key
 from gridmgmt.routing.network import FloatArray, IntArray, RoadNetwork
-from gridmgmt.routing.search import available_cores
+from gridmgmt.routing.search import available_cores, process_context
 from gridmgmt.routing.snap import SnappedPoints, snap_points
 
 #: Routes longer than this many hours of driving are reported as unreachable.
@@ -75,7 +76,7 @@ def node_matrix(
     sources, targets
         Node indices.
     workers
-        Threads running Dijkstra; default every available core.
+        Processes running Dijkstra; default every available core.
 
     Returns
     -------
@@ -112,7 +113,7 @@ def point_matrix(
     access_speed_kmh
         Speed over the snap distance.
     workers
-        Threads running Dijkstra; default every available core.
+        Processes running Dijkstra; default every available core.
 
     Returns
     -------
@@ -201,19 +202,37 @@ def _csr(frm: IntArray, to: IntArray, weights: FloatArray, n: int) -> csr_matrix
 def _solve(
     graph: csr_matrix, sources: IntArray, targets: IntArray, workers: int | None
 ) -> FloatArray:
+    """Packed distances from each source to each target, sources split over processes."""
     workers = workers or available_cores()
     chunks = [sources[i : i + _CHUNK] for i in range(0, len(sources), _CHUNK)]
-
-    def run(chunk: IntArray) -> FloatArray:
-        found: FloatArray = dijkstra(graph, directed=True, indices=chunk)
-        return found[:, targets]
-
-    if workers == 1 or len(chunks) == 1:
-        parts = [run(c) for c in chunks]
+    if workers == 1 or len(chunks) < 4:
+        parts = [_dijkstra_rows(graph, c, targets) for c in chunks]
     else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            parts = list(pool.map(run, chunks))
+        # scipy's Dijkstra holds the GIL, so threads would take turns: use processes.
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=process_context(),
+            initializer=_set_worker_graph,
+            initargs=(graph, targets),
+        ) as pool:
+            parts = list(pool.map(_worker_rows, chunks))
     return np.vstack(parts) if parts else np.zeros((0, len(targets)))
+
+
+def _dijkstra_rows(graph: csr_matrix, sources: IntArray, targets: IntArray) -> FloatArray:
+    found: FloatArray = dijkstra(graph, directed=True, indices=sources)
+    return found[:, targets]
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _set_worker_graph(graph: csr_matrix, targets: IntArray) -> None:
+    _WORKER["graph"], _WORKER["targets"] = graph, targets
+
+
+def _worker_rows(sources: IntArray) -> FloatArray:
+    return _dijkstra_rows(_WORKER["graph"], sources, _WORKER["targets"])
 
 
 def _unpack(packed: FloatArray, scale: float) -> TravelMatrix:
@@ -327,7 +346,7 @@ def day_point_matrix(
     access_speed_kmh
         Speed over the snap distance.
     workers
-        Threads running Dijkstra.
+        Processes running Dijkstra.
 
     Returns
     -------

@@ -11,6 +11,7 @@ kept: from any junction every other one can be reached and left again.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
@@ -18,7 +19,6 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -243,6 +243,10 @@ class RoadNetwork:
         """LineString of every edge in driving direction, in ``crs``."""
         if self.geometry is not None:
             return self.geometry
+        return self._straight_edges
+
+    @cached_property
+    def _straight_edges(self) -> npt.NDArray[np.object_]:
         coords = np.stack(
             [
                 np.column_stack([self.x[self.edge_from], self.y[self.edge_from]]),
@@ -414,21 +418,28 @@ def read_osm_xml_data(path: str | Path, speeds: SpeedSettings) -> OsmData:
         Node coordinates and drivable ways.
     """
     data = OsmData()
-    for _, elem in ET.iterparse(str(path), events=("end",)):
+    root = None
+    for event, elem in ET.iterparse(str(path), events=("start", "end")):
+        if root is None:
+            root = elem
+        if event == "start":
+            continue
         if elem.tag == "node":
             data.node_coords[int(elem.attrib["id"])] = (
                 float(elem.attrib["lon"]),
                 float(elem.attrib["lat"]),
             )
-            elem.clear()
         elif elem.tag == "way":
             tags = {t.attrib["k"]: t.attrib["v"] for t in elem.iter("tag")}
             if is_drivable(tags, speeds):
                 refs = [int(nd.attrib["ref"]) for nd in elem.iter("nd")]
                 data.ways.append((int(elem.attrib["id"]), refs, tags))
-            elem.clear()
-        elif elem.tag == "relation":
-            elem.clear()
+        elif elem.tag != "relation":
+            continue  # a node's or way's child: cleared with its parent
+        # Drop what was read: a county extract has millions of nodes.
+        elem.clear()
+        if elem is not root and len(root) > 10_000:
+            root.clear()
     return data
 
 
@@ -471,9 +482,9 @@ def build_network(
     to_metric = transformer("EPSG:4326", target)
     mx, my = to_metric.transform(lonlat[:, 0], lonlat[:, 1])
     index = {r: i for i, r in enumerate(used)}
-    junction = _junction_flags(ways, index, len(used))
-    segments = _split_ways(ways, index, junction)
-    return _assemble(used, lonlat, np.asarray(mx), np.asarray(my), target, segments, speeds)
+    way_nodes = [np.fromiter((index[r] for r in refs), np.int64, len(refs)) for _, refs, _ in ways]
+    segments = _split_ways(way_nodes, len(used))
+    return _assemble(used, lonlat, np.asarray(mx), np.asarray(my), target, ways, segments, speeds)
 
 
 def _metric_crs(crs: pyproj.CRS | str | None, lonlat: FloatArray) -> pyproj.CRS:
@@ -483,32 +494,33 @@ def _metric_crs(crs: pyproj.CRS | str | None, lonlat: FloatArray) -> pyproj.CRS:
     return metric_crs((float(centre[0]), float(centre[1])))
 
 
-def _junction_flags(
-    ways: list[tuple[int, list[int], dict[str, str]]], index: dict[int, int], n: int
-) -> npt.NDArray[np.bool_]:
-    count = np.zeros(n, np.int64)
+@dataclass(frozen=True)
+class _Segments:
+    """Ways cut at junctions: the node indices of all pieces, one after another."""
+
+    nodes: IntArray  # node index of each point, pieces concatenated
+    start: IntArray  # position in ``nodes`` where each piece starts
+    size: IntArray  # points per piece
+    way: IntArray  # index of the way each piece comes from
+
+
+def _split_ways(way_nodes: list[IntArray], n: int) -> _Segments:
+    """Cut ways at junctions: nodes used more than once (by any way) and way ends."""
+    count = np.bincount(np.concatenate(way_nodes), minlength=n)
     ends = np.zeros(n, bool)
-    for _, refs, _ in ways:
-        idx = [index[r] for r in refs]
-        np.add.at(count, idx, 1)
+    for idx in way_nodes:
         ends[idx[0]] = ends[idx[-1]] = True
-    return (count > 1) | ends
-
-
-def _split_ways(
-    ways: list[tuple[int, list[int], dict[str, str]]],
-    index: dict[int, int],
-    junction: npt.NDArray[np.bool_],
-) -> list[tuple[int, list[int], dict[str, str]]]:
-    segments = []
-    for wid, refs, tags in ways:
-        idx = [index[r] for r in refs]
-        start = 0
-        for k in range(1, len(idx)):
-            if junction[idx[k]]:
-                segments.append((wid, idx[start : k + 1], tags))
-                start = k
-    return segments
+    junction = (count > 1) | ends
+    pieces: list[IntArray] = []
+    piece_way: list[int] = []
+    for w, idx in enumerate(way_nodes):
+        cuts = np.flatnonzero(junction[idx])
+        for a, b in itertools.pairwise(cuts):
+            pieces.append(idx[a : b + 1])
+            piece_way.append(w)
+    size = np.fromiter((len(p) for p in pieces), np.int64, len(pieces))
+    start = np.r_[0, np.cumsum(size)[:-1]].astype(np.int64)
+    return _Segments(np.concatenate(pieces), start, size, np.asarray(piece_way, np.int64))
 
 
 def _assemble(
@@ -517,44 +529,40 @@ def _assemble(
     mx: FloatArray,
     my: FloatArray,
     crs: pyproj.CRS,
-    segments: list[tuple[int, list[int], dict[str, str]]],
+    ways: list[tuple[int, list[int], dict[str, str]]],
+    seg: _Segments,
     speeds: SpeedSettings,
 ) -> RoadNetwork:
-    frm: list[int] = []
-    to: list[int] = []
-    length: list[float] = []
-    time: list[float] = []
-    highway: list[str] = []
-    way: list[int] = []
-    twin: list[int] = []
-    geoms: list[Any] = []
-    for wid, idx, tags in segments:
-        if idx[0] == idx[-1]:
-            continue  # a loop back to the same junction never shortens a route
-        coords = np.column_stack([mx[idx], my[idx]])
-        seg_len = float(np.hypot(*np.diff(coords, axis=0).T).sum())
-        speed = speeds.speed_kmh(tags)
-        assert speed is not None  # ways were filtered as drivable
-        seg_time = seg_len / (speed / 3.6)
-        line = shapely.linestrings(coords)
-        direction = way_direction(tags)
-        first = len(frm)
-        if direction >= 0:
-            frm.append(idx[0])
-            to.append(idx[-1])
-            geoms.append(line)
-        if direction <= 0:
-            frm.append(idx[-1])
-            to.append(idx[0])
-            geoms.append(shapely.reverse(line))
-        added = len(frm) - first
-        length += [seg_len] * added
-        time += [seg_time] * added
-        highway += [tags["highway"]] * added
-        way += [wid] * added
-        twin += [first + 1, first] if added == 2 else [-1]
-    geometry = np.empty(len(geoms), dtype=object)
-    geometry[:] = geoms
+    first = seg.nodes[seg.start]
+    last = seg.nodes[seg.start + seg.size - 1]
+    # A loop back to the same junction never shortens a route.
+    keep = first != last
+    px, py = mx[seg.nodes], my[seg.nodes]
+    step = np.r_[np.hypot(np.diff(px), np.diff(py)), 0.0]
+    cumulative = np.r_[0.0, np.cumsum(step)]
+    length = cumulative[seg.start + seg.size - 1] - cumulative[seg.start]
+    piece_of_point = np.repeat(np.arange(len(seg.size)), seg.size)
+    lines = shapely.linestrings(np.column_stack([px, py]), indices=piece_of_point)
+    way_speed = np.array([speeds.speed_kmh(tags) for _, _, tags in ways], float)
+    way_dir = np.array([way_direction(tags) for _, _, tags in ways], np.int64)
+    way_id = np.array([wid for wid, _, _ in ways], np.int64)
+    way_highway = np.array([tags["highway"] for _, _, tags in ways], dtype=object)
+    pieces = np.flatnonzero(keep)
+    direction = way_dir[seg.way[pieces]]
+    forward = pieces[direction >= 0]
+    backward = pieces[direction <= 0]
+    edge_piece = np.r_[forward, backward]
+    is_forward = np.r_[np.ones(len(forward), bool), np.zeros(len(backward), bool)]
+    order = np.lexsort((~is_forward, edge_piece))  # each piece's two directions side by side
+    edge_piece, is_forward = edge_piece[order], is_forward[order]
+    two_way = np.r_[edge_piece[1:] == edge_piece[:-1], False]
+    twin = np.full(len(edge_piece), -1, np.int64)
+    pair = np.flatnonzero(two_way)
+    twin[pair], twin[pair + 1] = pair + 1, pair
+    geometry = np.asarray(lines, dtype=object)[edge_piece]
+    geometry[~is_forward] = shapely.reverse(geometry[~is_forward])
+    piece_way = seg.way[edge_piece]
+    edge_length = length[edge_piece]
     network = RoadNetwork(
         node_id=np.asarray(used, np.int64),
         lon=lonlat[:, 0].copy(),
@@ -562,13 +570,13 @@ def _assemble(
         x=mx,
         y=my,
         crs=crs,
-        edge_from=np.asarray(frm, np.int64),
-        edge_to=np.asarray(to, np.int64),
-        length_m=np.asarray(length, np.float64),
-        time_s=np.asarray(time, np.float64),
-        highway=np.asarray(highway, dtype=object),
-        way_id=np.asarray(way, np.int64),
-        twin=np.asarray(twin, np.int64),
+        edge_from=np.where(is_forward, first[edge_piece], last[edge_piece]),
+        edge_to=np.where(is_forward, last[edge_piece], first[edge_piece]),
+        length_m=edge_length,
+        time_s=edge_length / (way_speed[piece_way] / 3.6),
+        highway=way_highway[piece_way],
+        way_id=way_id[piece_way],
+        twin=twin,
         geometry=geometry,
     )
     return largest_strongly_connected(network)

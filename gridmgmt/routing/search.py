@@ -1,8 +1,9 @@
 """Run PyVRP's search on problem data: a time limit, an iteration limit, several cores.
 
-With ``workers > 1`` independent searches with consecutive seeds run in separate
-processes and the best feasible solution wins (ties go to the lowest seed), so the
-result is reproducible for a seed whenever the search is bounded by iterations rather
+With ``workers > 1`` searches with different seeds run in separate processes and the
+best feasible solution wins (ties go to the lowest seed). With ``rounds > 1`` the budget
+is cut into rounds and every worker restarts each round from the best solution so far.
+Results are reproducible for a seed whenever the search is bounded by iterations rather
 than by wall-clock time.
 """
 
@@ -12,7 +13,9 @@ import multiprocessing
 import os
 import threading
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pyvrp
@@ -60,6 +63,7 @@ def solve_problem(
     max_iterations: int | None = None,
     seed: int = 0,
     workers: int = 1,
+    rounds: int = 1,
     initial_solution: Solution | None = None,
 ) -> SearchOutcome:
     """Solve problem data with PyVRP's iterated local search.
@@ -71,12 +75,15 @@ def solve_problem(
     time_limit
         Wall-clock budget in seconds for the whole call, or ``None`` for no time bound.
     max_iterations
-        Iteration bound per worker, or ``None``. Give one for results that do not depend
-        on the machine's speed.
+        Iteration bound per worker over all rounds, or ``None``. Give one for results that
+        do not depend on the machine's speed.
     seed
-        Seed of the first worker; worker ``k`` uses ``seed + k``.
+        Base seed; worker ``k`` in round ``r`` uses ``seed + 1000 * r + k``.
     workers
-        Independent searches to run in parallel processes (1 runs in this process).
+        Searches running in parallel processes (1 runs in this process).
+    rounds
+        With several workers, the budget is cut into rounds; each round every worker
+        restarts from the best solution so far, so no core keeps refining a poor one.
     initial_solution
         Warm start, for example the current plan when replanning.
 
@@ -91,28 +98,68 @@ def solve_problem(
     if time_limit is not None and time_limit <= 0:
         msg = f"`time_limit` must be positive, got {time_limit}"
         raise ValueError(msg)
-    if workers < 1:
-        msg = f"`workers` must be at least 1, got {workers}"
+    if workers < 1 or rounds < 1:
+        msg = f"`workers` and `rounds` must be at least 1, got {workers} and {rounds}"
         raise ValueError(msg)
     start = time.monotonic()
-    deadline = None if time_limit is None else time.time() + time_limit
-    jobs = [(data, deadline, max_iterations, seed + k, initial_solution) for k in range(workers)]
-    if workers == 1:
-        results = [_run_search(*jobs[0])]
-    else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_process_context()) as pool:
-            results = list(pool.map(_run_search, *zip(*jobs, strict=True)))
-    best = min(results, key=lambda r: (not r[0].is_feasible(), r[1], r[3]))
+    end = None if time_limit is None else time.time() + time_limit
+    rounds = rounds if workers > 1 else 1
+    iters = None if max_iterations is None else max(max_iterations // rounds, 1)
+    best: tuple[Solution, float, int, int] | None = None
+    total_iterations = 0
+    with _pool(data, workers) as run:
+        for r in range(rounds):
+            deadline = (
+                None if end is None else end - (end - time.time()) * (rounds - r - 1) / (rounds - r)
+            )
+            warm = initial_solution if best is None else best[0]
+            jobs = [(deadline, iters, seed + 1000 * r + k, warm) for k in range(workers)]
+            results = run(jobs)
+            total_iterations += sum(res[2] for res in results)
+            candidates = results if best is None else [best, *results]
+            best = min(candidates, key=lambda res: (not res[0].is_feasible(), res[1], res[3]))
+    assert best is not None
     return SearchOutcome(
         solution=best[0],
         cost=best[1],
-        iterations=sum(r[2] for r in results),
+        iterations=total_iterations,
         runtime_s=time.monotonic() - start,
         seed=best[3],
     )
 
 
-def _process_context() -> multiprocessing.context.BaseContext:
+_Job = tuple[float | None, int | None, int, Solution | None]
+_Found = tuple[Solution, float, int, int]
+
+
+@contextmanager
+def _pool(data: ProblemData, workers: int) -> Iterator[Callable[[list[_Job]], list[_Found]]]:
+    """A function running a list of jobs on ``data``: in-process, or on a process pool."""
+    if workers == 1:
+        yield lambda jobs: [_run_search(data, *job) for job in jobs]
+        return
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=process_context(),
+        initializer=_set_worker_data,
+        initargs=(data,),
+    ) as pool:
+        yield lambda jobs: list(pool.map(_run_worker_search, jobs))
+
+
+_WORKER: dict[str, ProblemData] = {}
+
+
+def _set_worker_data(data: ProblemData) -> None:
+    _WORKER["data"] = data
+
+
+def _run_worker_search(job: _Job) -> _Found:
+    return _run_search(_WORKER["data"], *job)
+
+
+def process_context() -> multiprocessing.context.BaseContext:
+    """Start method for worker processes: fork while single-threaded, else spawn."""
     # Fork starts at once and does not re-import the caller's main module; it is only safe
     # while this process runs a single thread (a web server has more: spawn there).
     methods = multiprocessing.get_all_start_methods()

@@ -63,23 +63,27 @@ class PlanSettings:
     access_speed_kmh
         Speed over the snap distance between a place and its road.
     time_limit_s
-        Solver budget per depot.
+        Solver budget per depot, seconds (a cap; ``None`` for none).
     max_iterations
-        Optional iteration bound per depot, for machine-independent plans.
+        Iteration bound per depot. The plan is reproducible for a seed whenever this bound,
+        not the time limit, ends the search.
     seed
-        Solver seed: the same inputs and seed give the same plan under an iteration bound.
+        Solver seed.
     workers
         Parallel searches per depot.
+    rounds
+        Rounds in which parallel searches restart from the best plan so far.
     """
 
     service: ServiceTimeModel = field(default_factory=ServiceTimeModel)
     closure_policy: ClosurePolicy = ClosurePolicy.SKIP
     max_snap_m: float = 1_000.0
     access_speed_kmh: float = 10.0
-    time_limit_s: float | None = 30.0
-    max_iterations: int | None = None
+    time_limit_s: float | None = 60.0
+    max_iterations: int | None = 20_000
     seed: int = 0
     workers: int = 1
+    rounds: int = 1
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,8 @@ class DayInputs:
         Where the vehicle stops for each place (handoff points for retailers in closures).
     snapped
         Places on the open network.
+    open_network
+        The road network of the day, closures applied (``snapped`` refers to it).
     handoff
         Per order: served at a handoff point.
     prescreen
@@ -114,6 +120,7 @@ class DayInputs:
     lon: npt.NDArray[np.float64]
     lat: npt.NDArray[np.float64]
     snapped: SnappedPoints
+    open_network: RoadNetwork
     handoff: npt.NDArray[np.bool_]
     prescreen: dict[str, UnservedOrder]
     order_depot: dict[str, str]
@@ -191,7 +198,7 @@ def prepare_day(
                 )
     snapped = snap_points(open_network, lon, lat)  # handoff points already lie on a road
     matrix = _day_matrix(open_network, network, snapped, lon, lat, day, active, settings, cache)
-    order_depot = _assign_depots(depots, vehicle_types, orders, matrix, prescreen)
+    order_depot = _assign_depots(depots, vehicle_types, orders, matrix)
     _screen_orders(depots, vehicle_types, orders, matrix, snapped, settings, order_depot, prescreen)
     return DayInputs(
         day=day,
@@ -202,6 +209,7 @@ def prepare_day(
         lon=lon,
         lat=lat,
         snapped=snapped,
+        open_network=open_network,
         handoff=handoff,
         prescreen=prescreen,
         order_depot={k: v for k, v in order_depot.items() if k not in prescreen},
@@ -305,6 +313,7 @@ def solve_day(
             max_iterations=settings.max_iterations,
             seed=settings.seed,
             workers=settings.workers,
+            rounds=settings.rounds,
             initial_solution=warm,
         )
         runtime += outcome.runtime_s
@@ -478,7 +487,6 @@ def _assign_depots(
     vehicle_types: Sequence[VehicleType],
     orders: Sequence[Order],
     matrix: TravelMatrix,
-    prescreen: dict[str, UnservedOrder],
 ) -> dict[str, str]:
     """Each order's depot: its own, else the nearest by round-trip time that has vehicles."""
     with_fleet = [

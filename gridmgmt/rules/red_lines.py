@@ -6,12 +6,12 @@ point, as a straight line or as the shortest walk along the road network. A scho
 without gates is measured from its campus, and one without a campus from its point; each
 result says what it was measured from. A retailer inside a campus is 0 m from it.
 
-Straight-line distances come from an STR-tree of the retailers queried with every
-source's own red-line distance (``dwithin``), in the local metric CRS. Shortest walks are
-a multi-source Dijkstra from the schools of each kind over the road graph, capped at that
-kind's distance, for the retailers the straight line has not already ruled out (a walk is
-never shorter than the straight line); each retailer gets the nearest school of each kind
-it is inside the red line of.
+Straight-line distances come from k-d tree joins of the retailers with the point sources
+(one per red-line distance) and an STR-tree ``dwithin`` query for campus polygons, in the
+local metric CRS. Shortest walks are a multi-source Dijkstra from the schools of each kind
+over the road graph, capped at that kind's distance, for the retailers the straight line
+has not already ruled out (a walk is never shorter than the straight line); each retailer
+gets the nearest school of each kind it is inside the red line of.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import numpy.typing as npt
 import pandas as pd
 import pyproj
 import shapely
+from scipy.spatial import cKDTree
 
 from gridmgmt.domain import SchoolKind
 from gridmgmt.rules._inputs import (
@@ -239,16 +240,39 @@ class RedLineIndex:
         return _frame(geoms, position.loc[names].to_numpy(), GATE)
 
     def _straight(self, points: ObjectArray) -> RedLineMatches:
+        # Point sources (gates, school points): k-d tree joins, one per distinct limit,
+        # which find the pairs and their distances at once. Campus polygons: STR-tree
+        # ``dwithin`` and exact distances to the polygon.
         src = self.sources
-        tree = shapely.STRtree(points)
-        src_i, pt_i = tree.query(
-            src["geometry"].to_numpy(),
-            predicate="dwithin",
-            distance=src["limit_m"].to_numpy() + TOLERANCE_M,
-        )
-        dist = shapely.distance(src["geometry"].to_numpy()[src_i], points[pt_i])
-        school = src["school"].to_numpy()[src_i]
-        return _nearest_per_pair(pt_i, school, dist, src_i)
+        geoms = src["geometry"].to_numpy()
+        limits = src["limit_m"].to_numpy()
+        is_point = shapely.get_type_id(geoms) == shapely.GeometryType.POINT
+        found: list[tuple[IntArray, IntArray, FloatArray]] = []
+        if is_point.any() and len(points):
+            points_kd = cKDTree(shapely.get_coordinates(points))
+            for limit in np.unique(limits[is_point]):
+                rows = np.flatnonzero(is_point & (limits == limit))
+                join = cKDTree(shapely.get_coordinates(geoms[rows])).sparse_distance_matrix(
+                    points_kd, limit + TOLERANCE_M, output_type="ndarray"
+                )
+                found.append((join["j"], rows[join["i"]], join["v"]))
+        polygons = np.flatnonzero(~is_point)
+        if len(polygons) and len(points):
+            src_i, pt_i = shapely.STRtree(points).query(
+                geoms[polygons], predicate="dwithin", distance=limits[polygons] + TOLERANCE_M
+            )
+            rows = polygons[src_i]
+            found.append((pt_i, rows, shapely.distance(geoms[rows], points[pt_i])))
+        if not found:
+            empty = np.zeros(0, dtype=np.int64)
+            return RedLineMatches(empty, empty, np.zeros(0), empty)
+        point = np.concatenate([f[0] for f in found]).astype(np.int64)
+        source = np.concatenate([f[1] for f in found]).astype(np.int64)
+        dist = np.concatenate([f[2] for f in found])
+        school = src["school"].to_numpy()[source]
+        if src["school"].is_unique:  # one source per school: no pair comes up twice
+            return RedLineMatches(point, school, dist, source)
+        return _nearest_per_pair(point, school, dist, source)
 
     def _walk(self, points: ObjectArray, straight: RedLineMatches) -> RedLineMatches:
         assert self.network is not None  # checked in the constructor

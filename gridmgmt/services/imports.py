@@ -9,7 +9,7 @@ flush per row, so a county's 300,000 retailer rows take seconds, not minutes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from sqlalchemy import (
     LargeBinary,
     Select,
     String,
+    bindparam,
     func,
     insert,
     select,
@@ -238,7 +239,7 @@ def import_file(
         reference, ids = _load_reference(session, schema.kind, actor)
         rows, problems = validate_table(table, schema, crs=source_crs, reference=reference)
         if len(table) == 0:  # nothing to store (an export of an empty kind has no columns)
-            frame, plan = rows.frame, _Plan([], [], 0, [])
+            frame, plan = rows.frame, _Plan(pd.DataFrame(), pd.DataFrame(), 0, [])
         else:
             if problems:
                 raise ImportValidationError(problems)
@@ -332,10 +333,19 @@ def _store_columns(kind: str, rows: ValidatedRows, ids: dict[str, pd.Series]) ->
 
 @dataclass
 class _Plan:
-    inserts: list[dict[str, Any]]
-    updates: list[dict[str, Any]]
+    """What an import will write: new rows, changed rows (with their primary key), the rest.
+
+    ``inserts`` and ``updates`` have one column per model attribute; ``updates`` also has
+    the primary key in :data:`_PK`.
+    """
+
+    inserts: pd.DataFrame
+    updates: pd.DataFrame
     unchanged: int
     problems: list[Problem]
+
+
+_PK = "_pk"
 
 
 def _plan(
@@ -360,15 +370,23 @@ def _plan(
     new_rows = matched.loc[~found]
     old_rows = matched.loc[found]
     insert_attributes = _insert_attributes(target, frame, present)
-    inserts = _records(
+    inserts = _select(
         new_rows, {attr: target.attributes.get(attr, attr) for attr in insert_attributes}
     )
     changed = _changed(old_rows, target, present)
-    update_columns = {target.primary_key: f"{target.primary_key}_pk"} | {
+    update_columns = {_PK: f"{target.primary_key}_pk"} | {
         attr: target.attributes[attr] for attr in present
     }
-    updates = _records(old_rows.loc[changed], update_columns)
+    updates = _select(old_rows.loc[changed], update_columns)
     return _Plan(inserts, updates, int((~changed).sum()), problems)
+
+
+def _select(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """``frame``'s columns renamed to model attributes (``attribute -> column``)."""
+    return pd.DataFrame(
+        {attr: frame[column].to_numpy(dtype=object) for attr, column in columns.items()},
+        index=range(len(frame)),
+    )
 
 
 def _present_attributes(target: _Target, rows: ValidatedRows) -> list[str]:
@@ -497,26 +515,50 @@ def _same(new: npt.NDArray[np.object_], old: npt.NDArray[np.object_]) -> npt.NDA
     return same
 
 
-def _records(frame: pd.DataFrame, columns: dict[str, str]) -> list[dict[str, Any]]:
-    """Plain-Python row dicts (``attribute -> value``) for bulk statements."""
-    if frame.empty:
-        return []
-    data = {
-        attr: [_plain(value) for value in frame[column].to_numpy(dtype=object)]
-        for attr, column in columns.items()
-    }
+def _bind_records(table: Any, chunk: pd.DataFrame) -> list[dict[str, Any]]:
+    """Row dicts keyed by bind name, geometries encoded to WKB in one vectorised call."""
+    data: dict[str, list[Any]] = {}
+    for attr in chunk.columns:
+        values = chunk[attr].to_numpy(dtype=object)
+        column_type = None if attr == _PK else table.c[attr].type
+        if isinstance(column_type, Geometry):
+            data[_bind_name(attr)] = list(shapely.to_wkb(values))
+        elif isinstance(column_type, Enum):
+            data[_bind_name(attr)] = [
+                None if v is None else str(getattr(v, "value", v)) for v in values
+            ]
+        else:
+            data[_bind_name(attr)] = _plain_values(values)
     names = list(data)
-    return [dict(zip(names, values, strict=True)) for values in zip(*data.values(), strict=True)]
+    return [dict(zip(names, row, strict=True)) for row in zip(*data.values(), strict=True)]
 
 
-def _plain(value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    return value
+def _bind_name(attr: str) -> str:
+    # Bind names may not be column names in executemany INSERT/UPDATE statements.
+    return attr if attr == _PK else f"v_{attr}"
+
+
+def _bind(session: Session, table: Any, attr: str) -> Any:
+    """The value expression of one column: geometries arrive as WKB (SRID 4326)."""
+    column_type = table.c[attr].type
+    if isinstance(column_type, Geometry):
+        wkb = bindparam(_bind_name(attr), type_=LargeBinary)
+        if session.get_bind().dialect.name == "postgresql":
+            return func.ST_GeomFromWKB(wkb, column_type.srid)
+        return wkb
+    if isinstance(column_type, Enum):  # validated already: bind the plain value
+        return bindparam(_bind_name(attr), type_=String(column_type.length))
+    return bindparam(_bind_name(attr), type_=column_type)
+
+
+def _plain_values(values: npt.NDArray[np.object_]) -> list[Any]:
+    """Values a database driver takes: ``None`` for every kind of missing, no numpy scalars."""
+    missing = pd.isna(values)
+    result = values.copy()
+    result[missing] = None
+    if any(isinstance(value, np.generic) for value in result[~missing]):
+        return [value.item() if isinstance(value, np.generic) else value for value in result]
+    return list(result)
 
 
 def _upsert_provinces(session: Session, frame: pd.DataFrame) -> None:
@@ -548,20 +590,23 @@ def _write(
     done = plan.unchanged
     if progress is not None:
         progress(done, total)
-    for statement, records in (
-        (insert(target.model), plan.inserts),
-        (update(target.model), plan.updates),
-    ):
-        for chunk in _chunks(records):
-            session.execute(statement, chunk)
+    table = target.model.__table__
+    statements = []
+    if len(plan.inserts):
+        values = {attr: _bind(session, table, attr) for attr in plan.inserts.columns}
+        statements.append((insert(table).values(values), plan.inserts))
+    if len(plan.updates):
+        values = {attr: _bind(session, table, attr) for attr in plan.updates.columns if attr != _PK}
+        key = table.c[target.primary_key]
+        where = key == bindparam(_PK, type_=key.type)
+        statements.append((update(table).where(where).values(values), plan.updates))
+    for statement, rows in statements:
+        for start in range(0, len(rows), _CHUNK):
+            chunk = rows.iloc[start : start + _CHUNK]
+            session.execute(statement, _bind_records(table, chunk))
             done += len(chunk)
             if progress is not None:
                 progress(done, total)
-    session.flush()
-
-
-def _chunks(records: Sequence[dict[str, Any]]) -> list[Sequence[dict[str, Any]]]:
-    return [records[i : i + _CHUNK] for i in range(0, len(records), _CHUNK)]
 
 
 def _audit(

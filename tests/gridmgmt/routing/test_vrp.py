@@ -260,3 +260,15 @@ def test_bad_inputs_are_refused(town: RoadNetwork) -> None:
         prepare_day(town, [depot], [VehicleType("v", "D9", 100)], [], day=DAY)
     with pytest.raises(ValueError, match="cartons must be positive"):
         Order("x", "r", 0.0, 0.0, 0)
+
+
+def test_maximum_route_duration_splits_the_work(town: RoadNetwork) -> None:
+    orders = make_orders(town, 20, seed=13)
+    long_day = [VehicleType("van", "D1", capacity_cartons=2000, count=6)]
+    short_routes = [replace(long_day[0], max_route_s=int(1.5 * H))]
+    one, _ = _plan(town, [make_depot(town)], long_day, orders)
+    many, inputs = _plan(town, [make_depot(town)], short_routes, orders)
+    assert len(one.routes) == 1
+    assert len(many.routes) > 1
+    assert all(r.duration_s <= 1.5 * H for r in many.routes)
+    assert _check(many, inputs) == []

@@ -127,3 +127,13 @@ def test_cli_solve_vrplib_reports_bad_files(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["solve-vrplib", str(path), "--json"])
     assert result.exit_code == 2
     assert "TSP" in result.output
+
+
+def test_rounds_restart_from_the_best_and_stay_reproducible(tiny_vrptw: Path) -> None:
+    runs = [
+        solve_vrplib(tiny_vrptw, time_limit=None, max_iterations=90, seed=5, workers=2, rounds=3)
+        for _ in range(2)
+    ]
+    assert runs[0].cost == runs[1].cost == TINY_VRPTW_COST
+    assert runs[0].routes == runs[1].routes
+    assert runs[0].iterations == 2 * 3 * 30
