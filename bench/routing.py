@@ -165,7 +165,13 @@ def run_vrplib(args: argparse.Namespace) -> None:
         instance = read_vrplib(path)
         bks = read_best_known_cost(path.with_suffix(".sol"))
         log(f"{instance.name}: gridmgmt ...")
-        ours = solve_vrplib(path, time_limit=args.time_limit, seed=args.seed, workers=args.workers)
+        ours = solve_vrplib(
+            path,
+            time_limit=args.time_limit,
+            seed=args.seed,
+            workers=args.workers,
+            rounds=args.rounds,
+        )
         log(f"{instance.name}: {ours.cost} ({gap_percent(ours.cost, bks):.3f}%); OR-Tools ...")
         peer = (
             solve_with_ortools(instance, time_limit=args.time_limit) if not args.no_ortools else {}
@@ -177,6 +183,7 @@ def run_vrplib(args: argparse.Namespace) -> None:
             "num_routes": ours.num_routes,
             "time_s": ours.time_s,
             "workers": ours.workers,
+            "rounds": ours.rounds,
             "iterations": ours.iterations,
         }
         if peer.get("cost") is not None:
@@ -290,6 +297,7 @@ def main(argv: list[str] | None = None) -> None:
     vrp.add_argument("--instances", nargs="*", help="name patterns, e.g. X-n101 C1_10")
     vrp.add_argument("--seed", type=int, default=1)
     vrp.add_argument("--workers", type=int, default=available_cores())
+    vrp.add_argument("--rounds", type=int, default=1, help="restart rounds from the best")
     vrp.add_argument("--no-ortools", action="store_true", help="skip the peer")
 
     mat = sub.add_parser("matrix", help="many-to-many matrix against networkx")

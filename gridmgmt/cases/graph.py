@@ -101,8 +101,8 @@ def is_case_node(node: str) -> bool:
     return node.startswith(CASE_PREFIX)
 
 
-def case_attributes(case: Case) -> dict[str, Any]:
-    """Node attributes of a case."""
+def case_attributes(case: Case, roles: Iterable[str] = ()) -> dict[str, Any]:
+    """Node attributes of a case; ``roles`` are the distinct roles its mentions name."""
     return {
         "node_type": "case",
         "case_no": case.case_no,
@@ -114,94 +114,74 @@ def case_attributes(case: Case) -> dict[str, Any]:
         "lat": case.lat,
         "seized_cartons": case.seized_cartons,
         "value_yuan": case.value_yuan,
+        "roles": tuple(sorted(set(roles))),
     }
 
 
 def build_case_graph(cases: Iterable[Case], resolver: EntityResolver) -> nx.Graph:
     """Build the link graph from cases and the resolved mentions.
 
-    Parameters
-    ----------
-    cases
-        Every case; mentions of unknown cases are an error.
-    resolver
-        The resolver holding the cases' mentions.
+    Every case is a node; an entity is a node when two or more cases mention it, since an
+    entity of one case links nothing (the resolver still holds it, see
+    :meth:`~gridmgmt.cases.resolution.EntityResolver.cases_of`). At a million mentions this
+    keeps the graph to the part that matters for links.
 
     Raises
     ------
     KeyError
         If a mention names a case that is not among ``cases``.
     """
+    roles: dict[str, set[str]] = {}
+    for mention in resolver.mentions:
+        if mention.role:
+            roles.setdefault(mention.case_no, set()).add(mention.role)
     graph = nx.Graph()
-    graph.add_nodes_from((case_node(case.case_no), case_attributes(case)) for case in cases)
-    add_mentions(graph, resolver, range(len(resolver.mentions)))
+    graph.add_nodes_from(
+        (case_node(case.case_no), case_attributes(case, roles.get(case.case_no, ())))
+        for case in cases
+    )
+    link_entities(graph, resolver, resolver.linking_entities())
     return graph
 
 
-def add_mentions(graph: nx.Graph, resolver: EntityResolver, indices: Iterable[int]) -> set[str]:
-    """Add mentions (by index in the resolver) as edges; return the entities they touch.
+def link_entities(graph: nx.Graph, resolver: EntityResolver, entities: Iterable[str]) -> set[str]:
+    """Put entities into the graph as the resolver now sees them; return those linking cases.
 
-    Edge attributes: ``roles`` (distinct roles, in order) and ``mentions`` (indices).
+    An entity mentioned by two or more cases gets a node (kind, label, validity) and an edge
+    to each case with the ``roles`` and ``mentions`` (indices) of that case; one mentioned by a
+    single case is left out (or taken out).
+
+    Raises
+    ------
+    KeyError
+        If a mention names a case that is not in the graph.
     """
-    edges: dict[tuple[str, str], tuple[tuple[str, ...], tuple[int, ...]]] = {}
-    nodes: dict[str, str] = {}
-    for index in indices:
-        mention = resolver.mentions[index]
-        node = nodes.get(mention.case_no)
-        if node is None:
-            node = nodes[mention.case_no] = case_node(mention.case_no)
-            if node not in graph:
-                msg = f"mention {index} names case {mention.case_no!r}, which is not in the graph"
-                raise KeyError(msg)
-        key = (node, resolver.entity_id(index))
-        found = edges.get(key)
-        role = mention.role
-        if found is None:
-            edges[key] = ((role,) if role else (), (index,))
-        else:
-            roles, mentions = found
-            edges[key] = (roles + (role,) if role and role not in roles else roles, (*mentions, index))
-    entities = {entity for _node, entity in edges}
-    graph.add_nodes_from(
-        (entity, {"node_type": "entity", **resolver.entity_summary(entity)})
-        for entity in entities
-        if entity not in graph
-    )
-    adjacency = graph.adj
-    fresh = []
-    for (node, entity), (roles, mentions) in edges.items():
-        data = adjacency[node].get(entity)
-        if data is None:
-            fresh.append((node, entity, {"roles": roles, "mentions": mentions}))
-        else:
-            data["roles"] = tuple(dict.fromkeys([*data["roles"], *roles]))
-            data["mentions"] = (*data["mentions"], *mentions)
-    graph.add_edges_from(fresh)
-    return entities
-
-
-def merge_entity_nodes(
-    graph: nx.Graph, resolver: EntityResolver, merged: Mapping[str, str]
-) -> set[str]:
-    """Contract entity nodes the resolver has merged (old id -> new id); return the new ids."""
-    targets = set()
-    for old, new in merged.items():
-        if old not in graph or old == new:
+    linked = set()
+    for entity in entities:
+        by_case: dict[str, tuple[list[str], list[int]]] = {}
+        for index in resolver.members(entity):
+            mention = resolver.mentions[index]
+            roles, indices = by_case.setdefault(mention.case_no, ([], []))
+            if mention.role and mention.role not in roles:
+                roles.append(mention.role)
+            indices.append(index)
+        if len(by_case) < 2:
+            if entity in graph:
+                graph.remove_node(entity)
             continue
-        if new not in graph:
-            graph.add_node(new, node_type="entity")
-        for node, data in list(graph[old].items()):
-            existing = graph.get_edge_data(node, new)
-            if existing is None:
-                graph.add_edge(node, new, **data)
-            else:
-                existing["roles"] = tuple(dict.fromkeys([*existing["roles"], *data["roles"]]))
-                existing["mentions"] = (*existing["mentions"], *data["mentions"])
-        graph.remove_node(old)
-        targets.add(new)
-    for entity in targets:
-        graph.nodes[entity].update(resolver.entity_summary(entity))
-    return targets
+        attributes = {"node_type": "entity", **resolver.summary(entity)}
+        if entity in graph:
+            graph.nodes[entity].update(attributes)
+        else:
+            graph.add_node(entity, **attributes)
+        for case_no, (roles, indices) in by_case.items():
+            node = case_node(case_no)
+            if node not in graph:
+                msg = f"case {case_no!r} is mentioned but not in the graph"
+                raise KeyError(msg)
+            graph.add_edge(node, entity, roles=tuple(roles), mentions=tuple(indices))
+        linked.add(entity)
+    return linked
 
 
 def entity_strength(attributes: Mapping[str, Any], *, settings: LinkSettings) -> float:

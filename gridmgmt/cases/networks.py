@@ -27,21 +27,20 @@ from gridmgmt.cases.graph import (
     CASE_PREFIX,
     Evidence,
     LinkSettings,
-    add_mentions,
     build_case_graph,
     case_attributes,
     case_node,
     cases_of,
     evidence_for,
     is_case_node,
+    link_entities,
     link_weight,
-    merge_entity_nodes,
     project_cases,
     update_projection,
 )
 from gridmgmt.cases.identifiers import phone_region, province_name
 from gridmgmt.cases.model import CASE_TYPE_STAGES, Case, CaseType, ChainStage, Mention, role_stage
-from gridmgmt.cases.resolution import EntityResolver, ResolutionChange, ResolutionSettings
+from gridmgmt.cases.resolution import EntityResolver, ResolutionSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,15 +325,14 @@ def chain_stages(graph: nx.Graph, case_nos: Iterable[str]) -> set[ChainStage]:
     """Stages of the chain the cases show, by the roles of their mentions and their types."""
     stages: set[ChainStage] = set()
     for case_no in case_nos:
-        node = case_node(case_no)
-        stage = CASE_TYPE_STAGES.get(CaseType(graph.nodes[node]["type"]))
+        data = graph.nodes[case_node(case_no)]
+        stage = CASE_TYPE_STAGES.get(CaseType(data["type"]))
         if stage:
             stages.add(stage)
-        for _entity, roles in graph[node].items():
-            for role in roles["roles"]:
-                found = role_stage(role)
-                if found:
-                    stages.add(found)
+        for role in data["roles"]:
+            found = role_stage(role)
+            if found:
+                stages.add(found)
     return stages
 
 
@@ -707,6 +705,9 @@ class CaseLinkIndex:
     def add_case(self, case: Case, mentions: Sequence[Mention]) -> set[str]:
         """Add one case and its mentions; return the ids of the networks it changed.
 
+        Only the entities the case touches are relinked, only the projection links among their
+        cases recomputed, and only the networks those links reach cut again.
+
         Raises
         ------
         ValueError
@@ -717,25 +718,24 @@ class CaseLinkIndex:
             msg = f"mentions of case {case.case_no!r} name other cases: {', '.join(others)}"
             raise ValueError(msg)
         self._add_cases([case])
-        self.graph.add_node(case_node(case.case_no), **case_attributes(case))
-        self.projection.add_node(case.case_no, **case_attributes(case))
+        attributes = case_attributes(case, (m.role for m in mentions if m.role))
+        self.graph.add_node(case_node(case.case_no), **attributes)
+        self.projection.add_node(case.case_no, **attributes)
         change = self.resolver.add(mentions, {case.case_no: case.county_code})
-        before = self._cases_before(change)
-        targets = merge_entity_nodes(self.graph, self.resolver, change.merged)
-        touched = add_mentions(self.graph, self.resolver, change.mentions) | targets
-        for entity in touched:
-            self.graph.nodes[entity].update(self.resolver.entity_summary(entity))
+        touched = {self.resolver.entity_id(index) for index in change.mentions}
+        touched |= set(change.merged.values())
+        before = self._cases_before(touched | set(change.merged))
+        for old in change.merged:
+            if old in self.graph:
+                self.graph.remove_node(old)
+        link_entities(self.graph, self.resolver, touched)
         groups = self._groups_to_relink(touched, change.merged, before)
-        changed = update_projection(
-            self.graph, self.projection, groups, settings=self.link_settings
-        )
+        changed = update_projection(self.graph, self.projection, groups, settings=self.link_settings)
         changed.add(case.case_no)
         return self._recompute_networks(changed)
 
-    def _cases_before(self, change: ResolutionChange) -> dict[str, list[str] | None]:
-        """Cases of each existing entity the change touches, before it (None for hubs)."""
-        entities = {self.resolver.entity_id(index) for index in change.mentions}
-        entities |= set(change.merged) | set(change.merged.values())
+    def _cases_before(self, entities: Iterable[str]) -> dict[str, list[str] | None]:
+        """Cases of each entity in the graph before the change (None for hubs past the cap)."""
         before: dict[str, list[str] | None] = {}
         for entity in entities:
             if entity in self.graph:
@@ -746,20 +746,19 @@ class CaseLinkIndex:
     def _groups_to_relink(
         self, touched: set[str], merged: Mapping[str, str], before: Mapping[str, list[str] | None]
     ) -> list[list[str]]:
+        """Groups of cases whose pairwise links may have changed."""
         absorbed: dict[str, list[str]] = defaultdict(list)
         for old, new in merged.items():
             absorbed[new].append(old)
         groups = []
-        cap = self.link_settings.hub_cap
         for entity in touched:
-            after = cases_of(self.graph, entity)
-            if len(after) <= cap:
-                groups.append(after)
-                continue
-            for previous in (entity, *absorbed.get(entity, [])):
-                cases = before.get(previous)
-                if cases is not None:
-                    groups.append(cases)
+            previous = [before.get(e) for e in (entity, *absorbed.get(entity, []))]
+            if entity in self.graph:
+                after = cases_of(self.graph, entity)
+                if len(after) <= self.link_settings.hub_cap:
+                    groups.append(after)
+                    continue
+            groups.extend(cases for cases in previous if cases is not None)
         return groups
 
     def _recompute_networks(self, changed: Iterable[str]) -> set[str]:

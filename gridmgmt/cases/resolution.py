@@ -37,7 +37,6 @@ from gridmgmt.cases.identifiers import (
     char_readings,
     name_pinyin,
     normalise,
-    normalise_address,
     normalise_id_number,
     normalise_name,
     normalise_phone,
@@ -106,18 +105,18 @@ class _Person:
 
     mention: int
     name: str | None
-    pinyin: tuple[frozenset[str], ...]
     id_value: str | None
     id_valid: bool
     birth: date | None
-    phones: set[str]
+    phones: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
 class ResolutionChange:
     """What one :meth:`EntityResolver.add` call changed.
 
-    ``merged`` maps entity ids that no longer exist to the id that absorbed them.
+    ``merged`` maps entity ids that existed before the call and no longer exist to the id of
+    the entity that absorbed them.
     """
 
     mentions: range
@@ -125,10 +124,24 @@ class ResolutionChange:
     matches: list[Match] = field(default_factory=list)
 
 
-# Atoms are the units the union-find joins: one per distinct strong identifier, per person
-# record, per distinct address. An entity is a set of atoms; its id is its best atom's name.
-_PRIORITY_ID = 0
-_PRIORITY_OTHER = 1
+# Atoms are what the union-find joins: a string per distinct strong identifier or address,
+# ``idn:<ID number>`` per valid ID number, and an int (the mention index) per person record.
+# An entity is a set of atoms, named after its best atom: a valid ID number first.
+Atom = str | int
+
+
+def _rank(atom: Atom) -> tuple[int, str, int]:
+    if isinstance(atom, int):
+        return (1, "", atom)
+    return (0 if atom.startswith("idn:") else 1, atom, 0)
+
+
+def _entity_id(atom: Atom) -> str:
+    if isinstance(atom, int):
+        return f"person:#{atom}"
+    if atom.startswith("idn:"):
+        return f"person:{atom[4:]}"
+    return atom
 
 
 class EntityResolver:
@@ -153,13 +166,15 @@ class EntityResolver:
         self.identifiers: list[NormalisedIdentifier] = []
         self.matches: list[Match] = []
         self.refused: list[Match] = []
-        self._atom_of: list[str] = []
-        self._parent: dict[str, str] = {}
-        self._best: dict[str, tuple[int, Any, str]] = {}
-        self._valid_ids: dict[str, str] = {}
-        self._members: dict[str, list[int]] = {}
-        # (kind, raw) -> identifier, and its atom when that does not depend on the case
-        self._cache: dict[tuple[EntityKind, str], tuple[NormalisedIdentifier, str | None]] = {}
+        self._atom_of: list[Atom] = []
+        self._parent: dict[Atom, Atom] = {}
+        self._best: dict[Atom, Atom] = {}
+        self._valid_ids: dict[Atom, str] = {}
+        self._members: dict[Atom, list[int]] = {}
+        # kind -> raw text -> (identifier, its atom when that does not depend on the case)
+        self._cache: dict[EntityKind, dict[str, tuple[NormalisedIdentifier, str | None]]] = {
+            kind: {} for kind in EntityKind
+        }
         self._persons: dict[int, _Person] = {}
         self._by_birth: dict[date, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
         self._by_id_part: dict[str, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
@@ -167,7 +182,8 @@ class EntityResolver:
         self._address_blocks: dict[tuple[str, tuple[str, ...]], list[str]] = defaultdict(list)
         self._address_local: dict[str, str] = {}
         self._address_block_of: dict[str, tuple[str, tuple[str, ...]]] = {}
-        self._absorbed: list[tuple[str, str]] = []
+        self._absorbed: list[tuple[str, Atom]] = []
+        self._track_merges = False
 
     # --- public API ------------------------------------------------------------------------
 
@@ -179,26 +195,30 @@ class EntityResolver:
         Parameters
         ----------
         mentions
-            The mentions of one or more cases, all the mentions of each case together (a
-            person's phone is read from the other mentions of the case).
+            The mentions of one or more cases, each case's complete (a person's phone is read
+            from the other mentions of the case).
         case_counties
             Case number -> county code, for addresses that name no county.
         """
         start = len(self.mentions)
         change = ResolutionChange(range(start, start + len(mentions)))
         self._absorbed = []
+        self._track_merges = start > 0
         new_persons: list[int] = []
         new_addresses: list[str] = []
+        person_kinds = (EntityKind.PERSON, EntityKind.ID_NUMBER)
         for offset, mention in enumerate(mentions):
             index = start + offset
             self.mentions.append(mention)
-            atom, identifier = self._atomise(index, mention, case_counties)
+            if mention.kind in person_kinds:
+                atom, identifier = self._atomise_person(index, mention)
+                new_persons.append(index)
+            else:
+                atom, identifier = self._atomise(index, mention, case_counties)
+                if mention.kind is EntityKind.ADDRESS and self._register_address(atom, identifier):
+                    new_addresses.append(str(atom))
             self.identifiers.append(identifier)
             self._atom_of.append(atom)
-            if mention.kind in (EntityKind.PERSON, EntityKind.ID_NUMBER):
-                new_persons.append(index)
-            elif mention.kind is EntityKind.ADDRESS and self._register_address(atom, identifier):
-                new_addresses.append(atom)
         self._attach_phones(start, mentions)
         matches = self._match_persons(new_persons) + self._match_addresses(new_addresses)
         matches.sort(key=lambda m: (-m.score, m.left, m.right))
@@ -209,26 +229,40 @@ class EntityResolver:
             else:
                 self.refused.append(match)
         for old, atom in self._absorbed:
-            current = self.entity_id_of_atom(atom)
+            current = _entity_id(self._best[self._find(atom)])
             if current != old:
                 change.merged[old] = current
+        self._absorbed = []
         return change
 
     def entity_id(self, mention: int) -> str:
         """Id of the entity a mention resolved to (``phone:+86139...``, ``person:1509...``)."""
-        return self.entity_id_of_atom(self._atom_of[mention])
-
-    def entity_id_of_atom(self, atom: str) -> str:
-        """Id of the entity an atom belongs to."""
-        return self._best[self._find(atom)][2]
+        return _entity_id(self._best[self._find(self._atom_of[mention])])
 
     def entity_ids(self) -> list[str]:
         """Entity id of every mention, in mention order."""
         return [self.entity_id(index) for index in range(len(self.mentions))]
 
     def members(self, entity_id: str) -> list[int]:
-        """Mention indices of an entity."""
-        return list(self._members.get(self._root_of_entity(entity_id), []))
+        """Mention indices of an entity, in order."""
+        return sorted(self._members[self._root_of_entity(entity_id)])
+
+    def cases_of(self, entity_id: str) -> list[str]:
+        """Case numbers that mention an entity."""
+        members = self._members[self._root_of_entity(entity_id)]
+        return sorted({self.mentions[index].case_no for index in members})
+
+    def linking_entities(self) -> list[str]:
+        """Ids of the entities mentioned by two or more cases."""
+        linking = []
+        mentions = self.mentions
+        for root, members in self._members.items():
+            if len(members) < 2:
+                continue
+            first = mentions[members[0]].case_no
+            if any(mentions[index].case_no != first for index in members):
+                linking.append(_entity_id(self._best[root]))
+        return linking
 
     def entity(self, entity_id: str) -> Entity:
         """The entity with this id: its mentions, label, validity and what they tell.
@@ -239,29 +273,27 @@ class EntityResolver:
             If no entity has this id.
         """
         root = self._root_of_entity(entity_id)
-        mentions = tuple(sorted(self._members.get(root, [])))
-        if not mentions:
-            msg = f"no entity {entity_id!r}"
-            raise KeyError(msg)
-        identifiers = [self.identifiers[index] for index in mentions]
+        mentions = tuple(sorted(self._members[root]))
         kind = self.mentions[mentions[0]].kind
-        kind = EntityKind.PERSON if kind is EntityKind.ID_NUMBER else kind
-        if kind is EntityKind.PERSON:
+        if kind in (EntityKind.PERSON, EntityKind.ID_NUMBER):
             return self._person_entity(entity_id, root, mentions)
+        identifiers = [self.identifiers[index] for index in mentions]
         valid = any(identifier.valid for identifier in identifiers)
         best = next((i for i in identifiers if i.valid), identifiers[0])
         attributes = dict(best.attributes)
-        if len({i.raw for i in identifiers}) > 1:
-            attributes["spellings"] = sorted({i.raw for i in identifiers})
+        spellings = sorted({i.raw for i in identifiers})
+        if len(spellings) > 1:
+            attributes["spellings"] = spellings
         if not valid:
             attributes["reason"] = best.reason
         return Entity(entity_id, kind, best.value, valid, mentions, attributes)
 
-    def entity_summary(self, entity_id: str) -> dict[str, Any]:
+    def summary(self, entity_id: str) -> dict[str, Any]:
         """Kind, label and validity of an entity, cheaply (for graph nodes).
 
         ``verified`` is set for a person with a valid ID number and a company with a valid
-        credit code; ``province_code`` for a person is the region of the ID number.
+        credit code; ``province_code`` for a person is the region of the ID number, and
+        ``county_code`` for an address its county.
         """
         root = self._root_of_entity(entity_id)
         members = self._members[root]
@@ -269,11 +301,8 @@ class EntityResolver:
         kind = self.mentions[first].kind
         if kind is EntityKind.PERSON or kind is EntityKind.ID_NUMBER:
             id_number = self._valid_ids.get(root)
-            if len(members) == 1:
-                name = self._persons[first].name or "?"
-            else:
-                names = Counter(self._persons[i].name for i in members if self._persons[i].name)
-                name = names.most_common(1)[0][0] if names else "?"
+            names = Counter(self._persons[i].name for i in members if self._persons[i].name)
+            name = min(names, key=lambda n: (-names[n], n)) if names else "?"
             summary: dict[str, Any] = {
                 "kind": "person",
                 "label": f"{name} ({id_number})" if id_number else name,
@@ -294,7 +323,7 @@ class EntityResolver:
 
     # --- atoms and the union-find ----------------------------------------------------------
 
-    def _find(self, atom: str) -> str:
+    def _find(self, atom: Atom) -> Atom:
         parent = self._parent
         root = atom
         while parent[root] != root:
@@ -303,23 +332,23 @@ class EntityResolver:
             parent[atom], atom = root, parent[atom]
         return root
 
-    def _root_of_entity(self, entity_id: str) -> str:
+    def _root_of_entity(self, entity_id: str) -> Atom:
         kind, _, rest = entity_id.partition(":")
-        atom = f"idn:{rest}" if kind == "person" and not rest.startswith("#") else entity_id
-        if kind == "person" and rest.startswith("#"):
-            atom = f"rec:{rest[1:]}"
+        atom: Atom = entity_id
+        if kind == "person":
+            atom = int(rest[1:]) if rest.startswith("#") and rest[1:].isdigit() else f"idn:{rest}"
         if atom not in self._parent:
             msg = f"no entity {entity_id!r}"
             raise KeyError(msg)
         return self._find(atom)
 
-    def _new_atom(self, atom: str, best: tuple[int, Any, str]) -> None:
+    def _new_atom(self, atom: Atom) -> None:
         if atom not in self._parent:
             self._parent[atom] = atom
-            self._best[atom] = best
+            self._best[atom] = atom
             self._members[atom] = []
 
-    def _union(self, left: str, right: str) -> bool:
+    def _union(self, left: Atom, right: Atom) -> bool:
         """Join two atoms' entities; refuse (False) when they hold different valid IDs."""
         a, b = self._find(left), self._find(right)
         if a == b:
@@ -329,10 +358,13 @@ class EntityResolver:
             return False
         if len(self._members[a]) < len(self._members[b]):
             a, b = b, a
-        for loser in (self._best[a][2], self._best[b][2]):
-            self._absorbed.append((loser, a))
+        best_a, best_b = self._best[a], self._best.pop(b)
+        best = min(best_a, best_b, key=_rank)
+        if self._track_merges:
+            loser = best_b if best == best_a else best_a
+            self._absorbed.append((_entity_id(loser), a))
         self._parent[b] = a
-        self._best[a] = min(self._best[a], self._best.pop(b))
+        self._best[a] = best
         self._members[a].extend(self._members.pop(b))
         carried = self._valid_ids.pop(b, None)
         if carried:
@@ -340,8 +372,8 @@ class EntityResolver:
         return True
 
     def _normalise(self, kind: EntityKind, raw: str) -> NormalisedIdentifier:
-        key = (kind, raw)
-        cached = self._cache.get(key)
+        cache = self._cache[kind]
+        cached = cache.get(raw)
         if cached is not None:
             return cached[0]
         if kind is EntityKind.ID_NUMBER:
@@ -350,22 +382,20 @@ class EntityResolver:
             identifier = normalise_phone(raw, geocode=False)
         else:
             identifier = normalise(kind, raw, counties=self.settings.counties)
-        self._cache[key] = (identifier, None)
+        cache[raw] = (identifier, None)
         return identifier
 
     def _atomise(
         self, index: int, mention: Mention, case_counties: Mapping[str, str]
-    ) -> tuple[str, NormalisedIdentifier]:
+    ) -> tuple[Atom, NormalisedIdentifier]:
         kind = mention.kind
-        if kind is EntityKind.PERSON or kind is EntityKind.ID_NUMBER:
-            return self._atomise_person(index, mention)
-        key = (kind, mention.value or "")
-        cached = self._cache.get(key)
+        raw = mention.value or ""
+        cached = self._cache[kind].get(raw)
         if cached is not None and cached[1] is not None:
             identifier, atom = cached
             self._members[self._find(atom)].append(index)
             return atom, identifier
-        identifier = self._normalise(kind, mention.value or "")
+        identifier = self._normalise(kind, raw)
         shared = True
         if kind is EntityKind.ADDRESS:
             shared = "county_code" in identifier.attributes
@@ -375,12 +405,11 @@ class EntityResolver:
         elif identifier.value:
             mark = "" if identifier.valid else "!"
             atom = f"{kind.value}:{mark}{identifier.value}"
-            self._new_atom(atom, (_PRIORITY_OTHER, atom, atom))
         else:
             atom = f"{kind.value}:!#{index}"
-            self._new_atom(atom, (_PRIORITY_OTHER, index, atom))
+        self._new_atom(atom)
         if shared and "!#" not in atom:
-            self._cache[key] = (identifier, atom)
+            self._cache[kind][raw] = (identifier, atom)
         self._members[self._find(atom)].append(index)
         return atom, identifier
 
@@ -392,29 +421,20 @@ class EntityResolver:
         """
         if "uscc" in identifier.attributes:
             mark = "" if identifier.valid else "!"
-            atom = f"company:{mark}{identifier.value}"
-        elif identifier.valid:
-            atom = f"company:~{identifier.attributes['core_name']}"
-        else:
-            atom = f"company:!#{index}"
-            self._new_atom(atom, (_PRIORITY_OTHER, index, atom))
-            return atom
-        self._new_atom(atom, (_PRIORITY_OTHER, atom, atom))
-        return atom
+            return f"company:{mark}{identifier.value}"
+        if identifier.valid:
+            return f"company:~{identifier.attributes['core_name']}"
+        return f"company:!#{index}"
 
     def _address_atom(self, index: int, identifier: NormalisedIdentifier, case_county: str) -> str:
         if not identifier.valid:
-            atom = f"address::!#{index}"
-            self._new_atom(atom, (_PRIORITY_OTHER, index, atom))
-            return atom
+            return f"address::!#{index}"
         county = identifier.attributes.get("county_code") or case_county
-        atom = f"address:{county}:{identifier.attributes['local']}"
-        self._new_atom(atom, (_PRIORITY_OTHER, atom, atom))
-        return atom
+        return f"address:{county}:{identifier.attributes['local']}"
 
-    def _register_address(self, atom: str, identifier: NormalisedIdentifier) -> bool:
+    def _register_address(self, atom: Atom, identifier: NormalisedIdentifier) -> bool:
         """Put a first-seen address in its block; True if it is new."""
-        if "!#" in atom or atom in self._address_local:
+        if not isinstance(atom, str) or "!#" in atom or atom in self._address_local:
             return False
         key = (atom.split(":", 2)[1], tuple(identifier.attributes.get("numbers", ())))
         self._address_local[atom] = identifier.attributes["local"]
@@ -424,7 +444,7 @@ class EntityResolver:
 
     # --- persons ---------------------------------------------------------------------------
 
-    def _atomise_person(self, index: int, mention: Mention) -> tuple[str, NormalisedIdentifier]:
+    def _atomise_person(self, index: int, mention: Mention) -> tuple[Atom, NormalisedIdentifier]:
         raw_id = mention.id_number if mention.kind is EntityKind.PERSON else mention.value
         id_identifier = self._normalise(EntityKind.ID_NUMBER, raw_id) if raw_id else None
         name_identifier = (
@@ -432,42 +452,25 @@ class EntityResolver:
             if mention.kind is EntityKind.PERSON and mention.name
             else None
         )
-        name = name_identifier.value if name_identifier and name_identifier.value else None
         record = _Person(
             mention=index,
-            name=name,
-            pinyin=tuple(char_readings(char) for char in name) if name else (),
+            name=name_identifier.value if name_identifier and name_identifier.value else None,
             id_value=id_identifier.value if id_identifier else None,
             id_valid=bool(id_identifier and id_identifier.valid),
             birth=id_identifier.attributes.get("birth_date") if id_identifier else None,
-            phones=set(),
         )
         if mention.kind is EntityKind.PERSON and mention.phone:
-            record.phones.add(self._normalise(EntityKind.PHONE, mention.phone).value)
+            record.phones = (self._normalise(EntityKind.PHONE, mention.phone).value,)
         self._persons[index] = record
-        atom = f"rec:{index}"
-        self._new_atom(atom, (_PRIORITY_OTHER, index, f"person:#{index}"))
-        self._members[atom].append(index)
+        self._new_atom(index)
+        self._members[index].append(index)
         if id_identifier is not None and id_identifier.valid:
             id_atom = f"idn:{id_identifier.value}"
-            best = (_PRIORITY_ID, id_identifier.value, f"person:{id_identifier.value}")
             if id_atom not in self._parent:
-                self._new_atom(id_atom, best)
+                self._new_atom(id_atom)
                 self._valid_ids[id_atom] = id_identifier.value
-            self._union(id_atom, atom)
-        identifier = id_identifier or name_identifier or normalise_name("")
-        if id_identifier is not None and name_identifier is not None:
-            attributes = dict(id_identifier.attributes) | {"name": name_identifier.value}
-            attributes["pinyin"] = name_identifier.attributes["pinyin"]
-            identifier = NormalisedIdentifier(
-                EntityKind.PERSON,
-                mention.text,
-                id_identifier.value,
-                id_identifier.valid,
-                id_identifier.reason,
-                attributes,
-            )
-        return atom, identifier
+            self._union(id_atom, index)
+        return index, _person_identifier(mention, id_identifier, name_identifier)
 
     def _attach_phones(self, start: int, mentions: Sequence[Mention]) -> None:
         """Give each person record the phones its case ties to it.
@@ -477,33 +480,34 @@ class EntityResolver:
         """
         by_case: dict[str, list[int]] = defaultdict(list)
         for offset, mention in enumerate(mentions):
-            by_case[mention.case_no].append(start + offset)
+            if mention.kind is EntityKind.PERSON or mention.kind is EntityKind.PHONE:
+                by_case[mention.case_no].append(start + offset)
         for indices in by_case.values():
             persons = [i for i in indices if self.mentions[i].kind is EntityKind.PERSON]
-            if not persons:
+            if not persons or len(indices) == len(persons):
                 continue
             by_role: dict[str, list[int]] = defaultdict(list)
             for index in persons:
                 by_role[self.mentions[index].role.strip()].append(index)
             for index in indices:
                 mention = self.mentions[index]
-                if mention.kind is not EntityKind.PHONE or not self.identifiers[index].value:
+                value = self.identifiers[index].value
+                if mention.kind is not EntityKind.PHONE or not value:
                     continue
                 role = mention.role.strip()
-                owners = by_role.get(role, []) if role else []
-                if len(owners) != 1 and len(persons) == 1 and (not role or not owners):
-                    owners = persons if not role else []
-                if len(owners) == 1:
-                    self._persons[owners[0]].phones.add(self.identifiers[index].value)
+                owners = by_role.get(role, []) if role else persons
+                if len(owners) == 1 and value not in self._persons[owners[0]].phones:
+                    record = self._persons[owners[0]]
+                    record.phones = (*record.phones, value)
 
     def _match_persons(self, new: Iterable[int]) -> list[Match]:
         matches = []
+        threshold = self.settings.person_threshold
         for index in new:
             record = self._persons[index]
-            candidates = self._person_candidates(record)
-            for other in sorted(candidates):
+            for other in sorted(self._person_candidates(record)):
                 match = self.compare_persons(self._persons[other], record)
-                if match is not None and match.score >= self.settings.person_threshold:
+                if match is not None and match.score >= threshold:
                     matches.append(match)
             self._index_person(record)
         return matches
@@ -549,10 +553,10 @@ class EntityResolver:
         if left.id_valid and right.id_valid:
             return None
         both_named = bool(left.name and right.name)
-        name_score, name_reason = _name_similarity(left, right)
+        name_score, name_reason = _name_similarity(left.name, right.name)
         if both_named and name_score < self.settings.name_agreement:
             return None
-        shared = sorted(left.phones & right.phones)
+        shared = sorted(set(left.phones) & set(right.phones))
         if left.id_value and right.id_value:
             relation = _id_relation(left.id_value, right.id_value)
             if relation == "same":
@@ -578,27 +582,23 @@ class EntityResolver:
             reasons.append(name_reason)
         return Match(EntityKind.PERSON, left.mention, right.mention, score, tuple(reasons))
 
-    def _person_entity(self, entity_id: str, root: str, mentions: tuple[int, ...]) -> Entity:
+    def _person_entity(self, entity_id: str, root: Atom, mentions: tuple[int, ...]) -> Entity:
         records = [self._persons[index] for index in mentions]
         names = Counter(record.name for record in records if record.name)
         id_number = self._valid_ids.get(root)
-        birth = next((r.birth for r in records if r.birth), None)
-        attributes: dict[str, Any] = {"names": [name for name, _count in names.most_common()]}
+        attributes: dict[str, Any] = {"names": sorted(names, key=lambda n: (-names[n], n))}
         if id_number:
-            attributes |= {
-                k: v for k, v in self.identifiers[mentions[0]].attributes.items() if k != "name"
-            }
-            valid_identifier = next(
+            valid = next(
                 self.identifiers[index]
                 for index in mentions
                 if self.identifiers[index].valid and self.identifiers[index].value == id_number
             )
-            attributes |= dict(valid_identifier.attributes)
-            attributes.pop("name", None)
+            attributes |= {k: v for k, v in valid.attributes.items() if k not in ("name", "pinyin")}
             attributes["id_number"] = id_number
+        birth = next((r.birth for r in records if r.birth), None)
         if birth:
             attributes["birth_date"] = birth
-        phones = sorted(set().union(*(record.phones for record in records)))
+        phones = sorted({phone for record in records for phone in record.phones})
         if phones:
             attributes["phones"] = phones
         others = sorted({r.id_value for r in records if r.id_value and r.id_value != id_number})
@@ -649,7 +649,9 @@ class EntityResolver:
             )
         matches = []
         for a, b, score in found:
-            left, right = sorted((self._members[self._find(a)][0], self._members[self._find(b)][0]))
+            left = min(self._members[self._find(a)])
+            right = min(self._members[self._find(b)])
+            left, right = min(left, right), max(left, right)
             local_a, local_b = self._address_local[a], self._address_local[b]
             reasons = (
                 f"addresses {score:.0f}% alike: {local_a!r} / {local_b!r}",
@@ -673,17 +675,40 @@ def _split_block(
     return [group for group in groups.values() if group[1]]
 
 
-def _name_similarity(left: _Person, right: _Person) -> tuple[float, str | None]:
-    if not left.name or not right.name:
+def _name_similarity(left: str | None, right: str | None) -> tuple[float, str | None]:
+    """1 for the same name, 0.9 for the same sound (张伟 / 张玮), else the character ratio."""
+    if not left or not right:
         return 0.0, None
-    if left.name == right.name:
-        return 1.0, f"same name {left.name}"
-    if len(left.pinyin) == len(right.pinyin) and all(
-        a & b for a, b in zip(left.pinyin, right.pinyin, strict=True)
+    if left == right:
+        return 1.0, f"same name {left}"
+    if len(left) == len(right) and all(
+        char_readings(a) & char_readings(b) for a, b in zip(left, right, strict=True)
     ):
-        return 0.9, f"names sound the same: {left.name} / {right.name} ({name_pinyin(left.name)})"
-    ratio = fuzz.ratio(left.name, right.name) / 100
-    return ratio, f"names {ratio:.0%} alike: {left.name} / {right.name}"
+        return 0.9, f"names sound the same: {left} / {right} ({name_pinyin(left)})"
+    ratio = fuzz.ratio(left, right) / 100
+    return ratio, f"names {ratio:.0%} alike: {left} / {right}"
+
+
+def _person_identifier(
+    mention: Mention,
+    id_identifier: NormalisedIdentifier | None,
+    name_identifier: NormalisedIdentifier | None,
+) -> NormalisedIdentifier:
+    """The identifier shown for a person mention: the ID number, with the name beside it."""
+    if id_identifier is None:
+        return name_identifier or normalise_name("")
+    if name_identifier is None:
+        return id_identifier
+    attributes = dict(id_identifier.attributes)
+    attributes |= {"name": name_identifier.value, "pinyin": name_identifier.attributes["pinyin"]}
+    return NormalisedIdentifier(
+        EntityKind.PERSON,
+        mention.text,
+        id_identifier.value,
+        id_identifier.valid,
+        id_identifier.reason,
+        attributes,
+    )
 
 
 def _id_part(id_value: str) -> str:

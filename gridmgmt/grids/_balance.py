@@ -148,8 +148,9 @@ def plan_flows(
 def transfer(layout: Layout, src: int, dest: int, amount: float, score: Score) -> float:
     """Move about ``amount`` workload from ``src`` to ``dest``, border units first.
 
-    A unit is taken only if it brings the moved total closer to ``amount`` and ``src``
-    stays in one piece. Returns the workload moved.
+    A unit is taken only if it brings the moved total closer to ``amount``. Where taking
+    it would cut ``src`` in two (a narrow neck), the unit goes together with the part it
+    cuts off, if that still brings the total closer. Returns the workload moved.
     """
     labels = layout.labels
     heap: list[tuple[float, int]] = []
@@ -166,14 +167,20 @@ def transfer(layout: Layout, src: int, dest: int, amount: float, score: Score) -
         w = layout.weight[i]
         if w > 0 and abs(moved + w - amount) >= abs(moved - amount):
             continue
-        if not layout.can_leave(i):
+        group = [i] if layout.can_leave(i) else layout.cut_off_by(i)
+        if not group:
             continue
-        layout.move(i, dest)
+        w = sum(layout.weight[u] for u in group)
+        if len(group) > 1 and abs(moved + w - amount) >= abs(moved - amount):
+            continue
+        for u in group:
+            layout.move(u, dest)
         moved += w
-        for j in layout.move_nbrs[i]:
-            if j not in queued and labels[j] == src and layout.movable[j]:
-                heapq.heappush(heap, (score(j, src, dest), j))
-                queued.add(j)
+        for u in group:
+            for j in layout.move_nbrs[u]:
+                if j not in queued and labels[j] == src and layout.movable[j]:
+                    heapq.heappush(heap, (score(j, src, dest), j))
+                    queued.add(j)
     return moved
 
 

@@ -190,6 +190,39 @@ class Layout:
             return True
         return self._connected_without(i, src, wanted)
 
+    def cut_off_by(self, i: int) -> list[int]:
+        """``i`` and the parts of its grid that only hang on through ``i``.
+
+        Empty when ``i`` cannot move or the grid's main part (most workload) would go.
+        """
+        src = self.labels[i]
+        if not self.movable[i] or self.frozen[src]:
+            return []
+        labels = self.labels
+        left = set(self.members[src])
+        left.discard(i)
+        pieces: list[list[int]] = []
+        while left:
+            start = min(left)
+            left.discard(start)
+            piece = [start]
+            queue = deque([start])
+            while queue:
+                u = queue.popleft()
+                for v in self.conn_nbrs[u]:
+                    if v in left and labels[v] == src:
+                        left.discard(v)
+                        piece.append(v)
+                        queue.append(v)
+            pieces.append(piece)
+        if len(pieces) < 2:
+            return [i] if pieces else []
+        pieces.sort(key=lambda p: (-sum(self.weight[u] for u in p), -len(p), min(p)))
+        group = [i] + [u for piece in pieces[1:] for u in piece]
+        if not all(self.movable[u] for u in group):
+            return []
+        return group
+
     def _connected_without(self, i: int, grid: int, wanted: set[int]) -> bool:
         labels = self.labels
         start = next(iter(sorted(wanted)))

@@ -109,40 +109,57 @@ def _balance_prices(dist: np.ndarray, weight: np.ndarray, prices: np.ndarray) ->
     target = weight.sum() / k
     rows = np.arange(n)
     prices = prices.copy()
+    cost = dist - prices[None, :]
+    labels = cost.argmin(axis=1)
+    own = cost[rows, labels]
+    load = np.bincount(labels, weights=weight, minlength=k)
     best, best_dev = prices.copy(), np.inf
     for _ in range(_PRICE_STEPS * k):
-        cost = dist - prices[None, :]
-        labels = cost.argmin(axis=1)
-        load = np.bincount(labels, weights=weight, minlength=k)
         off = np.abs(load - target)
         worst = int(off.argmax())
         if off[worst] < best_dev:
             best, best_dev = prices.copy(), float(off[worst])
         if off[worst] <= _PRICE_TOLERANCE * target:
             break
-        own = cost[rows, labels]
-        if load[worst] > target:
-            inside = np.flatnonzero(labels == worst)
-            others = cost[inside].copy()
+        over = load[worst] > target
+        inside = np.flatnonzero(labels == worst) if over else np.flatnonzero(labels != worst)
+        if over:
+            others = cost[inside]
             others[:, worst] = np.inf
-            margin = others.min(axis=1) - own[inside]
-            need = load[worst] - target
+            second = others.argmin(axis=1)
+            margin = others[np.arange(len(inside)), second] - own[inside]
         else:
-            inside = np.flatnonzero(labels != worst)
             margin = cost[inside, worst] - own[inside]
-            need = target - load[worst]
         order = np.argsort(margin, kind="stable")
-        moved = np.cumsum(weight[inside][order])
-        cut = int(np.searchsorted(moved, need))
-        # Take the prefix whose moved workload lands nearest the need.
-        if cut > 0 and (cut >= len(moved) or abs(moved[cut - 1] - need) <= abs(moved[cut] - need)):
-            cut -= 1
-        cut = min(cut, len(order) - 1)
+        cut = _nearest_prefix(np.cumsum(weight[inside][order]), abs(load[worst] - target))
         step = margin[order[cut]]
         nxt = margin[order[cut + 1]] if cut + 1 < len(order) else step + 1.0
         delta = (step + nxt) / 2 if nxt > step else step + 1e-12
-        prices[worst] += -delta if load[worst] > target else delta
+        chosen = inside[order[: cut + 1]]
+        if over:
+            prices[worst] -= delta
+            cost[:, worst] += delta
+            stay = labels == worst
+            own[stay] += delta
+            new_label = second[order[: cut + 1]]
+        else:
+            prices[worst] += delta
+            cost[:, worst] -= delta
+            own[labels == worst] -= delta
+            new_label = np.full(len(chosen), worst)
+        np.subtract.at(load, labels[chosen], weight[chosen])
+        np.add.at(load, new_label, weight[chosen])
+        labels[chosen] = new_label
+        own[chosen] = cost[chosen, new_label]
     return best
+
+
+def _nearest_prefix(moved: np.ndarray, need: float) -> int:
+    """Index of the last unit of the prefix whose moved workload lands nearest ``need``."""
+    cut = int(np.searchsorted(moved, need))
+    if cut >= len(moved) or (cut > 0 and abs(moved[cut - 1] - need) <= abs(moved[cut] - need)):
+        cut -= 1
+    return max(0, min(cut, len(moved) - 1))
 
 
 def _area_centroids(

@@ -254,4 +254,4 @@ PARSERS: dict[FieldType, Callable[[FieldSpec, pd.Series], Parsed]] = {
 
 def parse_column(spec: FieldSpec, text: pd.Series) -> Parsed:
     """Parse a column of stripped text as the field ``spec`` says."""
-    return PARSERS[spec.type](spec, text)
+    return PARSERS[spec.value_type](spec, text)

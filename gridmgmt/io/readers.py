@@ -149,7 +149,8 @@ def _decode(path: Path, label: str, encoding: str | None) -> tuple[str, str]:
 
 def _read_csv(path: Path, label: str, encoding: str | None) -> SourceTable:
     text, used = _decode(path, label, encoding)
-    first_line = text.split("\n", 1)[0]
+    first_line = text[: text.find("\n")] if "\n" in text else text
+    first_line = first_line.rstrip("\r")
     if not first_line.strip():
         _fail(label, 1, None, "the first line must be the header, but it is empty")
     delimiter = max([",", "\t", ";", "|"], key=first_line.count)
@@ -169,23 +170,38 @@ def _read_csv(path: Path, label: str, encoding: str | None) -> SourceTable:
         _fail(label, int(match.group(1)) if match else None, None, f"malformed CSV: {exc}")
     if len(header) == len(frame.columns):
         frame.columns = header
-    frame = frame.fillna("")
+    frame = _drop_unnamed_columns(label, frame.fillna(""))
     rows = _csv_line_numbers(text, frame)
     return _drop_blank_rows(SourceTable(label, frame, rows, encoding=used))
 
 
 def _check_headers(label: str, header: list[str]) -> None:
-    seen: dict[str, str] = {}
+    """Two columns with the same (folded) header are a problem; empty headers are checked
+    once the data is read (:func:`_drop_unnamed_columns`)."""
+    seen: set[str] = set()
     problems = []
     for name in header:
         key = normalise_header(name)
-        if not key:
-            problems.append(Problem(label, 1, None, "a column has an empty header"))
-        elif key in seen:
+        if key and key in seen:
             problems.append(Problem(label, 1, None, f"column {name!r} appears twice"))
-        seen[key] = name
+        seen.add(key)
     if problems:
         raise ImportValidationError(problems)
+
+
+def _drop_unnamed_columns(label: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop columns with no header and no values (Excel leaves them); others are a problem."""
+    keep, problems = [], []
+    for position, name in enumerate(frame.columns):
+        if normalise_header(name):
+            keep.append(position)
+        elif (frame.iloc[:, position] != "").any():
+            problems.append(
+                Problem(label, 1, None, f"column {position + 1} has values but no header")
+            )
+    if problems:
+        raise ImportValidationError(problems)
+    return frame.iloc[:, keep]
 
 
 def _csv_line_numbers(text: str, frame: pd.DataFrame) -> npt.NDArray[np.int64]:
@@ -227,11 +243,9 @@ def _read_excel(path: Path, label: str) -> SourceTable:
         _fail(label, 1, None, "the sheet is empty; the first row must be the header")
     header = [_cell_text(value) for value in raw.iloc[0]]
     _check_headers(label, header)
-    frame = pd.DataFrame(
-        {
-            name: raw.iloc[1:, i].map(_cell_text).astype(str).to_numpy()
-            for i, name in enumerate(header)
-        }
+    cells = [raw.iloc[1:, i].map(_cell_text).to_numpy(dtype=object) for i in range(len(header))]
+    frame = _drop_unnamed_columns(
+        label, pd.DataFrame(dict(enumerate(cells))).set_axis(header, axis=1)
     )
     # pandas numbers sheet rows from 0 including the header row; users count from 1.
     rows = raw.index.to_numpy(dtype=np.int64)[1:] + 1
@@ -335,7 +349,7 @@ def _column_text(column: pd.Series) -> npt.NDArray[np.object_]:
         stamps = pd.to_datetime(column)
         midnight = bool((stamps.dropna() == stamps.dropna().dt.normalize()).all())
         text = stamps.dt.strftime("%Y-%m-%d" if midnight else "%Y-%m-%dT%H:%M:%S")
-        return text.fillna("").to_numpy(dtype=object)
+        return np.asarray(text.fillna("").to_numpy(dtype=object), dtype=object)
     return np.array([_cell_text(value) for value in column], dtype=object)
 
 

@@ -46,7 +46,7 @@ class FieldSpec:
     ----------
     name
         Canonical (English) field name, also the CSV header of exports.
-    type
+    value_type
         How the text is read.
     required
         Whether the column must be there and every row must have a value.
@@ -65,7 +65,7 @@ class FieldSpec:
     """
 
     name: str
-    type: FieldType
+    value_type: FieldType
     required: bool
     aliases: tuple[str, ...]
     description: str

@@ -88,14 +88,16 @@ class _Collector:
         self.rows = rows
         self.problems: list[Problem] = []
 
-        self.flagged: set[int] = set()
+        self.row_fields: dict[int, set[str]] = {}
+        self.file_fields: set[str | None] = set()
 
     def file(self, field_name: str | None, message: str) -> None:
+        self.file_fields.add(field_name)
         self.problems.append(Problem(self.label, None, field_name, message))
 
     def at(self, positions: Iterable[int], field_name: str, messages: Iterable[str]) -> None:
         for position, message in zip(positions, messages, strict=True):
-            self.flagged.add(int(position))
+            self.row_fields.setdefault(int(position), set()).add(field_name)
             self.problems.append(Problem(self.label, int(self.rows[position]), field_name, message))
 
     def mask(self, bad: npt.NDArray[np.bool_], field_name: str, messages: Iterable[str]) -> None:
@@ -140,7 +142,7 @@ def validate_table(
     geometry = _spatial_geometry(table, schema)
     polygons_from_file = schema.polygon_field is not None and _any_polygon(geometry)
     for spec in schema.fields:
-        if spec.type in (FieldType.LON, FieldType.LAT):
+        if spec.value_type in (FieldType.LON, FieldType.LAT):
             continue
         if spec.name == schema.polygon_field and polygons_from_file:
             continue
@@ -177,12 +179,19 @@ def _any_point(geometry: npt.NDArray[np.object_]) -> bool:
     return bool(np.isin(shapely.get_type_id(geometry), (0, 4)).any())
 
 
+_LOCATION_FIELDS = frozenset({"lon", "lat", LOCATION_COLUMN, "geometry", "campus", "crs"})
+
+
 def _report_rows_without_location(frame: pd.DataFrame, out: _Collector) -> None:
-    """Rows that ended up with no location and no other problem explaining why."""
+    """Rows that ended up with no location and no other problem saying why."""
     if LOCATION not in frame.columns:
         frame[LOCATION] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    if out.file_fields & _LOCATION_FIELDS:
+        return  # a missing lon/lat column explains every row
     missing = pd.isna(frame[LOCATION].to_numpy(dtype=object))
-    missing[list(out.flagged)] = False
+    for position, fields in out.row_fields.items():
+        if fields & _LOCATION_FIELDS:
+            missing[position] = False
     out.mask(missing, "lon", ["no location: lon/lat are empty"] * int(missing.sum()))
 
 
@@ -447,7 +456,7 @@ def _check_polygons(
         ["coordinates are outside -180..180 / -90..90: is the file projected without a .prj?"]
         * int(outside.sum()),
     )
-    return valid & ~outside
+    return np.asarray(valid & ~outside, dtype=bool)
 
 
 def _as_multipolygons(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
@@ -561,7 +570,7 @@ def _outside(points: npt.NDArray[np.object_], boundary: shapely.Geometry) -> npt
     """Which points lie more than the tolerance outside ``boundary``, measured in metres."""
     shapely.prepare(boundary)
     inside = shapely.contains_xy(boundary, shapely.get_x(points), shapely.get_y(points))
-    result = ~inside
+    result = np.asarray(~inside, dtype=bool)
     if result.any():
         distance = _metric_distance(points[result], boundary)
         result[result] = ~(distance <= BOUNDARY_TOLERANCE_M)

@@ -123,9 +123,7 @@ def point_matrix(
     if access_speed_kmh <= 0:
         msg = f"`access_speed_kmh` must be positive, got {access_speed_kmh}"
         raise ValueError(msg)
-    frm, to, time_s, length_m = _split_at_points(network, points)
-    weights, scale = _packed_weights(time_s, length_m)
-    graph = _csr(frm, to, weights, network.num_nodes + len(points))
+    graph, scale = point_graph(network, points)
     ids = network.num_nodes + np.arange(len(points))
     matrix = _unpack(_solve(graph, ids, ids, workers), scale)
     offset = points.snap_distance_m
@@ -135,6 +133,29 @@ def point_matrix(
         time_s=matrix.time_s + extra_m / (access_speed_kmh / 3.6),
         distance_m=matrix.distance_m + extra_m,
     )
+
+
+def point_graph(network: RoadNetwork, points: SnappedPoints) -> tuple[csr_matrix, float]:
+    """The network as a sparse graph with every snapped point as an extra node.
+
+    Point ``i`` is node ``network.num_nodes + i``. Weights pack time and distance (see the
+    module notes); the returned scale splits them again.
+
+    Parameters
+    ----------
+    network
+        Road network the points were snapped to.
+    points
+        Snapped points.
+
+    Returns
+    -------
+    tuple of scipy.sparse.csr_matrix and float
+        The graph and the packing scale.
+    """
+    frm, to, time_s, length_m = _split_at_points(network, points)
+    weights, scale = _packed_weights(time_s, length_m)
+    return _csr(frm, to, weights, network.num_nodes + len(points)), scale
 
 
 def _split_at_points(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
+from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from gridmgmt.routing.matrix import _csr, _packed_weights, _split_at_points
+from gridmgmt.routing.matrix import point_graph
 from gridmgmt.routing.model import DayPlan, PlannedRoute
-from gridmgmt.routing.network import transformer
+from gridmgmt.routing.network import FloatArray, transformer
 from gridmgmt.routing.vrp import DayInputs
 
 
@@ -30,10 +33,7 @@ def route_paths(inputs: DayInputs, plan: DayPlan) -> dict[str, list[tuple[float,
         Route id to a list of ``(lon, lat)`` points.
     """
     network, points = inputs.open_network, inputs.snapped
-    frm, to, time_s, length_m = _split_at_points(network, points)
-    weights, _ = _packed_weights(time_s, length_m)
-    n_nodes = network.num_nodes + len(points)
-    graph = _csr(frm, to, weights, n_nodes)
+    graph, _ = point_graph(network, points)
     x = np.r_[network.x, points.x]
     y = np.r_[network.y, points.y]
     lon, lat = transformer(network.crs, "EPSG:4326").transform(x, y)
@@ -47,10 +47,10 @@ def route_paths(inputs: DayInputs, plan: DayPlan) -> dict[str, list[tuple[float,
 def _route_path(
     route: PlannedRoute,
     inputs: DayInputs,
-    graph: object,
+    graph: csr_matrix,
     offset: int,
-    lon: np.ndarray,
-    lat: np.ndarray,
+    lon: FloatArray,
+    lat: FloatArray,
 ) -> list[tuple[float, float]]:
     depot = inputs.places[f"depot:{route.depot_id}"]
     places = [depot, *[s.place for s in route.stops], depot]
@@ -59,7 +59,7 @@ def _route_path(
     _, pred = dijkstra(graph, directed=True, indices=sources, return_predecessors=True)
     row = {node: i for i, node in enumerate(sources)}
     path = [nodes[0]]
-    for a, b in zip(nodes[:-1], nodes[1:], strict=True):
+    for a, b in itertools.pairwise(nodes):
         leg = [b]
         while leg[-1] != a and leg[-1] >= 0:
             leg.append(int(pred[row[a], leg[-1]]))

@@ -21,6 +21,7 @@ import networkx as nx
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyproj
 import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
@@ -57,10 +58,18 @@ class WalkNetwork:
     Raises
     ------
     ValueError
-        If the graph has no edges, or a node or edge lacks its attributes.
+        If the graph declares a geographic CRS (``graph.graph["crs"]``, as osmnx sets
+        it), has no edges, or a node or edge lacks its attributes.
     """
 
     def __init__(self, graph: nx.Graph) -> None:
+        declared = graph.graph.get("crs")
+        if declared is not None and pyproj.CRS.from_user_input(declared).is_geographic:
+            msg = (
+                f"the road graph is in {declared!r} (degrees); project it to the rule's "
+                "metric CRS first, e.g. with osmnx.project_graph(G, to_crs=crs)"
+            )
+            raise ValueError(msg)
         nodes = list(graph.nodes)
         index = {node: i for i, node in enumerate(nodes)}
         try:

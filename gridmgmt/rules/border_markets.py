@@ -257,7 +257,8 @@ def border_markets(
 
 def _provinces(counties: gpd.GeoDataFrame, codes: npt.NDArray[np.str_]) -> ObjectArray:
     if "province_code" in counties.columns:
-        return counties["province_code"].astype(str).to_numpy(dtype=object)
+        provinces: ObjectArray = counties["province_code"].astype(str).to_numpy(dtype=object)
+        return provinces
     return np.array([c[:2] for c in codes], dtype=object)
 
 

@@ -323,6 +323,8 @@ def suggest_checkpoints(
     ------
     ValueError
         If ``k`` is not positive or a method is unknown.
+    RuntimeError
+        If no solver asked for gave an answer (exact ones skipped on a large problem).
     """
     unknown = sorted(set(methods) - set(METHODS))
     if unknown or not methods:
@@ -340,6 +342,10 @@ def suggest_checkpoints(
     open_flow = np.where(covered, 0.0, flow)
     results = [_run(method, matrix, open_flow, k, time_limit_s) for method in methods]
     solved = [r for r in results if r.status in ("optimal", "heuristic")]
+    if not solved:
+        report = "; ".join(f"{r.method}: {r.status}" for r in results)
+        msg = f"no solver gave an answer ({report}); add 'greedy' to `methods`"
+        raise RuntimeError(msg)
     best = max(solved, key=lambda r: (r.intercepted, r.status == "optimal"))
     return CheckpointPlan(
         sites=_site_table(candidates, best.sites, matrix, open_flow),
@@ -477,6 +483,8 @@ def _run(
     method: str, matrix: sparse.csc_array, flow: FloatArray, k: int, time_limit_s: float
 ) -> SolverResult:
     began = time.perf_counter()
+    if matrix.nnz == 0 or not (flow > 0).any():
+        return SolverResult(method, "optimal")  # nothing left to intercept
     if method == "greedy":
         sites = _lazy_greedy(matrix, flow, k)
         status = "heuristic"

@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from gridmgmt.rules.settings import InspectionSettings
@@ -358,12 +359,12 @@ def _sample(rng: np.random.Generator, n: int, size: int) -> np.ndarray:
     return np.sort(np.argsort(rng.random(n), kind="stable")[:size])
 
 
-def _largest_remainder(sizes: np.ndarray, total: int) -> np.ndarray:
+def _largest_remainder(sizes: np.ndarray, total: int) -> npt.NDArray[np.int64]:
     """Split ``total`` over groups in proportion to ``sizes`` (Hamilton's method)."""
     if sizes.sum() == 0:
         return np.zeros(len(sizes), dtype=np.int64)
     exact = sizes * total / sizes.sum()
-    base = np.floor(exact).astype(np.int64)
+    base: npt.NDArray[np.int64] = np.floor(exact).astype(np.int64)
     left = total - int(base.sum())
     # Largest fraction first; stable sort keeps ties in grid-id order.
     order = np.argsort(-(exact - base), kind="stable")

@@ -35,6 +35,7 @@ from gridmgmt.rules._inputs import (
     geo_series,
     metric_geoms,
     metric_points,
+    metric_xy,
     parse_column,
     require_frame,
     require_kind,
@@ -46,6 +47,7 @@ from gridmgmt.rules.settings import DistanceMode, MeasureFrom, RedLineSettings
 __all__ = [
     "RedLineIndex",
     "RedLineMatches",
+    "WalkNetwork",
     "red_line_violations",
     "red_line_zones",
 ]
@@ -128,18 +130,19 @@ class RedLineIndex:
         self.sources = self._build_sources(schools, gates, school_id, gate_school)
         self.tree = shapely.STRtree(self.sources["geometry"].to_numpy())
 
-    def match(self, points: ObjectArray) -> RedLineMatches:
+    def match(self, xy: FloatArray) -> RedLineMatches:
         """Every (point, school) pair where the point is inside the school's red line.
 
         Parameters
         ----------
-        points
-            Shapely points in the index's metric CRS.
+        xy
+            Point coordinates ``(n, 2)`` in the index's metric CRS.
         """
-        straight = self._straight(points)
+        xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+        straight = self._straight(xy)
         if self.rule.mode is DistanceMode.STRAIGHT:
             return straight
-        return self._walk(points, straight)
+        return self._walk(shapely.points(xy), straight)
 
     def match_point(self, point: shapely.Point) -> RedLineMatches:
         """The schools whose red line one metric point is inside (``point`` is 0).
@@ -239,7 +242,7 @@ class RedLineIndex:
         geoms = metric_points(gates, "gates", self.crs)
         return _frame(geoms, position.loc[names].to_numpy(), GATE)
 
-    def _straight(self, points: ObjectArray) -> RedLineMatches:
+    def _straight(self, xy: FloatArray) -> RedLineMatches:
         # Point sources (gates, school points): k-d tree joins, one per distinct limit,
         # which find the pairs and their distances at once. Campus polygons: STR-tree
         # ``dwithin`` and exact distances to the polygon.
@@ -248,8 +251,8 @@ class RedLineIndex:
         limits = src["limit_m"].to_numpy()
         is_point = shapely.get_type_id(geoms) == shapely.GeometryType.POINT
         found: list[tuple[IntArray, IntArray, FloatArray]] = []
-        if is_point.any() and len(points):
-            points_kd = cKDTree(shapely.get_coordinates(points))
+        if is_point.any() and len(xy):
+            points_kd = cKDTree(xy)
             for limit in np.unique(limits[is_point]):
                 rows = np.flatnonzero(is_point & (limits == limit))
                 join = cKDTree(shapely.get_coordinates(geoms[rows])).sparse_distance_matrix(
@@ -257,7 +260,8 @@ class RedLineIndex:
                 )
                 found.append((join["j"], rows[join["i"]], join["v"]))
         polygons = np.flatnonzero(~is_point)
-        if len(polygons) and len(points):
+        if len(polygons) and len(xy):
+            points = shapely.points(xy)
             src_i, pt_i = shapely.STRtree(points).query(
                 geoms[polygons], predicate="dwithin", distance=limits[polygons] + TOLERANCE_M
             )
@@ -351,8 +355,7 @@ def red_line_violations(
         school_id=school_id,
         gate_school=gate_school,
     )
-    points = metric_points(retailers, "retailers", metric)
-    found = index.match(points)
+    found = index.match(metric_xy(retailers, "retailers", metric))
     order = np.lexsort((found.school, found.point, found.distance_m))
     point, school, source = found.point[order], found.school[order], found.source[order]
     src = index.sources

@@ -97,7 +97,8 @@ class SpacingIndex:
     def minimum_of(self, types: npt.ArrayLike) -> FloatArray:
         """Spacing minimum in metres of each area type."""
         series = pd.Series(np.asarray(types, dtype=object))
-        return series.map(self.settings.minimum_m).to_numpy(dtype=float)
+        minimum: FloatArray = series.map(self.settings.minimum_m).to_numpy(dtype=float)
+        return minimum
 
     def area_types_at(self, points: ObjectArray, *, include_self: bool = False) -> ObjectArray:
         """Area type at each point: polygon layer, then density rule, then the default.

@@ -22,7 +22,6 @@ import shapely
 from sqlalchemy import (
     Enum,
     LargeBinary,
-    Select,
     String,
     bindparam,
     func,
@@ -32,6 +31,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql import Executable, Insert, Update
 
 from gridmgmt.crs import UnknownCRSError, parse_crs
 from gridmgmt.io.problems import ImportValidationError, Problem
@@ -291,7 +291,7 @@ def _load_reference(
     return Reference(boundaries, scope), {}
 
 
-def _frame(session: Session, stmt: Select[Any]) -> pd.DataFrame:
+def _frame(session: Session, stmt: Executable) -> pd.DataFrame:
     """Rows of a select as a frame, built column by column (fast for 100,000s of rows)."""
     result = session.execute(stmt)
     names = list(result.keys())
@@ -430,7 +430,8 @@ def _existing(
     ]
     stmt = select(*columns)
     if "county_code" in target.key and "county_code" in frame.columns:
-        stmt = stmt.where(model.county_code.in_(sorted(frame["county_code"].dropna().unique())))
+        codes = sorted(frame["county_code"].dropna().unique())
+        stmt = stmt.where(model.__table__.c.county_code.in_(codes))
     if target.model is Order:
         stmt = stmt.where(Order.order_date.in_(sorted(frame["order_date"].dropna().unique())))
     existing = _frame(session, stmt)
@@ -492,7 +493,7 @@ def _same(new: npt.NDArray[np.object_], old: npt.NDArray[np.object_]) -> npt.NDA
     """Element-wise equality that treats missing as equal, floats and shapes with tolerance."""
     new_missing = pd.isna(new)
     old_missing = pd.isna(old)
-    same = new_missing & old_missing
+    same = np.asarray(new_missing & old_missing, dtype=bool)
     both = ~new_missing & ~old_missing
     if not both.any():
         return same
@@ -590,8 +591,8 @@ def _write(
     done = plan.unchanged
     if progress is not None:
         progress(done, total)
-    table = target.model.__table__
-    statements = []
+    table = Base.metadata.tables[target.model.__tablename__]
+    statements: list[tuple[Insert | Update, pd.DataFrame]] = []
     if len(plan.inserts):
         values = {attr: _bind(session, table, attr) for attr in plan.inserts.columns}
         statements.append((insert(table).values(values), plan.inserts))

@@ -60,14 +60,19 @@ def alembic_config(url: str) -> Config:
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The schema revision the database is at, or None for an empty database."""
+    """The schema revision(s) the database is at, comma-separated; None for an empty database.
+
+    Each engine's tables come in their own migration branch, so there may be several heads.
+    """
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        heads = MigrationContext.configure(connection).get_current_heads()
+    return ",".join(sorted(heads)) or None
 
 
 def head_revision() -> str | None:
-    """The newest schema revision this code knows."""
-    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    """The newest schema revision(s) this code knows, comma-separated."""
+    heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
+    return ",".join(sorted(heads)) or None
 
 
 def upgrade(url: str) -> None:
@@ -78,7 +83,7 @@ def upgrade(url: str) -> None:
     config = alembic_config(url)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")
 
 
 def session_factory(url: str) -> sessionmaker[Session]:

@@ -35,7 +35,7 @@ class Geometry(TypeDecorator[BaseGeometry]):
     cache_ok = True
     # Read by geoalchemy2's DDL hooks: GiST indexes are created explicitly by the migrations.
     spatial_index = False
-    use_N_D_index = False
+    use_N_D_index = False  # noqa: N815  (geoalchemy2 reads this name)
     management = False
 
     def __init__(self, geometry_type: str = "GEOMETRY", srid: int = WGS84_SRID) -> None:

@@ -158,3 +158,12 @@ def test_excel_rows_are_sheet_rows(tmp_path: Path) -> None:
     table = read_source(path)
     assert table.rows.tolist() == [2, 4]
     assert table.frame["经度"].tolist() == ["113.7", "113.8"]
+
+
+def test_empty_unnamed_columns_are_dropped_but_unnamed_values_are_a_problem(
+    tmp_path: Path,
+) -> None:
+    table = read_source(_write(tmp_path / "r.csv", "a,b,,\r\n1,2,,\r\n"))
+    assert table.frame.columns.tolist() == ["a", "b"]
+    with pytest.raises(ImportValidationError, match="column 3 has values but no header"):
+        read_source(_write(tmp_path / "s.csv", "a,b,\n1,2,3\n"))

@@ -276,3 +276,28 @@ def test_every_crs_gives_points_near_the_input(crs: CoordinateSystem, tmp_path: 
     rows, problems = _retailers(["A1,a,150924,113.7,41.0,10,grocery,active"], tmp_path, crs=crs)
     assert problems == []
     assert rows.frame[LOCATION].iloc[0].distance(Point(113.7, 41.0)) < 0.02
+
+
+def test_a_row_with_another_problem_still_reports_its_missing_location() -> None:
+    frame = pd.DataFrame(
+        {"name": ["一小", "二小"], "kind": ["小学", "大学"], "lon": ["", ""], "lat": ["", ""]}
+    )
+    table = SourceTable("s.csv", frame, np.array([2, 3]))
+    _, problems = validate_table(table, SCHOOLS, crs=CoordinateSystem.WGS84, reference=REFERENCE)
+    assert [(p.row, p.field) for p in problems] == [
+        (2, "lon"),
+        (2, "lat"),
+        (3, "kind"),
+        (3, "lon"),
+        (3, "lat"),
+    ]
+
+
+def test_missing_lon_lat_columns_are_reported_once_not_per_row(tmp_path: Path) -> None:
+    _, problems = _retailers(
+        ["A1,a,10,grocery,active"] * 3, tmp_path, header="licence_no,name,tier,business_type,status"
+    )
+    assert [(p.row, p.field) for p in problems if p.field in ("lon", "lat")] == [
+        (None, "lon"),
+        (None, "lat"),
+    ]

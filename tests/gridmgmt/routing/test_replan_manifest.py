@@ -6,6 +6,7 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import pyproj
 import pytest
 
 from gridmgmt.routing.feasibility import check_plan
@@ -22,6 +23,7 @@ from gridmgmt.routing.manifest import (
 )
 from gridmgmt.routing.model import DayPlan, Order, UnservedReason, VehicleType, hhmm
 from gridmgmt.routing.network import RoadNetwork
+from gridmgmt.routing.paths import route_paths
 from gridmgmt.routing.replan import OrderChange, apply_order_changes, replan_day
 from gridmgmt.routing.vrp import DayInputs, prepare_day, solve_day
 
@@ -185,3 +187,24 @@ def test_geojson_has_a_line_per_route_and_a_point_per_stop(
     assert line["geometry"]["coordinates"][0] == [depot.lon, depot.lat]
     assert line["geometry"]["coordinates"][-1] == [depot.lon, depot.lat]
     json.dumps(collection)  # serialisable as is
+
+
+def test_route_paths_follow_the_roads(planned: tuple[DayPlan, DayInputs]) -> None:
+    plan, inputs = planned
+    paths = route_paths(inputs, plan)
+    assert set(paths) == {r.route_id for r in plan.routes}
+    geod = pyproj.Geod(ellps="WGS84")
+    for route in plan.routes:
+        line = paths[route.route_id]
+        depot = inputs.depots[0]
+        start = geod.inv(depot.lon, depot.lat, *line[0])[2]
+        assert start < 200  # the depot's spot on the road
+        lons, lats = zip(*line, strict=True)
+        along = geod.line_length(lons, lats)
+        # The drawn path is the driven one: as long as the route, less the snap offsets.
+        offsets = (
+            sum(2 * inputs.snapped.snap_distance_m[s.place] for s in route.stops)
+            + 2 * inputs.snapped.snap_distance_m[0]
+        )
+        assert along == pytest.approx(route.distance_m - offsets, rel=0.01)
+        assert len(line) > len(route.stops) + 2  # through junctions, not stop to stop

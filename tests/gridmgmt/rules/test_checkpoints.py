@@ -193,3 +193,13 @@ def test_rotation_needs_twice_the_daily_posts() -> None:
     sites = pd.DataFrame({"site": list("ABC"), "weight": [1.0, 1.0, 1.0]})
     with pytest.raises(ValueError, match="at least 4"):
         rotation_schedule(sites, days=3, per_day=2, seed=1)
+
+
+def test_nothing_left_to_intercept_gives_no_sites() -> None:
+    paths = frame([shapely.LineString([(0, 0), (100, 0)])], weight=[2.0])
+    posts = points([(50, 0)], name=["old post"])
+    plan = suggest_checkpoints(
+        paths, points([(50, 5)], name=["S"]), k=1, settings=SETTINGS, checkpoints=posts, crs=LOCAL
+    )
+    assert (plan.total, plan.uncovered, plan.intercepted) == (2.0, 0.0, 0.0)
+    assert len(plan.sites) == 0

@@ -154,3 +154,13 @@ def test_zones_are_buffers_of_the_sources(schools: object) -> None:
     assert local.loc["K", "geometry"].area == pytest.approx(2 * 3.14159 * 100**2, rel=0.01)
     assert local.loc["P", "geometry"].area == pytest.approx(3.14159 * 200**2, rel=0.01)
     assert zones.loc["K", "measured_from"] == "gate"
+
+
+def test_a_graph_in_degrees_is_refused(schools: object) -> None:
+    graph = _street_graph()
+    graph.graph["crs"] = "EPSG:4326"
+    rule = _rule(mode=DistanceMode.WALK)
+    with pytest.raises(ValueError, match="project it"):
+        red_line_violations(
+            points([(0, 0)], licence_no=["a"]), schools, rule=rule, graph=graph, crs=LOCAL
+        )

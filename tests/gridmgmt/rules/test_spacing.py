@@ -35,22 +35,16 @@ def _pairs(result: object) -> dict[tuple[str, str], tuple[float, float]]:
 
 
 def test_pairs_closer_than_the_larger_minimum(areas: object) -> None:
+    pairs = [
+        ((100, 100), (130, 140)),  # town, 50 m apart: fine (not below 50)
+        ((500, 500), (530, 520)),  # town, 36.06 m: breach of 50
+        ((2100, 100), (2120, 100)),  # township, 20 m: breach of 25
+        ((2500, 500), (2530, 500)),  # township, 30 m: fine
+        ((4000, 1000), (4000, 700)),  # highway and village, 300 m: breach of 500
+        ((950, 950), (950, 850)),  # highway (stricter than the town it overlaps) and town
+    ]
     retailers = points(
-        [
-            (100, 100),
-            (130, 140),  # town, 50 m apart: fine (not below 50)
-            (500, 500),
-            (530, 520),  # town, 36.06 m: breach of 50
-            (2100, 100),
-            (2120, 100),  # township, 20 m: breach of 25
-            (2500, 500),
-            (2530, 500),  # township, 30 m: fine
-            (4000, 1000),
-            (4000, 700),  # highway and village, 300 m: breach of 500
-            (950, 950),
-            (950, 850),  # highway (overlaps the town, stricter wins) and town, 100 m
-        ],
-        licence_no=[f"r{i:02d}" for i in range(12)],
+        [xy for pair in pairs for xy in pair], licence_no=[f"r{i:02d}" for i in range(12)]
     )
     result = spacing_breaches(retailers, settings=NO_DENSITY, areas=areas, crs=LOCAL)
     assert _pairs(result) == {
@@ -89,8 +83,8 @@ def test_closed_licences_do_not_count(areas: object) -> None:
 
 
 def test_density_rule_sets_the_area_type() -> None:
-    # 100 retailers on a 10 x 10 lattice 20 m apart: each has >= 12 neighbours within
-    # 100 m (the corner: (0,0),(20,0)...,(0,80) etc.), > 382 per km² in that disc; a
+    # 100 retailers on a 10 x 10 lattice 20 m apart: even a corner one has 26 retailers
+    # (itself included) within 100 m, 26 / 0.0314 km² = 828 per km², a county town; a
     # lone retailer 5 km away has 1 / 0.0314 km² = 31.8 per km², a township.
     lattice = [(20.0 * i, 20.0 * j) for i in range(10) for j in range(10)]
     retailers = points([*lattice, (5000, 5000)], licence_no=[f"r{i}" for i in range(101)])

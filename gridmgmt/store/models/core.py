@@ -1,30 +1,24 @@
-"""Typed SQLAlchemy 2 models: the bureau's data at rest (WGS-84, county-scoped)."""
+"""Core models: divisions, retailers, schools, checkpoints, logistics, staff, users, audit."""
 
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 from typing import Any
 
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import (
-    JSON,
     CheckConstraint,
     Date,
-    DateTime,
-    Enum,
     Float,
     ForeignKey,
-    Index,
     Integer,
-    MetaData,
     String,
     Text,
     Time,
     UniqueConstraint,
     func,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gridmgmt.domain import (
     BusinessType,
@@ -34,47 +28,8 @@ from gridmgmt.domain import (
     StaffRole,
     UserRole,
 )
+from gridmgmt.store.models.base import Base, _enum, _utcnow, spatial_index
 from gridmgmt.store.types import Geometry
-
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-def _enum(enum: type[StrEnum], name: str) -> Enum:
-    """A VARCHAR enum column storing the member values, checked by the database."""
-    return Enum(
-        enum,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=32,
-        values_callable=lambda e: [member.value for member in e],
-        validate_strings=True,
-    )
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-def spatial_index(table: str, column: str) -> Index:
-    """A GiST index on a geometry column, created on PostgreSQL only."""
-    return Index(f"ix_{table}_{column}_gist", column, postgresql_using="gist").ddl_if(
-        dialect="postgresql"
-    )
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {  # noqa: RUF012
-        dict[str, Any]: JSON,
-        dt.datetime: DateTime(),
-    }
 
 
 class Province(Base):

@@ -1,0 +1,39 @@
+"""Typed SQLAlchemy 2 models: the bureau's data at rest (WGS-84, county-scoped).
+
+One module per area; each is imported here so that ``Base.metadata`` knows every table
+(Alembic autogenerate and the test fixtures rely on it).
+"""
+
+from gridmgmt.store.models.base import Base
+from gridmgmt.store.models.core import (
+    AuditEntry,
+    Checkpoint,
+    County,
+    Depot,
+    Order,
+    Province,
+    Retailer,
+    School,
+    Share,
+    Staff,
+    User,
+    UserCounty,
+    Vehicle,
+)
+
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "Checkpoint",
+    "County",
+    "Depot",
+    "Order",
+    "Province",
+    "Retailer",
+    "School",
+    "Share",
+    "Staff",
+    "User",
+    "UserCounty",
+    "Vehicle",
+]
