@@ -32,16 +32,18 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
     url = f"sqlite:///{path}"
     db.upgrade(url)
-    db.get_engine(url).dispose()
+    db.dispose_engine(url)
     return path
 
 
 @pytest.fixture
-def sqlite_url(_sqlite_template: Path, tmp_path: Path) -> str:
+def sqlite_url(_sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
     """URL of a fresh, migrated SQLite file for this test."""
     path = tmp_path / "gridmgmt.db"
     shutil.copy(_sqlite_template, path)
-    return f"sqlite:///{path}"
+    url = f"sqlite:///{path}"
+    yield url
+    db.dispose_engine(url)
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,16 @@
-"""Imports every command module so that each registers its group on the root app."""
+"""Imports every command module so that each registers its group on the root app.
 
-from gridmgmt.cli import data  # noqa: F401
-from gridmgmt.cli import db, demo  # noqa: F401
-from gridmgmt.cli import serve, users  # noqa: F401
-from gridmgmt.cli import routes
+Each module adds its commands or its group to :data:`gridmgmt.cli._app.app` when imported.
+"""
+
+from gridmgmt.cli import (  # noqa: F401
+    data,
+    db,
+    demo,
+    routes,
+    serve,
+    users,
+)
 from gridmgmt.cli._app import app
 
 app.add_typer(routes.app, name="routes")

@@ -17,7 +17,8 @@ console = Console()
 def upgrade_command(ctx: typer.Context) -> None:
     """Create the schema or migrate it to the newest revision."""
     url = database_url(ctx)
-    console.print(f"schema at revision {current_revision(get_engine(url))} (head {head_revision()})")
+    revision = current_revision(get_engine(url))
+    console.print(f"schema at revision {revision} (head {head_revision()})")
 
 
 @db_app.command("status")

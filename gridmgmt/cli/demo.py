@@ -30,10 +30,12 @@ def demo(
 
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
-    url = (ctx.find_root().obj or {}).get("db") or f"sqlite:///{(out / 'gridmgmt-demo.db').resolve()}"
+    default_url = f"sqlite:///{(out / 'gridmgmt-demo.db').resolve()}"
+    url = (ctx.find_root().obj or {}).get("db") or default_url
     upgrade(url)
     with console.status("running the demo") as status:
         summary = run_demo(url, out, on_step=lambda text: status.update(text))
     for line in summary.lines():
         console.print(line)
-    console.print(f"wrote {len(summary.files)} files to {out}/ in {time.perf_counter() - started:.1f} s")
+    elapsed = time.perf_counter() - started
+    console.print(f"wrote {len(summary.files)} files to {out}/ in {elapsed:.1f} s")

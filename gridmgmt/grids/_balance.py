@@ -43,6 +43,7 @@ def balance(
     *,
     inner: float,
     score: Score,
+    pair_cost: Callable[[int, int], float] | None = None,
     rounds: int = 6,
 ) -> bool:
     """Move units until every grid's workload is inside ``[lo, hi]``, if possible.
@@ -57,6 +58,8 @@ def balance(
         Share (0-1] of the band the flow plan aims for, leaving room for whole units.
     score
         Preference among movable units.
+    pair_cost
+        Cost per unit of workload moved from one grid to another (1 when not given).
     rounds
         Plan-and-transfer rounds before single-unit fixes.
 
@@ -71,10 +74,10 @@ def balance(
     for _ in range(rounds):
         if violation(layout, lo, hi) <= 1e-9:
             return True
-        flows = plan_flows(layout, aim_lo, aim_hi)
+        flows = plan_flows(layout, aim_lo, aim_hi, pair_cost=pair_cost)
         before = violation(layout, lo, hi)
         for src, dest, amount in flows:
-            transfer(layout, src, dest, amount, score)
+            transfer(layout, src, dest, amount, score, lo=lo, hi=hi)
         if violation(layout, lo, hi) >= before - 1e-9:
             break
     fix_single_units(layout, lo, hi, score)
@@ -99,11 +102,15 @@ def grid_pairs(layout: Layout) -> list[tuple[int, int]]:
 
 
 def plan_flows(
-    layout: Layout, lo: np.ndarray, hi: np.ndarray, *, cost: np.ndarray | None = None
+    layout: Layout,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    *,
+    pair_cost: Callable[[int, int], float] | None = None,
 ) -> list[tuple[int, int, float]]:
     """Workload to move across each grid border so every grid lands inside ``[lo, hi]``.
 
-    Minimises the total workload moved (times ``cost`` per pair when given); grids that
+    Minimises the total workload moved (weighted by ``pair_cost`` when given); grids that
     cannot reach the band get as close as the graph allows.
     """
     pairs = grid_pairs(layout)
@@ -118,9 +125,7 @@ def plan_flows(
     # Rows 0..n_grid-1: out - in - short <= W - lo; rows n_grid..: in - out - excess <= hi - W.
     rows = np.concatenate([src, dst, n_grid + src, n_grid + dst])
     cols = np.concatenate([flow_cols] * 4)
-    vals = np.concatenate(
-        [np.ones(n_pair), -np.ones(n_pair), -np.ones(n_pair), np.ones(n_pair)]
-    )
+    vals = np.concatenate([np.ones(n_pair), -np.ones(n_pair), -np.ones(n_pair), np.ones(n_pair)])
     slack_rows = np.arange(2 * n_grid)
     slack_cols = n_pair + slack_rows
     matrix = coo_matrix(
@@ -132,10 +137,10 @@ def plan_flows(
     ).tocsr()
     work = np.array([layout.W[g] for g in grids])
     bound = np.concatenate([work - lo[grids], hi[grids] - work])
-    pair_cost = np.ones(n_pair) if cost is None else np.asarray(cost, dtype=float)
+    costs = np.array([1.0 if pair_cost is None else pair_cost(a, b) for a, b in pairs])
     # A whisker of tie-breaking keeps the plan unique, hence deterministic.
-    pair_cost = pair_cost * (1 + 1e-6 * np.arange(n_pair) / max(n_pair, 1))
-    objective = np.concatenate([pair_cost, np.full(2 * n_grid, _SLACK_COST)])
+    costs = costs * (1 + 1e-6 * np.arange(n_pair) / max(n_pair, 1))
+    objective = np.concatenate([costs, np.full(2 * n_grid, _SLACK_COST)])
     result = linprog(objective, A_ub=matrix, b_ub=bound, bounds=(0, None), method="highs")
     if result.status != 0:
         return []
@@ -145,12 +150,22 @@ def plan_flows(
     return plan
 
 
-def transfer(layout: Layout, src: int, dest: int, amount: float, score: Score) -> float:
+def transfer(
+    layout: Layout,
+    src: int,
+    dest: int,
+    amount: float,
+    score: Score,
+    *,
+    lo: np.ndarray,
+    hi: np.ndarray,
+) -> float:
     """Move about ``amount`` workload from ``src`` to ``dest``, border units first.
 
-    A unit is taken only if it brings the moved total closer to ``amount``. Where taking
-    it would cut ``src`` in two (a narrow neck), the unit goes together with the part it
-    cuts off, if that still brings the total closer. Returns the workload moved.
+    A unit is taken if it brings the moved total closer to ``amount``, or if it overshoots
+    harmlessly (both grids stay inside their band). Where taking it would cut ``src`` in two
+    (a narrow neck), it goes together with the part it cuts off, on the same terms. Returns
+    the workload moved.
     """
     labels = layout.labels
     heap: list[tuple[float, int]] = []
@@ -164,14 +179,13 @@ def transfer(layout: Layout, src: int, dest: int, amount: float, score: Score) -
         _, i = heapq.heappop(heap)
         if labels[i] != src:
             continue
-        w = layout.weight[i]
-        if w > 0 and abs(moved + w - amount) >= abs(moved - amount):
-            continue
         group = [i] if layout.can_leave(i) else layout.cut_off_by(i)
         if not group:
             continue
         w = sum(layout.weight[u] for u in group)
-        if len(group) > 1 and abs(moved + w - amount) >= abs(moved - amount):
+        closer = abs(moved + w - amount) < abs(moved - amount)
+        harmless = layout.W[src] - w >= lo[src] and layout.W[dest] + w <= hi[dest]
+        if w > 0 and not (closer or harmless):
             continue
         for u in group:
             layout.move(u, dest)

@@ -49,7 +49,7 @@ def anneal(
     side = rng.random(steps)
     cooling = (end_temperature / start_temperature) ** (1.0 / max(steps - 1, 1))
     temperature = start_temperature
-    labels, weight, W = layout.labels, layout.weight, layout.W
+    labels, weight, loads = layout.labels, layout.weight, layout.W
     lo_l, hi_l = lo.tolist(), hi.tolist()
     moves = 0
     for step in range(steps):
@@ -61,7 +61,7 @@ def anneal(
         dest = grids[int(side[step] * len(grids))]
         src = labels[i]
         w = weight[i]
-        if w > 0 and (W[dest] + w > hi_l[dest] or W[src] - w < lo_l[src]):
+        if w > 0 and (loads[dest] + w > hi_l[dest] or loads[src] - w < lo_l[src]):
             continue
         gain = layout.compactness_gain(i, dest)
         if gain < 0 and chance[step] >= math.exp(gain / temperature):

@@ -125,7 +125,9 @@ def _segment_topology(faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     starts = coords[:-1][same_ring]
     ends = coords[1:][same_ring]
     seg_face = ring_face[coord_ring[:-1][same_ring]]
-    swap = (starts[:, 0] > ends[:, 0]) | ((starts[:, 0] == ends[:, 0]) & (starts[:, 1] > ends[:, 1]))
+    swap = (starts[:, 0] > ends[:, 0]) | (
+        (starts[:, 0] == ends[:, 0]) & (starts[:, 1] > ends[:, 1])
+    )
     a = np.where(swap[:, None], ends, starts)
     b = np.where(swap[:, None], starts, ends)
     keys = np.ascontiguousarray(np.hstack([a, b]))

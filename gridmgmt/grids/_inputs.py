@@ -102,12 +102,12 @@ def check_grids(grids: gpd.GeoDataFrame, name: str = "grids") -> None:
         raise ValueError(msg)
 
 
-def _single_geometry(
-    value: GeometryInput, name: str, *, allow_empty: bool = False
-) -> BaseGeometry:
+def _single_geometry(value: GeometryInput, name: str, *, allow_empty: bool = False) -> BaseGeometry:
     if isinstance(value, gpd.GeoDataFrame | gpd.GeoSeries):
         check_wgs84(value, name)
-        geoms = np.asarray(value.geometry.array if isinstance(value, gpd.GeoDataFrame) else value.array)
+        geoms = np.asarray(
+            value.geometry.array if isinstance(value, gpd.GeoDataFrame) else value.array
+        )
         geoms = geoms[~shapely.is_missing(geoms)]
         if geoms.size == 0:
             if allow_empty:
@@ -120,7 +120,9 @@ def _single_geometry(
             msg = f"{name} is empty"
             raise ValueError(msg)
         return value
-    msg = f"{name} must be a shapely geometry, GeoSeries or GeoDataFrame; got {type(value).__name__}"
+    msg = (
+        f"{name} must be a shapely geometry, GeoSeries or GeoDataFrame; got {type(value).__name__}"
+    )
     raise TypeError(msg)
 
 

@@ -61,9 +61,7 @@ class Layout:
         n = units.n
         self.n = n
         self.k = n_grids
-        self.weight: list[float] = list(
-            map(float, units.workload if weights is None else weights)
-        )
+        self.weight: list[float] = list(map(float, units.workload if weights is None else weights))
         self.area: list[float] = list(map(float, units.area_m2))
         self.exterior: list[float] = list(map(float, units.exterior_m))
         self.xy = units.centroid_xy
@@ -119,9 +117,7 @@ class Layout:
 
     def polsby_popper(self) -> np.ndarray:
         """Polsby-Popper of each grid."""
-        return np.array(
-            [polsby_popper_value(a, p) for a, p in zip(self.A, self.P, strict=True)]
-        )
+        return np.array([polsby_popper_value(a, p) for a, p in zip(self.A, self.P, strict=True)])
 
     def perimeter_delta(self, i: int, dest: int) -> tuple[float, float]:
         """Change of the source's and the destination's perimeter if ``i`` moves."""

@@ -43,6 +43,7 @@ class RegionPlan:
     notes: list[str] = field(default_factory=list)
     fixed_lines_crossed: int = 0
     exclaves_joined: int = 0
+    region_deviation: float = 0.0
 
 
 def plan_regions(
@@ -61,7 +62,7 @@ def plan_regions(
     plan = RegionPlan(zone, [], enabled.copy(), enabled.copy())
     while True:
         roots = groups.roots()
-        group_weight = {g: 0.0 for g in roots}
+        group_weight = dict.fromkeys(roots, 0.0)
         for z in range(n_zone):
             group_weight[groups.find(z)] += zone_weight[z]
         group_of_zone = np.array([groups.find(z) for z in range(n_zone)], dtype=np.int64)
@@ -74,8 +75,10 @@ def plan_regions(
             break
         small, host, join_kind = pick
         gi, gj = unit_group[i], unit_group[j]
-        link = both_free & (kind != EdgeKind.OPEN) & (
-            ((gi == small) & (gj == host)) | ((gi == host) & (gj == small))
+        link = (
+            both_free
+            & (kind != EdgeKind.OPEN)
+            & (((gi == small) & (gj == host)) | ((gi == host) & (gj == small)))
         )
         plan.move_edges |= link
         plan.connect_edges |= link
@@ -94,6 +97,14 @@ def plan_regions(
     plan.region = np.where(zone >= 0, region_of_zone[np.maximum(zone, 0)], -1)
     region_weight = np.bincount(region_of_zone, weights=zone_weight, minlength=len(roots))
     plan.grids = allocate(region_weight.tolist(), n_grids)
+    if target > 0 and len(plan.grids) > 1:
+        means = region_weight / np.maximum(plan.grids, 1) / target - 1
+        plan.region_deviation = float(np.abs(means).max())
+        if plan.region_deviation > tolerance / 2:
+            plan.notes.append(
+                f"fixed lines split the workload unevenly: with whole grids per zone, zone "
+                f"means differ from the county mean by up to {plan.region_deviation:.1%}"
+            )
     return plan
 
 
@@ -184,9 +195,7 @@ def _zone_to_join(
         own = round(weight[g] / target) if target > 0 else 1
         too_light = target > 0 and own == 0
         exclave_off = (
-            not has_fixed
-            and target > 0
-            and abs(weight[g] / (target * max(own, 1)) - 1) > tolerance
+            not has_fixed and target > 0 and abs(weight[g] / (target * max(own, 1)) - 1) > tolerance
         )
         if too_light or exclave_off or force:
             kind, _, host = min(borders, key=lambda t: (t[0], -t[1], t[2]))

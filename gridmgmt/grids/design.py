@@ -335,7 +335,8 @@ def _clip_locked(locked: gpd.GeoDataFrame | None, county: shapely.Geometry) -> g
         geometry=shapely.intersection(np.asarray(locked.geometry.array), county),
         crs="EPSG:4326",
     )
-    return clipped[~clipped.geometry.is_empty & (clipped.area > 0)].reset_index(drop=True)
+    keep = shapely.area(np.asarray(clipped.geometry.array)) > 0
+    return clipped[keep].reset_index(drop=True)
 
 
 def _free_weight(
@@ -406,14 +407,12 @@ def _report(
     county_pp = polsby_popper_of_geometry(county, crs=units.crs)
     mean_pp = float(np.nanmean(grids["polsby_popper"]))
     tiling = check_tiling(grids.geometry, county, crs=units.crs)
-    single = int(
-        sum(len(shapely.get_parts(g)) == 1 for g in np.asarray(grids.geometry.array))
-    )
+    single = int(sum(len(shapely.get_parts(g)) == 1 for g in np.asarray(grids.geometry.array)))
     notes = list(dict.fromkeys(part.notes))
     if part.sparse_fallback:
         notes.append(
-            f"retailers are too sparse or lumpy for {part.tolerance:.0%}-balanced grids "
-            "at the requested tolerance; the sparse tolerance was used"
+            "the requested balance was out of reach (retailers too sparse or lumpy, or "
+            f"split unevenly by fixed lines); grids were held within {part.tolerance:.0%}"
         )
     if part.balanced_on == "area":
         notes.append("no retailer carries workload: grids are balanced by area")
@@ -442,7 +441,8 @@ def _report(
 
 
 def _contiguous(units: Units, part: Partition) -> bool:
-    assert part.move_edges is not None and part.connect_edges is not None
+    assert part.move_edges is not None
+    assert part.connect_edges is not None
     n_total = part.n_free + len(part.locked_ids)
     layout = Layout(
         units,

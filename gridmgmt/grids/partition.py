@@ -32,6 +32,7 @@ DEFAULT_TOLERANCE = 0.05
 DEFAULT_SPARSE_TOLERANCE = 0.10
 # Annealing proposals per movable unit.
 DEFAULT_COMPACT_EFFORT = 60
+_ANNEAL_SHARE = 0.97
 
 
 @dataclass(frozen=True)
@@ -142,10 +143,13 @@ def partition_units(
         used, sparse = sparse_tolerance, True
         lo, hi = _band(target, used, n_total, frozen)
         ok = balance(layout, lo, hi, inner=0.5, score=score)
-    if not ok:
-        # Out of reach: let annealing keep whatever balance was reached, no worse.
-        current = np.array(layout.W)
-        lo, hi = np.minimum(lo, current), np.maximum(hi, current)
+    if ok:
+        # Annealing keeps a sliver of the band in reserve, so that retailers lying exactly
+        # on a border (counted by point-in-grid afterwards) cannot tip a grid over.
+        lo, hi = _band(target, used * _ANNEAL_SHARE, n_total, frozen)
+    # A grid already outside (the band out of reach, or the reserve) may not get worse.
+    current = np.array(layout.W)
+    lo, hi = np.minimum(lo, current), np.maximum(hi, current)
     steps = int(compact_effort * free.sum())
     anneal(layout, lo, hi, rng=rng, steps=steps)
     return Partition(
@@ -195,7 +199,7 @@ def _seed_labels(
         )
         labels[members] = offset + local
         offset += k
-    locked_ids = sorted({g for g in units.frame.loc[~free, "grid"]}, key=str)
+    locked_ids = sorted(set(units.frame.loc[~free, "grid"]), key=str)
     index = {g: offset + r for r, g in enumerate(locked_ids)}
     labels[~free] = [index[g] for g in units.frame.loc[~free, "grid"]]
     return labels, locked_ids

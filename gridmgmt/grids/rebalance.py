@@ -12,7 +12,7 @@ a grid in two. Locked grids neither give nor take units; grid ids never change.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -37,7 +37,11 @@ from gridmgmt.grids.units import (
 )
 from gridmgmt.grids.workload import WorkloadTable, retailer_workload
 
-__all__ = ["Rebalance", "RebalanceReport", "rebalance_grids"]
+__all__ = ["Rebalance", "RebalanceReport", "churn_pair_cost", "churn_score", "rebalance_grids"]
+
+# Share of the band the flow plan aims for: all of it, since every extra minute moved is a
+# retailer reassigned; single-unit fixes clean up what whole units overshoot.
+_INNER = 0.95
 
 
 @dataclass(frozen=True)
@@ -194,14 +198,17 @@ def rebalance_grids(
     )
     labels = _current_labels(units, ids)
     layout = _layout(units, labels, ids, locked_ids)
-    churn = np.bincount(units.retailer_unit[existing & (units.retailer_unit >= 0)], minlength=units.n)
+    churn = np.bincount(
+        units.retailer_unit[existing & (units.retailer_unit >= 0)], minlength=units.n
+    )
     score = churn_score(layout, churn.astype(float))
+    pair_cost = churn_pair_cost(layout, churn.astype(float))
     dev_before = max_deviation([layout.W[g] for g in range(len(ids)) if not layout.frozen[g]])
     used, sparse = tolerance, False
-    ok = _balance_within(layout, target, tolerance, score)
+    ok = _balance_within(layout, target, tolerance, score, pair_cost)
     if not ok and sparse_tolerance > tolerance:
         used, sparse = sparse_tolerance, True
-        ok = _balance_within(layout, target, sparse_tolerance, score)
+        ok = _balance_within(layout, target, sparse_tolerance, score, pair_cost)
     new_labels = layout.labels_array()
     new_grids = _new_grids(grids, units, labels, new_labels, ids, locked_ids)
     after = GridIndex(new_grids).assign(points)
@@ -254,6 +261,31 @@ def churn_score(layout: Layout, churn: np.ndarray) -> Score:
     return score
 
 
+def churn_pair_cost(layout: Layout, churn: np.ndarray) -> Callable[[int, int], float]:
+    """Cost of moving workload from one grid to another: existing retailers per minute.
+
+    Measured on the giving grid's units along the shared border, relative to the county's
+    typical rate, so the flow plan prefers borders where new retailers can go first.
+    """
+    weight = np.asarray(layout.weight)
+    heavy = weight > 0
+    total_rate = churn[heavy].sum() / weight[heavy].sum() if heavy.any() else 1.0
+    typical = max(float(total_rate), 1e-9)
+
+    def cost(src: int, dest: int) -> float:
+        border = [
+            i
+            for i in layout.members[src]
+            if weight[i] > 0 and any(layout.labels[j] == dest for j in layout.move_nbrs[i])
+        ]
+        if not border:
+            return 1.0
+        rate = churn[border].sum() / weight[border].sum()
+        return float(np.clip(rate / typical, 0.2, 5.0))
+
+    return cost
+
+
 def _current_labels(units: Units, ids: list[object]) -> np.ndarray:
     """Grid index of each unit; units in gaps between grids join a neighbouring grid."""
     index = {g: k for k, g in enumerate(ids)}
@@ -274,7 +306,9 @@ def _current_labels(units: Units, ids: list[object]) -> np.ndarray:
     return labels
 
 
-def _layout(units: Units, labels: np.ndarray, ids: list[object], locked: frozenset[object]) -> Layout:
+def _layout(
+    units: Units, labels: np.ndarray, ids: list[object], locked: frozenset[object]
+) -> Layout:
     frozen = np.array([g in locked for g in ids])
     movable = ~frozen[labels]
     i, j = units.edges[:, 0], units.edges[:, 1]
@@ -288,13 +322,19 @@ def _layout(units: Units, labels: np.ndarray, ids: list[object], locked: frozens
     )  # fmt: skip
 
 
-def _balance_within(layout: Layout, target: float, tolerance: float, score: Score) -> bool:
+def _balance_within(
+    layout: Layout,
+    target: float,
+    tolerance: float,
+    score: Score,
+    pair_cost: Callable[[int, int], float],
+) -> bool:
     k = layout.k
     lo = np.full(k, target * (1 - tolerance))
     hi = np.full(k, target * (1 + tolerance))
     frozen = np.array(layout.frozen)
     lo[frozen], hi[frozen] = -np.inf, np.inf
-    return balance(layout, lo, hi, inner=0.8, score=score)
+    return balance(layout, lo, hi, inner=_INNER, score=score, pair_cost=pair_cost)
 
 
 def _new_grids(

@@ -398,7 +398,9 @@ class _CellPlan:
         shape = h3.geo_to_h3shape(self.county.__geo_interface__)
         cells = set(h3.h3shape_to_cells_experimental(shape, self.base_res, contain="overlap"))
         if not cells:
-            cells = {h3.latlng_to_cell(self.county.centroid.y, self.county.centroid.x, self.base_res)}
+            cells = {
+                h3.latlng_to_cell(self.county.centroid.y, self.county.centroid.x, self.base_res)
+            }
         # The straight-edged polygons differ from H3's own cell edges by millimetres, so a
         # ring of neighbours makes sure every bit of the county is covered.
         ring = {n for c in cells for n in h3.grid_disk(c, 1)}
@@ -430,7 +432,11 @@ class _CellPlan:
             children: set[str] = set()
             for key in sorted(dense):
                 parent = key[-1]
-                near = {n for c in h3.cell_to_children(parent, cols[level + 1]) for n in h3.grid_disk(c, 1)}
+                near = {
+                    n
+                    for c in h3.cell_to_children(parent, cols[level + 1])
+                    for n in h3.grid_disk(c, 1)
+                }
                 children.update(self._overlapping(sorted(near), self.polygon(parent)))
             self.level_cells.append(sorted(children))
 

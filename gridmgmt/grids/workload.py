@@ -63,9 +63,7 @@ class WorkloadTable(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    base_minutes: dict[BusinessType, float] = Field(
-        default_factory=lambda: dict(_DEFAULT_MINUTES)
-    )
+    base_minutes: dict[BusinessType, float] = Field(default_factory=lambda: dict(_DEFAULT_MINUTES))
     tier_step: float = Field(default=0.02, ge=0.0)
     key_retailer_factor: float = Field(default=1.5, ge=1.0)
     suspended_factor: float = Field(default=0.0, ge=0.0, le=1.0)
@@ -115,9 +113,7 @@ def active_mask(retailers: pd.DataFrame) -> np.ndarray:
     return (statuses == RetailerStatus.ACTIVE.value).to_numpy()
 
 
-def retailer_workload(
-    retailers: pd.DataFrame, *, table: WorkloadTable | None = None
-) -> pd.Series:
+def retailer_workload(retailers: pd.DataFrame, *, table: WorkloadTable | None = None) -> pd.Series:
     """Workload (visit minutes) of each retailer.
 
     Parameters
@@ -176,7 +172,9 @@ def _parse_tiers(values: pd.Series) -> np.ndarray:
     return numbers
 
 
-def _parse_column(values: Iterable[object], enum: type[BusinessType] | type[RetailerStatus]) -> pd.Series:
+def _parse_column(
+    values: Iterable[object], enum: type[BusinessType] | type[RetailerStatus]
+) -> pd.Series:
     series = pd.Series(values) if not isinstance(values, pd.Series) else values
     mapping = {raw: parse_enum(enum, str(raw)).value for raw in pd.unique(series.astype(str))}
     return series.astype(str).map(mapping)

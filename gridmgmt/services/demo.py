@@ -51,7 +51,7 @@ def load_demo_data(
     for name, kind, crs in DEMO_FILES:
         path = folder / name
         if not path.exists():
-            msg = f"demo file {path} is missing; regenerate with `uv run python data/generate_demo.py`"
+            msg = f"demo file {path} is missing; regenerate it: uv run python data/generate_demo.py"
             raise FileNotFoundError(msg)
         if on_step is not None:
             on_step(f"import {kind} from {name}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -39,16 +38,28 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-@lru_cache(maxsize=8)
+_ENGINES: dict[str, Engine] = {}
+
+
 def get_engine(url: str) -> Engine:
-    """Return a (cached) engine for ``url``; SQLite gets foreign keys and WAL."""
+    """Return the process's engine for ``url``; SQLite gets foreign keys and WAL."""
     url = normalise_url(url)
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
-    else:
-        engine = create_engine(url, pool_pre_ping=True)
+    engine = _ENGINES.get(url)
+    if engine is None:
+        if url.startswith("sqlite"):
+            engine = create_engine(url, connect_args={"check_same_thread": False})
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+        _ENGINES[url] = engine
     return engine
+
+
+def dispose_engine(url: str) -> None:
+    """Close the pooled connections to ``url`` and forget its engine."""
+    engine = _ENGINES.pop(normalise_url(url), None)
+    if engine is not None:
+        engine.dispose()
 
 
 def alembic_config(url: str) -> Config:

@@ -1,0 +1,295 @@
+"""What every rule service shares: county scope, per-county settings, grids, road networks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridmgmt.domain import RetailerStatus, UserRole
+from gridmgmt.routing.network import DEFAULT_SPEEDS_KMH, SpeedSettings, read_osm
+from gridmgmt.rules._walk import WalkNetwork
+from gridmgmt.rules.border_markets import shared_borders
+from gridmgmt.rules.settings import DistanceMode, RuleSettings, preset
+from gridmgmt.services.actor import AccessDeniedError, Actor
+from gridmgmt.services.frames import frame_kinds, load_frame
+from gridmgmt.services.records import county_codes
+from gridmgmt.store.models import County
+from gridmgmt.store.models.rules import RuleSettingsRecord
+
+WGS84 = "EPSG:4326"
+DEFAULT_PRESET = "default"
+WRITER_ROLES = frozenset({UserRole.OFFICER, UserRole.ADMIN})
+ADMIN_ROLES = frozenset({UserRole.ADMIN})
+NO_ROADS_NOTE = (
+    "no road network given: walking distances were measured as straight lines "
+    "(pass --roads FILE.osm, or store one with `gridmgmt rules settings --roads`)"
+)
+# Ways a pedestrian can use on top of the drivable ones, for walking distances (km/h).
+_WALK_SPEEDS_KMH = {
+    **DEFAULT_SPEEDS_KMH,
+    "pedestrian": 5.0,
+    "footway": 5.0,
+    "path": 5.0,
+    "steps": 3.0,
+    "cycleway": 5.0,
+}
+_PEDESTRIAN_ONLY = frozenset(set(_WALK_SPEEDS_KMH) - set(DEFAULT_SPEEDS_KMH))
+
+
+class RecordNotFoundError(LookupError):
+    """The record does not exist, or is in a county the actor may not see (the same answer)."""
+
+
+def require_role(actor: Actor, roles: Iterable[UserRole], action: str) -> None:
+    """Raise :class:`AccessDeniedError` unless the actor has one of ``roles``."""
+    allowed = sorted(role.value for role in roles)
+    if actor.role not in set(roles):
+        msg = f"{action} needs one of the roles {allowed}; user {actor.username!r} is {actor.role}"
+        raise AccessDeniedError(msg)
+
+
+def scope_counties(session: Session, actor: Actor, county: str | None = None) -> list[str]:
+    """The county codes a request covers: ``county`` if the actor may see it, else all theirs.
+
+    Raises
+    ------
+    RecordNotFoundError
+        If ``county`` is not a county the actor may see (unknown or another's).
+    """
+    visible = county_codes(session, actor)
+    if county is None:
+        return visible
+    if county not in visible:
+        msg = f"county {county} not found"
+        raise RecordNotFoundError(msg)
+    return [county]
+
+
+@dataclass(frozen=True)
+class CountyRules:
+    """The rule settings in force in one county, and where they came from."""
+
+    county_code: str
+    settings: RuleSettings
+    preset: str | None
+    roads_file: str | None
+    stored: bool
+
+    @property
+    def key(self) -> str:
+        """Counties with equal keys are ruled alike and can share one engine run."""
+        return json.dumps([self.settings.model_dump(mode="json"), self.roads_file], sort_keys=True)
+
+
+def county_rules(session: Session, codes: Sequence[str]) -> dict[str, CountyRules]:
+    """The settings of each county: stored ones, else the ``default`` preset."""
+    stored = {
+        row.county_code: row
+        for row in session.scalars(
+            select(RuleSettingsRecord).where(RuleSettingsRecord.county_code.in_(list(codes)))
+        )
+    }
+    result = {}
+    for code in codes:
+        row = stored.get(code)
+        if row is None:
+            result[code] = CountyRules(code, preset(DEFAULT_PRESET), DEFAULT_PRESET, None, False)
+        else:
+            settings = RuleSettings.model_validate(row.settings)
+            result[code] = CountyRules(code, settings, row.preset, row.roads_file, True)
+    return result
+
+
+def group_by_rules(rules: dict[str, CountyRules]) -> list[tuple[CountyRules, list[str]]]:
+    """Counties grouped by equal settings (and road file), in code order."""
+    groups: dict[str, tuple[CountyRules, list[str]]] = {}
+    for code in sorted(rules):
+        entry = groups.setdefault(rules[code].key, (rules[code], []))
+        entry[1].append(code)
+    return list(groups.values())
+
+
+def all_county_shapes(session: Session) -> gpd.GeoDataFrame:
+    """Every stored county's code, name, province and boundary.
+
+    Deliberately unscoped: borders are where two counties meet, so a county's border
+    needs its neighbours' outlines. Boundaries are public administrative geography; no
+    row of a neighbour's retailers, schools or staff is read.
+    """
+    rows = session.execute(
+        select(County.code, County.name, County.province_code, County.boundary).order_by(
+            County.code
+        )
+    ).all()
+    frame = pd.DataFrame(rows, columns=["code", "name", "province_code", "geometry"])
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=WGS84)
+
+
+def county_borders(
+    shapes: gpd.GeoDataFrame, *, tolerance_m: float, crs: pyproj.CRS | None = None
+) -> gpd.GeoDataFrame:
+    """The borders between the stored counties (none with fewer than two counties)."""
+    if len(shapes) < 2:
+        columns = {"county_a": [], "county_b": [], "kind": [], "length_m": []}
+        return gpd.GeoDataFrame(columns, geometry=[], crs=WGS84)
+    return shared_borders(shapes, tolerance_m=tolerance_m, crs=crs)
+
+
+def retailers_in(
+    session: Session, actor: Actor, codes: Sequence[str], *, counted: bool = True
+) -> gpd.GeoDataFrame:
+    """Retailers of the counties (scoped); with ``counted``, closed licences left out."""
+    frame = load_frame(session, "retailers", actor, county_codes=list(codes))
+    if counted and len(frame):
+        frame = frame[frame["status"] != RetailerStatus.CLOSED.value]
+    return frame.reset_index(drop=True)
+
+
+def optional_grids(session: Session, actor: Actor, codes: Sequence[str]) -> gpd.GeoDataFrame | None:
+    """The grids (网格) of the counties when grids are stored, else None."""
+    if "grids" not in frame_kinds():
+        return None
+    grids = load_frame(session, "grids", actor, county_codes=list(codes))
+    if not len(grids) or "grid_id" not in grids.columns:
+        return None
+    grids = grids.assign(grid_id=grids["grid_id"].astype(str))
+    return gpd.GeoDataFrame(grids, geometry=grids.geometry.name, crs=WGS84)
+
+
+def has_grid_ids(frame: pd.DataFrame) -> bool:
+    """Whether a frame carries a grid id on at least one row."""
+    return "grid_id" in frame.columns and bool(frame["grid_id"].notna().any())
+
+
+@dataclass(frozen=True)
+class RoadLayer:
+    """A road file read once: the walking graph, the drivable road lines and their CRS."""
+
+    path: Path
+    crs: pyproj.CRS
+    walk: WalkNetwork
+    roads: gpd.GeoDataFrame  # one line per OSM way: way_id, highway; WGS-84
+
+
+def load_roads(path: str | Path) -> RoadLayer:
+    """Read an OSM road file (XML or PBF) with the routing loader, cached per file version.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    """
+    resolved = Path(path).expanduser().resolve()
+    if not resolved.is_file():
+        msg = f"road network file {path} does not exist"
+        raise FileNotFoundError(msg)
+    stat = resolved.stat()
+    return _load_roads(str(resolved), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=4)
+def _load_roads(path: str, _mtime: int, _size: int) -> RoadLayer:
+    network = read_osm(path, speeds=SpeedSettings(speeds_kmh=_WALK_SPEEDS_KMH))
+    geoms = network.edge_geometries()
+    graph = nx.Graph(crs=network.crs.to_string())
+    graph.add_nodes_from(
+        (i, {"x": float(x), "y": float(y)})
+        for i, (x, y) in enumerate(zip(network.x, network.y, strict=True))
+    )
+    for e in np.argsort(network.length_m, kind="stable"):
+        u, v = int(network.edge_from[e]), int(network.edge_to[e])
+        if u != v and not graph.has_edge(u, v):  # shortest of any parallel edges
+            graph.add_edge(u, v, length=float(network.length_m[e]), geometry=geoms[e])
+    # One line per OSM way, each road segment once (a two-way road has an edge each way).
+    index = np.arange(network.num_edges)
+    once = (network.twin < 0) | (index < network.twin)
+    drivable = ~np.isin(network.highway.astype(str), list(_PEDESTRIAN_ONLY))
+    edges = pd.DataFrame(
+        {
+            "way_id": network.way_id[once & drivable],
+            "highway": network.highway[once & drivable],
+            "geometry": geoms[once & drivable],
+        }
+    )
+    ways = edges.groupby(["way_id", "highway"], sort=True)["geometry"].agg(
+        lambda lines: shapely.line_merge(shapely.union_all(lines.to_numpy()))
+    )
+    roads = gpd.GeoDataFrame(
+        ways.reset_index(drop=False).drop(columns="geometry"),
+        geometry=gpd.GeoSeries(ways.to_numpy(), crs=network.crs).to_crs(WGS84).array,
+        crs=WGS84,
+    )
+    return RoadLayer(Path(path), network.crs, WalkNetwork(graph), roads)
+
+
+def road_layer(
+    roads: str | Path | None, rules: CountyRules, notes: list[str] | None = None
+) -> RoadLayer | None:
+    """The road network to use: the one given, else the county's stored road file, else none.
+
+    A stored road file that has gone missing is skipped with a note (the answer falls back
+    to straight lines); a file given explicitly must exist.
+    """
+    if roads is not None:
+        return load_roads(roads)
+    if rules.roads_file is None:
+        return None
+    try:
+        return load_roads(rules.roads_file)
+    except FileNotFoundError:
+        if notes is not None:
+            note = f"the stored road file {rules.roads_file} of county {rules.county_code} is missing"
+            if note not in notes:
+                notes.append(note)
+        return None
+
+
+def straight_if_no_roads(
+    settings: RuleSettings, roads: RoadLayer | None, notes: list[str]
+) -> RuleSettings:
+    """The settings with walk mode turned into straight lines when there is no road network."""
+    if settings.red_line.mode is not DistanceMode.WALK or roads is not None:
+        return settings
+    if NO_ROADS_NOTE not in notes:
+        notes.append(NO_ROADS_NOTE)
+    red_line = settings.red_line.model_copy(update={"mode": DistanceMode.STRAIGHT})
+    return settings.model_copy(update={"red_line": red_line})
+
+
+def frame_records(frame: pd.DataFrame, *, lonlat: bool = True) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts: geometry as ``lon``/``lat`` (points), NaN as None."""
+    plain = pd.DataFrame(frame).copy()
+    geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
+    if geometry is not None:
+        geoms = plain.pop(geometry)
+        if lonlat:
+            points = np.asarray(geoms.array if hasattr(geoms, "array") else geoms, dtype=object)
+            is_point = shapely.get_type_id(points) == shapely.GeometryType.POINT
+            plain["lon"] = np.where(is_point, shapely.get_x(points), np.nan).round(7)
+            plain["lat"] = np.where(is_point, shapely.get_y(points), np.nan).round(7)
+    for column in plain.columns:
+        if plain[column].map(lambda v: isinstance(v, shapely.Geometry)).any():
+            plain = plain.drop(columns=column)
+    text = plain.to_json(orient="records", date_format="iso", force_ascii=False)
+    records: list[dict[str, Any]] = json.loads(text)
+    return records
+
+
+def require_visible(actor: Actor, county_code: str, what: str) -> None:
+    """Raise :class:`RecordNotFoundError` when the record's county is not the actor's."""
+    if not actor.can_see(county_code):
+        msg = f"{what} not found"
+        raise RecordNotFoundError(msg)

@@ -1,0 +1,464 @@
+"""Grid supervision tickets (网格监管信息): collect, move on with deadlines, report.
+
+A ticket moves collected -> assigned -> responded -> handled -> fed back; each step is due
+a number of hours after the previous one (the county's ticket deadlines). Every step is
+kept as an event with its deadline and whether it was late. Times are UTC; a time with an
+offset (``2026-11-20T09:00+08:00``) is converted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gridmgmt.crs import CoordinateSystem, parse_crs, to_wgs84
+from gridmgmt.rules.tickets import (
+    LABELS_ZH,
+    STATES,
+    Ticket,
+    TicketKind,
+    TicketState,
+    overdue_tickets,
+    supervision_report,
+)
+from gridmgmt.services import audit
+from gridmgmt.services.actor import Actor
+from gridmgmt.services.rules._common import (
+    WRITER_ROLES,
+    RecordNotFoundError,
+    county_rules,
+    optional_grids,
+    require_role,
+    require_visible,
+    scope_counties,
+)
+from gridmgmt.services.scope import scoped
+from gridmgmt.store.models import Retailer
+from gridmgmt.store.models.base import _utcnow
+from gridmgmt.store.models.rules import (
+    InspectionResult,
+    InspectionTarget,
+    TicketEvent,
+    TicketRecord,
+)
+
+__all__ = [
+    "advance_ticket",
+    "create_ticket",
+    "get_ticket",
+    "list_tickets",
+    "overdue_list",
+    "parse_kind",
+    "report",
+    "ticket_dict",
+    "utc",
+]
+
+_KIND_NAMES: Final = {
+    **{k.value: k for k in TicketKind},
+    **{LABELS_ZH[k]: k for k in TicketKind},
+    "违规": TicketKind.VIOLATION,
+    "投诉": TicketKind.COMPLAINT,
+    "举报": TicketKind.COMPLAINT,
+    "市场": TicketKind.MARKET_INFO,
+}
+
+
+def utc(moment: dt.datetime | None) -> dt.datetime:
+    """A moment as naive UTC (how times are stored); None is now."""
+    if moment is None:
+        return _utcnow()
+    if moment.tzinfo is not None:
+        return moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment
+
+
+def parse_kind(text: str) -> TicketKind:
+    """A ticket kind from its English value or Chinese label."""
+    kind = _KIND_NAMES.get(text.strip()) or _KIND_NAMES.get(text.strip().lower())
+    if kind is None:
+        msg = f"`kind` was {text!r} but is expected to be in {[k.value for k in TicketKind]}"
+        raise ValueError(msg)
+    return kind
+
+
+def _parse_state(text: TicketState | str) -> TicketState:
+    if isinstance(text, TicketState):
+        return text
+    key = text.strip().lower().replace("-", "_").replace(" ", "_")
+    names = {s.value: s for s in TicketState} | {LABELS_ZH[s]: s for s in TicketState}
+    state = names.get(key) or names.get(text.strip())
+    if state is None:
+        msg = f"`state` was {text!r} but is expected to be in {[s.value for s in TicketState]}"
+        raise ValueError(msg)
+    return state
+
+
+def _engine_ticket(record: TicketRecord) -> Ticket:
+    return Ticket(
+        ticket_id=record.ticket_no,
+        grid_id=record.grid_id,
+        kind=TicketKind(record.kind),
+        collected_at=record.collected_at,
+        assigned_at=record.assigned_at,
+        responded_at=record.responded_at,
+        handled_at=record.handled_at,
+        fed_back_at=record.fed_back_at,
+    )
+
+
+def _grid_of(
+    session: Session,
+    actor: Actor,
+    county: str,
+    retailer: Retailer | None,
+    point: shapely.Point | None,
+) -> str | None:
+    """The grid that contains the ticket's retailer or point, when grids are stored."""
+    grid = getattr(retailer, "grid_id", None)
+    if grid is not None:
+        return str(grid)
+    where = point if point is not None else (retailer.location if retailer is not None else None)
+    grids = optional_grids(session, actor, [county])
+    if where is None or grids is None:
+        return None
+    hit = shapely.intersects_xy(np.asarray(grids.geometry.array, dtype=object), where.x, where.y)
+    found = sorted(grids.loc[hit, "grid_id"].astype(str))
+    return found[0] if found else None
+
+
+def create_ticket(
+    session: Session,
+    actor: Actor,
+    *,
+    county: str,
+    kind: TicketKind | str,
+    summary: str,
+    grid_id: str | None = None,
+    licence_no: str | None = None,
+    lon: float | None = None,
+    lat: float | None = None,
+    crs: str | CoordinateSystem = "wgs84",
+    assignee: str | None = None,
+    collected_at: dt.datetime | None = None,
+) -> TicketRecord:
+    """Collect a ticket (信息采集) in a county, with its deadline to be assigned.
+
+    Parameters
+    ----------
+    session
+        An open session (the caller commits).
+    actor
+        An officer or admin of the county.
+    county
+        The county.
+    kind
+        ``violation``, ``complaint`` or ``market_info`` (or the Chinese label).
+    summary
+        What was found or reported.
+    grid_id
+        The grid; by default the grid of the retailer or point when grids are stored.
+    licence_no
+        The retailer it concerns, if any (must be the county's).
+    lon, lat, crs
+        Where it was found, if known.
+    assignee
+        Staff number of whoever should take it on.
+    collected_at
+        When it was collected; by default now.
+
+    Raises
+    ------
+    RecordNotFoundError
+        If the county or retailer is not the actor's.
+    ValueError
+        If the kind is unknown or the summary empty.
+    """
+    require_role(actor, WRITER_ROLES, "collecting tickets")
+    (code,) = scope_counties(session, actor, county)
+    ticket_kind = parse_kind(kind) if isinstance(kind, str) else kind
+    if not summary.strip():
+        msg = "a ticket needs a summary of what was found or reported"
+        raise ValueError(msg)
+    retailer = None
+    if licence_no is not None:
+        retailer = session.scalar(select(Retailer).where(Retailer.licence_no == licence_no))
+        if retailer is None or retailer.county_code != code:
+            msg = f"retailer {licence_no} not found in county {code}"
+            raise RecordNotFoundError(msg)
+    point = None
+    if lon is not None and lat is not None:
+        wlon, wlat = (float(v) for v in to_wgs84(lon, lat, parse_crs(crs)))
+        point = shapely.Point(wlon, wlat)
+    at = utc(collected_at)
+    deadlines = county_rules(session, [code])[code].settings.tickets
+    record = TicketRecord(
+        ticket_no=_next_number(session, code, at),
+        county_code=code,
+        grid_id=grid_id or _grid_of(session, actor, code, retailer, point),
+        kind=ticket_kind,
+        state=TicketState.COLLECTED,
+        summary=summary.strip(),
+        retailer_id=retailer.id if retailer is not None else None,
+        location=point if point is not None else (retailer.location if retailer else None),
+        assignee=assignee,
+        collected_at=at,
+        created_by=actor.username,
+    )
+    record.due_at = _engine_ticket(record).due_at(deadlines)
+    record.events = [TicketEvent(state=TicketState.COLLECTED, at=at, username=actor.username)]
+    session.add(record)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "tickets.create",
+        kind="ticket",
+        county_code=code,
+        detail={"ticket_no": record.ticket_no, "kind": ticket_kind.value, "grid_id": record.grid_id},
+    )
+    return record
+
+
+def _next_number(session: Session, county: str, at: dt.datetime) -> str:
+    prefix = f"{county}-{at:%Y%m%d}-"
+    taken = session.scalar(
+        select(func.count()).where(TicketRecord.ticket_no.like(f"{prefix}%"))
+    )
+    return f"{prefix}{int(taken or 0) + 1:03d}"
+
+
+def get_ticket(session: Session, actor: Actor, ticket_no: str) -> TicketRecord:
+    """A ticket the actor may see.
+
+    Raises
+    ------
+    RecordNotFoundError
+        If there is no such ticket, or it is another county's.
+    """
+    record = session.scalar(select(TicketRecord).where(TicketRecord.ticket_no == ticket_no))
+    if record is None:
+        msg = f"ticket {ticket_no} not found"
+        raise RecordNotFoundError(msg)
+    require_visible(actor, record.county_code, f"ticket {ticket_no}")
+    return record
+
+
+def advance_ticket(
+    session: Session,
+    actor: Actor,
+    ticket_no: str,
+    *,
+    to: TicketState | str | None = None,
+    at: dt.datetime | None = None,
+    note: str | None = None,
+    assignee: str | None = None,
+) -> TicketRecord:
+    """Move a ticket to its next state (流转, 响应, 处理, 反馈) and set the next deadline.
+
+    Parameters
+    ----------
+    session
+        An open session (the caller commits).
+    actor
+        An officer or admin of the ticket's county.
+    ticket_no
+        The ticket.
+    to
+        The state to move to; by default the next one. Only the next one is allowed.
+    at
+        When the step was taken; by default now.
+    note
+        What was done.
+    assignee
+        Staff number of whoever takes it on (set when assigning).
+
+    Raises
+    ------
+    TicketTransitionError
+        If ``to`` is not the next state or ``at`` is before the current step.
+    """
+    require_role(actor, WRITER_ROLES, "moving tickets on")
+    record = get_ticket(session, actor, ticket_no)
+    ticket = _engine_ticket(record)
+    current = ticket.state
+    if to is None:
+        position = STATES.index(current)
+        target = STATES[min(position + 1, len(STATES) - 1)]
+    else:
+        target = _parse_state(to)
+    when = utc(at)
+    moved = ticket.advance(target, when)  # raises TicketTransitionError on a wrong move
+    deadline = record.due_at
+    late = deadline is not None and when > deadline
+    setattr(record, f"{target.value}_at", when)
+    record.state = target
+    deadlines = county_rules(session, [record.county_code])[record.county_code].settings.tickets
+    record.due_at = moved.due_at(deadlines)
+    if assignee is not None:
+        record.assignee = assignee
+    record.events.append(
+        TicketEvent(
+            state=target, at=when, username=actor.username, deadline=deadline, late=late, note=note
+        )
+    )
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "tickets.advance",
+        kind="ticket",
+        county_code=record.county_code,
+        detail={"ticket_no": ticket_no, "from": current.value, "to": target.value, "late": late},
+    )
+    return record
+
+
+def list_tickets(
+    session: Session,
+    actor: Actor,
+    *,
+    county: str | None = None,
+    state: TicketState | str | None = None,
+    grid_id: str | None = None,
+) -> list[TicketRecord]:
+    """The actor's tickets, newest first."""
+    stmt = scoped(select(TicketRecord), TicketRecord.county_code, actor)
+    if county is not None:
+        stmt = stmt.where(TicketRecord.county_code == county)
+    if state is not None:
+        stmt = stmt.where(TicketRecord.state == _parse_state(state))
+    if grid_id is not None:
+        stmt = stmt.where(TicketRecord.grid_id == grid_id)
+    order = (TicketRecord.collected_at.desc(), TicketRecord.ticket_no.desc())
+    return list(session.scalars(stmt.order_by(*order)))
+
+
+def _ticket_table(records: list[TicketRecord]) -> pd.DataFrame:
+    rows = [
+        {
+            "ticket_id": r.ticket_no,
+            "county_code": r.county_code,
+            "grid_id": r.grid_id,
+            "kind": TicketKind(r.kind).value,
+            "summary": r.summary,
+            "assignee": r.assignee,
+            "collected_at": r.collected_at,
+            "assigned_at": r.assigned_at,
+            "responded_at": r.responded_at,
+            "handled_at": r.handled_at,
+            "fed_back_at": r.fed_back_at,
+        }
+        for r in records
+    ]
+    columns = ["ticket_id", "county_code", "grid_id", "kind", "summary", "assignee"]
+    columns += [f"{s.value}_at" for s in STATES]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def overdue_list(
+    session: Session,
+    actor: Actor,
+    *,
+    county: str | None = None,
+    now: dt.datetime | None = None,
+) -> pd.DataFrame:
+    """Open tickets past the deadline of their next step, most overdue first.
+
+    Each county's own deadlines apply. Columns: ``ticket_id``, ``county_code``,
+    ``grid_id``, ``kind``, ``summary``, ``assignee``, ``state``, ``due_at``,
+    ``overdue_hours`` and the time of each state reached.
+    """
+    codes = scope_counties(session, actor, county)
+    moment = utc(now)
+    parts = []
+    rules = county_rules(session, codes)
+    for code in codes:
+        records = [r for r in list_tickets(session, actor, county=code) if r.state != TicketState.FED_BACK]
+        if records:
+            table = _ticket_table(records)
+            parts.append(overdue_tickets(table, now=moment, deadlines=rules[code].settings.tickets))
+    if not parts:
+        return pd.DataFrame(columns=["ticket_id", "county_code", "state", "due_at", "overdue_hours"])
+    overdue = pd.concat(parts, ignore_index=True)
+    overdue = overdue.sort_values(["overdue_hours", "ticket_id"], ascending=[False, True])
+    return overdue.drop(columns=["overdue", "late_steps"]).reset_index(drop=True)
+
+
+def report(
+    session: Session,
+    actor: Actor,
+    *,
+    county: str,
+    start: dt.datetime,
+    end: dt.datetime,
+) -> pd.DataFrame:
+    """The grid supervision report (网格监管情况报告) of a county for ``[start, end)``.
+
+    One row per grid (``""`` for tickets and inspections outside any grid): tickets
+    collected in the period by state, overdue at the end of the period, closed late,
+    inspections done (recorded results, current draws) and violations found.
+    """
+    (code,) = scope_counties(session, actor, county)
+    begin, finish = utc(start), utc(end)
+    deadlines = county_rules(session, [code])[code].settings.tickets
+    tickets = _ticket_table(list_tickets(session, actor, county=code))
+    rows = session.execute(
+        select(InspectionTarget.grid_id, InspectionResult.inspected_on, InspectionResult.violations)
+        .join(InspectionTarget, InspectionResult.target_id == InspectionTarget.id)
+        .where(InspectionResult.county_code == code)
+    ).all()
+    inspections = pd.DataFrame(rows, columns=["grid_id", "inspected_at", "violations"])
+    inspections["inspected_at"] = pd.to_datetime(inspections["inspected_at"])
+    grids = optional_grids(session, actor, [code])
+    names = list(grids["grid_id"]) if grids is not None else None
+    table = supervision_report(
+        tickets, deadlines=deadlines, start=begin, end=finish, inspections=inspections, grids=names
+    )
+    table.insert(0, "county_code", code)
+    return table
+
+
+def ticket_dict(record: TicketRecord, *, now: dt.datetime | None = None) -> dict[str, Any]:
+    """A ticket as plain data for JSON, with whether it is overdue now."""
+    moment = utc(now)
+    state = TicketState(record.state)
+    return {
+        "ticket_no": record.ticket_no,
+        "county_code": record.county_code,
+        "grid_id": record.grid_id,
+        "kind": TicketKind(record.kind).value,
+        "kind_zh": LABELS_ZH[TicketKind(record.kind)],
+        "state": state.value,
+        "state_zh": LABELS_ZH[state],
+        "summary": record.summary,
+        "licence_no": record.retailer.licence_no if record.retailer is not None else None,
+        "lon": record.location.x if record.location is not None else None,
+        "lat": record.location.y if record.location is not None else None,
+        "assignee": record.assignee,
+        "created_by": record.created_by,
+        **{f"{s.value}_at": _iso(getattr(record, f"{s.value}_at")) for s in STATES},
+        "due_at": _iso(record.due_at),
+        "overdue": record.due_at is not None and moment > record.due_at,
+        "events": [
+            {
+                "state": TicketState(e.state).value,
+                "at": _iso(e.at),
+                "by": e.username,
+                "deadline": _iso(e.deadline),
+                "late": e.late,
+                "note": e.note,
+            }
+            for e in record.events
+        ],
+    }
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
