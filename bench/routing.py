@@ -4,16 +4,18 @@ Usage::
 
     uv run --group bench python bench/routing.py matrix [--nodes 100000] [--points 2000]
     uv run --group bench python bench/routing.py vrplib [--data DIR] [--time-limit 60]
-        [--instances X-n101 C1_10_1 ...] [--seed 1] [--workers 2]
+        [--instances X-n101 C1_10_1 ...] [--seed 1] [--workers 2] [--rounds 4]
 
 ``matrix``: a 2,000 x 2,000 travel-time matrix on a perturbed grid road network of about
-100,000 nodes, this project (scipy.sparse.csgraph on the contracted graph, all cores) against
-networkx's Dijkstra on the same network. networkx runs from a subset of the sources and its
+100,000 nodes, this project (scipy.sparse.csgraph Dijkstra, time and distance packed in one
+weight, sources split over worker processes) against networkx's Dijkstra on the same network;
+also the same size between random points snapped onto the roads. networkx runs from a subset of the sources and its
 time is extrapolated linearly (``networkx_extrapolated: true``); both answers are compared on
 that subset.
 
 ``vrplib``: every ``.vrp`` under ``--data`` (default ``/work/shared/bench-data/vrp``) with a
-``.sol`` beside it, solved by this project (PyVRP, ``--workers`` parallel searches) and by
+``.sol`` beside it, solved by this project (PyVRP, ``--workers`` parallel searches that
+restart from the best so far ``--rounds`` times) and by
 OR-Tools' routing solver (GUIDED_LOCAL_SEARCH, one core) with the same time limit. Each
 prints the gap to the best-known cost on the ``.sol`` file's ``Cost`` line. Costs are in the
 instance's convention and recomputed from the returned routes; feasibility is checked by
@@ -297,7 +299,7 @@ def main(argv: list[str] | None = None) -> None:
     vrp.add_argument("--instances", nargs="*", help="name patterns, e.g. X-n101 C1_10")
     vrp.add_argument("--seed", type=int, default=1)
     vrp.add_argument("--workers", type=int, default=available_cores())
-    vrp.add_argument("--rounds", type=int, default=1, help="restart rounds from the best")
+    vrp.add_argument("--rounds", type=int, default=4, help="restart rounds from the best")
     vrp.add_argument("--no-ortools", action="store_true", help="skip the peer")
 
     mat = sub.add_parser("matrix", help="many-to-many matrix against networkx")

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 import folium
 import geopandas as gpd
-import numpy as np
+import pandas as pd
 from branca.element import MacroElement
 from folium.template import Template
 
@@ -227,10 +227,10 @@ def _escaped(frame: gpd.GeoDataFrame, columns: Iterable[str]) -> gpd.GeoDataFram
     kept = [c for c in columns if c in frame.columns]
     out = frame[[*kept, frame.geometry.name]].copy()
     for column in kept:
-        if out[column].dtype == object:
-            out[column] = out[column].map(lambda v: "" if is_blank(v) else escape(str(v)))
-        elif np.issubdtype(out[column].dtype, np.floating):
+        if pd.api.types.is_float_dtype(out[column]):
             out[column] = out[column].round(1)
+        elif not pd.api.types.is_numeric_dtype(out[column]):
+            out[column] = out[column].map(lambda v: "" if is_blank(v) else escape(str(v)))
     return out
 
 

@@ -26,7 +26,7 @@ from typing import Any
 import networkx as nx
 
 from gridmgmt.cases.model import Case
-from gridmgmt.cases.resolution import EntityResolver
+from gridmgmt.cases.resolution import EntityResolver, paused_gc
 
 CASE_PREFIX = "case:"
 
@@ -136,11 +136,12 @@ def build_case_graph(cases: Iterable[Case], resolver: EntityResolver) -> nx.Grap
         if mention.role:
             roles.setdefault(mention.case_no, set()).add(mention.role)
     graph = nx.Graph()
-    graph.add_nodes_from(
-        (case_node(case.case_no), case_attributes(case, roles.get(case.case_no, ())))
-        for case in cases
-    )
-    link_entities(graph, resolver, resolver.linking_entities())
+    with paused_gc():
+        graph.add_nodes_from(
+            (case_node(case.case_no), case_attributes(case, roles.get(case.case_no, ())))
+            for case in cases
+        )
+        link_entities(graph, resolver, resolver.linking_entities())
     return graph
 
 
@@ -267,6 +268,11 @@ def project_cases(graph: nx.Graph, *, settings: LinkSettings) -> nx.Graph:
     Edge attributes: ``weight`` (combined, 0-1) and ``evidence`` (``(entity, weight)`` pairs,
     sorted by entity). Hubs past ``hub_cap`` are skipped, so the work stays near-linear.
     """
+    with paused_gc():
+        return _project(graph, settings)
+
+
+def _project(graph: nx.Graph, settings: LinkSettings) -> nx.Graph:
     projection = nx.Graph()
     projection.add_nodes_from(
         (data["case_no"], data)

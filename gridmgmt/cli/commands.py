@@ -8,6 +8,7 @@ from gridmgmt.cli import (  # noqa: F401
     db,
     demo,
     routes,
+    rules,
     serve,
     users,
 )

@@ -39,7 +39,7 @@ def solve_vrplib_command(
     rounds: Annotated[
         int,
         typer.Option("--rounds", min=1, help="Rounds restarting all searches from the best."),
-    ] = 1,
+    ] = 4,
     max_iterations: Annotated[
         int | None,
         typer.Option(

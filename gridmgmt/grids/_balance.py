@@ -68,9 +68,11 @@ def balance(
     bool
         Whether every grid ended inside its band.
     """
-    mid = (lo + hi) / 2
-    aim_lo = mid - (mid - lo) * inner
-    aim_hi = mid + (hi - mid) * inner
+    bounded = np.isfinite(lo) & np.isfinite(hi)
+    aim_lo, aim_hi = lo.copy(), hi.copy()
+    mid = (lo[bounded] + hi[bounded]) / 2
+    aim_lo[bounded] = mid - (mid - lo[bounded]) * inner
+    aim_hi[bounded] = mid + (hi[bounded] - mid) * inner
     for _ in range(rounds):
         if violation(layout, lo, hi) <= 1e-9:
             return True
@@ -81,6 +83,9 @@ def balance(
         if violation(layout, lo, hi) >= before - 1e-9:
             break
     fix_single_units(layout, lo, hi, score)
+    if violation(layout, lo, hi) > 1e-9:
+        fix_by_chains(layout, lo, hi)
+        fix_single_units(layout, lo, hi, score)
     return violation(layout, lo, hi) <= 1e-9
 
 
@@ -268,3 +273,67 @@ def _best_in_move(
             if gain > 1e-9 and layout.can_leave(i):
                 best = _better(best, (-gain, score(i, src, g), i, g))
     return best
+
+
+def fix_by_chains(layout: Layout, lo: np.ndarray, hi: np.ndarray) -> None:
+    """Two-step moves for grids no single move can fix.
+
+    An underloaded grid takes a unit from a neighbour, which takes one back from a third
+    grid with room to spare (and the mirror image for an overloaded grid), so that workload
+    travels across a grid whose own margin is too thin to pass it on in one step.
+    """
+    for _ in range(layout.k):
+        before = violation(layout, lo, hi)
+        if before <= 1e-9:
+            return
+        for g in range(layout.k):
+            if layout.frozen[g] or lo[g] <= layout.W[g] <= hi[g]:
+                continue
+            if _chain_for(layout, g, lo, hi, before):
+                break
+        else:
+            return
+
+
+def _chain_for(layout: Layout, g: int, lo: np.ndarray, hi: np.ndarray, before: float) -> bool:
+    """Try a chain that lowers the total violation, starting at grid ``g``."""
+    labels = layout.labels
+    under = layout.W[g] < lo[g]
+    firsts = _border_units(layout, g, take=under)
+    for u, other in firsts:
+        giver, taker = (other, g) if under else (g, other)
+        if not layout.can_leave(u):
+            continue
+        layout.move(u, taker)
+        middle = giver if under else taker
+        for x, third in _border_units(layout, middle, take=under):
+            if third == g or layout.weight[x] <= 0:
+                continue
+            src, dst = (third, middle) if under else (middle, third)
+            if labels[x] != src or not layout.can_leave(x):
+                continue
+            layout.move(x, dst)
+            if violation(layout, lo, hi) < before - 1e-9:
+                return True
+            layout.move(x, src)
+        layout.move(u, giver)
+    return False
+
+
+def _border_units(layout: Layout, g: int, *, take: bool) -> list[tuple[int, int]]:
+    """Movable weighted units on ``g``'s border: units ``g`` could take (from their grid) if
+    ``take``, else units of ``g`` it could give away; paired with the other grid."""
+    labels = layout.labels
+    out: list[tuple[int, int]] = []
+    seen: set[tuple[int, int]] = set()
+    for u in sorted(layout.members[g]):
+        for j in layout.move_nbrs[u]:
+            other = labels[j]
+            if other == g or layout.frozen[other]:
+                continue
+            unit = j if take else u
+            if layout.weight[unit] <= 0 or not layout.movable[unit] or (unit, other) in seen:
+                continue
+            seen.add((unit, other))
+            out.append((unit, other))
+    return out

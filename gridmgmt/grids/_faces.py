@@ -9,6 +9,7 @@ grids assembled from faces tile the county without slivers, gaps or overlaps.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pyproj
@@ -92,7 +93,7 @@ def build_faces(
     shapely.prepare(county)
     inside = shapely.contains(county, points)
     faces, points = faces[inside], points[inside]
-    transformer = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+    transformer = _transformer(crs)
 
     def project(xy: np.ndarray) -> np.ndarray:
         x, y = transformer.transform(xy[:, 0], xy[:, 1])
@@ -111,6 +112,11 @@ def build_faces(
         shapely.prepare(clipped_fixed)
         fixed = shapely.dwithin(clipped_fixed, shapely.points(mid), _ON_LINE_DEG)
     return Faces(faces, points, area, centroid, seg_faces, length, fixed, mid)
+
+
+@lru_cache(maxsize=16)
+def _transformer(crs: pyproj.CRS) -> pyproj.Transformer:
+    return pyproj.Transformer.from_crs(4326, crs, always_xy=True)
 
 
 def _segment_topology(faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

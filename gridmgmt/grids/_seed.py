@@ -21,6 +21,8 @@ from gridmgmt.grids._layout import Layout
 # Price steps per grid, and the balance (share of the target) at which pricing stops.
 _PRICE_STEPS = 40
 _PRICE_TOLERANCE = 0.02
+# Stop when this many steps per grid bring no improvement.
+_PRICE_PATIENCE = 5
 
 
 def power_partition(
@@ -113,13 +115,13 @@ def _balance_prices(dist: np.ndarray, weight: np.ndarray, prices: np.ndarray) ->
     labels = cost.argmin(axis=1)
     own = cost[rows, labels]
     load = np.bincount(labels, weights=weight, minlength=k)
-    best, best_dev = prices.copy(), np.inf
-    for _ in range(_PRICE_STEPS * k):
+    best, best_dev, best_step = prices.copy(), np.inf, 0
+    for step in range(_PRICE_STEPS * k):
         off = np.abs(load - target)
         worst = int(off.argmax())
         if off[worst] < best_dev:
-            best, best_dev = prices.copy(), float(off[worst])
-        if off[worst] <= _PRICE_TOLERANCE * target:
+            best, best_dev, best_step = prices.copy(), float(off[worst]), step
+        if off[worst] <= _PRICE_TOLERANCE * target or step - best_step > _PRICE_PATIENCE * k:
             break
         over = load[worst] > target
         inside = np.flatnonzero(labels == worst) if over else np.flatnonzero(labels != worst)

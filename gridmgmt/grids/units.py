@@ -228,7 +228,7 @@ def build_units(
     plan = _CellPlan(county_geom, base_resolution, max_resolution)
     plan.split_dense(points, weights, threshold)
     grid_polys, grid_ids = _partition_arrays(partition)
-    extra = [shapely.boundary(shapely.union_all(grid_polys))] if len(grid_polys) else []
+    extra = list(shapely.boundary(grid_polys)) if len(grid_polys) else []
     faces = build_faces(plan.segments(), county_geom, crs=crs, extra_lines=extra, fixed_lines=lines)
     face_grid = points_in_polygons(faces.points, grid_polys)
     face_key, face_res = plan.classify(faces.points)
@@ -376,15 +376,33 @@ class _CellPlan:
         self.max_res = max_res
         self._vertices: dict[str, tuple[float, float]] = {}
         self._polygons: dict[str, shapely.Polygon] = {}
+        self._cell_vertexes: dict[str, list[str]] = {}
         self.level_cells: list[list[str]] = [self._base_cells()]
         self.split: list[set[tuple[str, ...]]] = []
 
     def polygon(self, cell: str) -> shapely.Polygon:
         poly = self._polygons.get(cell)
         if poly is None:
-            poly = shapely.Polygon([self._vertex(v) for v in h3.cell_to_vertexes(cell)])
+            poly = shapely.Polygon([self._vertex(v) for v in self.vertexes(cell)])
             self._polygons[cell] = poly
         return poly
+
+    def polygons(self, cells: list[str]) -> np.ndarray:
+        """Polygons of many cells (hexagons built in one vectorised call)."""
+        missing = [c for c in cells if c not in self._polygons]
+        hexes = [c for c in missing if len(self.vertexes(c)) == 6]
+        if hexes:
+            coords = np.array([[self._vertex(v) for v in self.vertexes(c)] for c in hexes])
+            for cell, poly in zip(hexes, shapely.polygons(coords), strict=True):
+                self._polygons[cell] = poly
+        return np.array([self.polygon(c) for c in cells], dtype=object)
+
+    def vertexes(self, cell: str) -> list[str]:
+        verts = self._cell_vertexes.get(cell)
+        if verts is None:
+            verts = h3.cell_to_vertexes(cell)
+            self._cell_vertexes[cell] = verts
+        return verts
 
     def _vertex(self, vertex: str) -> tuple[float, float]:
         xy = self._vertices.get(vertex)
@@ -407,7 +425,7 @@ class _CellPlan:
         return self._overlapping(sorted(ring), self.county)
 
     def _overlapping(self, cells: list[str], area: BaseGeometry) -> list[str]:
-        polys = np.array([self.polygon(c) for c in cells], dtype=object)
+        polys = self.polygons(cells)
         shapely.prepare(area)
         keep = shapely.intersects(area, polys) & ~shapely.touches(area, polys)
         return [c for c, k in zip(cells, keep, strict=True) if k]
@@ -424,8 +442,14 @@ class _CellPlan:
         )
         table["w"] = weights[heavy]
         for level in range(len(cols) - 1):
-            sums = table.groupby(cols[: level + 1], sort=True)["w"].sum()
-            dense = {_as_key(k) for k, v in sums.items() if v > threshold}
+            groups = table.groupby(cols[: level + 1], sort=True)["w"]
+            sums, counts = groups.sum(), groups.size()
+            # A piece holding a single retailer cannot be divided by splitting it.
+            dense = {
+                _as_key(k)
+                for k, v in sums.items()
+                if v > threshold and counts[k] > 1
+            }
             if not dense:
                 break
             self.split.append(dense)
@@ -445,7 +469,7 @@ class _CellPlan:
         edges: set[tuple[str, str]] = set()
         for cells in self.level_cells:
             for cell in cells:
-                verts = h3.cell_to_vertexes(cell)
+                verts = self.vertexes(cell)
                 for a, b in zip(verts, verts[1:] + verts[:1], strict=True):
                     edges.add((a, b) if a < b else (b, a))
         ordered = sorted(edges)
@@ -468,7 +492,7 @@ class _CellPlan:
         return np.array(["/".join(k) for k in keys], dtype=object), res
 
     def _locate(self, points: np.ndarray, cells: list[str]) -> list[str]:
-        polys = np.array([self.polygon(c) for c in cells], dtype=object)
+        polys = self.polygons(cells)
         tree = shapely.STRtree(polys)
         index = points_in_polygons(points, polys, tree=tree)
         missing = np.flatnonzero(index < 0)

@@ -69,7 +69,7 @@ def solve_vrplib(
     time_limit: float | None = 60.0,
     seed: int = 0,
     workers: int | None = None,
-    rounds: int = 1,
+    rounds: int = 4,
     max_iterations: int | None = None,
 ) -> VrplibResult:
     """Solve a CVRP or VRPTW instance in VRPLIB format.
@@ -85,7 +85,8 @@ def solve_vrplib(
     workers
         Parallel searches; default: every available core.
     rounds
-        Rounds in which the parallel searches restart from the best solution so far.
+        Rounds in which the parallel searches restart from the best solution so far
+        (with one worker the search simply runs on).
     max_iterations
         Optional iteration bound per search, for machine-independent results.
 

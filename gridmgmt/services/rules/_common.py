@@ -251,7 +251,9 @@ def road_layer(
         return load_roads(rules.roads_file)
     except FileNotFoundError:
         if notes is not None:
-            note = f"the stored road file {rules.roads_file} of county {rules.county_code} is missing"
+            note = (
+                f"the stored road file {rules.roads_file} of county {rules.county_code} is missing"
+            )
             if note not in notes:
                 notes.append(note)
         return None

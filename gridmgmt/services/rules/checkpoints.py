@@ -121,22 +121,23 @@ def checkpoint_coverage(
     borders = county_borders(shapes, tolerance_m=settings.borders.tolerance_m, crs=crs)
     mine = borders[borders["county_a"].isin(codes) | borders["county_b"].isin(codes)]
     mine = mine.reset_index(drop=True)
-    posts = load_frame(session, "checkpoints", actor, county_codes=codes)
-    posts = _with_border_distance(posts, mine, crs)
+    # Any checkpoint the actor may see can cover a crossing, whichever side it stands on.
+    every_post = _with_border_distance(load_frame(session, "checkpoints", actor), mine, crs)
+    posts = every_post[every_post["county_code"].isin(codes)].reset_index(drop=True)
     empty = gpd.GeoDataFrame(geometry=[], crs=WGS84)
     if layer is None:
         notes.append(NO_ROADS_NOTE)
         return CoverageReport(empty, posts, empty, pd.DataFrame(), mine, notes=notes)
     cps = settings.checkpoints
     crossings = border_crossings(layer.roads, mine, settings=cps, crs=layer.crs)
-    covered = crossing_coverage(crossings, posts, settings=cps, crs=layer.crs)
+    covered = crossing_coverage(crossings, every_post, settings=cps, crs=layer.crs)
     if not len(crossings):
         notes.append("no road crosses these counties' borders")
         return CoverageReport(covered, posts, empty, pd.DataFrame(), mine, notes=notes)
     paths = crossing_paths(crossings, layer.roads, settings=cps, crs=layer.crs)
     candidates = candidate_sites(crossings, layer.roads, settings=cps, crs=layer.crs)
     plan = suggest_checkpoints(
-        paths, candidates, k=k, settings=cps, checkpoints=posts, crs=layer.crs
+        paths, candidates, k=k, settings=cps, checkpoints=every_post, crs=layer.crs
     )
     rotation = _rotation(candidates, paths, rotation_days, rotation_per_day, seed, start, cps)
     return CoverageReport(

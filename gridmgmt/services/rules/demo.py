@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Final
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from gridmgmt.config import get_settings
 from gridmgmt.services.actor import SYSTEM
@@ -55,7 +56,9 @@ def _csv(frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def demo(url: str, out_dir: Path, *, roads: Path | None = None) -> tuple[dict[str, int], list[Path]]:
+def demo(
+    url: str, out_dir: Path, *, roads: Path | None = None
+) -> tuple[dict[str, int], list[Path]]:
     """Run every rule service on the demo region already loaded into ``url``.
 
     Parameters
@@ -84,7 +87,9 @@ def demo(url: str, out_dir: Path, *, roads: Path | None = None) -> tuple[dict[st
         codes = sorted(all_county_shapes(session)["code"])
         for code, rules in county_rules(session, codes).items():
             if not rules.stored:
-                set_rule_settings(session, SYSTEM, code, preset_name="default", roads_file=road_file)
+                set_rule_settings(
+                    session, SYSTEM, code, preset_name="default", roads_file=road_file
+                )
         red = red_lines(session, SYSTEM)
         files.append(_csv(red.violations, lists / "red-line-violations.csv"))
         counts["red_line_violations"] = len(red.violations)
@@ -119,14 +124,17 @@ def demo(url: str, out_dir: Path, *, roads: Path | None = None) -> tuple[dict[st
             files += [publication.csv, publication.page]
         counts["inspection_draws"] = len(codes)
         counts["inspections_drawn"] = drawn
-        counts["tickets_opened"] = _tickets_for_violators(session, red.violations, period_day)
+        _tickets_for_violators(session, red.violations, period_day)
+        counts["tickets"] = int(session.scalar(select(func.count(TicketRecord.id))) or 0)
         overdue = overdue_list(session, SYSTEM)
         files.append(_csv(overdue, lists / "overdue-tickets.csv"))
         counts["overdue_tickets"] = len(overdue)
         first = dt.datetime.combine(period_day.replace(day=1), dt.time())
         following = (first + dt.timedelta(days=32)).replace(day=1)
         reports = [report(session, SYSTEM, county=c, start=first, end=following) for c in codes]
-        files.append(_csv(pd.concat(reports, ignore_index=True), lists / "grid-supervision-report.csv"))
+        files.append(
+            _csv(pd.concat(reports, ignore_index=True), lists / "grid-supervision-report.csv")
+        )
         counties = load_frame(session, "counties", SYSTEM)
         settings = get_settings()
         m = build_rules_map(
@@ -155,11 +163,8 @@ def demo(url: str, out_dir: Path, *, roads: Path | None = None) -> tuple[dict[st
     return counts, files
 
 
-def _tickets_for_violators(session: object, violations: pd.DataFrame, day: dt.date) -> int:
+def _tickets_for_violators(session: Session, violations: pd.DataFrame, day: dt.date) -> int:
     """A violation ticket (违规线索) per red-line violator that has none yet."""
-    from sqlalchemy.orm import Session
-
-    assert isinstance(session, Session)
     opened = 0
     summaries = set(
         session.scalars(select(TicketRecord.summary).where(TicketRecord.kind == "violation"))

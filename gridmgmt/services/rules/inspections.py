@@ -421,7 +421,9 @@ def record_inspection_result(
     outcome = parse_outcome(outcome) if isinstance(outcome, str) else outcome
     count = _violations(outcome, violations)
     if inspected_on < record.drawn_at.date():
-        msg = f"inspected_on {inspected_on} is before the draw was made ({record.drawn_at:%Y-%m-%d})"
+        msg = (
+            f"inspected_on {inspected_on} is before the draw was made ({record.drawn_at:%Y-%m-%d})"
+        )
         raise ValueError(msg)
     names = _inspectors(session, record, target, inspectors)
     previous = target.result
@@ -541,4 +543,6 @@ def results_frame(session: Session, actor: Actor, draw_id: int) -> pd.DataFrame:
                 "notes": result.notes if result is not None else None,
             }
         )
-    return pd.DataFrame(rows, columns=RESULT_COLUMNS)
+    frame = pd.DataFrame(rows, columns=RESULT_COLUMNS)
+    frame["violations"] = frame["violations"].astype("Int64")
+    return frame

@@ -86,8 +86,9 @@ def set_rule_settings(
         ``default``, ``wuhan`` or ``suqian``; without it the county's current settings are
         the base.
     overrides
-        Settings as plain data (e.g. from :func:`read_settings_file`): each top-level
-        section given (``red_line``, ``spacing``, ``borders`` ...) is merged over the base.
+        Settings as plain data (e.g. from :func:`read_settings_file`), merged over the
+        base table by table: ``{"red_line": {"distance_m": {"primary": 120}}}`` changes
+        the primary-school red line only.
     roads_file
         An OSM road file to use for this county's walking distances and checkpoint
         coverage when a command is given none.
@@ -104,13 +105,7 @@ def set_rule_settings(
     require_role(actor, ADMIN_ROLES, "setting rule settings")
     current = get_rule_settings(session, actor, county)
     base = preset(preset_name) if preset_name is not None else current.settings
-    data = base.model_dump(mode="json")
-    for section, values in (overrides or {}).items():
-        if isinstance(values, dict) and isinstance(data.get(section), dict):
-            data[section] = {**data[section], **values}
-        else:
-            data[section] = values
-    settings = RuleSettings.model_validate(data)
+    settings = RuleSettings.model_validate(_merged(base.model_dump(mode="json"), overrides or {}))
     road = current.roads_file
     if roads_file is not None:
         path = Path(roads_file).expanduser().resolve()
@@ -140,6 +135,17 @@ def set_rule_settings(
     )
     session.flush()
     return CountyRules(county, settings, name, road, True)
+
+
+def _merged(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``changes`` merged in, table by table (a value replaces, a table merges)."""
+    result = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = _merged(result[key], value)
+        else:
+            result[key] = value
+    return result
 
 
 def preset_names() -> list[str]:

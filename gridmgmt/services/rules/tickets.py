@@ -221,16 +221,18 @@ def create_ticket(
         "tickets.create",
         kind="ticket",
         county_code=code,
-        detail={"ticket_no": record.ticket_no, "kind": ticket_kind.value, "grid_id": record.grid_id},
+        detail={
+            "ticket_no": record.ticket_no,
+            "kind": ticket_kind.value,
+            "grid_id": record.grid_id,
+        },
     )
     return record
 
 
 def _next_number(session: Session, county: str, at: dt.datetime) -> str:
     prefix = f"{county}-{at:%Y%m%d}-"
-    taken = session.scalar(
-        select(func.count()).where(TicketRecord.ticket_no.like(f"{prefix}%"))
-    )
+    taken = session.scalar(select(func.count()).where(TicketRecord.ticket_no.like(f"{prefix}%")))
     return f"{prefix}{int(taken or 0) + 1:03d}"
 
 
@@ -380,12 +382,16 @@ def overdue_list(
     parts = []
     rules = county_rules(session, codes)
     for code in codes:
-        records = [r for r in list_tickets(session, actor, county=code) if r.state != TicketState.FED_BACK]
+        records = [
+            r for r in list_tickets(session, actor, county=code) if r.state != TicketState.FED_BACK
+        ]
         if records:
             table = _ticket_table(records)
             parts.append(overdue_tickets(table, now=moment, deadlines=rules[code].settings.tickets))
     if not parts:
-        return pd.DataFrame(columns=["ticket_id", "county_code", "state", "due_at", "overdue_hours"])
+        return pd.DataFrame(
+            columns=["ticket_id", "county_code", "state", "due_at", "overdue_hours"]
+        )
     overdue = pd.concat(parts, ignore_index=True)
     overdue = overdue.sort_values(["overdue_hours", "ticket_id"], ascending=[False, True])
     return overdue.drop(columns=["overdue", "late_steps"]).reset_index(drop=True)
@@ -418,11 +424,41 @@ def report(
     inspections["inspected_at"] = pd.to_datetime(inspections["inspected_at"])
     grids = optional_grids(session, actor, [code])
     names = list(grids["grid_id"]) if grids is not None else None
-    table = supervision_report(
-        tickets, deadlines=deadlines, start=begin, end=finish, inspections=inspections, grids=names
-    )
+    collected = pd.to_datetime(tickets["collected_at"])
+    if ((collected >= begin) & (collected < finish)).any():
+        table = supervision_report(
+            tickets,
+            deadlines=deadlines,
+            start=begin,
+            end=finish,
+            inspections=inspections,
+            grids=names,
+        )
+    else:
+        table = _quiet_period(inspections, begin, finish, names)
     table.insert(0, "county_code", code)
     return table
+
+
+def _quiet_period(
+    inspections: pd.DataFrame, start: dt.datetime, end: dt.datetime, grids: list[str] | None
+) -> pd.DataFrame:
+    """The report of a period without tickets: zero tickets, the inspections done per grid.
+
+    (The engine's report needs at least one ticket in the period.)
+    """
+    when = inspections["inspected_at"]
+    done = inspections[(when >= pd.Timestamp(start)) & (when < pd.Timestamp(end))]
+    counts = (
+        done.assign(grid_id=done["grid_id"].fillna("").astype(str), inspections=1)
+        .groupby("grid_id")[["inspections", "violations"]]
+        .sum()
+    )
+    index = sorted(set(counts.index) | {str(g) for g in grids or []})
+    columns = ["tickets", *(s.value for s in STATES), "overdue", "closed_late"]
+    table = pd.DataFrame(0, index=pd.Index(index, name="grid_id"), columns=columns)
+    table = table.join(counts).fillna(0).astype("int64")
+    return table.reset_index()
 
 
 def ticket_dict(record: TicketRecord, *, now: dt.datetime | None = None) -> dict[str, Any]:

@@ -1,0 +1,387 @@
+"""Grid benchmarks: grid design against GerryChain and spopt, point-in-grid against sjoin.
+
+Usage::
+
+    uv run --group bench python bench/grids.py [--county 140222] [--grids 30] [--seed 0]
+        [--recom-steps 1000] [--spopt-method ward] [--points 1000000] [--assign-grids 10000]
+        [--cases design assign]
+
+Design case: the demo county (``data/demo/counties.geojson`` and ``retailers.csv``, the
+retailers converted from GCJ-02 to WGS-84; 天镇县 140222 by default, about 2,300 H3 cells)
+or, without the demo data, a synthetic county of about 1,700 km² with a county seat, eight
+townships and villages. Retailer workloads come from the default workload table; the county
+is cut once into base units (H3 resolution 8, split to 9-11 where a cell carries more than
+3% of a grid's target) and every method partitions the *same* units into the same number of
+grids:
+
+``gridmgmt``
+    :func:`gridmgmt.grids.partition_units` (power-diagram seed, flow balancing, annealing).
+``gerrychain_rtp``
+    GerryChain ``recursive_tree_part`` with 5% population (workload) tolerance.
+``gerrychain_recom``
+    The same start plus ``--recom-steps`` ReCom steps in GerryChain's
+    ``SingleMetricOptimizer`` (short bursts of 10) maximising mean Polsby-Popper under the
+    5% constraint; ``seconds`` includes the start.
+``spopt_<method>``
+    One spopt regionaliser on the same adjacency: ``ward`` (WardSpatial on centroids and
+    workload: fast), ``kmeans`` (RegionKMeansHeuristic) or ``maxp`` (MaxPHeuristic with a
+    workload floor of 95% of the target; it picks its own number of regions).
+
+Each prints one JSON line: ``max_deviation`` (largest relative workload deviation from the
+mean), ``within_5pct``, ``mean_polsby_popper``, ``relative_compactness`` (mean PP over the
+county's own PP), ``contiguous`` (every grid connected through shared borders), ``grids``
+and ``seconds`` (partitioning only; the shared unit building is reported on the
+``units`` line).
+
+Assignment case: ``--points`` random points into ``--assign-grids`` jagged grids (unions of
+49 H3 resolution-9 cells), :class:`gridmgmt.grids.GridIndex` (index build included) against
+a bare ``geopandas.sjoin`` (predicate ``intersects``), best of three; ``ratio`` is ours over
+sjoin (the target is at most 1.3) and ``agree`` checks both give the same grid to every
+point that lies in exactly one grid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import h3
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+
+from gridmgmt.crs import to_wgs84
+from gridmgmt.grids import GridIndex, build_units, partition_units
+from gridmgmt.grids._layout import Layout
+from gridmgmt.grids.metrics import max_deviation, polsby_popper_of_geometry
+from gridmgmt.grids.units import EdgeKind, Units
+from gridmgmt.grids.workload import retailer_workload
+
+DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
+
+
+def emit(record: dict[str, Any]) -> None:
+    """Print one JSON line of figures."""
+    print(json.dumps(record, ensure_ascii=False), flush=True)
+
+
+def log(message: str) -> None:
+    """Progress on stderr."""
+    print(message, file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- data
+
+
+def demo_county(code: str) -> tuple[str, shapely.Geometry, gpd.GeoDataFrame] | None:
+    """The demo county and its retailers (GCJ-02 converted to WGS-84), if the files exist."""
+    counties_path, retailers_path = DEMO / "counties.geojson", DEMO / "retailers.csv"
+    if not (counties_path.exists() and retailers_path.exists()):
+        return None
+    counties = gpd.read_file(counties_path)
+    row = counties[counties["code"].astype(str) == code]
+    if row.empty:
+        return None
+    table = pd.read_csv(retailers_path, dtype={"county_code": str, "licence_no": str})
+    table = table[table["county_code"] == code]
+    lon, lat = to_wgs84(table["lon"].to_numpy(), table["lat"].to_numpy(), "gcj02")
+    retailers = gpd.GeoDataFrame(
+        table.drop(columns=["lon", "lat"]), geometry=gpd.points_from_xy(lon, lat), crs=4326
+    )
+    retailers["key_retailer"] = retailers["key_retailer"].astype(str).str.lower() == "true"
+    name = f"demo {code} {row['name'].iloc[0]}"
+    return name, row.geometry.iloc[0], retailers
+
+
+def synthetic_county(seed: int) -> tuple[str, shapely.Geometry, gpd.GeoDataFrame]:
+    """About 1,700 km² near 114E 40.5N: a seat, eight townships, villages along roads."""
+    rng = np.random.default_rng(seed)
+    angles = np.linspace(0, 2 * np.pi, 48, endpoint=False)
+    radius = 0.26 * (1 + 0.18 * np.sin(3 * angles + 0.5) + 0.08 * rng.standard_normal(48))
+    boundary = shapely.Polygon(
+        np.column_stack([114.0 + radius * np.cos(angles) * 1.3, 40.5 + radius * np.sin(angles)])
+    ).buffer(0)
+    towns = [(114.0, 40.5, 360, 0.012)] + [
+        (114.0 + 0.22 * np.cos(a), 40.5 + 0.17 * np.sin(a), 40, 0.004)
+        for a in np.linspace(0, 2 * np.pi, 8, endpoint=False)
+    ]
+    xy = [np.column_stack([rng.normal(x, s, n), rng.normal(y, s, n)]) for x, y, n, s in towns]
+    villages = rng.uniform([113.6, 40.2], [114.4, 40.8], (120, 2))
+    xy += [v + rng.normal(0, 0.002, (rng.integers(2, 6), 2)) for v in villages]
+    points = np.vstack(xy)
+    points = points[shapely.contains_xy(boundary, points[:, 0], points[:, 1])]
+    n = len(points)
+    retailers = gpd.GeoDataFrame(
+        {
+            "licence_no": [f"140299{i:06d}" for i in range(n)],
+            "tier": np.clip(rng.normal(11, 6, n).round(), 1, 30).astype(int),
+            "business_type": rng.choice(["grocery", "convenience", "supermarket"], n),
+            "status": rng.choice(["active", "suspended", "closed"], n, p=[0.94, 0.04, 0.02]),
+            "key_retailer": rng.random(n) < 0.03,
+        },
+        geometry=shapely.points(points),
+        crs=4326,
+    )
+    return "synthetic 1,700 km²", boundary, retailers
+
+
+# --------------------------------------------------------------------------- measures
+
+
+def measure(units: Units, labels: np.ndarray, county_pp: float, seconds: float) -> dict[str, Any]:
+    """The same figures for every method, from unit labels."""
+    values, labels = np.unique(np.asarray(labels), return_inverse=True)
+    k = len(values)
+    open_edges = units.edge_kind == EdgeKind.OPEN
+    layout = Layout(
+        units, labels, k, move_edges=open_edges, connect_edges=open_edges,
+        movable=np.ones(units.n, bool), frozen=np.zeros(k, bool),
+    )  # fmt: skip
+    pp = layout.polsby_popper()
+    contiguous = all(len(layout.grid_components(g)) == 1 for g in range(k))
+    deviation = max_deviation(layout.W)
+    return {
+        "grids": k,
+        "max_deviation": round(deviation, 4),
+        "within_5pct": bool(deviation <= 0.05 + 1e-9),
+        "mean_polsby_popper": round(float(pp.mean()), 4),
+        "min_polsby_popper": round(float(pp.min()), 4),
+        "relative_compactness": round(float(pp.mean()) / county_pp, 4),
+        "contiguous": contiguous,
+        "seconds": round(seconds, 2),
+    }
+
+
+def unit_graph(units: Units) -> nx.Graph:
+    """The open-border unit graph with the attributes GerryChain's updaters read."""
+    graph = units.to_networkx(kinds=(EdgeKind.OPEN,))
+    for _, data in graph.nodes(data=True):
+        data["area"] = data["area_m2"]
+        data["boundary_perim"] = data["exterior_m"]
+        data["boundary_node"] = data["exterior_m"] > 0
+    for _, _, data in graph.edges(data=True):
+        data["shared_perim"] = data["shared_m"]
+    return graph
+
+
+# --------------------------------------------------------------------------- methods
+
+
+def run_gridmgmt(units: Units, k: int, seed: int) -> tuple[np.ndarray, float]:
+    """This project's partitioner."""
+    started = time.perf_counter()
+    part = partition_units(units, k, seed=seed)
+    return part.labels, time.perf_counter() - started
+
+
+def run_gerrychain(
+    units: Units, k: int, seed: int, steps: int
+) -> tuple[tuple[np.ndarray, float], tuple[np.ndarray, float]]:
+    """GerryChain recursive_tree_part, then ReCom optimising mean Polsby-Popper."""
+    from gerrychain import Graph, GeographicPartition
+    from gerrychain.constraints import within_percent_of_ideal_population
+    from gerrychain.metrics import polsby_popper
+    from gerrychain.optimization import SingleMetricOptimizer
+    from gerrychain.partition import recursive_tree_part
+    from gerrychain.proposals import recom
+    from gerrychain.updaters import Tally
+
+    graph = Graph.from_networkx(unit_graph(units))
+    target = float(units.workload.sum()) / k
+    random.seed(seed)
+    started = time.perf_counter()
+    assignment = recursive_tree_part(
+        graph, range(k), pop_target=target, pop_col="workload", epsilon=0.05, rng=seed
+    )
+    rtp_seconds = time.perf_counter() - started
+    rtp_labels = np.array([assignment[i] for i in range(units.n)])
+    updaters = {"population": Tally("workload", alias="population"), "polsby_popper": polsby_popper}
+    initial = GeographicPartition(graph, assignment, updaters)
+
+    def mean_pp(partition: GeographicPartition) -> float:
+        return float(np.mean(list(partition["polsby_popper"].values())))
+
+    proposal = partial(
+        recom, pop_col="workload", pop_target=target, epsilon=0.05, node_repeats=2, rng=seed
+    )
+    optimizer = SingleMetricOptimizer(
+        proposal, [within_percent_of_ideal_population(initial, 0.05)], initial, mean_pp,
+        maximize=True, rng=seed,
+    )  # fmt: skip
+    for _ in optimizer.short_bursts(10, max(1, steps // 10)):
+        pass
+    total = time.perf_counter() - started
+    best = optimizer.best_part
+    recom_labels = np.array([best.assignment[i] for i in range(units.n)])
+    return (rtp_labels, rtp_seconds), (recom_labels, total)
+
+
+def run_spopt(units: Units, k: int, method: str, seed: int) -> tuple[np.ndarray, float]:
+    """One spopt regionaliser on the same unit adjacency."""
+    from libpysal.weights import W
+    from spopt.region import MaxPHeuristic, RegionKMeansHeuristic, WardSpatial
+
+    neighbours: dict[int, list[int]] = {i: [] for i in range(units.n)}
+    for i, j in units.edges[units.edge_kind == EdgeKind.OPEN].tolist():
+        neighbours[i].append(j)
+        neighbours[j].append(i)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        weights = W(neighbours, silence_warnings=True)
+    xy = units.centroid_xy - units.centroid_xy.mean(axis=0)
+    work = units.workload
+    frame = units.frame[["geometry"]].copy()
+    frame["x"], frame["y"] = xy[:, 0] / xy.std(), xy[:, 1] / xy.std()
+    frame["workload"] = work
+    frame["w_scaled"] = work / max(work.std(), 1e-9)
+    started = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if method == "ward":
+            model = WardSpatial(frame, weights, ["x", "y", "w_scaled"], n_clusters=k)
+        elif method == "kmeans":
+            model = RegionKMeansHeuristic(frame[["x", "y"]].to_numpy(), k, weights, seed=seed)
+        elif method == "maxp":
+            model = MaxPHeuristic(
+                frame, weights, ["x", "y"], "workload", 0.95 * work.sum() / k,
+                top_n=2, max_iterations_construction=5, max_iterations_sa=2,
+            )  # fmt: skip
+        else:
+            msg = f"spopt method was {method!r} but is expected to be in ['ward', 'kmeans', 'maxp']"
+            raise ValueError(msg)
+        model.solve()
+    return np.asarray(model.labels_), time.perf_counter() - started
+
+
+# --------------------------------------------------------------------------- cases
+
+
+def design_case(args: argparse.Namespace) -> None:
+    """Partition the same units with every method."""
+    data = demo_county(args.county) or synthetic_county(args.seed)
+    name, county, retailers = data
+    weights = retailer_workload(retailers).to_numpy()
+    started = time.perf_counter()
+    units = build_units(
+        county, np.asarray(retailers.geometry.array), weights,
+        target_workload=weights.sum() / args.grids,
+    )  # fmt: skip
+    county_pp = polsby_popper_of_geometry(county, crs=units.crs)
+    emit(
+        {
+            "case": "units",
+            "county": name,
+            "retailers": len(retailers),
+            "units": units.n,
+            "h3_res8_cells": int((units.frame["resolution"] == 8).sum()),
+            "county_polsby_popper": round(county_pp, 4),
+            "seconds": round(time.perf_counter() - started, 2),
+        }
+    )
+    methods: list[tuple[str, Callable[[], tuple[np.ndarray, float]]]] = [
+        ("gridmgmt", lambda: run_gridmgmt(units, args.grids, args.seed)),
+    ]
+    for method, run in methods:
+        log(f"{method} ...")
+        labels, seconds = run()
+        emit({"case": "design", "method": method, **measure(units, labels, county_pp, seconds)})
+    if args.recom_steps >= 0:
+        log("gerrychain ...")
+        (rtp, rtp_s), (best, best_s) = run_gerrychain(units, args.grids, args.seed, args.recom_steps)
+        emit({"case": "design", "method": "gerrychain_rtp", **measure(units, rtp, county_pp, rtp_s)})
+        emit(
+            {
+                "case": "design",
+                "method": f"gerrychain_rtp_recom{args.recom_steps}",
+                **measure(units, best, county_pp, best_s),
+            }
+        )
+    if args.spopt_method != "none":
+        log(f"spopt {args.spopt_method} ...")
+        labels, seconds = run_spopt(units, args.grids, args.spopt_method, args.seed)
+        emit(
+            {
+                "case": "design",
+                "method": f"spopt_{args.spopt_method}",
+                **measure(units, labels, county_pp, seconds),
+            }
+        )
+
+
+def jagged_grids(count: int) -> gpd.GeoDataFrame:
+    """``count`` grids, each the 49 resolution-9 children of a resolution-7 H3 cell."""
+    centre = h3.latlng_to_cell(40.5, 114.0, 7)
+    rings = 1
+    while 3 * rings * (rings + 1) + 1 < count:
+        rings += 1
+    parents = sorted(h3.grid_disk(centre, rings))[:count]
+    shapes = [h3.cells_to_h3shape(h3.cell_to_children(p, 9)) for p in parents]
+    geoms = [shapely.geometry.shape(s.__geo_interface__) for s in shapes]
+    return gpd.GeoDataFrame(
+        {"grid_id": [f"G{i:05d}" for i in range(count)]}, geometry=geoms, crs=4326
+    )
+
+
+def assign_case(args: argparse.Namespace) -> None:
+    """One million points into ten thousand grids: GridIndex against a bare sjoin."""
+    grids = jagged_grids(args.assign_grids)
+    rng = np.random.default_rng(args.seed)
+    minx, miny, maxx, maxy = grids.total_bounds
+    xy = rng.uniform([minx, miny], [maxx, maxy], (args.points, 2))
+    points = gpd.GeoDataFrame(geometry=shapely.points(xy), crs=4326)
+    ours_times, peer_times = [], []
+    for _ in range(3):
+        started = time.perf_counter()
+        ours = GridIndex(grids).assign(points.geometry)
+        ours_times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        joined = gpd.sjoin(points, grids, how="inner", predicate="intersects")
+        peer_times.append(time.perf_counter() - started)
+    single = joined.index.value_counts()
+    single = single[single == 1].index
+    peer = joined.loc[single, "grid_id"]
+    agree = bool((pd.Series(ours, index=points.index).loc[single] == peer).all())
+    emit(
+        {
+            "case": "assign",
+            "points": args.points,
+            "grids": len(grids),
+            "assigned": int(pd.notna(ours).sum()),
+            "ours_s": round(min(ours_times), 3),
+            "sjoin_s": round(min(peer_times), 3),
+            "ratio": round(min(ours_times) / min(peer_times), 3),
+            "agree": agree,
+        }
+    )
+
+
+def main() -> None:
+    """Parse arguments and run the chosen cases."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--county", default="140222", help="demo county code")
+    parser.add_argument("--grids", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--recom-steps", type=int, default=1000, help="-1 skips GerryChain")
+    parser.add_argument("--spopt-method", default="ward", choices=["ward", "kmeans", "maxp", "none"])
+    parser.add_argument("--points", type=int, default=1_000_000)
+    parser.add_argument("--assign-grids", type=int, default=10_000)
+    parser.add_argument("--cases", nargs="+", default=["design", "assign"], choices=["design", "assign"])
+    args = parser.parse_args()
+    if "design" in args.cases:
+        design_case(args)
+    if "assign" in args.cases:
+        assign_case(args)
+
+
+if __name__ == "__main__":
+    main()
