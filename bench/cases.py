@@ -222,7 +222,7 @@ def scale_child(path: str, with_tracemalloc: bool) -> None:
         planted_case_pair_precision=round(precision, 4),
         planted_case_pair_recall=round(recall, 4),
         unplanted_cases_left_alone=lone,
-        hubs={raw: count for raw, count in sorted(data.hubs.items(), key=lambda kv: -kv[1])[:5]},
+        hubs=dict(sorted(data.hubs.items(), key=lambda kv: -kv[1])[:5]),
         wall_seconds=clock.wall,
         cpu_seconds=clock.cpu,
         resolution_and_networks_wall_seconds=total_wall,

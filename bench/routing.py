@@ -9,9 +9,9 @@ Usage::
 ``matrix``: a 2,000 x 2,000 travel-time matrix on a perturbed grid road network of about
 100,000 nodes, this project (scipy.sparse.csgraph Dijkstra, time and distance packed in one
 weight, sources split over worker processes) against networkx's Dijkstra on the same network;
-also the same size between random points snapped onto the roads. networkx runs from a subset of the sources and its
-time is extrapolated linearly (``networkx_extrapolated: true``); both answers are compared on
-that subset.
+also the same size between random points snapped onto the roads. networkx runs from a
+subset of the sources and its time is extrapolated linearly (``networkx_extrapolated:
+true``); both answers are compared on that subset.
 
 ``vrplib``: every ``.vrp`` under ``--data`` (default ``/work/shared/bench-data/vrp``) with a
 ``.sol`` beside it, solved by this project (PyVRP, ``--workers`` parallel searches that

@@ -214,6 +214,13 @@ def _points(
     return rows
 
 
+def _constant(text: str) -> Callable[[Any], str]:
+    def label(_row: Any) -> str:
+        return text
+
+    return label
+
+
 def _value(row: Any, name: str) -> Any:
     return getattr(row, name, None)
 
@@ -427,15 +434,15 @@ def add_coverage(
                 )
 
             style = {
-                "radius": 5,
+                "radius": 5 if covered else 6,
                 "color": colour,
-                "weight": 2,
-                "fillColor": "#ffffff" if covered else colour,
+                "weight": 2 if covered else 3,
+                "fillColor": "#ffffff",
                 "fillOpacity": 0.9,
                 "className": css,
             }
-            tip = "covered" if covered else "uncovered"
-            PointLayer(_points(part, crossing, lambda _r, t=tip: t), style).add_to(group)
+            tip = "已覆盖 covered" if covered else "未覆盖 uncovered"
+            PointLayer(_points(part, crossing, _constant(tip)), style).add_to(group)
     group.add_to(m)
     return group
 
@@ -484,7 +491,7 @@ def rules_legend() -> list[LegendEntry]:
         LegendEntry(PROVINCE_BAND_COLOUR, "省界地带 province-border band", shape="square"),
         LegendEntry(BORDER_MARKET_COLOUR, "边界市场零售户 border-market retailer"),
         LegendEntry("#ffffff", "已覆盖越界道路 covered crossing", outline=COVERED_COLOUR),
-        LegendEntry(UNCOVERED_COLOUR, "未覆盖越界道路 uncovered crossing"),
+        LegendEntry("#ffffff", "未覆盖越界道路 uncovered crossing", outline=UNCOVERED_COLOUR),
         LegendEntry(CHECKPOINT_COLOUR, "查堵卡点 checkpoint"),
         LegendEntry(SITE_COLOUR, "建议卡点 suggested site", shape="square"),
     ]

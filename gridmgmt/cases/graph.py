@@ -3,7 +3,9 @@
 Two views:
 
 - the *link graph* (bipartite): a node per case (``case:<case_no>``) and per resolved entity
-  (``phone:+86139...``, ``person:1509...``), an edge per case-entity mention with its roles;
+  that two or more cases mention (``phone:+86139...``, ``person:1509...``), an edge per
+  case-entity pair with its roles and mentions; :func:`link_chart` adds the entities of a
+  single case for display;
 - the *case projection*: a node per case (its case number) and an edge between two cases that
   share entities, weighted by how strong the shared entities are.
 
@@ -17,7 +19,7 @@ independent evidence: ``1 - prod(1 - w)``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import combinations
 from types import MappingProxyType
@@ -70,7 +72,8 @@ class LinkSettings:
 
     def __post_init__(self) -> None:
         if not 0 < self.hub_soft <= self.hub_cap:
-            msg = f"need 0 < hub_soft <= hub_cap, got hub_soft={self.hub_soft}, hub_cap={self.hub_cap}"
+            got = f"hub_soft={self.hub_soft}, hub_cap={self.hub_cap}"
+            msg = f"need 0 < hub_soft <= hub_cap, got {got}"
             raise ValueError(msg)
         bad = {kind: value for kind, value in self.strengths.items() if not 0 <= value <= 1}
         if bad:
@@ -183,6 +186,42 @@ def link_entities(graph: nx.Graph, resolver: EntityResolver, entities: Iterable[
             graph.add_edge(node, entity, roles=tuple(roles), mentions=tuple(indices))
         linked.add(entity)
     return linked
+
+
+def link_chart(graph: nx.Graph, resolver: EntityResolver, case_nos: Iterable[str]) -> nx.Graph:
+    """The full link chart of some cases: every entity they mention, linking or not.
+
+    The link graph leaves out entities that only one case mentions; a chart of a network for
+    investigators (or an export for other link-analysis tools) wants them too, with their
+    kind, label and validity, and each edge's roles and mention indices.
+
+    Raises
+    ------
+    KeyError
+        If a case is not in the graph.
+    """
+    chart = nx.Graph()
+    for case_no in sorted(set(case_nos)):
+        node = case_node(case_no)
+        if node not in graph:
+            msg = f"case {case_no!r} is not in the link graph"
+            raise KeyError(msg)
+        chart.add_node(node, **graph.nodes[node])
+        for index in resolver.mentions_of_case(case_no):
+            entity = resolver.entity_id(index)
+            if entity not in chart:
+                attributes = graph.nodes[entity] if entity in graph else None
+                summary = attributes or {"node_type": "entity", **resolver.summary(entity)}
+                chart.add_node(entity, **summary, cases_touched=len(resolver.cases_of(entity)))
+            role = resolver.mentions[index].role
+            data = chart.get_edge_data(node, entity)
+            if data is None:
+                chart.add_edge(node, entity, roles=(role,) if role else (), mentions=(index,))
+            else:
+                if role and role not in data["roles"]:
+                    data["roles"] = (*data["roles"], role)
+                data["mentions"] = (*data["mentions"], index)
+    return chart
 
 
 def entity_strength(attributes: Mapping[str, Any], *, settings: LinkSettings) -> float:
@@ -334,11 +373,3 @@ def update_projection(
 def cases_of(graph: nx.Graph, entity: str) -> list[str]:
     """Case numbers an entity touches."""
     return sorted(node[len(CASE_PREFIX) :] for node in graph[entity])
-
-
-def entities_of(graph: nx.Graph, case_nos: Sequence[str]) -> set[str]:
-    """Entities the given cases mention."""
-    found: set[str] = set()
-    for case_no in case_nos:
-        found.update(graph[case_node(case_no)])
-    return found

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -177,10 +178,8 @@ def _id_number_attributes(number: str) -> dict[str, Any]:
             attributes["county"] = county
     digits = number[6:14]
     if digits.isdigit():
-        try:
+        with suppress(ValueError):
             attributes["birth_date"] = date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
-        except ValueError:
-            pass
     if len(number) >= 17 and number[16].isdigit():
         attributes["sex"] = "M" if int(number[16]) % 2 else "F"
     return attributes
@@ -191,9 +190,11 @@ def normalise_id_number(raw: str, *, today: date | None = None) -> NormalisedIde
 
     15-digit numbers (issued before 1999) are converted to 18 by inserting the century 19 and
     computing the check digit; the attributes say so. Lower-case x, full-width digits, spaces and
-    dashes are accepted. The region prefix gives the province and county (python-stdnum's table);
-    a county code unknown to the table is noted but does not make the number invalid, since the
-    table lags behind renumbered divisions.
+    dashes are accepted. The check digit and the region table are python-stdnum's (``cn.ric``),
+    but not its ``validate``: that requires the county code to have existed in the birth year,
+    which rejects real numbers issued after a renumbering (兴和县 has been 150924 only since
+    2003, yet holds people born in 1960). A province code must be known; a county code unknown
+    to the table is noted in ``region_note`` but does not make the number invalid.
 
     Parameters
     ----------
@@ -220,9 +221,9 @@ def normalise_id_number(raw: str, *, today: date | None = None) -> NormalisedIde
     if number[17] != expected:
         reason = f"check digit is {number[17]} but the other 17 digits give {expected}"
         return NormalisedIdentifier(kind, raw, number, False, reason, attributes)
-    reason = _id_number_problem(number, attributes, today or date.today())
-    if reason:
-        return NormalisedIdentifier(kind, raw, number, False, reason, attributes)
+    problem = _id_number_problem(number, attributes, today or date.today())
+    if problem:
+        return NormalisedIdentifier(kind, raw, number, False, problem, attributes)
     if "county" not in attributes:
         attributes["region_note"] = f"county code {number[:6]} is not in the division table"
     return NormalisedIdentifier(kind, raw, number, True, None, attributes)
@@ -259,7 +260,11 @@ _MOBILE = re.compile(r"^(?:\+?86|0086)?(1\d{10})$")
 def _cn_mobile_pattern() -> re.Pattern[str]:
     """phonenumbers' own pattern of valid Chinese mobile numbers, compiled once."""
     metadata = phonenumbers.PhoneMetadata.metadata_for_region("CN")
-    return re.compile(f"(?:{metadata.mobile.national_number_pattern})")
+    pattern = metadata.mobile.national_number_pattern if metadata and metadata.mobile else None
+    if not pattern:
+        msg = "phonenumbers has no pattern for Chinese mobile numbers"
+        raise RuntimeError(msg)
+    return re.compile(f"(?:{pattern})")
 
 
 @lru_cache(maxsize=65536)
@@ -331,7 +336,7 @@ def normalise_phone(raw: str, *, region: str = "CN", geocode: bool = True) -> No
     value = f"+{number.country_code}{national}"
     number_type = phonenumbers.number_type(number)
     if number_type == PhoneNumberType.UNKNOWN or not phonenumbers.is_valid_number(number):
-        reason = _phone_problem(number.country_code, national)
+        reason = _phone_problem(number.country_code or 0, national)
         return NormalisedIdentifier(kind, raw, value, False, reason, {})
     attributes = {"type": _PHONE_TYPES.get(number_type, "other")}
     if geocode:
@@ -458,8 +463,9 @@ CARRIER_RULES: tuple[CarrierRule, ...] = (
     CarrierRule("DBL", "德邦快递", re.compile(r"^DPK\d{12,13}$"), True),
     CarrierRule("EMS", "中国邮政EMS", re.compile(r"^[A-Z]{2}\d{9}CN$"), True),
     CarrierRule("ZTO", "中通快递", re.compile(r"^7[0-9]\d{10}$|^7\d{13,14}$"), False),
-    CarrierRule("STO", "申通快递", re.compile(r"^(77|88|66|55)\d{11}$|^(268|368|468|568|668|768|868|968)\d{9}$"), False),
-    CarrierRule("YUNDA", "韵达快递", re.compile(r"^(31|43|46|44|10|12|19)\d{11}$|^(46|31|43)\d{13}$"), False),
+    CarrierRule("STO", "申通快递", re.compile(r"^(77|88|66|55)\d{11}$|^[2-9]68\d{9}$"), False),
+    CarrierRule("YUNDA", "韵达快递", re.compile(r"^(31|4[3-6]|1[029])\d{11}$|^(31|43|46)\d{13}$"),
+                False),
     CarrierRule("EMS", "中国邮政EMS", re.compile(r"^(1[0-9]|98|50|51)\d{11}$"), False),
     CarrierRule("SF", "顺丰速运", re.compile(r"^\d{12}$"), False),
 )  # fmt: skip
@@ -696,7 +702,8 @@ def normalise_bank_account(raw: str) -> NormalisedIdentifier:
         return NormalisedIdentifier(kind, raw, value, True, None, attributes)
     if not luhn.is_valid(value):
         attributes["luhn"] = "failed"
-        reason = f"card number fails the Luhn check (last digit should be {luhn.calc_check_digit(value[:-1])})"
+        expected = luhn.calc_check_digit(value[:-1])
+        reason = f"card number fails the Luhn check (last digit should be {expected})"
         return NormalisedIdentifier(kind, raw, value, False, reason, attributes)
     attributes["luhn"] = "ok"
     return NormalisedIdentifier(kind, raw, value, True, None, attributes)
@@ -719,7 +726,10 @@ _LEGAL_FORMS = (
 
 
 def company_core_name(name: str) -> str:
-    """Name without legal form or a bracketed region: 兴和县(内蒙古)鑫源商贸有限公司 -> 兴和县鑫源商贸."""
+    """Name without legal form or bracketed region.
+
+    兴和县(内蒙古)鑫源商贸有限公司 -> 兴和县鑫源商贸.
+    """
     core = re.sub(r"\([^)]*\)", "", name)
     for form in _LEGAL_FORMS:
         if core.endswith(form) and len(core) > len(form) + 1:
@@ -820,10 +830,7 @@ def normalise_name(raw: str) -> NormalisedIdentifier:
     text = to_half_width(raw)
     text = re.sub(r"[.•・･‧∙]", "·", text)
     chinese = re.sub(r"\s+", "", text)
-    if _CJK_NAME.match(chinese):
-        value = chinese
-    else:
-        value = re.sub(r"\s+", " ", text).upper()
+    value = chinese if _CJK_NAME.match(chinese) else re.sub(r"\s+", " ", text).upper()
     valid = bool(_CJK_NAME.match(value) or _LATIN_NAME.match(value)) and len(value) >= 2
     reason = None if valid else "a name is 2 or more Chinese characters or Latin letters"
     return NormalisedIdentifier(
@@ -831,7 +838,7 @@ def normalise_name(raw: str) -> NormalisedIdentifier:
     )
 
 
-NORMALISERS = {
+NORMALISERS: dict[EntityKind, Callable[[str], NormalisedIdentifier]] = {
     EntityKind.ID_NUMBER: normalise_id_number,
     EntityKind.PHONE: normalise_phone,
     EntityKind.PLATE: normalise_plate,

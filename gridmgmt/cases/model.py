@@ -411,9 +411,8 @@ def _parse_case(raw: Mapping[str, Any], row: int, errors: _Collector) -> Case | 
     cartons = errors.number(raw, "seized_cartons", row, low=0, high=1e9)
     value = errors.number(raw, "value_yuan", row, low=0, high=1e12)
     summary = errors.optional_text(raw, "summary", row) or ""
-    if len(errors.errors) > before:
+    if len(errors.errors) > before or not (case_no and county_code and opened_on and case_type):
         return None
-    assert case_no and county_code and opened_on and case_type  # guaranteed by the checks
     return Case(
         case_no=case_no,
         county_code=county_code,
@@ -453,7 +452,9 @@ def _parse_entity(
     return Mention(case_no, kind, value=value, role=role)
 
 
-def parse_cases_json(data: str | bytes | Sequence[Any], *, source: str = "cases.json") -> CaseSet:
+def parse_cases_json(
+    data: str | bytes | Sequence[Any] | Mapping[str, Any], *, source: str = "cases.json"
+) -> CaseSet:
     """Parse cases in the JSON form: a list of cases, each with its ``entities``.
 
     ``[{"case_no", "county_code", "opened_on", "type", "entities": [{"kind", "value",
@@ -481,7 +482,7 @@ def parse_cases_json(data: str | bytes | Sequence[Any], *, source: str = "cases.
         except json.JSONDecodeError as error:
             raise CaseValidationError([FieldError(source, error.lineno, "", error.msg)]) from None
     if isinstance(data, Mapping) and isinstance(data.get("cases"), list):
-        data = data["cases"]
+        data = list(data["cases"])
     if not isinstance(data, list):
         msg = "expected a list of cases (or an object with a 'cases' list)"
         raise CaseValidationError([FieldError(source, 0, "", msg)])

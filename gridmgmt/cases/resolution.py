@@ -1,18 +1,22 @@
 """Entity resolution: which mentions in different cases are the same person, phone, address ...
 
 Strong identifiers (ID numbers, phones, plates, waybills, bank accounts, licence numbers,
-credit codes) match exactly after normalisation. Weak ones match fuzzily, and only with a
-second piece of evidence:
+credit codes) match exactly after normalisation; an invalid identifier matches only the same
+invalid text. A company named with its credit code matches that code; one named without it
+matches the same name minus its legal form (the two are not joined: different companies
+share names). Weak identifiers match fuzzily, and only with a second piece of evidence:
 
 - a person without a valid ID number matches another record when the names agree (same
   characters, or the same pinyin: 张伟 / 张玮) *and* either the ID numbers differ by one typed
-  character (or two, with the same birth date) or both records carry the same phone;
-- addresses in the same county match when their local parts are alike (rapidfuzz) and their
-  house numbers are equal.
+  character or one swap (or two characters, with the same birth date) or both records carry
+  the same phone. A person's phone is the one given with them, or a phone of the case in the
+  same role when the case names one person in that role (or one person at all);
+- addresses in the same county (named in the address, else the case's county) match when
+  their local parts are alike (rapidfuzz ratio) and their house numbers are equal.
 
 Two records with different *valid* ID numbers are never the same person, however alike the
-rest: a merge that would join them is refused and recorded. Every fuzzy match carries a score
-and the reasons for it.
+rest: a merge that would join them is refused and recorded in ``refused``. Every fuzzy match
+carries a score and the reasons for it.
 
 Blocking keeps the work near-linear: a record is only compared with records that share a birth
 date, an ID number minus its birth date, or a phone; an address only with addresses of the same
@@ -191,6 +195,7 @@ class EntityResolver:
         self._best: dict[Atom, Atom] = {}
         self._valid_ids: dict[Atom, str] = {}
         self._members: dict[Atom, list[int]] = {}
+        self._case_mentions: dict[str, list[int]] = {}
         # kind -> raw text -> (identifier, its atom when that does not depend on the case)
         self._cache: dict[EntityKind, dict[str, tuple[NormalisedIdentifier, str | None]]] = {
             kind: {} for kind in EntityKind
@@ -224,7 +229,9 @@ class EntityResolver:
         with paused_gc():
             return self._add(mentions, case_counties)
 
-    def _add(self, mentions: Sequence[Mention], case_counties: Mapping[str, str]) -> ResolutionChange:
+    def _add(
+        self, mentions: Sequence[Mention], case_counties: Mapping[str, str]
+    ) -> ResolutionChange:
         start = len(self.mentions)
         change = ResolutionChange(range(start, start + len(mentions)))
         self._absorbed = []
@@ -232,9 +239,11 @@ class EntityResolver:
         new_persons: list[int] = []
         new_addresses: list[str] = []
         person_kinds = (EntityKind.PERSON, EntityKind.ID_NUMBER)
+        case_mentions = self._case_mentions
         for offset, mention in enumerate(mentions):
             index = start + offset
             self.mentions.append(mention)
+            case_mentions.setdefault(mention.case_no, []).append(index)
             if mention.kind in person_kinds:
                 atom, identifier = self._atomise_person(index, mention)
                 new_persons.append(index)
@@ -276,6 +285,10 @@ class EntityResolver:
         """Case numbers that mention an entity."""
         members = self._members[self._root_of_entity(entity_id)]
         return sorted({self.mentions[index].case_no for index in members})
+
+    def mentions_of_case(self, case_no: str) -> list[int]:
+        """Mention indices of a case, in order (empty for an unknown case)."""
+        return list(self._case_mentions.get(case_no, []))
 
     def linking_entities(self) -> list[str]:
         """Ids of the entities mentioned by two or more cases."""
@@ -419,9 +432,9 @@ class EntityResolver:
         raw = mention.value or ""
         cached = self._cache[kind].get(raw)
         if cached is not None and cached[1] is not None:
-            identifier, atom = cached
-            self._members[self._find(atom)].append(index)
-            return atom, identifier
+            shared_atom = cached[1]
+            self._members[self._find(shared_atom)].append(index)
+            return shared_atom, cached[0]
         identifier = self._normalise(kind, raw)
         shared = True
         if kind is EntityKind.ADDRESS:

@@ -178,7 +178,9 @@ class _Generator:
 
     def person(self, region: str, *, local_phone: bool = True) -> _Person:
         rng = self.rng
-        name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
+        name = rng.choice(SURNAMES) + "".join(
+            rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2)))
+        )
         birth = date(1960, 1, 1) + timedelta(days=rng.randrange(365 * 42))
 
         def make_id() -> str:
@@ -186,15 +188,19 @@ class _Generator:
             return body + ric.calc_check_digit(body + "0")
 
         self.person_count += 1
-        phones = [self.phone(region[:2] if local_phone else None) for _ in range(rng.choice((1, 1, 2)))]
+        phones = [
+            self.phone(region[:2] if local_phone else None) for _ in range(rng.choice((1, 1, 2)))
+        ]
         return _Person(f"P{self.person_count}", name, self._text(make_id), phones)
 
     def phone(self, province: str | None) -> str:
         """A mobile number: from the province's blocks when given (and not used up)."""
         rng = self.rng
-        if province in MOBILE_BLOCKS:
+        if province is not None and province in MOBILE_BLOCKS:
             blocks = MOBILE_BLOCKS[province]
-            local = self._unique(lambda: rng.choice(blocks) + f"{rng.randrange(10000):04d}", tries=8)
+            local = self._unique(
+                lambda: rng.choice(blocks) + f"{rng.randrange(10000):04d}", tries=8
+            )
             if local is not None:
                 return local
         return self._text(
@@ -243,7 +249,8 @@ class _Generator:
         def make() -> str:
             text = f"{rng.choice(TOWNS[county])}{rng.choice(STREETS)}{rng.randrange(1, 300)}号"
             if rng.random() < 0.5:
-                text += f"{rng.randrange(1, 20)}号楼{rng.randrange(1, 6)}单元{rng.randrange(101, 1802)}室"
+                building, unit = rng.randrange(1, 20), rng.randrange(1, 6)
+                text += f"{building}号楼{unit}单元{rng.randrange(101, 1802)}室"
             return text
 
         return self._text(make)
@@ -264,7 +271,8 @@ class _Generator:
         trades = ("商贸", "物流", "烟酒", "百货", "运输")
 
         def make() -> str:
-            name = f"{counties.get(county, '')}{rng.choice(words)}{rng.choice(words)}{rng.choice(trades)}有限公司"
+            brand = rng.choice(words) + rng.choice(words) + rng.choice(trades)
+            name = f"{counties.get(county, '')}{brand}有限公司"
             if rng.random() < 0.5:
                 alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
                 body = "91" + county + "".join(rng.choice(alphabet) for _ in range(9))
@@ -339,11 +347,15 @@ class _Generator:
             if form == 0:
                 return address  # county left out: the case's county is presumed
             if form == 1:
-                prefix = {"15": "内蒙古乌兰察布市", "14": "山西省大同市", "13": "河北省张家口市"}[county[:2]]
+                prefix = {"15": "内蒙古乌兰察布市", "14": "山西省大同市", "13": "河北省张家口市"}[
+                    county[:2]
+                ]
                 return prefix + full
             if form == 2:
                 return full.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
-            return full.replace("号", "#", 1) if "号楼" not in full else full.replace("号楼", "#楼", 1)
+            return (
+                full.replace("号", "#", 1) if "号楼" not in full else full.replace("号楼", "#楼", 1)
+            )
         return full
 
     def noisy_waybill(self, waybill: str) -> str:
@@ -389,26 +401,41 @@ class _Builder:
         self.drafts.append(draft)
         return draft
 
-    def person(self, draft: _CaseDraft, person: _Person, role: str, *, with_phone: bool = True) -> None:
+    def person(
+        self, draft: _CaseDraft, person: _Person, role: str, *, with_phone: bool = True
+    ) -> None:
         gen = self.gen
         case_no = draft.case.case_no
         name = gen.noisy_name(person.name)
         if gen._chance(gen.noise.id_missing):
             gen.counts["id_missing"] += 1
-            draft.mentions.append((Mention(case_no, EntityKind.PERSON, role=role, name=name), person.pid))
+            draft.mentions.append(
+                (Mention(case_no, EntityKind.PERSON, role=role, name=name), person.pid)
+            )
             return
         if gen._chance(gen.noise.id_missing_with_phone):
             gen.counts["id_missing_with_phone"] += 1
-            mention = Mention(case_no, EntityKind.PERSON, role=role, name=name, phone=gen.noisy_phone(person.phones[0]))
+            mention = Mention(
+                case_no,
+                EntityKind.PERSON,
+                role=role,
+                name=name,
+                phone=gen.noisy_phone(person.phones[0]),
+            )
             draft.mentions.append((mention, person.pid))
             return
         id_text = gen.noisy_id(person.id_number)
         draft.mentions.append(
-            (Mention(case_no, EntityKind.PERSON, role=role, name=name, id_number=id_text), person.pid)
+            (
+                Mention(case_no, EntityKind.PERSON, role=role, name=name, id_number=id_text),
+                person.pid,
+            )
         )
         if with_phone:
             phone = gen.rng.choice(person.phones)
-            draft.mentions.append((Mention(case_no, EntityKind.PHONE, gen.noisy_phone(phone), role=role), None))
+            draft.mentions.append(
+                (Mention(case_no, EntityKind.PHONE, gen.noisy_phone(phone), role=role), None)
+            )
 
     def value(self, draft: _CaseDraft, kind: EntityKind, value: str, role: str = "") -> None:
         draft.mentions.append((Mention(draft.case.case_no, kind, value, role=role), None))
@@ -417,15 +444,36 @@ class _Builder:
         """Add ``count`` case-specific mentions of assorted kinds."""
         gen, county = self.gen, draft.case.county_code
         province = county[:2]
-        kinds = ("phone", "phone", "waybill", "address", "plate", "licence", "bank", "company", "person", "id")
+        kinds = (
+            "phone",
+            "phone",
+            "waybill",
+            "address",
+            "plate",
+            "licence",
+            "bank",
+            "company",
+            "person",
+            "id",
+        )
         weights = (14, 10, 14, 14, 8, 8, 8, 6, 15, 3)
         for kind in gen.rng.choices(kinds, weights, k=count):
             if kind == "phone":
-                self.value(draft, EntityKind.PHONE, gen.noisy_phone(gen.phone(province if gen.rng.random() < 0.4 else None)), "联系人")
+                self.value(
+                    draft,
+                    EntityKind.PHONE,
+                    gen.noisy_phone(gen.phone(province if gen.rng.random() < 0.4 else None)),
+                    "联系人",
+                )
             elif kind == "waybill":
                 self.value(draft, EntityKind.WAYBILL, gen.noisy_waybill(gen.waybill()), "寄递")
             elif kind == "address":
-                self.value(draft, EntityKind.ADDRESS, gen.noisy_address(gen.address(county), county, self.counties), "查获地点")
+                self.value(
+                    draft,
+                    EntityKind.ADDRESS,
+                    gen.noisy_address(gen.address(county), county, self.counties),
+                    "查获地点",
+                )
             elif kind == "plate":
                 authority = PLATE_AUTHORITIES.get(province, "蒙J")
                 self.value(draft, EntityKind.PLATE, gen.noisy_plate(gen.plate(authority)), "车辆")
@@ -434,12 +482,24 @@ class _Builder:
             elif kind == "bank":
                 self.value(draft, EntityKind.BANK_ACCOUNT, gen.bank_account(), "收款账户")
             elif kind == "company":
-                self.value(draft, EntityKind.COMPANY, gen.company(county, self.counties), "托运单位")
+                self.value(
+                    draft, EntityKind.COMPANY, gen.company(county, self.counties), "托运单位"
+                )
             elif kind == "person":
                 self.person(draft, gen.person(county), "买家", with_phone=False)
             else:
                 person = gen.person(county)
-                draft.mentions.append((Mention(draft.case.case_no, EntityKind.ID_NUMBER, gen.noisy_id(person.id_number), role="关系人"), person.pid))
+                draft.mentions.append(
+                    (
+                        Mention(
+                            draft.case.case_no,
+                            EntityKind.ID_NUMBER,
+                            gen.noisy_id(person.id_number),
+                            role="关系人",
+                        ),
+                        person.pid,
+                    )
+                )
 
 
 def generate_case_set(
@@ -543,7 +603,14 @@ def _plant_network(
     for index in range(size):
         county = counties[index % len(counties)]
         opened = first + timedelta(days=rng.randrange(0, 180))
-        case_type = rng.choice((CaseType.COUNTERFEIT, CaseType.COURIER_SHIPMENT, CaseType.UNLICENSED_SALE, CaseType.SMUGGLED))
+        case_type = rng.choice(
+            (
+                CaseType.COUNTERFEIT,
+                CaseType.COURIER_SHIPMENT,
+                CaseType.UNLICENSED_SALE,
+                CaseType.SMUGGLED,
+            )
+        )
         draft = builder.new_case(county, opened, case_type)
         # Always share something with an earlier case of the network, so it is connected.
         links: list[tuple[str, object]] = [rng.choice(shared)] if shared else []
@@ -597,7 +664,11 @@ def _add_hubs(builder: _Builder, n_hubs: int, hub_cases: tuple[int, int]) -> dic
             raw = f"{area}-{6200000 + index * 1111 + gen.rng.randrange(1000)}"
             mention_kind, role = EntityKind.PHONE, "快递网点"
         elif kind == "market_address":
-            raw = f"{builder.counties.get(county, '')}{TOWNS[county][0]}农贸市场" if county in TOWNS else f"农贸市场{index}"
+            raw = (
+                f"{builder.counties.get(county, '')}{TOWNS[county][0]}农贸市场"
+                if county in TOWNS
+                else f"农贸市场{index}"
+            )
             mention_kind, role = EntityKind.ADDRESS, "查获地点"
         else:
             raw = f"{builder.counties.get(county, '')}顺达物流有限公司"

@@ -139,7 +139,7 @@ def _emit(
     table = Table(title=f"{title} ({len(frame)})", title_justify="left")
     shown = [c for c in columns if c in frame.columns]
     for column in shown:
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for row in frame.head(limit)[shown].itertuples(index=False):
         table.add_row(*(_cell(v) for v in row))
     console.print(table)

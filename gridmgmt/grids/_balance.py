@@ -167,10 +167,11 @@ def transfer(
 ) -> float:
     """Move about ``amount`` workload from ``src`` to ``dest``, border units first.
 
-    A unit is taken if it brings the moved total closer to ``amount``, or if it overshoots
-    harmlessly (both grids stay inside their band). Where taking it would cut ``src`` in two
-    (a narrow neck), it goes together with the part it cuts off, on the same terms. Returns
-    the workload moved.
+    Units are taken in score order from the border inwards (for a linear score, a straight
+    border sweeping into ``src``). A unit is taken if it brings the moved total closer to
+    ``amount`` or overshoots harmlessly (both grids stay inside their band); the first that
+    does neither ends the transfer. Where taking a unit would cut ``src`` in two (a narrow
+    neck), it goes together with the part it cuts off. Returns the workload moved.
     """
     labels = layout.labels
     heap: list[tuple[float, int]] = []
@@ -191,7 +192,9 @@ def transfer(
         closer = abs(moved + w - amount) < abs(moved - amount)
         harmless = layout.W[src] - w >= lo[src] and layout.W[dest] + w <= hi[dest]
         if w > 0 and not (closer or harmless):
-            continue
+            # The border sweeps on in score order: going round this unit would carve a
+            # thin arm into src, so the transfer ends here, as close as it gets.
+            break
         for u in group:
             layout.move(u, dest)
         moved += w

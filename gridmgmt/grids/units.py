@@ -231,11 +231,16 @@ def build_units(
     extra = list(shapely.boundary(grid_polys)) if len(grid_polys) else []
     faces = build_faces(plan.segments(), county_geom, crs=crs, extra_lines=extra, fixed_lines=lines)
     face_grid = points_in_polygons(faces.points, grid_polys)
-    face_key, face_res = plan.classify(faces.points)
+    face_key, face_res, fragment = plan.classify(faces.points)
     locked_face = np.isin(face_grid, [i for i, g in enumerate(grid_ids) if g in locked])
     face_key = np.where(locked_face, "locked", face_key)
     codes = pd.factorize(pd.Series(face_key) + "#" + pd.Series(face_grid).astype(str))[0]
-    face_unit = _group_faces(faces, codes, face_res, face_grid, locked_face)
+    # Fragments holding work stay units of their own: merging them would build pieces
+    # heavier than the split was meant to allow.
+    face_of_point = points_in_polygons(points, faces.polygons)
+    busy = np.zeros(len(faces.polygons), dtype=bool)
+    busy[face_of_point[(face_of_point >= 0) & (weights > 0)]] = True
+    face_unit = _group_faces(faces, codes, face_res, face_grid, locked_face, fragment & ~busy)
     return _assemble(
         faces, face_unit, face_key, face_res, face_grid, grid_ids, locked_face,
         county_geom, crs, points, weights, target_workload,
@@ -445,11 +450,7 @@ class _CellPlan:
             groups = table.groupby(cols[: level + 1], sort=True)["w"]
             sums, counts = groups.sum(), groups.size()
             # A piece holding a single retailer cannot be divided by splitting it.
-            dense = {
-                _as_key(k)
-                for k, v in sums.items()
-                if v > threshold and counts[k] > 1
-            }
+            dense = {_as_key(k) for k, v in sums.items() if v > threshold and counts[k] > 1}
             if not dense:
                 break
             self.split.append(dense)
@@ -475,8 +476,12 @@ class _CellPlan:
         ordered = sorted(edges)
         return np.array([[self._vertex(a), self._vertex(b)] for a, b in ordered], dtype=float)
 
-    def classify(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Cell path (as ``"c8/c9/..."``) and finest resolution of the piece holding each point."""
+    def classify(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Cell path (``"c8/c9/..."``), finest resolution and fragment flag of each point's piece.
+
+        H3 children do not nest exactly: a split cell's edge is covered partly by children
+        of its neighbours. Such a piece is a fragment, merged later into a true child.
+        """
         keys: list[tuple[str, ...]] = [()] * len(points)
         todo = np.arange(len(points))
         for level, cells in enumerate(self.level_cells):
@@ -489,7 +494,14 @@ class _CellPlan:
                 break
             todo = np.array([i for i in todo if keys[i] in self.split[level]], dtype=np.int64)
         res = np.array([self.base_res + len(k) - 1 for k in keys], dtype=np.int64)
-        return np.array(["/".join(k) for k in keys], dtype=object), res
+        fragment = np.array(
+            [
+                len(k) > 1 and h3.cell_to_parent(k[-1], len(k) - 2 + self.base_res) != k[-2]
+                for k in keys
+            ],
+            dtype=bool,
+        )
+        return np.array(["/".join(k) for k in keys], dtype=object), res, fragment
 
     def _locate(self, points: np.ndarray, cells: list[str]) -> list[str]:
         polys = self.polygons(cells)
@@ -520,26 +532,33 @@ def _group_faces(
     face_res: np.ndarray,
     face_grid: np.ndarray,
     locked_face: np.ndarray,
+    fragment: np.ndarray,
 ) -> np.ndarray:
-    """Unit of each face: faces of one cell and grid joined across open segments."""
+    """Unit of each face: faces of one cell and grid joined across open segments.
+
+    Slivers (a cell barely clipped by the county or a line) and fragments of split cells
+    join the neighbour they share most border with, inside the same grid.
+    """
     a, b = faces.seg_faces[:, 0], faces.seg_faces[:, 1]
     inner = (a >= 0) & (b >= 0) & ~faces.seg_fixed
     same = inner.copy()
     same[inner] = codes[a[inner]] == codes[b[inner]]
     unit = _components(len(codes), a[same], b[same])
-    # Merge slivers (a cell barely clipped by the county or a line) into the neighbour
-    # they share most border with, inside the same grid.
     first = _first_face(unit)
     area = np.bincount(unit, weights=faces.area_m2)
     nominal = np.array([h3.average_hexagon_area(int(r), unit="m^2") for r in face_res[first]])
     locked_unit, grid_unit = locked_face[first], face_grid[first]
     pairs = _unit_pairs(unit[a[inner]], unit[b[inner]], faces.seg_length_m[inner])
     u, v = pairs["u"].to_numpy(), pairs["v"].to_numpy()
-    tiny = (area < _SLIVER_SHARE * nominal) & ~locked_unit
+    loose = np.zeros(len(area), dtype=bool)
+    loose[unit[fragment]] = True
+    loose[unit[~fragment]] = False
+    tiny = ((area < _SLIVER_SHARE * nominal) | loose) & ~locked_unit
     pairs = pairs[tiny[u] & ~locked_unit[v] & (grid_unit[u] == grid_unit[v])]
     if pairs.empty:
         return unit
-    best = pairs.sort_values(["u", "len", "v"], ascending=[True, False, True])
+    pairs = pairs.assign(loose=loose[pairs["v"].to_numpy()])
+    best = pairs.sort_values(["u", "loose", "len", "v"], ascending=[True, True, False, True])
     best = best.drop_duplicates("u")
     merged = _components(len(area), best["u"].to_numpy(np.int64), best["v"].to_numpy(np.int64))
     return merged[unit]

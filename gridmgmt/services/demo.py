@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -100,6 +101,17 @@ def _write_summary(summary: DemoSummary, out_dir: Path) -> list[Path]:
     return [json_path, md_path]
 
 
+# Engine demo steps, run in order after the import: (label, module, function). Each function
+# takes (url, out_dir) and returns (counts by name, files written).
+ENGINE_STEPS: tuple[tuple[str, str, str], ...] = (
+    (
+        "rules: red lines, spacing, border markets, outflow, checkpoints, inspections",
+        "gridmgmt.services.rules.demo",
+        "demo",
+    ),
+)
+
+
 def run_demo(
     url: str, out_dir: Path, *, on_step: Callable[[str], None] | None = None
 ) -> DemoSummary:
@@ -144,5 +156,11 @@ def run_demo(
         tile_crs=settings.tile_crs,
     )
     summary.files.append(write_map(overview, out_dir / "overview.html"))
+    for label, module_name, function_name in ENGINE_STEPS:
+        step(label)
+        run = getattr(importlib.import_module(module_name), function_name)
+        counts, files = run(url, out_dir)
+        summary.counts.update(counts)
+        summary.files.extend(files)
     _write_summary(summary, out_dir)
     return summary

@@ -143,7 +143,7 @@ def county_borders(
 ) -> gpd.GeoDataFrame:
     """The borders between the stored counties (none with fewer than two counties)."""
     if len(shapes) < 2:
-        columns = {"county_a": [], "county_b": [], "kind": [], "length_m": []}
+        columns: dict[str, list[Any]] = {"county_a": [], "county_b": [], "kind": [], "length_m": []}
         return gpd.GeoDataFrame(columns, geometry=[], crs=WGS84)
     return shared_borders(shapes, tolerance_m=tolerance_m, crs=crs)
 

@@ -415,12 +415,11 @@ def _bands(
             if len(chosen) and distance > 0:
                 band = shapely.buffer(shapely.union_all(chosen.geometry.array), distance)
                 rows.append((code, kind.value, distance, band))
-    frame = gpd.GeoDataFrame(
+    return gpd.GeoDataFrame(
         pd.DataFrame([r[:3] for r in rows], columns=columns[:3]),
         geometry=gpd.GeoSeries([r[3] for r in rows], crs=crs).to_crs(WGS84).array,
         crs=WGS84,
     )
-    return frame
 
 
 def outflow_report(

@@ -271,18 +271,10 @@ def _settings(
 def _targets(session: Session, county: str, draw: InspectionDraw) -> list[InspectionTarget]:
     licences = [i.retailer for i in draw.inspections]
     officers = sorted({o for i in draw.inspections for o in i.officers})
-    retailer_ids = {
-        licence: rid
-        for licence, rid in session.execute(
-            select(Retailer.licence_no, Retailer.id).where(Retailer.licence_no.in_(licences))
-        )
-    }
-    staff_ids = {
-        number: sid
-        for number, sid in session.execute(
-            select(Staff.staff_no, Staff.id).where(Staff.staff_no.in_(officers))
-        )
-    }
+    retailers = select(Retailer.licence_no, Retailer.id).where(Retailer.licence_no.in_(licences))
+    retailer_ids: dict[str, int] = {str(a): int(b) for a, b in session.execute(retailers)}
+    staff = select(Staff.staff_no, Staff.id).where(Staff.staff_no.in_(officers))
+    staff_ids: dict[str, int] = {str(a): int(b) for a, b in session.execute(staff)}
     return [
         InspectionTarget(
             position=position,

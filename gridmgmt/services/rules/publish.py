@@ -42,7 +42,8 @@ _PAGE: Final = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefi
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ title }}</title>
 <style>
- body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 24px; color: #263238; }
+ body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 24px;
+        color: #263238; }
  table { border-collapse: collapse; font-size: 13px; }
  th, td { border: 1px solid #b0bec5; padding: 4px 8px; text-align: left; vertical-align: top; }
  th { background: #eceff1; }
@@ -62,16 +63,19 @@ Inspection targets and inspectors were both drawn at random; the results are pub
  <dt>抽取人 Drawn by</dt><dd>{{ draw.drawn_by }}</dd>
  <dt>抽取时间 Drawn at</dt><dd>{{ draw.drawn_at.strftime("%Y-%m-%d %H:%M") }} UTC</dd>
  <dt>随机种子 Seed</dt><dd>{{ draw.seed }}</dd>
- <dt>抽取范围 Population</dt><dd>{{ draw.population_size }} retailers, sha256 {{ draw.population_hash }}</dd>
+ <dt>抽取范围 Population</dt>
+ <dd>{{ draw.population_size }} retailers, sha256 {{ draw.population_hash }}</dd>
  <dt>比例 Quota</dt><dd>{{ draw.quota }} ({{ share }})</dd>
  <dt>算法 Algorithm</dt><dd>{{ draw.algorithm }}</dd>
- {% if draw.replace_reason %}<dt>重新抽取原因 Redraw reason</dt><dd>{{ draw.replace_reason }}</dd>{% endif %}
+ {% if draw.replace_reason %}<dt>重新抽取原因 Redraw reason</dt>
+ <dd>{{ draw.replace_reason }}</dd>{% endif %}
 </dl>
 <p>已检查 {{ done }} / {{ total }} inspected; 发现违规 {{ violations }} with violations.</p>
 <table>
 <thead><tr>{% for label in labels %}<th>{{ label }}</th>{% endfor %}</tr></thead>
 <tbody>
-{% for row in rows %}<tr{% if not row.done %} class="pending"{% endif %}>{% for value in row.cells %}<td>{{ value }}</td>{% endfor %}</tr>
+{% for row in rows %}<tr{% if not row.done %} class="pending"{% endif %}>
+{% for value in row.cells %}<td>{{ value }}</td>{% endfor %}</tr>
 {% endfor %}</tbody>
 </table>
 </body>

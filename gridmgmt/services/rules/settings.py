@@ -48,7 +48,8 @@ def read_settings_file(path: Path) -> dict[str, Any]:
     """
     suffix = path.suffix.lower()
     if suffix not in SETTINGS_SUFFIXES:
-        msg = f"settings file suffix was {suffix!r} but is expected to be in {list(SETTINGS_SUFFIXES)}"
+        allowed = list(SETTINGS_SUFFIXES)
+        msg = f"settings file suffix was {suffix!r} but is expected to be in {allowed}"
         raise ValueError(msg)
     text = path.read_text(encoding="utf-8")
     try:

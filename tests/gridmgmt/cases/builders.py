@@ -15,9 +15,17 @@ def id_number(body17: str) -> str:
     return body17 + ric.calc_check_digit(body17 + "0")
 
 
-def case(case_no: str, county: str = "150924", day: int = 1, kind: CaseType = CaseType.COUNTERFEIT) -> Case:
+def case(
+    case_no: str, county: str = "150924", day: int = 1, kind: CaseType = CaseType.COUNTERFEIT
+) -> Case:
     """A case opened on the ``day``-th day of 2023."""
-    return Case(case_no, county, date.fromordinal(date(2023, 1, 1).toordinal() + day - 1), kind, value_yuan=1000.0)
+    return Case(
+        case_no,
+        county,
+        date.fromordinal(date(2023, 1, 1).toordinal() + day - 1),
+        kind,
+        value_yuan=1000.0,
+    )
 
 
 def phone(case_no: str, value: str, role: str = "") -> Mention:
@@ -37,7 +45,9 @@ def linked(kind: EntityKind, value: str, case_nos: Iterable[str], role: str = ""
     return [Mention(case_no, kind, value, role=role) for case_no in case_nos]
 
 
-def clique_network(prefix: str, size: int, county: str, phone_value: str) -> tuple[list[Case], list[Mention]]:
+def clique_network(
+    prefix: str, size: int, county: str, phone_value: str
+) -> tuple[list[Case], list[Mention]]:
     """``size`` cases all sharing one phone: a tight little network."""
     cases = [case(f"{prefix}{i}", county, day=i + 1) for i in range(size)]
     return cases, linked(EntityKind.PHONE, phone_value, [c.case_no for c in cases], role="司机")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import networkx as nx
 import pytest
 
 from gridmgmt.cases.graph import (
@@ -11,13 +12,14 @@ from gridmgmt.cases.graph import (
     combine_weights,
     hub_factor,
     hubs,
+    link_chart,
     link_weight,
     pair_link,
     project_cases,
     update_projection,
 )
 from gridmgmt.cases.model import EntityKind, Mention
-from gridmgmt.cases.resolution import ResolutionSettings, resolve_entities
+from gridmgmt.cases.resolution import EntityResolver, ResolutionSettings, resolve_entities
 from gridmgmt.cases.synthetic import DEMO_COUNTIES
 
 from .builders import address, case, id_number, linked, person, phone
@@ -37,10 +39,18 @@ MENTIONS = [
 ]
 
 
-def build(mentions: list[Mention] = MENTIONS, settings: LinkSettings | None = None):  # type: ignore[no-untyped-def]
-    cases = CASES if mentions is MENTIONS else sorted({case(m.case_no) for m in mentions}, key=lambda c: c.case_no)
+def build(
+    mentions: list[Mention] = MENTIONS, settings: LinkSettings | None = None
+) -> tuple[EntityResolver, nx.Graph, nx.Graph]:
+    cases = (
+        CASES
+        if mentions is MENTIONS
+        else sorted({case(m.case_no) for m in mentions}, key=lambda c: c.case_no)
+    )
     counties = {c.case_no: c.county_code for c in cases}
-    resolver = resolve_entities(mentions, counties, settings=ResolutionSettings(counties=DEMO_COUNTIES))
+    resolver = resolve_entities(
+        mentions, counties, settings=ResolutionSettings(counties=DEMO_COUNTIES)
+    )
     graph = build_case_graph(cases, resolver)
     return resolver, graph, project_cases(graph, settings=settings or LinkSettings())
 
@@ -62,7 +72,9 @@ def test_link_graph_has_cases_and_linking_entities() -> None:
     edge = graph.edges[case_node("D"), f"person:{ZHANG}"]
     assert edge["roles"] == ("供货人",)
     assert resolver.mentions[edge["mentions"][0]].name == "张玮"
-    assert resolver.cases_of("phone:+8613800001111") == ["E"]  # single-case entity: kept, not linked
+    assert resolver.cases_of("phone:+8613800001111") == [
+        "E"
+    ]  # single-case entity: kept, not linked
 
 
 def test_projection_weights_by_identifier_strength() -> None:
@@ -76,7 +88,12 @@ def test_projection_weights_by_identifier_strength() -> None:
 
 
 def test_several_shared_entities_combine_as_independent_evidence() -> None:
-    mentions = [phone("A", "13947461234"), phone("B", "13947461234"), address("A", "兴和县城关镇幸福路1号"), address("B", "兴和县城关镇幸福路1号")]
+    mentions = [
+        phone("A", "13947461234"),
+        phone("B", "13947461234"),
+        address("A", "兴和县城关镇幸福路1号"),
+        address("B", "兴和县城关镇幸福路1号"),
+    ]
     _resolver, graph, projection = build(mentions)
     assert projection["A"]["B"]["weight"] == pytest.approx(1 - 0.2 * 0.6)
     assert pair_link(graph, "A", "B", settings=LinkSettings())[0] == pytest.approx(0.88)
@@ -89,7 +106,9 @@ def test_hub_down_weighting_and_cap() -> None:
     assert hub_factor(4, settings=settings) == 1.0
     assert hub_factor(6, settings=settings) == pytest.approx(4 / 6)
     assert hub_factor(9, settings=settings) == 0.0
-    mentions = linked(EntityKind.PHONE, "0474-6201234", [f"H{i}" for i in range(9)], role="快递网点")
+    mentions = linked(
+        EntityKind.PHONE, "0474-6201234", [f"H{i}" for i in range(9)], role="快递网点"
+    )
     mentions += linked(EntityKind.PHONE, "13947461234", ["H0", "H1"])
     _resolver, graph, projection = build(mentions, settings)
     assert link_weight(graph, "phone:+864746201234", settings=settings) == 0.0
@@ -115,3 +134,16 @@ def test_update_projection_matches_a_fresh_projection() -> None:
     assert {tuple(sorted(e)) for e in projection.edges} == {tuple(sorted(e)) for e in fresh.edges}
     for u, v, weight in fresh.edges(data="weight"):
         assert projection[u][v]["weight"] == pytest.approx(weight)
+
+
+def test_link_chart_shows_every_entity_of_the_cases() -> None:
+    resolver, graph, _projection = build()
+    chart = link_chart(graph, resolver, ["D", "E"])
+    entities = {n for n, kind in chart.nodes(data="node_type") if kind == "entity"}
+    assert entities == {f"person:{ZHANG}", "phone:!+861394746123", "phone:+8613800001111"}
+    assert chart.nodes["phone:+8613800001111"]["cases_touched"] == 1
+    assert chart.nodes[f"person:{ZHANG}"]["cases_touched"] == 2
+    assert chart.edges[case_node("D"), f"person:{ZHANG}"]["roles"] == ("供货人",)
+    assert resolver.mentions_of_case("E") == [7, 8]
+    with pytest.raises(KeyError, match="Z"):
+        link_chart(graph, resolver, ["Z"])

@@ -70,7 +70,9 @@ def test_json_form_reads_cases_and_mentions() -> None:
     assert person.kind is EntityKind.PERSON
     assert (person.name, person.id_number, person.role) == ("张伟", "150924199003071239", "供货人")
     assert person.value is None
-    assert result.mentions[3] == Mention("TZ-2023-007", EntityKind.WAYBILL, "SF1234567890123", role="寄递")
+    assert result.mentions[3] == Mention(
+        "TZ-2023-007", EntityKind.WAYBILL, "SF1234567890123", role="寄递"
+    )
     assert result.mentions_by_case()["XH-2023-001"][2].value == "蒙J12345"
 
 

@@ -41,7 +41,14 @@ def resolve(mentions: Sequence[Mention]) -> EntityResolver:
     return resolve_entities(mentions, COUNTY_OF, settings=SETTINGS)
 
 
-def person(case: str, name: str | None, id_text: str | None = None, *, phone: str | None = None, role: str = "") -> Mention:
+def person(
+    case: str,
+    name: str | None,
+    id_text: str | None = None,
+    *,
+    phone: str | None = None,
+    role: str = "",
+) -> Mention:
     return Mention(case, EntityKind.PERSON, name=name, id_number=id_text, phone=phone, role=role)
 
 
@@ -65,13 +72,20 @@ def same(resolver: EntityResolver, left: int, right: int) -> bool:
         (EntityKind.ID_NUMBER, ID_ZHANG, ID_ZHANG[:6] + ID_ZHANG[8:17]),
     ],
 )
-def test_strong_identifiers_match_exactly_after_normalising(kind: EntityKind, left: str, right: str) -> None:
+def test_strong_identifiers_match_exactly_after_normalising(
+    kind: EntityKind, left: str, right: str
+) -> None:
     resolver = resolve([Mention("A", kind, left), Mention("B", kind, right)])
     assert same(resolver, 0, 1)
 
 
 def test_different_identifiers_stay_apart() -> None:
-    resolver = resolve([Mention("A", EntityKind.PHONE, "13947461234"), Mention("B", EntityKind.PHONE, "13947461235")])
+    resolver = resolve(
+        [
+            Mention("A", EntityKind.PHONE, "13947461234"),
+            Mention("B", EntityKind.PHONE, "13947461235"),
+        ]
+    )
     assert not same(resolver, 0, 1)
 
 
@@ -199,7 +213,9 @@ def test_person_entity_gathers_names_phones_and_id() -> None:
     ],
 )
 def test_address_pairs(left: str, right: str, match: bool) -> None:
-    resolver = resolve([Mention("A", EntityKind.ADDRESS, left), Mention("D", EntityKind.ADDRESS, right)])
+    resolver = resolve(
+        [Mention("A", EntityKind.ADDRESS, left), Mention("D", EntityKind.ADDRESS, right)]
+    )
     assert same(resolver, 0, 1) is match
     if match and resolver.matches:
         assert "same county and house numbers" in resolver.matches[0].reasons
@@ -211,9 +227,11 @@ def test_address_pairs(left: str, right: str, match: bool) -> None:
 def test_adding_in_batches_gives_the_same_entities() -> None:
     data = generate_case_set(n_cases=120, n_networks=6, network_size=(3, 6), seed=5)
     counties = {case.case_no: case.county_code for case in data.cases}
-    whole = resolve_entities(data.mentions, counties, settings=ResolutionSettings(counties=data.counties))
+    whole = resolve_entities(
+        data.mentions, counties, settings=ResolutionSettings(counties=data.counties)
+    )
     batched = EntityResolver(settings=ResolutionSettings(counties=data.counties))
-    by_case = {case.case_no: [] for case in data.cases}
+    by_case: dict[str, list[Mention]] = {case.case_no: [] for case in data.cases}
     for mention in data.mentions:
         by_case[mention.case_no].append(mention)
     merged_ids: dict[str, str] = {}
@@ -244,10 +262,13 @@ def test_pair_precision_recall() -> None:
 def test_person_matching_on_a_noisy_labelled_set() -> None:
     data = generate_case_set(n_cases=1500, n_networks=40, network_size=(3, 9), seed=17)
     counties = {case.case_no: case.county_code for case in data.cases}
-    resolver = resolve_entities(data.mentions, counties, settings=ResolutionSettings(counties=data.counties))
+    resolver = resolve_entities(
+        data.mentions, counties, settings=ResolutionSettings(counties=data.counties)
+    )
     labelled = [(i, truth) for i, truth in enumerate(data.person_truth) if truth is not None]
     predicted = [resolver.entity_id(i) for i, _truth in labelled]
     precision, recall = pair_precision_recall(predicted, [truth for _i, truth in labelled])
-    assert data.noise["id_typo"] > 0 and data.noise["name_homophone"] > 0
+    assert data.noise["id_typo"] > 0
+    assert data.noise["name_homophone"] > 0
     assert precision >= 0.98
     assert recall >= 0.95

@@ -30,6 +30,7 @@ from gridmgmt.store.models import AuditEntry
 
 from .rules_world import (
     A_BORDER,
+    A_KEY,
     A_NEAR,
     A_RED,
     B_BORDER,
@@ -242,3 +243,50 @@ def test_settings_file_must_be_json_or_toml(tmp_path: Path) -> None:
     path.write_text("red_line: {}\n")
     with pytest.raises(ValueError, match=r"\.toml"):
         read_settings_file(path)
+
+
+def test_grids_when_stored_name_the_grid_of_a_licence_check_and_a_ticket(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a ``grids`` kind in the store (the grids module), answers carry the grid."""
+    from shapely.geometry import Polygon
+
+    from gridmgmt.services.rules import _common, create_ticket
+
+    real = _common.load_frame
+    west = Polygon(
+        [
+            lonlat(x, y)
+            for x, y in [(-20_000, 0), (-10_000, 0), (-10_000, 20_000), (-20_000, 20_000)]
+        ]
+    )
+    east = Polygon(
+        [lonlat(x, y) for x, y in [(-10_000, 0), (0, 0), (0, 20_000), (-10_000, 20_000)]]
+    )
+
+    def load(session, kind, actor, **options):  # type: ignore[no-untyped-def]
+        if kind != "grids":
+            return real(session, kind, actor, **options)
+        import geopandas as gpd
+
+        return gpd.GeoDataFrame(
+            {"grid_id": ["A-W", "A-E"], "county_code": [A, A]},
+            geometry=[west, east],
+            crs="EPSG:4326",
+        )
+
+    monkeypatch.setattr(_common, "frame_kinds", lambda: ["grids"])
+    monkeypatch.setattr(_common, "load_frame", load)
+    lon, lat = lonlat(-5_000, 15_000)
+    with db.transaction(url) as session:
+        answer = check_licence(session, ALICE, lon=lon, lat=lat)
+        ticket = create_ticket(
+            session, ALICE, county=A, kind="market_info", summary="价格异常", lon=lon, lat=lat
+        )
+        by_retailer = create_ticket(
+            session, ALICE, county=A, kind="violation", summary="重点户", licence_no=A_KEY
+        )
+    assert answer.check.grid_id == "A-E"
+    assert any(r.code == "grid" and "A-E" in r.message for r in answer.check.reasons)
+    assert ticket.grid_id == "A-E"
+    assert by_retailer.grid_id == "A-W"  # the retailer's own place

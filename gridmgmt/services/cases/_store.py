@@ -1,0 +1,366 @@
+"""What every case service shares: errors, roles, county scope, conversions, the link index.
+
+Cases are county-scoped like every other row: an actor sees the cases of their own counties
+and the cases another county shared with one of them (a :class:`~gridmgmt.store.models.Share`
+of kind ``case``), never more. The link index (entity resolution, the link graph, networks) is
+built from exactly those cases, so no answer carries anything of a case the actor may not see.
+
+Indexes are cached per database and scope and checked against the store on every use: each
+case row carries a ``version`` that changes on every write, so new cases are added to the
+cached index incrementally (:meth:`~gridmgmt.cases.networks.CaseLinkIndex.add_case`) and any
+edited or vanished case makes it rebuild. The check reads the store in the caller's own
+transaction, so a cache filled from a transaction that was rolled back is never trusted.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+from typing import Any, Final, TypeVar
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm import Session
+
+from gridmgmt.cases.identifiers import (
+    NormalisedIdentifier,
+    normalise,
+    normalise_address,
+    normalise_id_number,
+    normalise_name,
+    normalise_phone,
+)
+from gridmgmt.cases.model import Case, CaseStatus, CaseType, EntityKind, Mention
+from gridmgmt.cases.networks import CaseLinkIndex
+from gridmgmt.cases.resolution import ResolutionSettings
+from gridmgmt.domain import UserRole
+from gridmgmt.services.actor import SYSTEM, AccessDeniedError, Actor
+from gridmgmt.services.scope import scoped
+from gridmgmt.store.models import County
+from gridmgmt.store.models.cases import CaseMentionRecord, CaseRecord
+
+__all__ = [
+    "SHARE_KIND",
+    "SHARE_ROLES",
+    "WRITER_ROLES",
+    "CaseExistsError",
+    "CaseNotFoundError",
+    "LinkView",
+    "county_names",
+    "link_index",
+    "new_version",
+    "normalise_mention",
+    "plain",
+    "refresh_entity_ids",
+    "require_role",
+    "visible",
+]
+
+SHARE_KIND: Final = "case"
+"""``Share.kind`` of a shared case; ``Share.object_key`` is its case number."""
+WRITER_ROLES: Final = frozenset({UserRole.OFFICER, UserRole.LIAISON, UserRole.ADMIN})
+SHARE_ROLES: Final = frozenset({UserRole.LIAISON, UserRole.ADMIN})
+MAX_CACHED_INDEXES: Final = 16
+REBUILD_SHARE: Final = 0.2
+"""More new cases than this share of the cached ones (and at least 50): rebuild, not add."""
+
+S = TypeVar("S", bound=Select[Any])
+
+
+class CaseNotFoundError(LookupError):
+    """The case or network does not exist, or the actor may not see it (the same answer)."""
+
+
+class CaseExistsError(ValueError):
+    """A case with this number is already stored."""
+
+
+def require_role(actor: Actor, roles: Iterable[UserRole], action: str) -> None:
+    """Raise :class:`AccessDeniedError` unless the actor has one of ``roles``."""
+    allowed = set(roles)
+    if actor.role not in allowed:
+        names = sorted(role.value for role in allowed)
+        msg = f"{action} needs one of the roles {names}; user {actor.username!r} is {actor.role}"
+        raise AccessDeniedError(msg)
+
+
+def visible(stmt: S, actor: Actor) -> S:
+    """Restrict a select over ``cases`` to the actor's counties and the cases shared with them."""
+    return scoped(
+        stmt, CaseRecord.county_code, actor, share_kind=SHARE_KIND, key_column=CaseRecord.case_no
+    )
+
+
+def county_names(session: Session) -> dict[str, str]:
+    """Code -> name of every stored county (public geography, read unscoped)."""
+    return dict(session.execute(select(County.code, County.name).order_by(County.code)).all())
+
+
+def new_version() -> str:
+    """A fresh version token for a written case."""
+    return uuid.uuid4().hex
+
+
+def plain(value: Any) -> Any:
+    """JSON-ready data: dates as ISO text, enums as values, tuples and sets as lists."""
+    if isinstance(value, Mapping):
+        return {str(key): plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    if isinstance(value, set | frozenset):
+        return sorted(plain(item) for item in value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+# --- normalising a mention ----------------------------------------------------------------
+
+
+def normalise_mention(mention: Mention, *, counties: Mapping[str, str]) -> NormalisedIdentifier:
+    """The normalised form of a mention as stored: valid or not, with what it tells.
+
+    A person is normalised by the ID number when one is given (with the name and pinyin as
+    attributes), else by the name; the phone given with a person is normalised into
+    ``attributes["phone"]``. Addresses are tied to the stored counties they name.
+    """
+    if mention.kind is EntityKind.PERSON:
+        return _normalise_person(mention)
+    raw = mention.value or ""
+    if mention.kind is EntityKind.ADDRESS:
+        return normalise_address(raw, counties=counties)
+    return normalise(mention.kind, raw)
+
+
+def _normalise_person(mention: Mention) -> NormalisedIdentifier:
+    name = normalise_name(mention.name) if mention.name else None
+    identifier = normalise_id_number(mention.id_number) if mention.id_number else None
+    if identifier is None:
+        identifier = name or normalise_name("")
+    elif name is not None:
+        attributes = identifier.attributes | {
+            "name": name.value,
+            "pinyin": name.attributes.get("pinyin"),
+        }
+        identifier = NormalisedIdentifier(
+            EntityKind.PERSON,
+            mention.text,
+            identifier.value,
+            identifier.valid,
+            identifier.reason,
+            attributes,
+        )
+    if mention.phone:
+        phone = normalise_phone(mention.phone, geocode=False)
+        attributes = identifier.attributes | {"phone": phone.value, "phone_valid": phone.valid}
+        identifier = NormalisedIdentifier(
+            EntityKind.PERSON,
+            mention.text,
+            identifier.value,
+            identifier.valid,
+            identifier.reason,
+            attributes,
+        )
+    return identifier
+
+
+# --- rows to engine records -----------------------------------------------------------------
+
+CASE_COLUMNS: Final = (
+    CaseRecord.id,
+    CaseRecord.case_no,
+    CaseRecord.county_code,
+    CaseRecord.opened_on,
+    CaseRecord.type,
+    CaseRecord.status,
+    CaseRecord.location,
+    CaseRecord.seized_cartons,
+    CaseRecord.value_yuan,
+    CaseRecord.summary,
+    CaseRecord.version,
+)
+MENTION_COLUMNS: Final = (
+    CaseMentionRecord.id,
+    CaseRecord.case_no,
+    CaseMentionRecord.kind,
+    CaseMentionRecord.value,
+    CaseMentionRecord.role,
+    CaseMentionRecord.name,
+    CaseMentionRecord.id_number,
+    CaseMentionRecord.phone,
+)
+
+
+def to_case(row: Any) -> Case:
+    """A stored case (a :class:`CaseRecord` or a row of :data:`CASE_COLUMNS`) as an engine case."""
+    location = row.location
+    return Case(
+        case_no=row.case_no,
+        county_code=row.county_code,
+        opened_on=row.opened_on,
+        type=CaseType(row.type),
+        status=CaseStatus(row.status),
+        lon=None if location is None else float(location.x),
+        lat=None if location is None else float(location.y),
+        seized_cartons=row.seized_cartons,
+        value_yuan=row.value_yuan,
+        summary=row.summary or "",
+    )
+
+
+def to_mention(row: Any, case_no: str) -> Mention:
+    """A stored mention as an engine mention of case ``case_no``."""
+    return Mention(
+        case_no=case_no,
+        kind=EntityKind(row.kind),
+        value=row.value,
+        role=row.role or "",
+        name=row.name,
+        id_number=row.id_number,
+        phone=row.phone,
+    )
+
+
+# --- the cached link index ------------------------------------------------------------------
+
+
+@dataclass
+class LinkView:
+    """A link index over the cases an actor may see.
+
+    ``mention_ids`` holds the stored id of each of the resolver's mentions, in its order.
+    """
+
+    index: CaseLinkIndex
+    mention_ids: list[int]
+
+
+@dataclass
+class _Entry:
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    stamp: dict[str, str] = field(default_factory=dict)
+    counties: tuple[tuple[str, str], ...] = ()
+    view: LinkView | None = None
+
+
+_CACHE: OrderedDict[tuple[str, str], _Entry] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+
+
+def _cache_entry(session: Session, actor: Actor) -> _Entry:
+    database = session.get_bind().engine.url.render_as_string(hide_password=True)
+    scope = "*" if actor.counties is None else ",".join(sorted(actor.counties))
+    key = (database, scope)
+    with _CACHE_LOCK:
+        entry = _CACHE.get(key)
+        if entry is None:
+            entry = _CACHE[key] = _Entry()
+        _CACHE.move_to_end(key)
+        while len(_CACHE) > MAX_CACHED_INDEXES:
+            _CACHE.popitem(last=False)
+    return entry
+
+
+@contextmanager
+def link_index(session: Session, actor: Actor) -> Iterator[LinkView]:
+    """The link index over the cases the actor may see, current with the session's view.
+
+    The index is held (and locked) for the duration of the ``with`` block; do not keep it
+    beyond.
+    """
+    entry = _cache_entry(session, actor)
+    with entry.lock:
+        _refresh(session, actor, entry)
+        assert entry.view is not None
+        yield entry.view
+
+
+def _refresh(session: Session, actor: Actor, entry: _Entry) -> None:
+    stmt = visible(select(CaseRecord.case_no, CaseRecord.version), actor)
+    current: dict[str, str] = {case_no: version for case_no, version in session.execute(stmt)}
+    counties = tuple(county_names(session).items())
+    if (
+        entry.view is not None
+        and counties == entry.counties
+        and all(current.get(case_no) == version for case_no, version in entry.stamp.items())
+    ):
+        new = [case_no for case_no in current if case_no not in entry.stamp]
+        if len(new) <= max(50, REBUILD_SHARE * len(entry.stamp)):
+            if new:
+                _add_cases(session, entry, new)
+            return
+    entry.view, entry.stamp = _build(session, actor, counties)
+    entry.counties = counties
+
+
+def _settings(counties: Sequence[tuple[str, str]]) -> ResolutionSettings:
+    return ResolutionSettings(counties=dict(counties))
+
+
+def _build(
+    session: Session, actor: Actor, counties: Sequence[tuple[str, str]]
+) -> tuple[LinkView, dict[str, str]]:
+    rows = session.execute(visible(select(*CASE_COLUMNS), actor).order_by(CaseRecord.id)).all()
+    visible_ids = visible(select(CaseRecord.id), actor)
+    mention_rows = session.execute(
+        select(*MENTION_COLUMNS)
+        .join(CaseRecord, CaseMentionRecord.case_id == CaseRecord.id)
+        .where(CaseMentionRecord.case_id.in_(visible_ids))
+        .order_by(CaseMentionRecord.case_id, CaseMentionRecord.position)
+    ).all()
+    index = CaseLinkIndex.build(
+        [to_case(row) for row in rows],
+        [to_mention(row, row.case_no) for row in mention_rows],
+        resolution_settings=_settings(counties),
+    )
+    stamp = {row.case_no: row.version for row in rows}
+    return LinkView(index, [row.id for row in mention_rows]), stamp
+
+
+def _add_cases(session: Session, entry: _Entry, case_nos: Sequence[str]) -> None:
+    assert entry.view is not None
+    rows = session.execute(
+        select(*CASE_COLUMNS).where(CaseRecord.case_no.in_(case_nos)).order_by(CaseRecord.id)
+    ).all()
+    mention_rows = session.execute(
+        select(*MENTION_COLUMNS)
+        .join(CaseRecord, CaseMentionRecord.case_id == CaseRecord.id)
+        .where(CaseRecord.case_no.in_(case_nos))
+        .order_by(CaseMentionRecord.case_id, CaseMentionRecord.position)
+    ).all()
+    by_case: dict[str, list[Any]] = {}
+    for row in mention_rows:
+        by_case.setdefault(row.case_no, []).append(row)
+    view = entry.view
+    for row in rows:
+        mentions = by_case.get(row.case_no, [])
+        view.index.add_case(to_case(row), [to_mention(m, row.case_no) for m in mentions])
+        view.mention_ids.extend(m.id for m in mentions)
+        entry.stamp[row.case_no] = row.version
+
+
+def refresh_entity_ids(session: Session) -> int:
+    """Store the entity every mention resolves to over the whole store; return rows changed.
+
+    Resolution is global (the local administrator's view), so ``entity_id`` is the same for
+    every user; answers to a user are computed over their own cases only.
+    """
+    with link_index(session, SYSTEM) as view:
+        resolved = view.index.resolver.entity_ids()
+        stmt = select(CaseMentionRecord.id, CaseMentionRecord.entity_id)
+        stored = {mention_id: entity for mention_id, entity in session.execute(stmt)}
+        changes = [
+            {"id": mention_id, "entity_id": entity}
+            for mention_id, entity in zip(view.mention_ids, resolved, strict=True)
+            if stored.get(mention_id) != entity
+        ]
+    if changes:
+        session.execute(update(CaseMentionRecord), changes)
+    return len(changes)

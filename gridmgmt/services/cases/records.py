@@ -1,0 +1,696 @@
+"""Cases in the store: import a file, create, edit, read and list, county-scoped.
+
+Every write is all or nothing and upserts on the case number: a case already stored the same
+is left alone, a changed one has its fields and mentions replaced (and a new ``version``).
+Mentions are normalised as they are written (invalid identifiers kept and flagged), and the
+entity every mention resolves to is refreshed over the whole store in the same transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import numpy as np
+from shapely.geometry import Point
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from gridmgmt.cases.model import (
+    CSV_ALIASES,
+    Case,
+    CaseSet,
+    CaseStatus,
+    CaseType,
+    CaseValidationError,
+    Mention,
+    cases_to_json,
+    decode_text,
+    label_zh,
+    parse_case_enum,
+    parse_cases_csv,
+    parse_cases_json,
+)
+from gridmgmt.crs import CoordinateSystem, UnknownCRSError, parse_crs, to_wgs84
+from gridmgmt.io.problems import ImportValidationError, Problem
+from gridmgmt.services import audit
+from gridmgmt.services.actor import SYSTEM, AccessDeniedError, Actor
+from gridmgmt.services.cases._store import (
+    SHARE_KIND,
+    WRITER_ROLES,
+    CaseExistsError,
+    CaseNotFoundError,
+    county_names,
+    link_index,
+    new_version,
+    normalise_mention,
+    plain,
+    refresh_entity_ids,
+    require_role,
+    to_case,
+    to_mention,
+    visible,
+)
+from gridmgmt.services.imports import ImportReport
+from gridmgmt.store import db
+from gridmgmt.store.models import Share
+from gridmgmt.store.models.cases import CaseMentionRecord, CaseRecord
+
+__all__ = [
+    "MAX_PAGE_SIZE",
+    "CasePage",
+    "WriteResult",
+    "case_dict",
+    "create_case",
+    "get_case",
+    "import_cases",
+    "list_cases",
+    "read_case_file",
+    "update_case",
+    "write_cases",
+]
+
+MAX_PAGE_SIZE: Final = 1000
+EDITABLE_FIELDS: Final = frozenset(
+    {
+        "county_code",
+        "opened_on",
+        "type",
+        "status",
+        "lon",
+        "lat",
+        "seized_cartons",
+        "value_yuan",
+        "summary",
+        "entities",
+    }
+)
+_CHUNK: Final = 500
+_COORDINATE_DECIMALS: Final = 9
+WriteMode = Literal["upsert", "create", "update"]
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """Case numbers inserted, updated and left unchanged by a write."""
+
+    inserted: list[str]
+    updated: list[str]
+    unchanged: list[str]
+
+
+@dataclass(frozen=True)
+class CasePage:
+    """One page of the cases an actor may see."""
+
+    total: int
+    limit: int
+    offset: int
+    items: list[dict[str, Any]]
+
+
+# --- reading files --------------------------------------------------------------------------
+
+
+def _problems(error: CaseValidationError, label: str) -> list[Problem]:
+    return [Problem(label, e.row or None, e.field or None, e.message) for e in error.errors]
+
+
+def read_case_file(path: Path, *, label: str | None = None) -> tuple[CaseSet, dict[str, int]]:
+    """Read a case file (``.json`` or ``.csv``) and where each case starts in it.
+
+    Returns
+    -------
+    tuple
+        The cases and mentions, and case number -> row (JSON: position of the case from 1;
+        CSV: the line of its first row, the header being line 1).
+
+    Raises
+    ------
+    ImportValidationError
+        Listing every problem of the file (named ``label``, default ``path``).
+    """
+    label = str(path) if label is None else label
+    suffix = path.suffix.lower()
+    if suffix not in (".json", ".csv"):
+        msg = f"case files are .json or .csv, got {suffix or 'no suffix'!r}"
+        raise ImportValidationError([Problem(label, None, None, msg)])
+    if not path.is_file():
+        raise ImportValidationError([Problem(label, None, None, "the file does not exist")])
+    data = path.read_bytes()
+    try:
+        text = decode_text(data)
+        if suffix == ".json":
+            cases = parse_cases_json(text, source=label)
+            return cases, {case.case_no: row for row, case in enumerate(cases.cases, start=1)}
+        cases = parse_cases_csv(text, source=label)
+    except CaseValidationError as error:
+        raise ImportValidationError(_problems(error, label)) from None
+    except ValueError as error:
+        raise ImportValidationError([Problem(label, None, None, str(error))]) from None
+    return cases, _csv_rows(text)
+
+
+def _csv_rows(text: str) -> dict[str, int]:
+    reader = csv.reader(io.StringIO(text))
+    header = [CSV_ALIASES.get(h.strip(), h.strip()) for h in next(reader, [])]
+    column = header.index("case_no")
+    rows: dict[str, int] = {}
+    for line, values in enumerate(reader, start=2):
+        if column < len(values):
+            rows.setdefault(values[column].strip(), line)
+    return rows
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def import_cases(
+    url: str,
+    path: Path,
+    *,
+    crs: str = "wgs84",
+    actor: Actor = SYSTEM,
+    label: str | None = None,
+) -> ImportReport:
+    """Import a case file (JSON or CSV) into the store, all or nothing.
+
+    Parameters
+    ----------
+    url
+        Database URL.
+    path
+        The file: the JSON form (a list of cases with their ``entities``) or the CSV form
+        (one row per mention); see :mod:`gridmgmt.cases.model`.
+    crs
+        Coordinate system of the cases' ``lon``/``lat``: wgs84, gcj02, bd09 or cgcs2000.
+    actor
+        Who imports; every case must be of one of the actor's counties.
+    label
+        How to name the file in problems (default: ``path`` as given).
+
+    Returns
+    -------
+    ImportReport
+        ``rows`` is the number of cases; inserted, updated and unchanged count cases.
+
+    Raises
+    ------
+    ImportValidationError
+        If anything is wrong; ``problems`` names file, row and field, and nothing is written.
+    """
+    label = str(path) if label is None else label
+    source_crs = _parse_crs(crs, label)
+    cases, rows = read_case_file(path, label=label)
+    with db.transaction(url) as session:
+        result = write_cases(session, actor, cases, rows=rows, label=label, crs=source_crs)
+        counties = sorted({case.county_code for case in cases.cases})
+        audit.record(
+            session,
+            actor,
+            "import",
+            kind="cases",
+            county_code=counties[0] if len(counties) == 1 else None,
+            detail={
+                "file": path.name,
+                "crs": source_crs.value,
+                "cases": len(cases.cases),
+                "mentions": len(cases.mentions),
+                "inserted": len(result.inserted),
+                "updated": len(result.updated),
+                "unchanged": len(result.unchanged),
+                "counties": counties,
+            },
+        )
+    return ImportReport(
+        kind="cases",
+        file=label,
+        rows=len(cases.cases),
+        inserted=len(result.inserted),
+        updated=len(result.updated),
+        unchanged=len(result.unchanged),
+        crs=source_crs.value,
+    )
+
+
+def _parse_crs(crs: str | CoordinateSystem, label: str) -> CoordinateSystem:
+    try:
+        return parse_crs(crs)
+    except UnknownCRSError as error:
+        raise ImportValidationError([Problem(label, None, "crs", str(error))]) from None
+
+
+def write_cases(
+    session: Session,
+    actor: Actor,
+    cases: CaseSet,
+    *,
+    rows: Mapping[str, int] | None = None,
+    label: str = "cases",
+    crs: CoordinateSystem = CoordinateSystem.WGS84,
+    mode: WriteMode = "upsert",
+) -> WriteResult:
+    """Write parsed cases into the store in the session's transaction.
+
+    Parameters
+    ----------
+    session
+        An open session; nothing is committed here.
+    actor
+        Who writes; every case must be of one of the actor's own counties (a case shared
+        with them is read-only), and the actor an officer, liaison or admin.
+    cases
+        Parsed cases and mentions.
+    rows
+        Case number -> row in the source, for problems.
+    label
+        Name of the source, for problems.
+    crs
+        Coordinate system of the cases' coordinates.
+    mode
+        ``upsert`` (import), ``create`` (the cases must be new) or ``update`` (they must exist).
+
+    Raises
+    ------
+    ImportValidationError
+        If a county is unknown or not the actor's, or a stored case is another county's.
+    CaseExistsError, CaseNotFoundError
+        When ``mode`` is ``create`` and a case exists, or ``update`` and it does not.
+    AccessDeniedError
+        If the actor's role may not write cases.
+    """
+    require_role(actor, WRITER_ROLES, "writing cases")
+    rows = rows or {}
+    counties = county_names(session)
+    existing = _existing(session, [case.case_no for case in cases.cases])
+    _check(cases.cases, existing, counties, actor, rows, label, mode)
+    grouped = cases.mentions_by_case()
+    result = WriteResult([], [], [])
+    for case in _to_wgs84(cases.cases, crs):
+        mentions = grouped.get(case.case_no, [])
+        record = existing.get(case.case_no)
+        if record is None:
+            session.add(_new_record(case, mentions, actor, counties))
+            result.inserted.append(case.case_no)
+        elif _same(record, case, mentions):
+            result.unchanged.append(case.case_no)
+        else:
+            _replace(session, record, case, mentions, actor, counties)
+            result.updated.append(case.case_no)
+    session.flush()
+    if result.inserted or result.updated:
+        refresh_entity_ids(session)
+    session.expire_all()
+    return result
+
+
+def _existing(session: Session, case_nos: Sequence[str]) -> dict[str, CaseRecord]:
+    found: dict[str, CaseRecord] = {}
+    for start in range(0, len(case_nos), _CHUNK):
+        chunk = list(case_nos[start : start + _CHUNK])
+        stmt = (
+            select(CaseRecord)
+            .where(CaseRecord.case_no.in_(chunk))
+            .options(selectinload(CaseRecord.mentions))
+        )
+        found.update((record.case_no, record) for record in session.scalars(stmt))
+    return found
+
+
+def _check(
+    cases: Sequence[Case],
+    existing: Mapping[str, CaseRecord],
+    counties: Mapping[str, str],
+    actor: Actor,
+    rows: Mapping[str, int],
+    label: str,
+    mode: WriteMode,
+) -> None:
+    problems = []
+    for case in cases:
+        row = rows.get(case.case_no)
+        if case.county_code not in counties:
+            msg = f"unknown county code {case.county_code}; import the county first"
+            problems.append(Problem(label, row, "county_code", msg))
+        elif not actor.can_see(case.county_code):
+            msg = f"county {case.county_code} is not one of your counties"
+            problems.append(Problem(label, row, "county_code", msg))
+        record = existing.get(case.case_no)
+        if record is not None and not actor.can_see(record.county_code):
+            msg = (
+                f"case {case.case_no!r} is stored for county {record.county_code}, "
+                "which is not one of your counties"
+            )
+            problems.append(Problem(label, row, "case_no", msg))
+    if problems:
+        raise ImportValidationError(problems)
+    for case in cases:
+        if mode == "create" and case.case_no in existing:
+            msg = f"case {case.case_no!r} already exists"
+            raise CaseExistsError(msg)
+        if mode == "update" and case.case_no not in existing:
+            msg = f"case {case.case_no!r} not found"
+            raise CaseNotFoundError(msg)
+
+
+def _to_wgs84(cases: Sequence[Case], crs: CoordinateSystem) -> list[Case]:
+    if crs is CoordinateSystem.WGS84:
+        return list(cases)
+    located = [i for i, case in enumerate(cases) if case.lon is not None and case.lat is not None]
+    if not located:
+        return list(cases)
+    lon = np.array([cases[i].lon for i in located], dtype=float)
+    lat = np.array([cases[i].lat for i in located], dtype=float)
+    wgs_lon, wgs_lat = to_wgs84(lon, lat, crs)
+    converted = list(cases)
+    for i, x, y in zip(located, wgs_lon, wgs_lat, strict=True):
+        converted[i] = dataclasses.replace(cases[i], lon=float(x), lat=float(y))
+    return converted
+
+
+def _comparable(case: Case) -> Case:
+    def rounded(value: float | None) -> float | None:
+        return None if value is None else round(value, _COORDINATE_DECIMALS)
+
+    return dataclasses.replace(case, lon=rounded(case.lon), lat=rounded(case.lat))
+
+
+def _same(record: CaseRecord, case: Case, mentions: Sequence[Mention]) -> bool:
+    stored = [to_mention(m, record.case_no) for m in record.mentions]
+    return _comparable(to_case(record)) == _comparable(case) and stored == list(mentions)
+
+
+def _location(case: Case) -> Point | None:
+    if case.lon is None or case.lat is None:
+        return None
+    return Point(case.lon, case.lat)
+
+
+def _mention_record(
+    mention: Mention, position: int, county: str, counties: Mapping[str, str]
+) -> CaseMentionRecord:
+    identifier = normalise_mention(mention, counties=counties)
+    return CaseMentionRecord(
+        county_code=county,
+        position=position,
+        kind=mention.kind,
+        role=mention.role,
+        value=mention.value,
+        name=mention.name,
+        id_number=mention.id_number,
+        phone=mention.phone,
+        normalised=identifier.value,
+        valid=identifier.valid,
+        reason=identifier.reason,
+        attributes=plain(identifier.attributes),
+    )
+
+
+def _new_record(
+    case: Case, mentions: Sequence[Mention], actor: Actor, counties: Mapping[str, str]
+) -> CaseRecord:
+    record = CaseRecord(
+        case_no=case.case_no,
+        created_by=actor.username,
+        mentions=[
+            _mention_record(m, i, case.county_code, counties) for i, m in enumerate(mentions)
+        ],
+    )
+    _set_fields(record, case, actor)
+    return record
+
+
+def _set_fields(record: CaseRecord, case: Case, actor: Actor) -> None:
+    record.county_code = case.county_code
+    record.opened_on = case.opened_on
+    record.type = case.type
+    record.status = case.status
+    record.location = _location(case)
+    record.seized_cartons = case.seized_cartons
+    record.value_yuan = case.value_yuan
+    record.summary = case.summary
+    record.version = new_version()
+    record.updated_by = actor.username
+
+
+def _replace(
+    session: Session,
+    record: CaseRecord,
+    case: Case,
+    mentions: Sequence[Mention],
+    actor: Actor,
+    counties: Mapping[str, str],
+) -> None:
+    _set_fields(record, case, actor)
+    record.mentions.clear()
+    session.flush()  # delete the old mentions before their positions are taken again
+    record.mentions.extend(
+        _mention_record(m, i, case.county_code, counties) for i, m in enumerate(mentions)
+    )
+
+
+# --- create and edit one case ---------------------------------------------------------------
+
+
+def _parse_one(data: Mapping[str, Any], label: str) -> CaseSet:
+    try:
+        return parse_cases_json([dict(data)], source=label)
+    except CaseValidationError as error:
+        raise ImportValidationError(_problems(error, label)) from None
+
+
+def create_case(
+    session: Session, actor: Actor, data: Mapping[str, Any], *, crs: str = "wgs84"
+) -> dict[str, Any]:
+    """Create one case from its JSON form (as in a case file) and return it as stored.
+
+    Raises
+    ------
+    ImportValidationError
+        If a field is wrong (row 1 of source ``request``).
+    CaseExistsError
+        If the case number is taken.
+    AccessDeniedError
+        If the actor's role may not write cases.
+    """
+    label = "request"
+    cases = _parse_one(data, label)
+    case = cases.cases[0]
+    write_cases(session, actor, cases, label=label, crs=_parse_crs(crs, label), mode="create")
+    audit.record(
+        session,
+        actor,
+        "create",
+        kind="case",
+        county_code=case.county_code,
+        detail={"case_no": case.case_no, "mentions": len(cases.mentions)},
+    )
+    return get_case(session, actor, case.case_no)
+
+
+def _own_record(session: Session, actor: Actor, case_no: str) -> CaseRecord:
+    """The stored case if the actor owns it; shared cases are read-only."""
+    record = session.scalars(
+        visible(select(CaseRecord).where(CaseRecord.case_no == case_no), actor)
+    ).one_or_none()
+    if record is None:
+        msg = f"case {case_no!r} not found"
+        raise CaseNotFoundError(msg)
+    if not actor.can_see(record.county_code):
+        msg = (
+            f"case {case_no!r} was shared with you by county {record.county_code} and is "
+            "read-only; ask that county to change it"
+        )
+        raise AccessDeniedError(msg)
+    return record
+
+
+def update_case(
+    session: Session,
+    actor: Actor,
+    case_no: str,
+    changes: Mapping[str, Any],
+    *,
+    crs: str = "wgs84",
+) -> dict[str, Any]:
+    """Edit a case: the given fields replace the stored ones; ``entities`` replaces all mentions.
+
+    Parameters
+    ----------
+    changes
+        Fields of the JSON form to change (``county_code, opened_on, type, status, lon, lat,
+        seized_cartons, value_yuan, summary, entities``); a field set to None is cleared.
+    crs
+        Coordinate system of ``lon``/``lat`` when they are given.
+
+    Raises
+    ------
+    CaseNotFoundError
+        If the actor may not see the case.
+    AccessDeniedError
+        If the case was only shared with the actor, or their role may not write.
+    ImportValidationError
+        If a field is wrong.
+    """
+    label = "request"
+    unknown = sorted(set(changes) - EDITABLE_FIELDS)
+    if unknown:
+        msg = f"fields {unknown} cannot be changed; editable: {sorted(EDITABLE_FIELDS)}"
+        raise ValueError(msg)
+    record = _own_record(session, actor, case_no)
+    require_role(actor, WRITER_ROLES, "editing cases")
+    before = cases_to_json(
+        [to_case(record)], [to_mention(m, record.case_no) for m in record.mentions]
+    )[0]
+    merged = before | _wgs84_changes(changes, _parse_crs(crs, label))
+    merged = {key: value for key, value in merged.items() if value is not None}
+    cases = _parse_one(merged, label)
+    result = write_cases(session, actor, cases, label=label, mode="update")
+    if result.updated:
+        audit.record(
+            session,
+            actor,
+            "update",
+            kind="case",
+            county_code=cases.cases[0].county_code,
+            detail={"case_no": case_no, "fields": sorted(changes)},
+        )
+    return get_case(session, actor, case_no)
+
+
+def _wgs84_changes(changes: Mapping[str, Any], crs: CoordinateSystem) -> dict[str, Any]:
+    changed = dict(changes)
+    lon, lat = changed.get("lon"), changed.get("lat")
+    if crs is CoordinateSystem.WGS84 or lon is None or lat is None:
+        return changed
+    try:
+        x, y = to_wgs84(np.array([float(lon)]), np.array([float(lat)]), crs)
+    except (TypeError, ValueError):
+        return changed  # the parser reports the bad number
+    if math.isfinite(x[0]) and math.isfinite(y[0]):
+        changed |= {"lon": float(x[0]), "lat": float(y[0])}
+    return changed
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def case_dict(record: CaseRecord, actor: Actor) -> dict[str, Any]:
+    """A stored case as JSON-ready data, without its mentions."""
+    location = record.location
+    return {
+        "case_no": record.case_no,
+        "county_code": record.county_code,
+        "opened_on": record.opened_on.isoformat(),
+        "type": CaseType(record.type).value,
+        "type_zh": label_zh(CaseType(record.type)),
+        "status": CaseStatus(record.status).value,
+        "status_zh": label_zh(CaseStatus(record.status)),
+        "lon": None if location is None else round(float(location.x), 7),
+        "lat": None if location is None else round(float(location.y), 7),
+        "seized_cartons": record.seized_cartons,
+        "value_yuan": record.value_yuan,
+        "summary": record.summary,
+        "own": actor.can_see(record.county_code),
+        "updated_at": record.updated_at.isoformat(),
+    }
+
+
+def _mention_dict(record: CaseMentionRecord, entity_id: str | None) -> dict[str, Any]:
+    return {
+        "position": record.position,
+        "kind": record.kind.value,
+        "role": record.role,
+        "value": record.value,
+        "name": record.name,
+        "id_number": record.id_number,
+        "phone": record.phone,
+        "normalised": record.normalised,
+        "valid": record.valid,
+        "reason": record.reason,
+        "attributes": record.attributes,
+        "entity_id": entity_id,
+    }
+
+
+def get_case(session: Session, actor: Actor, case_no: str) -> dict[str, Any]:
+    """One case the actor may see, with its mentions, their entities and its network.
+
+    Entity ids and the network are those of the actor's own view (resolved over the cases
+    they may see); ``shared_with`` lists the counties an own case was shared with.
+
+    Raises
+    ------
+    CaseNotFoundError
+        If the case does not exist or is not visible to the actor.
+    """
+    record = session.scalars(
+        visible(
+            select(CaseRecord)
+            .where(CaseRecord.case_no == case_no)
+            .options(selectinload(CaseRecord.mentions)),
+            actor,
+        )
+    ).one_or_none()
+    if record is None:
+        msg = f"case {case_no!r} not found"
+        raise CaseNotFoundError(msg)
+    with link_index(session, actor) as view:
+        resolver = view.index.resolver
+        entities = [resolver.entity_id(i) for i in resolver.mentions_of_case(case_no)]
+        network = view.index.network_of(case_no)
+    answer = case_dict(record, actor)
+    answer["network_id"] = network.network_id if network else None
+    answer["shared_with"] = _shared_with(session, record) if answer["own"] else []
+    answer["mentions"] = [
+        _mention_dict(m, entity) for m, entity in zip(record.mentions, entities, strict=True)
+    ]
+    return answer
+
+
+def _shared_with(session: Session, record: CaseRecord) -> list[str]:
+    stmt = (
+        select(Share.to_county)
+        .where(Share.kind == SHARE_KIND, Share.object_key == record.case_no)
+        .order_by(Share.to_county)
+    )
+    return list(session.scalars(stmt))
+
+
+def list_cases(
+    session: Session,
+    actor: Actor,
+    *,
+    county: str | None = None,
+    status: str | None = None,
+    case_type: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> CasePage:
+    """A page of the cases the actor may see (own and shared), newest first.
+
+    Raises
+    ------
+    ValueError
+        If ``status`` or ``case_type`` is not a known value, or the page is out of range.
+    """
+    if not 1 <= limit <= MAX_PAGE_SIZE or offset < 0:
+        msg = f"limit must lie in [1, {MAX_PAGE_SIZE}] and offset be >= 0"
+        raise ValueError(msg)
+    stmt = visible(select(CaseRecord), actor)
+    if county is not None:
+        stmt = stmt.where(CaseRecord.county_code == county)
+    if status is not None:
+        stmt = stmt.where(CaseRecord.status == parse_case_enum(CaseStatus, status))
+    if case_type is not None:
+        stmt = stmt.where(CaseRecord.type == parse_case_enum(CaseType, case_type))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    page = stmt.order_by(CaseRecord.opened_on.desc(), CaseRecord.case_no).limit(limit)
+    records = session.scalars(page.offset(offset)).all()
+    return CasePage(int(total), limit, offset, [case_dict(r, actor) for r in records])
