@@ -9,7 +9,18 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 
 from api.deps import LoginRequiredError
-from api.routes import auth, counties, docs, health, inspections, pages, retailers, rules, tickets
+from api.routes import (
+    auth,
+    cases,
+    counties,
+    docs,
+    health,
+    inspections,
+    pages,
+    retailers,
+    rules,
+    tickets,
+)
 from api.routes.health import package_version
 from api.static import mount_static
 from gridmgmt.config import Settings, get_settings
@@ -50,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     mount_static(app)
     for module in (health, auth, counties, retailers, docs, pages):
         app.include_router(module.router)
-    for module in (rules, inspections, tickets):
+    for module in (rules, inspections, tickets, cases):
         app.include_router(module.router)
     app.add_exception_handler(LoginRequiredError, _to_login)
     return app

@@ -107,16 +107,16 @@ def synthetic_county(seed: int) -> tuple[str, shapely.Geometry, gpd.GeoDataFrame
     """About 1,700 km² near 114E 40.5N: a seat, eight townships, villages along roads."""
     rng = np.random.default_rng(seed)
     angles = np.linspace(0, 2 * np.pi, 48, endpoint=False)
-    radius = 0.26 * (1 + 0.18 * np.sin(3 * angles + 0.5) + 0.08 * rng.standard_normal(48))
+    radius = 0.21 * (1 + 0.18 * np.sin(3 * angles + 0.5) + 0.08 * rng.standard_normal(48))
     boundary = shapely.Polygon(
         np.column_stack([114.0 + radius * np.cos(angles) * 1.3, 40.5 + radius * np.sin(angles)])
     ).buffer(0)
     towns = [(114.0, 40.5, 360, 0.012)] + [
-        (114.0 + 0.22 * np.cos(a), 40.5 + 0.17 * np.sin(a), 40, 0.004)
+        (114.0 + 0.18 * np.cos(a), 40.5 + 0.14 * np.sin(a), 40, 0.004)
         for a in np.linspace(0, 2 * np.pi, 8, endpoint=False)
     ]
     xy = [np.column_stack([rng.normal(x, s, n), rng.normal(y, s, n)]) for x, y, n, s in towns]
-    villages = rng.uniform([113.6, 40.2], [114.4, 40.8], (120, 2))
+    villages = rng.uniform([113.65, 40.25], [114.35, 40.75], (120, 2))
     xy += [v + rng.normal(0, 0.002, (rng.integers(2, 6), 2)) for v in villages]
     points = np.vstack(xy)
     points = points[shapely.contains_xy(boundary, points[:, 0], points[:, 1])]
@@ -132,7 +132,7 @@ def synthetic_county(seed: int) -> tuple[str, shapely.Geometry, gpd.GeoDataFrame
         geometry=shapely.points(points),
         crs=4326,
     )
-    return "synthetic 1,700 km²", boundary, retailers
+    return "synthetic", boundary, retailers
 
 
 # --------------------------------------------------------------------------- measures
@@ -188,7 +188,7 @@ def run_gerrychain(
     units: Units, k: int, seed: int, steps: int
 ) -> tuple[tuple[np.ndarray, float], tuple[np.ndarray, float]]:
     """GerryChain recursive_tree_part, then ReCom optimising mean Polsby-Popper."""
-    from gerrychain import Graph, GeographicPartition
+    from gerrychain import GeographicPartition, Graph
     from gerrychain.constraints import within_percent_of_ideal_population
     from gerrychain.metrics import polsby_popper
     from gerrychain.optimization import SingleMetricOptimizer
@@ -205,10 +205,13 @@ def run_gerrychain(
     )
     rtp_seconds = time.perf_counter() - started
     rtp_labels = np.array([assignment[i] for i in range(units.n)])
-    updaters = {"population": Tally("workload", alias="population"), "polsby_popper": polsby_popper}
+    updaters: dict[str, Callable[..., Any]] = {
+        "population": Tally("workload", alias="population"),
+        "polsby_popper": polsby_popper,
+    }
     initial = GeographicPartition(graph, assignment, updaters)
 
-    def mean_pp(partition: GeographicPartition) -> float:
+    def mean_pp(partition: Any) -> float:
         return float(np.mean(list(partition["polsby_popper"].values())))
 
     proposal = partial(
@@ -222,6 +225,7 @@ def run_gerrychain(
         pass
     total = time.perf_counter() - started
     best = optimizer.best_part
+    assert best is not None
     recom_labels = np.array([best.assignment[i] for i in range(units.n)])
     return (rtp_labels, rtp_seconds), (recom_labels, total)
 
@@ -282,6 +286,7 @@ def design_case(args: argparse.Namespace) -> None:
             "case": "units",
             "county": name,
             "retailers": len(retailers),
+            "area_km2": round(units.area_m2.sum() / 1e6),
             "units": units.n,
             "h3_res8_cells": int((units.frame["resolution"] == 8).sum()),
             "county_polsby_popper": round(county_pp, 4),
@@ -297,8 +302,12 @@ def design_case(args: argparse.Namespace) -> None:
         emit({"case": "design", "method": method, **measure(units, labels, county_pp, seconds)})
     if args.recom_steps >= 0:
         log("gerrychain ...")
-        (rtp, rtp_s), (best, best_s) = run_gerrychain(units, args.grids, args.seed, args.recom_steps)
-        emit({"case": "design", "method": "gerrychain_rtp", **measure(units, rtp, county_pp, rtp_s)})
+        (rtp, rtp_s), (best, best_s) = run_gerrychain(
+            units, args.grids, args.seed, args.recom_steps
+        )
+        emit(
+            {"case": "design", "method": "gerrychain_rtp", **measure(units, rtp, county_pp, rtp_s)}
+        )
         emit(
             {
                 "case": "design",
@@ -372,10 +381,14 @@ def main() -> None:
     parser.add_argument("--grids", type=int, default=30)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--recom-steps", type=int, default=1000, help="-1 skips GerryChain")
-    parser.add_argument("--spopt-method", default="ward", choices=["ward", "kmeans", "maxp", "none"])
+    parser.add_argument(
+        "--spopt-method", default="ward", choices=["ward", "kmeans", "maxp", "none"]
+    )
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--assign-grids", type=int, default=10_000)
-    parser.add_argument("--cases", nargs="+", default=["design", "assign"], choices=["design", "assign"])
+    parser.add_argument(
+        "--cases", nargs="+", default=["design", "assign"], choices=["design", "assign"]
+    )
     args = parser.parse_args()
     if "design" in args.cases:
         design_case(args)

@@ -30,7 +30,6 @@ import shapely
 from shapely.geometry import Point, shape
 
 from gridmgmt.cases.model import Case, CaseType, EntityKind, Mention, cases_to_json, label_zh
-from gridmgmt.cases.networks import CaseLinkIndex
 from gridmgmt.cases.synthetic import DEMO_COUNTIES, SyntheticCaseSet, generate_case_set
 from gridmgmt.crs import to_wgs84
 
@@ -178,19 +177,28 @@ def generate(folder: Path, seed: int) -> tuple[list[Case], list[Mention], Synthe
     return cases, mentions, synthetic
 
 
+def write_demo_cases(folder: Path, seed: int = DEFAULT_SEED) -> tuple[Path, SyntheticCaseSet]:
+    """Write ``cases.json`` into the demo folder; return its path and the synthetic set."""
+    cases, mentions, synthetic = generate(folder, seed)
+    path = folder / "cases.json"
+    text = json.dumps(cases_to_json(cases, mentions), ensure_ascii=False, indent=1)
+    path.write_text(text + "\n", encoding="utf-8")
+    return path, synthetic
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    """Command line entry point."""
+    """Command line entry point: write the file and say what the networks look like."""
+    from gridmgmt.cases.model import parse_cases_json
+    from gridmgmt.cases.networks import CaseLinkIndex
+
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="demo folder (data/demo)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"seed ({DEFAULT_SEED})")
     args = parser.parse_args(argv)
-    cases, mentions, synthetic = generate(args.out, args.seed)
-    path = args.out / "cases.json"
-    text = json.dumps(cases_to_json(cases, mentions), ensure_ascii=False, indent=1)
-    path.write_text(text + "\n", encoding="utf-8")
-    index = CaseLinkIndex.build(cases, mentions)
-    networks = index.networks()
-    print(f"{path}: {len(cases)} cases, {len(mentions)} mentions")
+    path, synthetic = write_demo_cases(args.out, args.seed)
+    written = parse_cases_json(path.read_text(encoding="utf-8"), source=path.name)
+    networks = CaseLinkIndex.build(written.cases, written.mentions).networks()
+    print(f"{path}: {len(written.cases)} cases, {len(written.mentions)} mentions")
     print(f"planted networks: {len(synthetic.planted_networks())}; found: {len(networks)}")
     print(f"cross-province: {sum(n.cross_province for n in networks)}; hubs: {synthetic.hubs}")
 

@@ -2247,6 +2247,41 @@ For tests, demos and benchmarks; all measured on this very data.
   | licence_no | name | tier | cartons |
   |---|---|---|---|
 {suspects}
+
+## `cases.json`: tobacco cases (涉烟案件)
+
+400 cases opened in the six counties from 2021 to 2023, with 2,814 mentions of people, phones,
+plates, waybills, addresses, licence numbers, bank accounts and companies. Made by
+`data/generate_cases.py` from `gridmgmt.cases.synthetic`, which this generator runs last (it
+reads `retailers.csv`, `checkpoints.csv` and `counties.geojson`); the same seed gives a
+byte-identical file. To remake only the cases:
+
+    uv run python data/generate_cases.py --out data/demo --seed 20261121
+
+Import it with `gridmgmt import cases data/demo/cases.json` (`gridmgmt demo` does). The file
+is the JSON import form: a list of cases, each with
+
+| field | meaning |
+|---|---|
+| `case_no` | case number (案件编号): county code, year, serial; unique |
+| `county_code` | the county that opened the case |
+| `opened_on` | date opened (立案日期), `YYYY-MM-DD` |
+| `type` | counterfeit, smuggled, genuine_outflow, unlicensed_sale or courier_shipment |
+| `status` | open, investigating, transferred or closed |
+| `lon`, `lat` | WGS-84 place: the demo retailer the case names, else for most courier, smuggling and outflow cases a checkpoint of its county, else near a shop of its county |
+| `seized_cartons`, `value_yuan` | cartons seized (条) and the value of the case (案值, yuan) |
+| `summary` | where it was found and what (简要案情) |
+| `entities` | what the case mentions: `kind`, `role` and `value`; a person has `name`, `id_number` and sometimes `phone` instead of `value` |
+
+Planted: 8 networks of 3 to 9 cases, each spread over two or three counties and across the
+province borders (a source from a producing province, drivers, sellers, a bank account, a
+company and waybills shared between their cases); every other case stands on its own. Three
+hub identifiers (a courier depot's landline, a market's address, a logistics company) appear
+in 60 to 150 unrelated cases each and must not glue them together. Identifiers are noisy as
+case files have them: 15-digit, mistyped, spaced or full-width ID numbers and some left out,
+homophone names (张伟 / 张玮), +86, spaced and dashed phones, O/0 and I/1 slips in plates,
+addresses with or without their province and county, full-width digits. Licence numbers are
+those of demo retailers of the case's county.
 """
 
 
@@ -2329,8 +2364,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--seed", type=int, default=DEFAULT_SEED, help=f"random seed ({DEFAULT_SEED})"
     )
     args = parser.parse_args(argv)
+    from generate_cases import write_demo_cases  # the sibling script: data/ is sys.path[0]
+
     demo = generate(args.seed)
     write_all(args.out, demo)
+    write_demo_cases(args.out, args.seed)  # cases.json, placed at these retailers and checkpoints
     for path in sorted(args.out.iterdir()):
         print(f"{path.stat().st_size:>10,}  {path}")
 

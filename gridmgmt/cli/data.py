@@ -18,7 +18,7 @@ EXIT_BAD_INPUT = 2
 PROGRESS_THRESHOLD_ROWS = 5_000
 """Imports of at least this many rows show a progress bar (they take over a second)."""
 
-_KINDS = ", ".join(import_kinds())
+_KINDS = ", ".join([*import_kinds(), "cases"])
 
 
 class _ProgressBar:
@@ -89,9 +89,14 @@ def import_command(
     stderr = Console(stderr=True)
     try:
         with _ProgressBar(stderr, f"importing {kind}") as progress:
-            report = import_file(
-                url, kind, file, crs=crs, progress=progress, encoding=encoding, layer=layer
-            )
+            if kind == "cases":  # JSON or CSV of cases and their entities
+                from gridmgmt.services.cases import import_cases
+
+                report = import_cases(url, file, crs=crs)
+            else:
+                report = import_file(
+                    url, kind, file, crs=crs, progress=progress, encoding=encoding, layer=layer
+                )
     except ImportValidationError as exc:
         for problem in exc.problems:
             typer.echo(str(problem), err=True)

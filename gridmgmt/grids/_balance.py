@@ -239,7 +239,7 @@ def _gain(layout: Layout, i: int, dest: int, lo: np.ndarray, hi: np.ndarray) -> 
     w = layout.weight[i]
 
     def off(g: int, value: float) -> float:
-        return max(0.0, lo[g] - value) + max(0.0, value - hi[g])
+        return max(0.0, float(lo[g]) - value) + max(0.0, value - float(hi[g]))
 
     before = off(src, layout.W[src]) + off(dest, layout.W[dest])
     after = off(src, layout.W[src] - w) + off(dest, layout.W[dest] + w)

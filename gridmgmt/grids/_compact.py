@@ -41,20 +41,28 @@ def anneal(
     start_temperature, end_temperature
         Geometric cooling schedule, in units of summed Polsby-Popper.
     """
-    candidates = [i for i in range(layout.n) if layout.movable[i]]
-    if not candidates or steps <= 0:
+    movable = [i for i in range(layout.n) if layout.movable[i]]
+    if not movable or steps <= 0:
         return 0
-    picks = rng.integers(0, len(candidates), size=steps)
     chance = rng.random(steps)
     side = rng.random(steps)
+    pick = rng.random(steps)
     cooling = (end_temperature / start_temperature) ** (1.0 / max(steps - 1, 1))
     temperature = start_temperature
     labels, weight, loads = layout.labels, layout.weight, layout.W
     lo_l, hi_l = lo.tolist(), hi.tolist()
     moves = 0
+    candidates: list[int] = []
+    refresh = 0
     for step in range(steps):
         temperature *= cooling
-        i = candidates[picks[step]]
+        if step >= refresh:
+            # Only border units can move; the border drifts, so the list is renewed often.
+            candidates = [i for i in movable if layout.neighbour_grids(i)]
+            refresh = step + max(len(candidates), 1)
+            if not candidates:
+                break
+        i = candidates[int(pick[step] * len(candidates))]
         grids = layout.neighbour_grids(i)
         if not grids:
             continue

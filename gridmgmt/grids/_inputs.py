@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import geopandas as gpd
 import numpy as np
 import pyproj
@@ -10,7 +12,7 @@ from shapely.geometry.base import BaseGeometry
 
 _WGS84 = pyproj.CRS.from_epsg(4326)
 
-GeometryInput = BaseGeometry | gpd.GeoSeries | gpd.GeoDataFrame
+GeometryInput: TypeAlias = BaseGeometry | gpd.GeoSeries | gpd.GeoDataFrame
 
 RETAILER_COLUMNS = ("licence_no", "tier", "business_type", "status")
 

@@ -129,7 +129,8 @@ def _sinkhorn_prices(dist: np.ndarray, weight: np.ndarray) -> np.ndarray:
 
 def _logsumexp(values: np.ndarray, *, axis: int) -> np.ndarray:
     top = values.max(axis=axis, keepdims=True)
-    return np.log(np.exp(values - top).sum(axis=axis)) + np.squeeze(top, axis=axis)
+    total = np.log(np.exp(values - top).sum(axis=axis)) + np.squeeze(top, axis=axis)
+    return np.asarray(total, dtype=float)
 
 
 def _balance_prices(

@@ -83,7 +83,8 @@ class GridIndex:
         hits = self._tree.query(point, predicate="intersects")
         if len(hits) == 0:
             return None
-        return self.grid_ids[int(np.min(hits))]
+        found: object = self.grid_ids[int(np.min(hits))]
+        return found
 
     def assign(self, points: gpd.GeoSeries | np.ndarray) -> np.ndarray:
         """Grid id of each point (object array, None outside every grid)."""

@@ -123,7 +123,7 @@ def is_single_polygon(geometries: gpd.GeoSeries) -> np.ndarray:
     if multi.any():
         # A multipolygon of one part is still one polygon.
         single[multi] = shapely.get_num_geometries(geoms[multi]) == 1
-    return single & ~shapely.is_empty(geoms)
+    return np.asarray(single & ~shapely.is_empty(geoms), dtype=bool)
 
 
 def check_tiling(

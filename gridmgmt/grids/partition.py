@@ -31,7 +31,7 @@ __all__ = ["Partition", "geometric_score", "partition_units"]
 DEFAULT_TOLERANCE = 0.05
 DEFAULT_SPARSE_TOLERANCE = 0.10
 # Annealing proposals per movable unit.
-DEFAULT_COMPACT_EFFORT = 60
+DEFAULT_COMPACT_EFFORT = 30
 _ANNEAL_SHARE = 0.97
 
 

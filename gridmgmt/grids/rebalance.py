@@ -256,7 +256,7 @@ def churn_score(layout: Layout, churn: np.ndarray) -> Score:
         dx, dy = layout.centroid(dest)
         x, y = layout.x[i], layout.y[i]
         geo = ((x - dx) ** 2 + (y - dy) ** 2 - (x - sx) ** 2 - (y - sy) ** 2) / scale
-        return ratio[i] + nearness * geo
+        return float(ratio[i] + nearness * geo)
 
     return score
 

@@ -57,7 +57,7 @@ class StaffingResult:
     def overloaded(self) -> list[object]:
         """Ids of staff whose new or current load exceeds their capacity."""
         load = self.staff_load
-        return load.loc[load["overloaded"] | load["was_overloaded"], "staff_id"].tolist()
+        return list(load.loc[load["overloaded"] | load["was_overloaded"], "staff_id"])
 
 
 def assign_staff(

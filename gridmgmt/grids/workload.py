@@ -110,7 +110,7 @@ def active_mask(retailers: pd.DataFrame) -> np.ndarray:
         msg = "retailers need a 'status' column (active, suspended or closed)"
         raise ValueError(msg)
     statuses = parse_statuses(retailers["status"])
-    return (statuses == RetailerStatus.ACTIVE.value).to_numpy()
+    return np.asarray(statuses == RetailerStatus.ACTIVE.value, dtype=bool)
 
 
 def retailer_workload(retailers: pd.DataFrame, *, table: WorkloadTable | None = None) -> pd.Series:
@@ -169,7 +169,7 @@ def _parse_tiers(values: pd.Series) -> np.ndarray:
             f"e.g. {examples}"
         )
         raise ValueError(msg)
-    return numbers
+    return np.asarray(numbers, dtype=float)
 
 
 def _parse_column(

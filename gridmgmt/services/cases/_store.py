@@ -69,7 +69,7 @@ MAX_CACHED_INDEXES: Final = 16
 REBUILD_SHARE: Final = 0.2
 """More new cases than this share of the cached ones (and at least 50): rebuild, not add."""
 
-S = TypeVar("S", bound=Select[Any])
+S = TypeVar("S", bound=Select)  # type: ignore[type-arg]
 
 
 class CaseNotFoundError(LookupError):
@@ -284,7 +284,7 @@ def link_index(session: Session, actor: Actor) -> Iterator[LinkView]:
 
 def _refresh(session: Session, actor: Actor, entry: _Entry) -> None:
     stmt = visible(select(CaseRecord.case_no, CaseRecord.version), actor)
-    current: dict[str, str] = {case_no: version for case_no, version in session.execute(stmt)}
+    current: dict[str, str] = dict(session.execute(stmt).all())
     counties = tuple(county_names(session).items())
     if (
         entry.view is not None
@@ -355,7 +355,7 @@ def refresh_entity_ids(session: Session) -> int:
     with link_index(session, SYSTEM) as view:
         resolved = view.index.resolver.entity_ids()
         stmt = select(CaseMentionRecord.id, CaseMentionRecord.entity_id)
-        stored = {mention_id: entity for mention_id, entity in session.execute(stmt)}
+        stored = dict(session.execute(stmt).all())
         changes = [
             {"id": mention_id, "entity_id": entity}
             for mention_id, entity in zip(view.mention_ids, resolved, strict=True)

@@ -138,10 +138,11 @@ def _tables(view: NetworkView) -> tuple[pd.DataFrame, pd.DataFrame]:
         }
         for link in view.links.itertuples(index=False)
     ]
-    return (
-        pd.DataFrame(nodes, columns=list(NODE_COLUMNS)),
-        pd.DataFrame(edges, columns=list(EDGE_COLUMNS)),
-    )
+    node_table = pd.DataFrame(nodes, columns=list(NODE_COLUMNS))
+    edge_table = pd.DataFrame(edges, columns=list(EDGE_COLUMNS))
+    node_table["cases_touched"] = node_table["cases_touched"].astype("Int64")
+    edge_table["mentions"] = edge_table["mentions"].astype("Int64")
+    return node_table, edge_table
 
 
 def _node_row(node: str, data: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +66,7 @@ from gridmgmt.store.models.cases import CaseMentionRecord, CaseRecord
 
 __all__ = [
     "MAX_PAGE_SIZE",
+    "CaseFile",
     "CasePage",
     "WriteResult",
     "case_dict",
@@ -92,6 +95,7 @@ EDITABLE_FIELDS: Final = frozenset(
     }
 )
 _CHUNK: Final = 500
+_COUNTY_CODE: Final = re.compile(r"^\d{6}$")
 _COORDINATE_DECIMALS: Final = 9
 WriteMode = Literal["upsert", "create", "update"]
 
@@ -122,50 +126,83 @@ def _problems(error: CaseValidationError, label: str) -> list[Problem]:
     return [Problem(label, e.row or None, e.field or None, e.message) for e in error.errors]
 
 
-def read_case_file(path: Path, *, label: str | None = None) -> tuple[CaseSet, dict[str, int]]:
-    """Read a case file (``.json`` or ``.csv``) and where each case starts in it.
+@dataclass(frozen=True)
+class CaseFile:
+    """A case file as read: the cases (None if the file has problems), the problems, and
+    each case's number, county and row as written (for checks against the store)."""
 
-    Returns
-    -------
-    tuple
-        The cases and mentions, and case number -> row (JSON: position of the case from 1;
-        CSV: the line of its first row, the header being line 1).
+    cases: CaseSet | None
+    problems: list[Problem]
+    heads: list[tuple[int | None, str, str]]
 
-    Raises
-    ------
-    ImportValidationError
-        Listing every problem of the file (named ``label``, default ``path``).
+    @property
+    def rows(self) -> dict[str, int]:
+        """Case number -> the row where the case starts."""
+        rows: dict[str, int] = {}
+        for row, case_no, _county in self.heads:
+            if row is not None:
+                rows.setdefault(case_no, row)
+        return rows
+
+
+def read_case_file(path: Path, *, label: str | None = None) -> CaseFile:
+    """Read a case file (``.json`` or ``.csv``), collecting every problem.
+
+    Rows are the position of the case from 1 in JSON and the file line in CSV (the header is
+    line 1). ``label`` names the file in problems (default ``path``).
     """
     label = str(path) if label is None else label
     suffix = path.suffix.lower()
     if suffix not in (".json", ".csv"):
         msg = f"case files are .json or .csv, got {suffix or 'no suffix'!r}"
-        raise ImportValidationError([Problem(label, None, None, msg)])
+        return CaseFile(None, [Problem(label, None, None, msg)], [])
     if not path.is_file():
-        raise ImportValidationError([Problem(label, None, None, "the file does not exist")])
-    data = path.read_bytes()
+        return CaseFile(None, [Problem(label, None, None, "the file does not exist")], [])
     try:
-        text = decode_text(data)
+        text = decode_text(path.read_bytes())
+    except ValueError as error:
+        return CaseFile(None, [Problem(label, None, None, str(error))], [])
+    heads = _case_heads(text, suffix)
+    try:
         if suffix == ".json":
             cases = parse_cases_json(text, source=label)
-            return cases, {case.case_no: row for row, case in enumerate(cases.cases, start=1)}
-        cases = parse_cases_csv(text, source=label)
+        else:
+            cases = parse_cases_csv(text, source=label)
     except CaseValidationError as error:
-        raise ImportValidationError(_problems(error, label)) from None
-    except ValueError as error:
-        raise ImportValidationError([Problem(label, None, None, str(error))]) from None
-    return cases, _csv_rows(text)
+        return CaseFile(None, _problems(error, label), heads)
+    return CaseFile(cases, [], heads)
 
 
-def _csv_rows(text: str) -> dict[str, int]:
+def _case_heads(text: str, suffix: str) -> list[tuple[int | None, str, str]]:
+    """(row, case number, county code) of every case as written (its first row), read
+    leniently: the parser reports what is malformed."""
+    heads: list[tuple[int | None, str, str]] = []
+    if suffix == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            return heads
+        if isinstance(data, Mapping):
+            data = data.get("cases", [])
+        for row, raw in enumerate(data if isinstance(data, list) else [], start=1):
+            if isinstance(raw, Mapping):
+                heads.append((row, _text(raw.get("case_no")), _text(raw.get("county_code"))))
+        return heads
     reader = csv.reader(io.StringIO(text))
     header = [CSV_ALIASES.get(h.strip(), h.strip()) for h in next(reader, [])]
-    column = header.index("case_no")
-    rows: dict[str, int] = {}
+    if "case_no" not in header or "county_code" not in header:
+        return heads
+    number, county = header.index("case_no"), header.index("county_code")
+    seen: set[str] = set()
     for line, values in enumerate(reader, start=2):
-        if column < len(values):
-            rows.setdefault(values[column].strip(), line)
-    return rows
+        if len(values) > max(number, county) and values[number].strip() not in seen:
+            seen.add(values[number].strip())
+            heads.append((line, values[number].strip(), values[county].strip()))
+    return heads
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -203,13 +240,19 @@ def import_cases(
     Raises
     ------
     ImportValidationError
-        If anything is wrong; ``problems`` names file, row and field, and nothing is written.
+        If anything is wrong, in the file or against the store (unknown county, a county
+        not the actor's, a case number stored for another county); ``problems`` names file,
+        row and field of every one, and nothing is written.
     """
     label = str(path) if label is None else label
     source_crs = _parse_crs(crs, label)
-    cases, rows = read_case_file(path, label=label)
+    read = read_case_file(path, label=label)
     with db.transaction(url) as session:
-        result = write_cases(session, actor, cases, rows=rows, label=label, crs=source_crs)
+        problems = read.problems + _store_problems(session, actor, read.heads, label)
+        if problems or read.cases is None:
+            raise ImportValidationError(problems)
+        cases = read.cases
+        result = write_cases(session, actor, cases, rows=read.rows, label=label, crs=source_crs)
         counties = sorted({case.county_code for case in cases.cases})
         audit.record(
             session,
@@ -289,7 +332,7 @@ def write_cases(
     rows = rows or {}
     counties = county_names(session)
     existing = _existing(session, [case.case_no for case in cases.cases])
-    _check(cases.cases, existing, counties, actor, rows, label, mode)
+    _check(session, cases.cases, existing, actor, rows, label, mode)
     grouped = cases.mentions_by_case()
     result = WriteResult([], [], [])
     for case in _to_wgs84(cases.cases, crs):
@@ -323,31 +366,53 @@ def _existing(session: Session, case_nos: Sequence[str]) -> dict[str, CaseRecord
     return found
 
 
+def _store_problems(
+    session: Session,
+    actor: Actor,
+    heads: Sequence[tuple[int | None, str, str]],
+    label: str,
+) -> list[Problem]:
+    """Problems of cases against the store: unknown county, not the actor's county, or a
+    case number stored for a county that is not the actor's."""
+    counties = county_names(session)
+    existing = _stored_counties(session, sorted({case_no for _, case_no, _ in heads if case_no}))
+    problems = []
+    for row, case_no, county in heads:
+        if county and county not in counties and _COUNTY_CODE.match(county):
+            msg = f"unknown county code {county}; import the county first"
+            problems.append(Problem(label, row, "county_code", msg))
+        elif county in counties and not actor.can_see(county):
+            msg = f"county {county} is not one of your counties"
+            problems.append(Problem(label, row, "county_code", msg))
+        stored = existing.get(case_no)
+        if stored is not None and not actor.can_see(stored):
+            msg = f"case number {case_no!r} is taken by a case of another county"
+            problems.append(Problem(label, row, "case_no", msg))
+    return problems
+
+
+def _stored_counties(session: Session, case_nos: Sequence[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for start in range(0, len(case_nos), _CHUNK):
+        chunk = list(case_nos[start : start + _CHUNK])
+        stmt = select(CaseRecord.case_no, CaseRecord.county_code).where(
+            CaseRecord.case_no.in_(chunk)
+        )
+        found.update((case_no, county) for case_no, county in session.execute(stmt))
+    return found
+
+
 def _check(
+    session: Session,
     cases: Sequence[Case],
     existing: Mapping[str, CaseRecord],
-    counties: Mapping[str, str],
     actor: Actor,
     rows: Mapping[str, int],
     label: str,
     mode: WriteMode,
 ) -> None:
-    problems = []
-    for case in cases:
-        row = rows.get(case.case_no)
-        if case.county_code not in counties:
-            msg = f"unknown county code {case.county_code}; import the county first"
-            problems.append(Problem(label, row, "county_code", msg))
-        elif not actor.can_see(case.county_code):
-            msg = f"county {case.county_code} is not one of your counties"
-            problems.append(Problem(label, row, "county_code", msg))
-        record = existing.get(case.case_no)
-        if record is not None and not actor.can_see(record.county_code):
-            msg = (
-                f"case {case.case_no!r} is stored for county {record.county_code}, "
-                "which is not one of your counties"
-            )
-            problems.append(Problem(label, row, "case_no", msg))
+    heads = [(rows.get(case.case_no), case.case_no, case.county_code) for case in cases]
+    problems = _store_problems(session, actor, heads, label)
     if problems:
         raise ImportValidationError(problems)
     for case in cases:

@@ -87,7 +87,10 @@ def l_county() -> County:
     """An L-shaped county with a town in the corner."""
     rng = np.random.default_rng(11)
     boundary = shapely.union_all(
-        [shapely.box(LON, LAT, LON + 0.2, LAT + 0.06), shapely.box(LON, LAT, LON + 0.07, LAT + 0.16)]
+        [
+            shapely.box(LON, LAT, LON + 0.2, LAT + 0.06),
+            shapely.box(LON, LAT, LON + 0.07, LAT + 0.16),
+        ]
     )
     xy = scatter(boundary, rng, rural=400, towns=[(LON + 0.03, LAT + 0.03, 500, 0.008)])
     return County("l-shape", boundary, make_retailers(xy, rng))

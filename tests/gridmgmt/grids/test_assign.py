@@ -27,7 +27,11 @@ def test_point_on_a_shared_border_goes_to_the_first_id_whatever_the_row_order() 
 
 def test_points_inside_outside_and_the_index_is_kept() -> None:
     points = gpd.GeoDataFrame(
-        geometry=[shapely.Point(112.05, 40.05), shapely.Point(112.15, 40.05), shapely.Point(113, 40)],
+        geometry=[
+            shapely.Point(112.05, 40.05),
+            shapely.Point(112.15, 40.05),
+            shapely.Point(113, 40),
+        ],
         index=[10, 20, 30],
         crs=4326,
     )

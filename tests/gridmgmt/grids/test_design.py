@@ -45,7 +45,9 @@ def assert_sound(design: GridDesign, county: County, *, tolerance: float = 0.05)
     assert workload.sum() == pytest.approx(
         design.grids["workload"].sum()
     )  # the table is self-consistent
-    assert grids.loc[:, "n_retailers"].sum() == active_mask(county.retailers)[inside.to_numpy()].sum()
+    assert (
+        grids.loc[:, "n_retailers"].sum() == active_mask(county.retailers)[inside.to_numpy()].sum()
+    )
 
 
 def test_twenty_grids_tile_the_square_county_balanced_and_compact(
@@ -75,7 +77,8 @@ def test_same_seed_gives_the_same_grids(square: County, square_design: GridDesig
     again = design_grids(square.boundary, square.retailers, n_grids=20, seed=3)
     assert again.grids["grid_id"].tolist() == square_design.grids["grid_id"].tolist()
     assert all(
-        a.equals_exact(b, 0) for a, b in zip(again.grids.geometry, square_design.grids.geometry)
+        a.equals_exact(b, 0)
+        for a, b in zip(again.grids.geometry, square_design.grids.geometry, strict=True)
     )
     assert again.assignment.equals(square_design.assignment)
 
@@ -97,7 +100,9 @@ def test_exclave_belongs_to_a_grid(exclave: County) -> None:
     design = design_grids(exclave.boundary, exclave.retailers, n_grids=20, seed=0, **QUICK)
     assert_sound(design, exclave)
     part = shapely.box(LON + 0.22, LAT + 0.05, LON + 0.26, LAT + 0.08)
-    holders = design.grids[shapely.area(shapely.intersection(design.grids.geometry.array, part)) > 0]
+    holders = design.grids[
+        shapely.area(shapely.intersection(design.grids.geometry.array, part)) > 0
+    ]
     assert len(holders) == 1
     # Too light for a grid of its own, it joins the nearest grid through the link.
     assert design.report.exclaves_joined == 1
@@ -154,7 +159,9 @@ def test_locked_grids_are_kept(square: County, square_design: GridDesign) -> Non
     assert free["deviation"].abs().max() <= 0.05
 
 
-def test_target_workload_sets_the_number_of_grids(square: County, square_design: GridDesign) -> None:
+def test_target_workload_sets_the_number_of_grids(
+    square: County, square_design: GridDesign
+) -> None:
     target = square_design.grids["workload"].sum() / 12
     design = design_grids(square.boundary, square.retailers, target_workload=target, **QUICK)
     assert len(design.grids) == 12

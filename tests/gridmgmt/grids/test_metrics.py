@@ -54,7 +54,9 @@ def test_tiling_check_finds_gaps_and_overlaps() -> None:
     exact = check_tiling(gpd.GeoSeries([left, right], crs=4326), SQUARE)
     assert exact.ok
     assert exact.gap_area_m2 == pytest.approx(0, abs=1e-3)
-    gap = check_tiling(gpd.GeoSeries([left, shapely.box(112.06, 40.0, 112.1, 40.1)], crs=4326), SQUARE)
+    gap = check_tiling(
+        gpd.GeoSeries([left, shapely.box(112.06, 40.0, 112.1, 40.1)], crs=4326), SQUARE
+    )
     assert not gap.ok
     assert gap.gap_area_m2 == pytest.approx(0.01 / 0.1 * exact.county_area_m2, rel=0.01)
     overlap = check_tiling(
@@ -62,7 +64,9 @@ def test_tiling_check_finds_gaps_and_overlaps() -> None:
     )
     assert not overlap.ok
     assert overlap.overlap_area_m2 > 0
-    spill = check_tiling(gpd.GeoSeries([left, shapely.box(112.05, 40.0, 112.2, 40.1)], crs=4326), SQUARE)
+    spill = check_tiling(
+        gpd.GeoSeries([left, shapely.box(112.05, 40.0, 112.2, 40.1)], crs=4326), SQUARE
+    )
     assert not spill.ok
     assert spill.outside_area_m2 == pytest.approx(exact.county_area_m2, rel=0.01)
     assert np.isfinite(spill.county_area_m2)

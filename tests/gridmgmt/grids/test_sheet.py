@@ -16,7 +16,10 @@ from gridmgmt.grids.sheet import responsibility_sheet, write_sheet
 def sheet() -> pd.DataFrame:
     grids = gpd.GeoDataFrame(
         {"grid_id": ["G2", "G1"], "workload": [50.0, 80.0]},
-        geometry=[shapely.box(112.01, 40.0, 112.02, 40.01), shapely.box(112.0, 40.0, 112.01, 40.01)],
+        geometry=[
+            shapely.box(112.01, 40.0, 112.02, 40.01),
+            shapely.box(112.0, 40.0, 112.01, 40.01),
+        ],
         crs=4326,
     )
     retailers = pd.DataFrame(
@@ -63,7 +66,8 @@ def test_csv_and_excel_with_chinese_headers(sheet: pd.DataFrame, tmp_path: Path)
     csv = write_sheet(sheet, tmp_path / "grids.csv")
     assert csv.read_bytes().startswith(b"\xef\xbb\xbf")
     back = pd.read_csv(csv, encoding="utf-8-sig")
-    assert "网格编号" in back.columns and "专管员" in back.columns
+    assert "网格编号" in back.columns
+    assert "专管员" in back.columns
     xlsx = write_sheet(sheet, tmp_path / "grids.xlsx", headers="en")
     assert pd.read_excel(xlsx)["grid_id"].tolist() == ["G1", "G2"]
     with pytest.raises(ValueError, match="suffix"):

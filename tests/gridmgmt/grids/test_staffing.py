@@ -8,7 +8,9 @@ import pytest
 from gridmgmt.domain import StaffRole
 from gridmgmt.grids.staffing import assign_staff
 
-GRIDS = pd.DataFrame({"grid_id": ["G1", "G2", "G3", "G4"], "workload": [100.0, 100.0, 100.0, 100.0]})
+GRIDS = pd.DataFrame(
+    {"grid_id": ["G1", "G2", "G3", "G4"], "workload": [100.0, 100.0, 100.0, 100.0]}
+)
 ROLES = [r.value for r in StaffRole]
 
 

@@ -13,7 +13,9 @@ from gridmgmt.grids.workload import retailer_workload
 
 from .conftest import LAT, LON, County
 
-RIVER = shapely.LineString([(LON - 0.01, LAT + 0.02), (LON + 0.09, LAT + 0.08), (LON + 0.21, LAT + 0.1)])
+RIVER = shapely.LineString(
+    [(LON - 0.01, LAT + 0.02), (LON + 0.09, LAT + 0.08), (LON + 0.21, LAT + 0.1)]
+)
 
 
 def units_of(county: County, n_grids: int = 20, **options: object) -> Units:
@@ -55,7 +57,9 @@ def test_units_tile_a_county_with_a_hole(lake: County) -> None:
     assert not units.frame.intersects(lake_centre).any()
 
 
-def test_every_retailer_inside_lies_in_exactly_one_unit(square: County, square_units: Units) -> None:
+def test_every_retailer_inside_lies_in_exactly_one_unit(
+    square: County, square_units: Units
+) -> None:
     assert (square_units.retailer_unit >= 0).all()
     hits = square_units.frame.sindex.query(square.retailers.geometry, predicate="within")
     assert len(hits[0]) == len(square.retailers)

@@ -1,0 +1,294 @@
+"""Cases over the JSON API and the network pages: answers, and county scope on every route.
+
+The seeded world (tests/api/conftest.py): alice (officer) works for 兴和县 150924, bob
+(officer) for 天镇县 140222, lucy (liaison) for both. The case world is imported on top: one
+network X-001, X-002 (兴和), T-001 (天镇), H-001 (怀安); X-003 and T-002 on their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.security import COOKIE_NAME, create_access_token
+from gridmgmt.domain import UserRole
+from gridmgmt.services.actor import SYSTEM
+from gridmgmt.services.cases import import_cases, share_case
+from gridmgmt.store import db
+from gridmgmt.store.models import User, UserCounty
+from maps.assets import remote_references
+
+from ..gridmgmt.services.cases_world import HUAIAN, TIANZHEN, XINGHE, write_case_file
+from .conftest import SECRET
+
+Headers = Callable[..., dict[str, str]]
+CASES = "/api/v1/cases"
+
+
+@pytest.fixture
+def cases_client(client: TestClient, api_url: str, tmp_path: Path) -> TestClient:
+    """The test client, with the case world imported and hugo, a liaison of 怀安县."""
+    import_cases(api_url, write_case_file(tmp_path / "cases.json"))
+    with db.transaction(api_url) as session:
+        session.add(
+            User(
+                username="hugo",
+                role=UserRole.LIAISON,
+                password_hash="not-used: these tests sign tokens",
+                county_links=[UserCounty(county_code=HUAIAN)],
+            )
+        )
+    return client
+
+
+def _share(url: str, case_no: str, to_county: str) -> None:
+    with db.transaction(url) as session:
+        share_case(session, SYSTEM, case_no, to_county)
+
+
+def _page_login(client: TestClient, username: str) -> None:
+    client.cookies.set(COOKIE_NAME, create_access_token(username, secret_key=SECRET, minutes=30))
+
+
+def _new_case(case_no: str, county: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "case_no": case_no,
+        "county_code": county,
+        "opened_on": "2023-10-01",
+        "type": "counterfeit",
+        "entities": [{"kind": "phone", "value": "139-4746-1234", "role": "司机"}],
+        **extra,
+    }
+
+
+# --- scope: another county's case is not there ----------------------------------------------
+
+NOT_THEIRS = [
+    ("alice", "get", f"{CASES}/T-001", None),
+    ("alice", "patch", f"{CASES}/T-001", {"status": "closed"}),
+    ("hugo", "post", f"{CASES}/T-001/share", {"to_county": HUAIAN}),
+    ("alice", "get", f"{CASES}/path?from=X-001&to=T-001", None),
+    ("alice", "get", f"{CASES}/networks/N-H-001", None),
+    ("alice", "get", f"{CASES}/networks/N-T-001", None),
+    ("bob", "get", f"{CASES}/networks/N-X-001", None),
+    ("alice", "get", f"{CASES}/networks/N-H-001/export", None),
+    ("bob", "get", f"{CASES}/networks/N-X-001/export?format=csv&table=edges", None),
+    ("hugo", "post", f"{CASES}/networks/N-T-001/share", {"to_county": HUAIAN}),
+    ("lucy", "get", f"{CASES}/H-001", None),
+    ("lucy", "patch", f"{CASES}/H-001", {"summary": "改"}),
+]
+
+
+@pytest.mark.parametrize(("user", "method", "path", "body"), NOT_THEIRS)
+def test_another_countys_cases_answer_404(
+    cases_client: TestClient, bearer: Headers, user: str, method: str, path: str, body: Any
+) -> None:
+    response = cases_client.request(method, path, headers=bearer(user), json=body)
+    assert response.status_code == 404, response.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        CASES,
+        f"{CASES}/X-001",
+        f"{CASES}/networks",
+        f"{CASES}/merge-suggestions",
+        f"{CASES}/path?from=X-001&to=X-002",
+        f"{CASES}/networks/N-X-001/export",
+    ],
+)
+def test_case_routes_need_a_login(cases_client: TestClient, path: str) -> None:
+    assert cases_client.get(path).status_code == 401
+
+
+def test_lists_hold_only_visible_cases(cases_client: TestClient, bearer: Headers) -> None:
+    alice = cases_client.get(CASES, headers=bearer("alice")).json()
+    assert [c["case_no"] for c in alice["items"]] == ["X-003", "X-002", "X-001"]
+    assert alice["total"] == 3
+    lucy = cases_client.get(f"{CASES}?county={TIANZHEN}", headers=bearer("lucy")).json()
+    assert [c["case_no"] for c in lucy["items"]] == ["T-002", "T-001"]
+    other = cases_client.get(f"{CASES}?county={HUAIAN}", headers=bearer("lucy")).json()
+    assert other["total"] == 0
+    bad = cases_client.get(f"{CASES}?status=archived", headers=bearer("alice"))
+    assert bad.status_code == 422
+
+
+def test_networks_and_suggestions_are_computed_over_visible_cases(
+    cases_client: TestClient, bearer: Headers
+) -> None:
+    alice = cases_client.get(f"{CASES}/networks", headers=bearer("alice")).json()
+    assert [n["cases"] for n in alice] == [["X-001", "X-002"]]
+    assert alice[0]["network_id"] == "N-X-001"
+    assert alice[0]["cross_province"] is False
+    lucy = cases_client.get(f"{CASES}/networks", headers=bearer("lucy")).json()
+    assert [n["cases"] for n in lucy] == [["T-001", "X-001", "X-002"]]
+    assert lucy[0]["cross_province"] is True
+    assert cases_client.get(f"{CASES}/networks", headers=bearer("bob")).json() == []
+    for user, hidden in (("alice", "T-001"), ("bob", "X-001")):
+        found = cases_client.get(
+            f"{CASES}/merge-suggestions?min_score=0", headers=bearer(user)
+        ).json()
+        assert all(hidden not in s["cases"] and "H-001" not in s["cases"] for s in found)
+    detail = cases_client.get(f"{CASES}/networks/N-X-001", headers=bearer("alice")).json()
+    assert [e["case_no"] for e in detail["timeline"]] == ["X-001", "X-002"]
+    assert cases_client.get(f"{CASES}/networks/N-X-001", headers=bearer("bob")).status_code == 404
+
+
+def test_path_within_scope(cases_client: TestClient, bearer: Headers) -> None:
+    found = cases_client.get(f"{CASES}/path?from=X-002&to=T-001", headers=bearer("lucy")).json()
+    assert found["found"] is True
+    assert found["cases"] == ["X-002", "X-001", "T-001"]
+    none = cases_client.get(f"{CASES}/path?from=X-001&to=X-003", headers=bearer("alice")).json()
+    assert none == {"found": False, "cases": [], "links": [], "cost": None}
+
+
+def test_exports_hold_only_visible_cases(cases_client: TestClient, bearer: Headers) -> None:
+    geo = cases_client.get(f"{CASES}/networks/N-T-001/export", headers=bearer("lucy"))
+    assert geo.status_code == 200
+    assert geo.headers["content-type"].startswith("application/geo+json")
+    cases = [f for f in geo.json()["features"] if f["properties"]["feature_type"] == "case"]
+    assert sorted(f["properties"]["case_no"] for f in cases) == ["T-001", "X-001", "X-002"]
+    csv = cases_client.get(
+        f"{CASES}/networks/N-T-001/export?format=csv&table=nodes", headers=bearer("lucy")
+    )
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert "H-001" not in csv.text
+    assert "case:T-001" in csv.text
+    edges = cases_client.get(
+        f"{CASES}/networks/N-T-001/export?format=csv&table=edges", headers=bearer("lucy")
+    )
+    assert edges.text.lstrip("\ufeff").startswith("source,target,edge_type")
+
+
+# --- reading, creating and editing ----------------------------------------------------------
+
+
+def test_get_case_shows_normalised_mentions(cases_client: TestClient, bearer: Headers) -> None:
+    case = cases_client.get(f"{CASES}/X-003", headers=bearer("alice")).json()
+    assert case["own"] is True
+    assert case["network_id"] is None
+    bad_id, bad_phone = case["mentions"]
+    assert bad_id["valid"] is False
+    assert "check digit" in bad_id["reason"]
+    assert bad_phone["value"] == "12345"
+    assert bad_phone["valid"] is False
+
+
+def test_create_and_edit_a_case(cases_client: TestClient, bearer: Headers) -> None:
+    created = cases_client.post(CASES, headers=bearer("alice"), json=_new_case("X-100", XINGHE))
+    assert created.status_code == 201, created.text
+    assert created.json()["network_id"] == "N-X-001"
+    networks = cases_client.get(f"{CASES}/networks", headers=bearer("alice")).json()
+    assert networks[0]["cases"] == ["X-001", "X-002", "X-100"]
+    again = cases_client.post(CASES, headers=bearer("alice"), json=_new_case("X-100", XINGHE))
+    assert again.status_code == 409
+    edited = cases_client.patch(
+        f"{CASES}/X-100",
+        headers=bearer("alice"),
+        json={"status": "investigating", "entities": [{"kind": "plate", "value": "蒙J12345"}]},
+    )
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["status"] == "investigating"
+    assert edited.json()["network_id"] is None
+    assert [m["normalised"] for m in edited.json()["mentions"]] == ["蒙J12345"]
+
+
+def test_writes_outside_scope_or_malformed_are_refused(
+    cases_client: TestClient, bearer: Headers
+) -> None:
+    theirs = cases_client.post(CASES, headers=bearer("alice"), json=_new_case("T-100", TIANZHEN))
+    assert theirs.status_code == 422
+    assert theirs.json()["detail"][0]["field"] == "county_code"
+    taken = cases_client.post(CASES, headers=bearer("alice"), json=_new_case("T-001", XINGHE))
+    assert taken.status_code == 422
+    assert "another county" in taken.text
+    assert TIANZHEN not in taken.text
+    bad = cases_client.post(
+        CASES, headers=bearer("alice"), json=_new_case("X-200", XINGHE, type="arson")
+    )
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0] == {
+        "row": 1,
+        "field": "type",
+        "message": bad.json()["detail"][0]["message"],
+    }
+    assert cases_client.get(f"{CASES}/X-200", headers=bearer("alice")).status_code == 404
+
+
+# --- sharing --------------------------------------------------------------------------------
+
+
+def test_a_shared_case_is_visible_read_only(
+    cases_client: TestClient, bearer: Headers, api_url: str
+) -> None:
+    _share(api_url, "T-001", XINGHE)
+    case = cases_client.get(f"{CASES}/T-001", headers=bearer("alice"))
+    assert case.status_code == 200
+    assert case.json()["own"] is False
+    patch = cases_client.patch(f"{CASES}/T-001", headers=bearer("alice"), json={"status": "closed"})
+    assert patch.status_code == 403
+    networks = cases_client.get(f"{CASES}/networks", headers=bearer("alice")).json()
+    assert networks[0]["cases"] == ["T-001", "X-001", "X-002"]
+    assert cases_client.get(f"{CASES}/T-002", headers=bearer("alice")).status_code == 404
+    reshare = cases_client.post(
+        f"{CASES}/T-001/share", headers=bearer("lucy"), json={"to_county": HUAIAN}
+    )
+    assert reshare.status_code == 200  # lucy works for 天镇县: it is hers to share
+
+
+def test_sharing_needs_a_liaison(cases_client: TestClient, bearer: Headers) -> None:
+    officer = cases_client.post(
+        f"{CASES}/X-001/share", headers=bearer("alice"), json={"to_county": TIANZHEN}
+    )
+    assert officer.status_code == 403
+    liaison = cases_client.post(
+        f"{CASES}/X-001/share", headers=bearer("lucy"), json={"to_county": HUAIAN, "note": "线索"}
+    )
+    assert liaison.status_code == 200
+    assert liaison.json()["created"] is True
+    network = cases_client.post(
+        f"{CASES}/networks/N-T-001/share", headers=bearer("lucy"), json={"to_county": HUAIAN}
+    )
+    assert network.json()["already"] == ["X-001"]
+    assert network.json()["shared"] == ["T-001", "X-002"]
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+def test_network_page_renders_offline(cases_client: TestClient) -> None:
+    _page_login(cases_client, "lucy")
+    response = cases_client.get("/cases/network/N-T-001")
+    assert response.status_code == 200
+    html = response.text
+    assert remote_references(html) == []
+    assert "/static/leaflet/leaflet.js" in html
+    assert '<svg class="gm-link-chart"' in html
+    for case_no in ("T-001", "X-001", "X-002"):
+        assert f">{case_no}</text>" in html  # case nodes labelled with their numbers
+    assert "H-001" not in html
+    assert "供货人" in html  # an edge labelled with its role
+
+
+def test_network_pages_are_scoped(cases_client: TestClient) -> None:
+    _page_login(cases_client, "bob")
+    assert cases_client.get("/cases/network/N-T-001").status_code == 404
+    listing = cases_client.get("/cases")
+    assert listing.status_code == 200
+    assert "N-T-001" not in listing.text
+    assert "No linked cases" in listing.text
+    _page_login(cases_client, "alice")
+    listing = cases_client.get("/cases")
+    assert 'href="/cases/network/N-X-001"' in listing.text
+    assert remote_references(listing.text) == []
+
+
+def test_network_page_without_login_goes_to_login(cases_client: TestClient) -> None:
+    response = cases_client.get("/cases/network/N-X-001", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login?next=/cases/network/N-X-001")

@@ -1,0 +1,146 @@
+"""``gridmgmt import cases`` and ``gridmgmt cases ...`` from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from gridmgmt.cli import cases, data  # noqa: F401  (register the commands)
+from gridmgmt.cli._app import app
+from gridmgmt.store import db
+from gridmgmt.store.models import Share
+from gridmgmt.store.models.cases import CaseRecord
+
+from ..services.cases_world import HUAIAN, NETWORK, TIANZHEN, case_records, seed_counties
+from ..services.cases_world import write_case_file as write_cases
+
+
+def _run(url: str, *args: str) -> Result:
+    return CliRunner().invoke(app, ["--db", url, *args])
+
+
+def _count(url: str) -> int:
+    with db.transaction(url) as session:
+        return int(session.scalar(select(func.count()).select_from(CaseRecord)) or 0)
+
+
+@pytest.fixture
+def url(sqlite_url: str) -> str:
+    """A database with the three counties and no cases."""
+    seed_counties(sqlite_url)
+    return sqlite_url
+
+
+@pytest.fixture
+def loaded(url: str, tmp_path: Path) -> str:
+    """The case world imported through the CLI."""
+    result = _run(url, "import", "cases", str(write_cases(tmp_path / "cases.json")))
+    assert result.exit_code == 0, result.output
+    return url
+
+
+def test_import_cases_prints_the_counts(url: str, tmp_path: Path) -> None:
+    path = write_cases(tmp_path / "cases.json")
+    result = _run(url, "import", "cases", str(path))
+    assert result.exit_code == 0, result.output
+    assert "6 rows, inserted 6, updated 0, unchanged 0" in result.stdout
+    again = _run(url, "import", "cases", str(path))
+    assert "inserted 0, updated 0, unchanged 6" in again.stdout
+    assert _count(url) == 6
+
+
+def test_bad_case_file_lists_problems_exits_2_and_writes_nothing(url: str, tmp_path: Path) -> None:
+    records = case_records()
+    records[1]["type"] = "robbery"
+    records[3]["county_code"] = "999999"
+    path = write_cases(tmp_path / "bad.json", records)
+    result = _run(url, "import", "cases", str(path))
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert any(
+        line.startswith(f"{path}:2: type: 'robbery' is not a known CaseType") for line in lines
+    )
+    assert f"{path}:4: county_code: unknown county code 999999; import the county first" in lines
+    assert lines[-1] == "2 problem(s); nothing was imported."
+    assert _count(url) == 0
+
+
+def test_import_of_an_unreadable_case_file_exits_2(url: str, tmp_path: Path) -> None:
+    path = tmp_path / "cases.json"
+    path.write_text("[{", encoding="utf-8")
+    result = _run(url, "import", "cases", str(path))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{path}:1:")
+    missing = _run(url, "import", "cases", str(tmp_path / "nope.csv"))
+    assert missing.exit_code == 2
+    assert "does not exist" in missing.stderr
+
+
+def test_networks_json_shape(loaded: str) -> None:
+    result = _run(loaded, "cases", "networks", "--json")
+    assert result.exit_code == 0, result.output
+    [network] = json.loads(result.stdout)
+    assert network["cases"] == list(NETWORK)
+    assert network["counties"] == [HUAIAN, TIANZHEN, "150924"]
+    assert network["cross_province"] is True
+    assert network["network_case"] is True
+    only = _run(loaded, "cases", "networks", "--county", "110101", "--json")
+    assert json.loads(only.stdout) == []
+    table = _run(loaded, "cases", "networks")
+    assert "N-H-001" in table.stdout
+
+
+def test_network_detail_suggestions_and_path(loaded: str) -> None:
+    detail = json.loads(_run(loaded, "cases", "network", "N-H-001", "--json").stdout)
+    assert next(entry["case_no"] for entry in detail["timeline"]) == "X-001"
+    suggestions = json.loads(_run(loaded, "cases", "suggest-merges", "--json").stdout)
+    assert ["T-001", "X-001"] in [s["cases"] for s in suggestions]
+    assert all(s["evidence"] for s in suggestions)
+    chain = json.loads(_run(loaded, "cases", "path", "X-002", "H-001", "--json").stdout)
+    assert chain["cases"] == ["X-002", "X-001", "T-001", "H-001"]
+    text = _run(loaded, "cases", "path", "X-002", "H-001")
+    assert "--[plate 晋B12345" in text.stdout
+    none = _run(loaded, "cases", "path", "X-001", "T-002")
+    assert none.exit_code == 1
+    assert "no chain" in none.stderr
+    unknown = _run(loaded, "cases", "path", "X-001", "Z-404")
+    assert unknown.exit_code == 1
+    assert "Z-404" in unknown.stderr
+    assert _run(loaded, "cases", "network", "N-nope").exit_code == 1
+
+
+def test_export_writes_geojson_and_node_edge_csv(loaded: str, tmp_path: Path) -> None:
+    out = tmp_path / "net.geojson"
+    result = _run(loaded, "cases", "export", "N-H-001", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    features = json.loads(out.read_text(encoding="utf-8"))["features"]
+    assert sum(f["properties"]["feature_type"] == "case" for f in features) == 4
+    result = _run(
+        loaded, "cases", "export", "N-H-001", "--format", "csv", "-o", str(tmp_path / "n.csv")
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "n-nodes.csv").is_file()
+    assert (tmp_path / "n-edges.csv").is_file()
+    assert _run(loaded, "cases", "export", "N-nope", "-o", str(out)).exit_code == 1
+    assert _run(loaded, "cases", "export", "N-H-001", "--format", "kml").exit_code == 2
+
+
+def test_share_a_case_and_a_network(loaded: str) -> None:
+    result = _run(loaded, "cases", "share", "case", "H-001", "--to", TIANZHEN, "--note", "同车")
+    assert result.exit_code == 0, result.output
+    assert "shared with county 140222" in result.stdout
+    again = _run(loaded, "cases", "share", "network", "N-H-001", "--to", TIANZHEN, "--json")
+    answer = json.loads(again.stdout)
+    assert answer["already"] == ["H-001"]
+    assert answer["shared"] == ["X-001", "X-002"]
+    assert answer["skipped"] == ["T-001"]
+    with db.transaction(loaded) as session:
+        assert session.scalar(select(func.count()).select_from(Share)) == 3
+    bad = _run(loaded, "cases", "share", "case", "H-001", "--to", "110101")
+    assert bad.exit_code == 2
+    assert "not stored" in bad.stderr
