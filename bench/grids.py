@@ -288,7 +288,7 @@ def design_case(args: argparse.Namespace) -> None:
             "retailers": len(retailers),
             "area_km2": round(units.area_m2.sum() / 1e6),
             "units": units.n,
-            "h3_res8_cells": int((units.frame["resolution"] == 8).sum()),
+            "res8_units": int((units.frame["resolution"] == 8).sum()),
             "county_polsby_popper": round(county_pp, 4),
             "seconds": round(time.perf_counter() - started, 2),
         }

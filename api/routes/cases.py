@@ -29,6 +29,7 @@ from gridmgmt.services.cases import (
     CaseNotFoundError,
     case_path,
     chain_dict,
+    county_names,
     create_case,
     get_case,
     list_cases,
@@ -43,7 +44,6 @@ from gridmgmt.services.cases import (
     suggestion_dict,
     update_case,
 )
-from gridmgmt.services.cases._store import county_names
 from gridmgmt.services.cases.records import MAX_PAGE_SIZE
 from gridmgmt.services.users import actor_for
 from maps.cases import PAGE_STYLE, network_body, network_page

@@ -5,7 +5,8 @@ should cross each grid border (the least total movement that lands every grid in
 band, chains included: an overloaded town grid can hand work on to a grid two borders
 away). Each planned transfer is then carried out by peeling units off the giving grid,
 starting at the shared border, in the order a score prefers, never breaking the giving grid
-into pieces. A few rounds of this, then single-unit fixes, settle the rest.
+into pieces. A few rounds of this, then single-unit fixes and two-step chains (a grid with
+too thin a margin to pass work on passes one unit and takes one back), settle the rest.
 """
 
 from __future__ import annotations

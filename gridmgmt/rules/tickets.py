@@ -213,7 +213,8 @@ def ticket_status(
     reached = present.sum(axis=1) - 1
     frame["state"] = [STATES[i].value for i in reached]
     hours = [step_hours(deadlines, s) for s in STATES[1:]]
-    last_time = times.ffill(axis=1).iloc[:, -1]
+    # to_datetime again: with no rows, ffill across columns loses the datetime dtype.
+    last_time = pd.to_datetime(times.ffill(axis=1).iloc[:, -1])
     step = np.array([hours[i] if i < len(hours) else np.nan for i in reached], dtype=float)
     frame["due_at"] = last_time + pd.to_timedelta(step, unit="h")
     late_by = (pd.Timestamp(now) - frame["due_at"]) / pd.Timedelta(hours=1)

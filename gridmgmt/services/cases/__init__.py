@@ -10,11 +10,13 @@ from gridmgmt.services.cases._store import (
     SHARE_KIND,
     CaseExistsError,
     CaseNotFoundError,
+    county_names,
     link_index,
     refresh_entity_ids,
 )
 from gridmgmt.services.cases.demo import demo
 from gridmgmt.services.cases.exports import export_network, network_geojson, network_tables
+from gridmgmt.services.cases.files import CaseFile, read_case_file
 from gridmgmt.services.cases.networks import (
     NetworkView,
     case_path,
@@ -33,7 +35,6 @@ from gridmgmt.services.cases.records import (
     get_case,
     import_cases,
     list_cases,
-    read_case_file,
     update_case,
     write_cases,
 )
@@ -42,12 +43,14 @@ from gridmgmt.services.cases.shares import share_case, share_network
 __all__ = [
     "SHARE_KIND",
     "CaseExistsError",
+    "CaseFile",
     "CaseNotFoundError",
     "CasePage",
     "NetworkView",
     "case_path",
     "centrality_dict",
     "chain_dict",
+    "county_names",
     "create_case",
     "demo",
     "export_network",

@@ -65,7 +65,7 @@ SHARE_KIND: Final = "case"
 """``Share.kind`` of a shared case; ``Share.object_key`` is its case number."""
 WRITER_ROLES: Final = frozenset({UserRole.OFFICER, UserRole.LIAISON, UserRole.ADMIN})
 SHARE_ROLES: Final = frozenset({UserRole.LIAISON, UserRole.ADMIN})
-MAX_CACHED_INDEXES: Final = 16
+MAX_CACHED_INDEXES: Final = 8
 REBUILD_SHARE: Final = 0.2
 """More new cases than this share of the cached ones (and at least 50): rebuild, not add."""
 

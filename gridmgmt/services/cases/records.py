@@ -8,10 +8,7 @@ entity every mention resolves to is refreshed over the whole store in the same t
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
-import json
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -25,7 +22,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from gridmgmt.cases.model import (
-    CSV_ALIASES,
     Case,
     CaseSet,
     CaseStatus,
@@ -33,10 +29,8 @@ from gridmgmt.cases.model import (
     CaseValidationError,
     Mention,
     cases_to_json,
-    decode_text,
     label_zh,
     parse_case_enum,
-    parse_cases_csv,
     parse_cases_json,
 )
 from gridmgmt.crs import CoordinateSystem, UnknownCRSError, parse_crs, to_wgs84
@@ -59,6 +53,7 @@ from gridmgmt.services.cases._store import (
     to_mention,
     visible,
 )
+from gridmgmt.services.cases.files import Head, problems_of, read_case_file
 from gridmgmt.services.imports import ImportReport
 from gridmgmt.store import db
 from gridmgmt.store.models import Share
@@ -66,7 +61,6 @@ from gridmgmt.store.models.cases import CaseMentionRecord, CaseRecord
 
 __all__ = [
     "MAX_PAGE_SIZE",
-    "CaseFile",
     "CasePage",
     "WriteResult",
     "case_dict",
@@ -74,7 +68,6 @@ __all__ = [
     "get_case",
     "import_cases",
     "list_cases",
-    "read_case_file",
     "update_case",
     "write_cases",
 ]
@@ -117,92 +110,6 @@ class CasePage:
     limit: int
     offset: int
     items: list[dict[str, Any]]
-
-
-# --- reading files --------------------------------------------------------------------------
-
-
-def _problems(error: CaseValidationError, label: str) -> list[Problem]:
-    return [Problem(label, e.row or None, e.field or None, e.message) for e in error.errors]
-
-
-@dataclass(frozen=True)
-class CaseFile:
-    """A case file as read: the cases (None if the file has problems), the problems, and
-    each case's number, county and row as written (for checks against the store)."""
-
-    cases: CaseSet | None
-    problems: list[Problem]
-    heads: list[tuple[int | None, str, str]]
-
-    @property
-    def rows(self) -> dict[str, int]:
-        """Case number -> the row where the case starts."""
-        rows: dict[str, int] = {}
-        for row, case_no, _county in self.heads:
-            if row is not None:
-                rows.setdefault(case_no, row)
-        return rows
-
-
-def read_case_file(path: Path, *, label: str | None = None) -> CaseFile:
-    """Read a case file (``.json`` or ``.csv``), collecting every problem.
-
-    Rows are the position of the case from 1 in JSON and the file line in CSV (the header is
-    line 1). ``label`` names the file in problems (default ``path``).
-    """
-    label = str(path) if label is None else label
-    suffix = path.suffix.lower()
-    if suffix not in (".json", ".csv"):
-        msg = f"case files are .json or .csv, got {suffix or 'no suffix'!r}"
-        return CaseFile(None, [Problem(label, None, None, msg)], [])
-    if not path.is_file():
-        return CaseFile(None, [Problem(label, None, None, "the file does not exist")], [])
-    try:
-        text = decode_text(path.read_bytes())
-    except ValueError as error:
-        return CaseFile(None, [Problem(label, None, None, str(error))], [])
-    heads = _case_heads(text, suffix)
-    try:
-        if suffix == ".json":
-            cases = parse_cases_json(text, source=label)
-        else:
-            cases = parse_cases_csv(text, source=label)
-    except CaseValidationError as error:
-        return CaseFile(None, _problems(error, label), heads)
-    return CaseFile(cases, [], heads)
-
-
-def _case_heads(text: str, suffix: str) -> list[tuple[int | None, str, str]]:
-    """(row, case number, county code) of every case as written (its first row), read
-    leniently: the parser reports what is malformed."""
-    heads: list[tuple[int | None, str, str]] = []
-    if suffix == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError:
-            return heads
-        if isinstance(data, Mapping):
-            data = data.get("cases", [])
-        for row, raw in enumerate(data if isinstance(data, list) else [], start=1):
-            if isinstance(raw, Mapping):
-                heads.append((row, _text(raw.get("case_no")), _text(raw.get("county_code"))))
-        return heads
-    reader = csv.reader(io.StringIO(text))
-    header = [CSV_ALIASES.get(h.strip(), h.strip()) for h in next(reader, [])]
-    if "case_no" not in header or "county_code" not in header:
-        return heads
-    number, county = header.index("case_no"), header.index("county_code")
-    seen: set[str] = set()
-    for line, values in enumerate(reader, start=2):
-        if len(values) > max(number, county) and values[number].strip() not in seen:
-            seen.add(values[number].strip())
-            heads.append((line, values[number].strip(), values[county].strip()))
-    return heads
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -369,7 +276,7 @@ def _existing(session: Session, case_nos: Sequence[str]) -> dict[str, CaseRecord
 def _store_problems(
     session: Session,
     actor: Actor,
-    heads: Sequence[tuple[int | None, str, str]],
+    heads: Sequence[Head],
     label: str,
 ) -> list[Problem]:
     """Problems of cases against the store: unknown county, not the actor's county, or a
@@ -527,7 +434,7 @@ def _parse_one(data: Mapping[str, Any], label: str) -> CaseSet:
     try:
         return parse_cases_json([dict(data)], source=label)
     except CaseValidationError as error:
-        raise ImportValidationError(_problems(error, label)) from None
+        raise ImportValidationError(problems_of(error, label)) from None
 
 
 def create_case(

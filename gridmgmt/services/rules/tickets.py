@@ -424,41 +424,16 @@ def report(
     inspections["inspected_at"] = pd.to_datetime(inspections["inspected_at"])
     grids = optional_grids(session, actor, [code])
     names = list(grids["grid_id"]) if grids is not None else None
-    collected = pd.to_datetime(tickets["collected_at"])
-    if ((collected >= begin) & (collected < finish)).any():
-        table = supervision_report(
-            tickets,
-            deadlines=deadlines,
-            start=begin,
-            end=finish,
-            inspections=inspections,
-            grids=names,
-        )
-    else:
-        table = _quiet_period(inspections, begin, finish, names)
+    table = supervision_report(
+        tickets,
+        deadlines=deadlines,
+        start=begin,
+        end=finish,
+        inspections=inspections,
+        grids=names,
+    )
     table.insert(0, "county_code", code)
     return table
-
-
-def _quiet_period(
-    inspections: pd.DataFrame, start: dt.datetime, end: dt.datetime, grids: list[str] | None
-) -> pd.DataFrame:
-    """The report of a period without tickets: zero tickets, the inspections done per grid.
-
-    (The engine's report needs at least one ticket in the period.)
-    """
-    when = inspections["inspected_at"]
-    done = inspections[(when >= pd.Timestamp(start)) & (when < pd.Timestamp(end))]
-    counts = (
-        done.assign(grid_id=done["grid_id"].fillna("").astype(str), inspections=1)
-        .groupby("grid_id")[["inspections", "violations"]]
-        .sum()
-    )
-    index = sorted(set(counts.index) | {str(g) for g in grids or []})
-    columns = ["tickets", *(s.value for s in STATES), "overdue", "closed_late"]
-    table = pd.DataFrame(0, index=pd.Index(index, name="grid_id"), columns=columns)
-    table = table.join(counts).fillna(0).astype("int64")
-    return table.reset_index()
 
 
 def ticket_dict(record: TicketRecord, *, now: dt.datetime | None = None) -> dict[str, Any]:

@@ -182,6 +182,18 @@ def test_lumpy_retailers_fall_back_to_the_sparse_tolerance(square: County) -> No
     assert check_tiling(design.grids.geometry, square.boundary).ok
 
 
+def test_retailers_outside_the_county_get_no_grid(l_shape: County) -> None:
+    stray = l_shape.retailers.iloc[:2].copy()
+    stray["licence_no"] = ["OUT1", "OUT2"]
+    stray["geometry"] = [shapely.Point(LON + 0.15, LAT + 0.12), shapely.Point(LON - 1, LAT)]
+    retailers = pd.concat([l_shape.retailers, stray], ignore_index=True)
+    design = design_grids(l_shape.boundary, retailers, n_grids=6, seed=0, **QUICK)
+    assert design.report.retailers_outside == 2
+    outside = design.assignment.set_index("licence_no").loc[["OUT1", "OUT2"], "grid_id"]
+    assert outside.isna().all()
+    assert design.assignment["grid_id"].notna().sum() == len(l_shape.retailers)
+
+
 def test_no_workload_balances_area(l_shape: County) -> None:
     retailers = l_shape.retailers.assign(status="closed")
     design = design_grids(l_shape.boundary, retailers, n_grids=6, seed=0, **QUICK)

@@ -143,3 +143,13 @@ def test_supervision_report_per_grid(tickets: pd.DataFrame) -> None:
     ]
     assert report.loc["G2", ["inspections", "violations"]].tolist() == [1, 1]
     assert report.loc["G4"].sum() == 0
+
+
+def test_report_with_no_tickets_in_the_period_lists_the_grids_with_zeros() -> None:
+    empty = ticket_frame([])
+    assert ticket_status(empty, now=_h(1), deadlines=DEADLINES).empty
+    report = supervision_report(
+        empty, deadlines=DEADLINES, start=_h(0), end=_h(24 * 30), grids=["G01", "G02"]
+    )
+    assert list(report["grid_id"]) == ["G01", "G02"]
+    assert report[["tickets", "overdue", "inspections", "violations"]].to_numpy().sum() == 0
