@@ -56,9 +56,19 @@ def _postgres_migrated() -> str:
 
 
 def _truncate_all(url: str) -> None:
-    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    """Empty every table and restart the id sequences.
+
+    DELETE in reverse dependency order: on the tiny tables of a test it takes milliseconds,
+    where TRUNCATE takes most of a second.
+    """
     with db.get_engine(url).begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+        sequences = connection.execute(
+            text("SELECT sequence_name FROM information_schema.sequences")
+        ).scalars()
+        for name in list(sequences):
+            connection.execute(text(f'ALTER SEQUENCE "{name}" RESTART WITH 1'))
 
 
 @pytest.fixture

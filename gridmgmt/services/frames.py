@@ -12,8 +12,10 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
+
+from gridmgmt.domain import StaffRole
 
 from gridmgmt.services.actor import Actor
 from gridmgmt.services.scope import scoped
@@ -28,6 +30,7 @@ from gridmgmt.store.models import (
     Staff,
     Vehicle,
 )
+from gridmgmt.store.models.grids import GridRecord, RetailerGrid, StaffGrid
 
 WGS84 = "EPSG:4326"
 
@@ -57,18 +60,23 @@ def _counties() -> Select[Any]:
 
 
 def _retailers() -> Select[Any]:
-    return select(
-        Retailer.licence_no,
-        Retailer.name,
-        Retailer.address,
-        Retailer.county_code,
-        Retailer.tier,
-        Retailer.business_type,
-        Retailer.status,
-        Retailer.key_retailer,
-        Retailer.phone,
-        Retailer.location.label("geometry"),
-    ).order_by(Retailer.licence_no)
+    return (
+        select(
+            Retailer.licence_no,
+            Retailer.name,
+            Retailer.address,
+            Retailer.county_code,
+            Retailer.tier,
+            Retailer.business_type,
+            Retailer.status,
+            Retailer.key_retailer,
+            Retailer.phone,
+            RetailerGrid.grid_id,
+            Retailer.location.label("geometry"),
+        )
+        .outerjoin(RetailerGrid, RetailerGrid.retailer_id == Retailer.id)
+        .order_by(Retailer.licence_no)
+    )
 
 
 def _schools() -> Select[Any]:
@@ -137,7 +145,44 @@ def _staff() -> Select[Any]:
         Staff.county_code,
         Staff.phone,
         Staff.capacity,
+        # A person may staff several grids: the first by id here (see the staff export).
+        select(func.min(StaffGrid.grid_id))
+        .where(StaffGrid.staff_id == Staff.id)
+        .scalar_subquery()
+        .label("grid_id"),
     ).order_by(Staff.staff_no)
+
+
+def _grid_staff(role: StaffRole) -> Any:
+    return (
+        select(Staff.name)
+        .join(StaffGrid, StaffGrid.staff_id == Staff.id)
+        .where(
+            StaffGrid.county_code == GridRecord.county_code,
+            StaffGrid.grid_id == GridRecord.grid_id,
+            StaffGrid.role == role,
+        )
+        .scalar_subquery()
+        .label(role.value)
+    )
+
+
+def _grids() -> Select[Any]:
+    return select(
+        GridRecord.grid_id,
+        GridRecord.county_code,
+        GridRecord.workload,
+        GridRecord.n_retailers,
+        GridRecord.n_key_retailers,
+        GridRecord.area_km2,
+        GridRecord.polsby_popper,
+        GridRecord.locked,
+        *(_grid_staff(role) for role in StaffRole),
+        GridRecord.design_seed,
+        GridRecord.designed_at,
+        GridRecord.designed_by,
+        GridRecord.geometry.label("geometry"),
+    ).order_by(GridRecord.county_code, GridRecord.grid_id)
 
 
 FRAMES: dict[str, FrameSpec] = {
@@ -149,6 +194,7 @@ FRAMES: dict[str, FrameSpec] = {
     "vehicles": FrameSpec(_vehicles, Vehicle.county_code, None),
     "orders": FrameSpec(_orders, Order.county_code, None),
     "staff": FrameSpec(_staff, Staff.county_code, None),
+    "grids": FrameSpec(_grids, GridRecord.county_code, "geometry"),
 }
 
 
