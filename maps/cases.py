@@ -139,7 +139,7 @@ def link_chart_svg(chart: nx.Graph, *, hub_cap: int | None = None, title: str = 
         return _MARGIN + x * (width - 2 * _MARGIN), _MARGIN + y * (height - 2 * _MARGIN)
 
     parts = [
-        f'<svg class="gm-link-chart" viewBox="0 0 {width:.0f} {height:.0f}" width="100%" '
+        f'<svg class="gm-link-chart" viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" '
         f'role="img" aria-label="{escape(title or "link chart")}" '
         'style="max-width:100%;height:auto;background:#fff;font-family:sans-serif">',
         f"<title>{escape(title or '关系图 link chart')}</title>",

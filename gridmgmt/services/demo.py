@@ -109,6 +109,7 @@ ENGINE_STEPS: tuple[tuple[str, str, str], ...] = (
         "gridmgmt.services.rules.demo",
         "demo",
     ),
+    ("cases: import, link networks, merge suggestions", "gridmgmt.services.cases.demo", "demo"),
 )
 
 

@@ -29,16 +29,17 @@ from gridmgmt.store import db
 ExportFormat = Literal["geojson", "csv", "gpkg"]
 EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)
 SUFFIXES: dict[str, str] = {"geojson": ".geojson", "csv": ".csv", "gpkg": ".gpkg"}
-POLYGON_KINDS = frozenset({"counties"})
+POLYGON_KINDS = frozenset({"counties", "grids"})
 
 Enricher = Callable[[Session, pd.DataFrame], pd.DataFrame]
 
 ENRICHERS: dict[str, Enricher] = {}
 """Columns computed from other tables and joined onto an exported kind, by kind.
 
-This is the one place exports gain derived columns. When grids are stored, register
-``ENRICHERS["retailers"]`` with a function that joins each retailer's ``grid_id`` (by
-``licence_no``); every export format then carries it, and imports ignore it.
+This is the one place exports gain derived columns that engines do not need. A retailer's
+``grid_id`` (and a person's ``grid_id`` / ``grid_ids``) come with :func:`load_frame` once
+grids are stored, so engines see them too; every export format carries them and imports
+ignore them.
 """
 
 

@@ -12,11 +12,10 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from gridmgmt.domain import StaffRole
-
 from gridmgmt.services.actor import Actor
 from gridmgmt.services.scope import scoped
 from gridmgmt.store.models import (
@@ -37,11 +36,13 @@ WGS84 = "EPSG:4326"
 
 @dataclass(frozen=True)
 class FrameSpec:
-    """How to read one stored kind: the select, its county column, its geometry column."""
+    """How to read one stored kind: the select, its county column, its geometry column, and
+    columns joined on from other tables once there is something to join (``extend``)."""
 
     build: Callable[[], Select[Any]]
     county_column: Any
     geometry: str | None
+    extend: Callable[[Session, pd.DataFrame], pd.DataFrame] | None = None
 
 
 def _counties() -> Select[Any]:
@@ -60,23 +61,18 @@ def _counties() -> Select[Any]:
 
 
 def _retailers() -> Select[Any]:
-    return (
-        select(
-            Retailer.licence_no,
-            Retailer.name,
-            Retailer.address,
-            Retailer.county_code,
-            Retailer.tier,
-            Retailer.business_type,
-            Retailer.status,
-            Retailer.key_retailer,
-            Retailer.phone,
-            RetailerGrid.grid_id,
-            Retailer.location.label("geometry"),
-        )
-        .outerjoin(RetailerGrid, RetailerGrid.retailer_id == Retailer.id)
-        .order_by(Retailer.licence_no)
-    )
+    return select(
+        Retailer.licence_no,
+        Retailer.name,
+        Retailer.address,
+        Retailer.county_code,
+        Retailer.tier,
+        Retailer.business_type,
+        Retailer.status,
+        Retailer.key_retailer,
+        Retailer.phone,
+        Retailer.location.label("geometry"),
+    ).order_by(Retailer.licence_no)
 
 
 def _schools() -> Select[Any]:
@@ -145,11 +141,6 @@ def _staff() -> Select[Any]:
         Staff.county_code,
         Staff.phone,
         Staff.capacity,
-        # A person may staff several grids: the first by id here (see the staff export).
-        select(func.min(StaffGrid.grid_id))
-        .where(StaffGrid.staff_id == Staff.id)
-        .scalar_subquery()
-        .label("grid_id"),
     ).order_by(Staff.staff_no)
 
 
@@ -185,15 +176,57 @@ def _grids() -> Select[Any]:
     ).order_by(GridRecord.county_code, GridRecord.grid_id)
 
 
+def _insert_before_geometry(frame: pd.DataFrame, column: str, values: list[Any]) -> pd.DataFrame:
+    out = frame.copy()
+    position = list(out.columns).index("geometry") if "geometry" in out else len(out.columns)
+    out.insert(position, column, pd.Series(values, index=out.index, dtype=object))
+    return out
+
+
+def _retailer_grids(session: Session, frame: pd.DataFrame) -> pd.DataFrame:
+    """Each retailer's ``grid_id``, once any of the frame's counties has grids."""
+    codes = sorted(set(frame["county_code"])) if len(frame) else []
+    stmt = (
+        select(Retailer.licence_no, RetailerGrid.grid_id)
+        .join(RetailerGrid, RetailerGrid.retailer_id == Retailer.id)
+        .where(RetailerGrid.county_code.in_(codes))
+    )
+    grids = {str(licence): grid for licence, grid in session.execute(stmt)}
+    if not grids:
+        return frame
+    return _insert_before_geometry(
+        frame, "grid_id", [grids.get(licence) for licence in frame["licence_no"]]
+    )
+
+
+def _staff_grids(session: Session, frame: pd.DataFrame) -> pd.DataFrame:
+    """Each person's grids, once any are staffed: ``grid_id`` (the first) and ``grid_ids``."""
+    codes = sorted(set(frame["county_code"])) if len(frame) else []
+    stmt = (
+        select(Staff.staff_no, StaffGrid.grid_id)
+        .join(StaffGrid, StaffGrid.staff_id == Staff.id)
+        .where(StaffGrid.county_code.in_(codes))
+        .order_by(Staff.staff_no, StaffGrid.grid_id)
+    )
+    posts: dict[str, list[str]] = {}
+    for number, grid in session.execute(stmt):
+        posts.setdefault(number, []).append(grid)
+    if not posts:
+        return frame
+    held = [posts.get(number, []) for number in frame["staff_no"]]
+    out = _insert_before_geometry(frame, "grid_id", [g[0] if g else None for g in held])
+    return _insert_before_geometry(out, "grid_ids", [";".join(g) for g in held])
+
+
 FRAMES: dict[str, FrameSpec] = {
     "counties": FrameSpec(_counties, County.code, "geometry"),
-    "retailers": FrameSpec(_retailers, Retailer.county_code, "geometry"),
+    "retailers": FrameSpec(_retailers, Retailer.county_code, "geometry", _retailer_grids),
     "schools": FrameSpec(_schools, School.county_code, "geometry"),
     "checkpoints": FrameSpec(_checkpoints, Checkpoint.county_code, "geometry"),
     "depots": FrameSpec(_depots, Depot.county_code, "geometry"),
     "vehicles": FrameSpec(_vehicles, Vehicle.county_code, None),
     "orders": FrameSpec(_orders, Order.county_code, None),
-    "staff": FrameSpec(_staff, Staff.county_code, None),
+    "staff": FrameSpec(_staff, Staff.county_code, None, _staff_grids),
     "grids": FrameSpec(_grids, GridRecord.county_code, "geometry"),
 }
 
@@ -238,6 +271,8 @@ def load_frame(
         stmt = stmt.where(spec.county_column.in_(county_codes))
     result = session.execute(stmt)
     frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+    if spec.extend is not None:
+        frame = spec.extend(session, frame)
     for column in frame.columns:
         if frame[column].dtype == object and len(frame) and hasattr(frame[column].iloc[0], "value"):
             frame[column] = frame[column].map(lambda member: getattr(member, "value", member))

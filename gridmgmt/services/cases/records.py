@@ -18,7 +18,7 @@ from typing import Any, Final, Literal
 
 import numpy as np
 from shapely.geometry import Point
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from gridmgmt.cases.model import (
@@ -57,6 +57,7 @@ from gridmgmt.services.cases.files import Head, problems_of, read_case_file
 from gridmgmt.services.imports import ImportReport
 from gridmgmt.store import db
 from gridmgmt.store.models import Share
+from gridmgmt.store.models.base import _utcnow
 from gridmgmt.store.models.cases import CaseMentionRecord, CaseRecord
 
 __all__ = [
@@ -241,19 +242,22 @@ def write_cases(
     existing = _existing(session, [case.case_no for case in cases.cases])
     _check(session, cases.cases, existing, actor, rows, label, mode)
     grouped = cases.mentions_by_case()
+    normaliser = _Normaliser(counties)
     result = WriteResult([], [], [])
+    new: list[Case] = []
     for case in _to_wgs84(cases.cases, crs):
         mentions = grouped.get(case.case_no, [])
         record = existing.get(case.case_no)
         if record is None:
-            session.add(_new_record(case, mentions, actor, counties))
+            new.append(case)
             result.inserted.append(case.case_no)
         elif _same(record, case, mentions):
             result.unchanged.append(case.case_no)
         else:
-            _replace(session, record, case, mentions, actor, counties)
+            _replace(session, record, case, mentions, actor, normaliser)
             result.updated.append(case.case_no)
     session.flush()
+    _insert(session, new, grouped, actor, normaliser)
     if result.inserted or result.updated:
         refresh_entity_ids(session)
     session.expire_all()
@@ -364,51 +368,89 @@ def _location(case: Case) -> Point | None:
     return Point(case.lon, case.lat)
 
 
-def _mention_record(
-    mention: Mention, position: int, county: str, counties: Mapping[str, str]
-) -> CaseMentionRecord:
-    identifier = normalise_mention(mention, counties=counties)
-    return CaseMentionRecord(
-        county_code=county,
-        position=position,
-        kind=mention.kind,
-        role=mention.role,
-        value=mention.value,
-        name=mention.name,
-        id_number=mention.id_number,
-        phone=mention.phone,
-        normalised=identifier.value,
-        valid=identifier.valid,
-        reason=identifier.reason,
-        attributes=plain(identifier.attributes),
-    )
+class _Normaliser:
+    """Normalises mentions for storage, each distinct spelling once per write."""
+
+    def __init__(self, counties: Mapping[str, str]) -> None:
+        self.counties = counties
+        self.cache: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def __call__(self, mention: Mention) -> dict[str, Any]:
+        """The stored normalised columns of a mention."""
+        key = (mention.kind, mention.value, mention.name, mention.id_number, mention.phone)
+        found = self.cache.get(key)
+        if found is None:
+            identifier = normalise_mention(mention, counties=self.counties)
+            found = self.cache[key] = {
+                "normalised": identifier.value,
+                "valid": identifier.valid,
+                "reason": identifier.reason,
+                "attributes": plain(identifier.attributes),
+            }
+        return found
 
 
-def _new_record(
-    case: Case, mentions: Sequence[Mention], actor: Actor, counties: Mapping[str, str]
-) -> CaseRecord:
-    record = CaseRecord(
-        case_no=case.case_no,
-        created_by=actor.username,
-        mentions=[
-            _mention_record(m, i, case.county_code, counties) for i, m in enumerate(mentions)
-        ],
-    )
-    _set_fields(record, case, actor)
-    return record
+def _mention_values(
+    mention: Mention, position: int, county: str, normaliser: _Normaliser
+) -> dict[str, Any]:
+    return {
+        "county_code": county,
+        "position": position,
+        "kind": mention.kind,
+        "role": mention.role,
+        "value": mention.value,
+        "name": mention.name,
+        "id_number": mention.id_number,
+        "phone": mention.phone,
+        **normaliser(mention),
+    }
 
 
-def _set_fields(record: CaseRecord, case: Case, actor: Actor) -> None:
-    record.county_code = case.county_code
-    record.opened_on = case.opened_on
-    record.type = case.type
-    record.status = case.status
-    record.location = _location(case)
-    record.seized_cartons = case.seized_cartons
-    record.value_yuan = case.value_yuan
-    record.summary = case.summary
-    record.version = new_version()
-    record.updated_by = actor.username
+def _case_values(case: Case, actor: Actor) -> dict[str, Any]:
+    """Every stored field of a case except its identity and creation."""
+    return {
+        "county_code": case.county_code,
+        "opened_on": case.opened_on,
+        "type": case.type,
+        "status": case.status,
+        "location": _location(case),
+        "seized_cartons": case.seized_cartons,
+        "value_yuan": case.value_yuan,
+        "summary": case.summary,
+        "version": new_version(),
+        "updated_by": actor.username,
+        "updated_at": _utcnow(),
+    }
+
+
+def _insert(
+    session: Session,
+    cases: Sequence[Case],
+    grouped: Mapping[str, Sequence[Mention]],
+    actor: Actor,
+    normaliser: _Normaliser,
+) -> None:
+    """Insert new cases and their mentions in bulk (a few statements per thousand rows)."""
+    ids: dict[str, int] = {}
+    for start in range(0, len(cases), _CHUNK):
+        rows = [
+            {
+                "case_no": case.case_no,
+                "created_by": actor.username,
+                "created_at": _utcnow(),
+                **_case_values(case, actor),
+            }
+            for case in cases[start : start + _CHUNK]
+        ]
+        stmt = insert(CaseRecord).returning(CaseRecord.id, CaseRecord.case_no)
+        ids.update((case_no, case_id) for case_id, case_no in session.execute(stmt, rows))
+    mentions = [
+        {"case_id": ids[case.case_no], **_mention_values(m, i, case.county_code, normaliser)}
+        for case in cases
+        for i, m in enumerate(grouped.get(case.case_no, []))
+    ]
+    for start in range(0, len(mentions), _CHUNK * 10):
+        session.execute(insert(CaseMentionRecord), mentions[start : start + _CHUNK * 10])
 
 
 def _replace(
@@ -417,13 +459,15 @@ def _replace(
     case: Case,
     mentions: Sequence[Mention],
     actor: Actor,
-    counties: Mapping[str, str],
+    normaliser: _Normaliser,
 ) -> None:
-    _set_fields(record, case, actor)
+    for name, value in _case_values(case, actor).items():
+        setattr(record, name, value)
     record.mentions.clear()
     session.flush()  # delete the old mentions before their positions are taken again
     record.mentions.extend(
-        _mention_record(m, i, case.county_code, counties) for i, m in enumerate(mentions)
+        CaseMentionRecord(**_mention_values(m, i, case.county_code, normaliser))
+        for i, m in enumerate(mentions)
     )
 
 
