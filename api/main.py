@@ -14,6 +14,7 @@ from api.routes import (
     cases,
     counties,
     docs,
+    grids,
     health,
     inspections,
     pages,
@@ -61,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     mount_static(app)
     for module in (health, auth, counties, retailers, docs, pages):
         app.include_router(module.router)
-    for module in (rules, inspections, tickets, cases):
+    for module in (rules, inspections, tickets, cases, grids):
         app.include_router(module.router)
     app.add_exception_handler(LoginRequiredError, _to_login)
     return app

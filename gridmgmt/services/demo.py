@@ -104,6 +104,7 @@ def _write_summary(summary: DemoSummary, out_dir: Path) -> list[Path]:
 # Engine demo steps, run in order after the import: (label, module, function). Each function
 # takes (url, out_dir) and returns (counts by name, files written).
 ENGINE_STEPS: tuple[tuple[str, str, str], ...] = (
+    ("grids: design, staff, responsibility sheets, map", "gridmgmt.services.grids", "demo"),
     (
         "rules: red lines, spacing, border markets, outflow, checkpoints, inspections",
         "gridmgmt.services.rules.demo",

@@ -1,0 +1,107 @@
+"""Grids over the JSON API: design, list, staff, report, locate, and county scope.
+
+The seeded world (tests/api/conftest.py): alice (officer) works for 兴和县 150924, bob
+(officer) for 天镇县 140222, lucy (liaison) for both. Retailers and staff are added here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from shapely.geometry import Point
+
+from gridmgmt.domain import BusinessType, RetailerStatus, StaffRole
+from gridmgmt.store import db
+from gridmgmt.store.models import Retailer, Staff
+
+XINGHE = "150924"
+Headers = Callable[..., dict[str, str]]
+INSIDE = (113.9, 40.95)
+
+
+@pytest.fixture
+def grid_world(api_url: str) -> str:
+    """Sixty more retailers and one person of each role in 兴和县."""
+    rng = np.random.default_rng(4)
+    with db.transaction(api_url) as session:
+        session.add_all(
+            Retailer(
+                licence_no=f"{XINGHE}{900 + i:06d}",
+                name=f"商店{i}",
+                county_code=XINGHE,
+                tier=int(rng.integers(1, 31)),
+                business_type=BusinessType.GROCERY,
+                status=RetailerStatus.ACTIVE,
+                location=Point(rng.uniform(113.55, 114.25), rng.uniform(40.75, 41.15)),
+            )
+            for i in range(60)
+        )
+        session.add_all(
+            Staff(
+                staff_no=f"{XINGHE}-{role.value}",
+                name=f"{role.value}-1",
+                role=role,
+                county_code=XINGHE,
+                capacity=10_000.0,
+            )
+            for role in StaffRole
+        )
+    return api_url
+
+
+def _design(client: TestClient, bearer: Headers, user: str = "alice", **body: object) -> object:
+    return client.post(
+        f"/api/v1/grids/{XINGHE}/design", headers=bearer(user), json={"n_grids": 4, **body}
+    )
+
+
+def test_design_list_staff_report_locate(
+    grid_world: str, client: TestClient, bearer: Headers
+) -> None:
+    response = _design(client, bearer)
+    assert response.status_code == 201, response.text
+    assert response.json()["report"]["n_grids"] == 4
+    again = _design(client, bearer)
+    assert again.status_code == 409
+    grids = client.get(f"/api/v1/grids/{XINGHE}", headers=bearer("alice")).json()
+    assert grids["type"] == "FeatureCollection"
+    assert sorted(f["properties"]["grid_id"] for f in grids["features"]) == [
+        "G01", "G02", "G03", "G04",
+    ]  # fmt: skip
+    staffed = client.post(f"/api/v1/grids/{XINGHE}/staff", headers=bearer("alice"))
+    assert staffed.status_code == 200, staffed.text
+    assert staffed.json()["unstaffed"] == []
+    report = client.get(f"/api/v1/grids/{XINGHE}/report", headers=bearer("alice")).json()
+    assert report["figures"]["n_grids"] == 4
+    assert len(report["sheet"]) == 4
+    lon, lat = INSIDE
+    found = client.get(f"/api/v1/grids/locate?lon={lon}&lat={lat}", headers=bearer("alice"))
+    assert found.status_code == 200, found.text
+    assert found.json()["county_code"] == XINGHE
+    assert found.json()["staff"]["monopoly_officer"] == "monopoly_officer-1"
+    rebalanced = client.post(f"/api/v1/grids/{XINGHE}/rebalance", headers=bearer("alice"))
+    assert rebalanced.status_code == 200, rebalanced.text
+    assigned = client.post(f"/api/v1/grids/{XINGHE}/assign", headers=bearer("alice"))
+    assert assigned.json()["assigned"] == 0
+
+
+def test_other_counties_answer_404_and_readers_cannot_write(
+    grid_world: str, client: TestClient, bearer: Headers
+) -> None:
+    assert _design(client, bearer).status_code == 201
+    assert _design(client, bearer, "bob", replace=True).status_code == 404
+    for path in ("", "/report"):
+        response = client.get(f"/api/v1/grids/{XINGHE}{path}", headers=bearer("bob"))
+        assert response.status_code == 404, path
+    for action in ("staff", "rebalance", "assign"):
+        response = client.post(f"/api/v1/grids/{XINGHE}/{action}", headers=bearer("bob"))
+        assert response.status_code == 404, action
+    lon, lat = INSIDE
+    hidden = client.get(f"/api/v1/grids/locate?lon={lon}&lat={lat}", headers=bearer("bob"))
+    assert hidden.status_code == 404
+    assert client.get(f"/api/v1/grids/{XINGHE}", headers=bearer("lucy")).status_code == 200
+    assert _design(client, bearer, "lucy", replace=True).status_code == 403
+    assert client.get(f"/api/v1/grids/{XINGHE}").status_code == 401
