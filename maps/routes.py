@@ -1,0 +1,161 @@
+"""The routes map (配送线路图): one colour per vehicle, stops numbered, depots marked, a legend.
+
+Plans in (with each route's road polyline, WGS-84), folium map out; offline like every map
+here (assets are localised by :func:`maps.assets.write_map`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+from typing import Final
+
+import folium
+import geopandas as gpd
+from shapely.geometry import LineString, Point
+
+from gridmgmt.crs import CoordinateSystem
+from gridmgmt.routing.model import DayPlan, DepotSite, hhmm
+from maps.base import base_map, display_frame, popup_html
+from maps.legend import LegendEntry, add_legend
+
+__all__ = ["DEPOT_COLOUR", "ROUTE_COLOURS", "build_routes_map", "route_colour"]
+
+ROUTE_COLOURS: Final = (
+    "#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628",
+    "#f781bf", "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e",
+)  # fmt: skip
+DEPOT_COLOUR: Final = "#212121"
+WGS84 = "EPSG:4326"
+
+Drawn = tuple[DepotSite, DayPlan, dict[str, list[tuple[float, float]]]]
+
+
+def route_colour(index: int) -> str:
+    """The colour of the ``index``-th route on the map (cycling)."""
+    return ROUTE_COLOURS[index % len(ROUTE_COLOURS)]
+
+
+def _shown_line(coords: list[tuple[float, float]], tile_crs: str | CoordinateSystem) -> list:
+    frame = gpd.GeoDataFrame(geometry=[LineString(coords)], crs=WGS84)
+    line = display_frame(frame, tile_crs=tile_crs).geometry.iloc[0]
+    return [[y, x] for x, y in line.coords]
+
+
+def _shown_points(
+    points: list[tuple[float, float]], tile_crs: str | CoordinateSystem
+) -> list[tuple[float, float]]:
+    frame = gpd.GeoDataFrame(geometry=[Point(p) for p in points], crs=WGS84)
+    shown = display_frame(frame, tile_crs=tile_crs).geometry
+    return [(g.y, g.x) for g in shown]
+
+
+def _number_icon(number: int, colour: str) -> folium.DivIcon:
+    return folium.DivIcon(
+        html=(
+            '<div class="gm-stop" style="transform:translate(-50%,-50%);width:18px;height:18px;'
+            f"border-radius:9px;background:{colour};color:#fff;border:1px solid #fff;"
+            f'font:bold 10px/18px sans-serif;text-align:center">{number}</div>'
+        ),
+        icon_size=(0, 0),
+        class_name="gm-stop-icon",
+    )
+
+
+def _add_depot(group: folium.FeatureGroup, depot: DepotSite, tile_crs: str) -> None:
+    ((lat, lon),) = _shown_points([(depot.lon, depot.lat)], tile_crs)
+    folium.Marker(
+        [lat, lon],
+        icon=folium.DivIcon(
+            html=(
+                '<div class="gm-depot" style="transform:translate(-50%,-50%);width:16px;'
+                f'height:16px;background:{DEPOT_COLOUR};border:2px solid #fff"></div>'
+            ),
+            icon_size=(0, 0),
+            class_name="gm-depot-icon",
+        ),
+        tooltip=escape(depot.name or depot.depot_id),
+        popup=folium.Popup(
+            popup_html(
+                [
+                    ("配送站 Depot", depot.depot_id),
+                    ("名称 Name", depot.name),
+                    ("营业 Hours", f"{hhmm(depot.opens_s)}-{hhmm(depot.closes_s)}"),
+                ]
+            )
+        ),
+    ).add_to(group)
+
+
+def build_routes_map(
+    drawn: Sequence[Drawn],
+    *,
+    tile_url: str | None = None,
+    tile_attribution: str = "",
+    tile_crs: str | CoordinateSystem = "wgs84",
+) -> folium.Map:
+    """The routes of one or more depots' days.
+
+    Parameters
+    ----------
+    drawn
+        Per depot: the depot, its day plan and each route's polyline as WGS-84
+        ``(lon, lat)`` pairs (:func:`gridmgmt.routing.paths.route_paths`; a route without
+        one is drawn with straight legs).
+    tile_url, tile_attribution, tile_crs
+        The tile layer, as for :func:`maps.overview.build_overview_map`.
+    """
+    places = [Point(d.lon, d.lat) for d, _, _ in drawn]
+    places += [Point(s.lon, s.lat) for _, p, _ in drawn for r in p.routes for s in r.stops]
+    extent = display_frame(gpd.GeoDataFrame(geometry=places, crs=WGS84), tile_crs=tile_crs)
+    m = base_map(extent, tile_url=tile_url, tile_attribution=tile_attribution)
+    entries = [LegendEntry(DEPOT_COLOUR, "配送站 depot", shape="square")]
+    index = 0
+    for depot, plan, paths in drawn:
+        depots = folium.FeatureGroup(name=f"配送站 {escape(depot.depot_id)}", show=True)
+        _add_depot(depots, depot, str(tile_crs))
+        for route in plan.routes:
+            colour = route_colour(index)
+            index += 1
+            group = folium.FeatureGroup(
+                name=f"{escape(route.route_id)} ({len(route.stops)})", show=True
+            )
+            coords = paths.get(route.route_id) or [
+                (depot.lon, depot.lat),
+                *((s.lon, s.lat) for s in route.stops),
+                (depot.lon, depot.lat),
+            ]
+            folium.PolyLine(
+                _shown_line(coords, tile_crs),
+                color=colour,
+                weight=3,
+                opacity=0.85,
+                tooltip=escape(
+                    f"{route.route_id}: {route.distance_m / 1000:.1f} km, {route.load_cartons} 条"
+                ),
+            ).add_to(group)
+            stops = _shown_points([(s.lon, s.lat) for s in route.stops], tile_crs)
+            for stop, (lat, lon) in zip(route.stops, stops, strict=True):
+                folium.Marker(
+                    [lat, lon],
+                    icon=_number_icon(stop.sequence, colour),
+                    tooltip=escape(f"{stop.sequence}. {stop.retailer_id}"),
+                    popup=folium.Popup(
+                        popup_html(
+                            [
+                                ("线路 Route", route.route_id),
+                                ("顺序 Stop", stop.sequence),
+                                ("零售户 Retailer", stop.retailer_id),
+                                ("条 Cartons", stop.cartons),
+                                ("到达 Arrival", hhmm(stop.arrival_s)),
+                                ("约时约地 Handoff", "是 yes" if stop.handoff else None),
+                            ]
+                        )
+                    ),
+                ).add_to(group)
+            group.add_to(m)
+            entries.append(LegendEntry(colour, f"线路 route {route.route_id}", shape="line"))
+        depots.add_to(m)
+    add_legend(m, "图例 Legend", entries)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m

@@ -1,0 +1,33 @@
+"""The routes map as an HTML string: colours per vehicle, numbered stops, depot, offline."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from gridmgmt.routing.model import DayPlan, DepotSite, PlannedRoute, PlannedStop
+from maps.assets import remote_references, render_html
+from maps.routes import ROUTE_COLOURS, build_routes_map
+
+
+def _stop(order: str, seq: int, lon: float, lat: float) -> PlannedStop:
+    return PlannedStop(order, f"r-{order}", seq, seq, lon, lat, 10, 0, 0, 60, 100.0, 10.0)
+
+
+def _route(rid: str, stops: tuple[PlannedStop, ...]) -> PlannedRoute:
+    return PlannedRoute(rid, rid.split("#")[0], "D1", 100, 8 * 3600, 9 * 3600, stops, 50.0, 5.0)
+
+
+def test_routes_map_colours_numbers_and_offline() -> None:
+    depot = DepotSite("D1", 114.0, 40.5, name="兴和<中心>")
+    one = _route("V1#1", (_stop("a", 1, 114.01, 40.5), _stop("b", 2, 114.02, 40.51)))
+    two = _route("V2#1", (_stop("c", 1, 113.99, 40.49),))
+    plan = DayPlan(dt.date(2026, 11, 16), (one, two), ())
+    paths = {"V1#1": [(114.0, 40.5), (114.01, 40.5), (114.02, 40.51), (114.0, 40.5)]}
+    html = render_html(build_routes_map([(depot, plan, paths)]))
+    assert ROUTE_COLOURS[0] in html
+    assert ROUTE_COLOURS[1] in html
+    assert html.count('"gm-stop-icon"') == 3
+    assert "gm-depot-icon" in html
+    assert "兴和&lt;中心&gt;" in html
+    assert "V2#1" in html
+    assert remote_references(html) == []
