@@ -19,6 +19,7 @@ from api.routes import (
     inspections,
     pages,
     retailers,
+    routing,
     rules,
     tickets,
 )
@@ -62,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     mount_static(app)
     for module in (health, auth, counties, retailers, docs, pages):
         app.include_router(module.router)
-    for module in (rules, inspections, tickets, cases, grids):
+    for module in (rules, inspections, tickets, cases, grids, routing):
         app.include_router(module.router)
     app.add_exception_handler(LoginRequiredError, _to_login)
     return app

@@ -42,6 +42,11 @@ class Settings(BaseSettings):
         default="wgs84",
         description="Coordinate system of the tile server's imagery: wgs84 or gcj02 (Amap-style).",
     )
+    roads_file: Path | None = Field(
+        default=None,
+        description="OSM XML or PBF road network of the region, for routes and walking "
+        "distances. Empty: the demo region's roads.osm.",
+    )
     demo_dir: Path = Field(
         default=REPO_ROOT / "data" / "demo", description="Folder with the demo region's files."
     )

@@ -81,10 +81,11 @@ class WeekPlan:
 
 
 def default_roads() -> Path:
-    """The demo region's road network file (``<demo_dir>/roads.osm``)."""
+    """The configured road network (``GRIDMGMT_ROADS_FILE``), else the demo region's."""
     from gridmgmt.config import get_settings
 
-    return get_settings().demo_dir / "roads.osm"
+    settings = get_settings()
+    return settings.roads_file or settings.demo_dir / "roads.osm"
 
 
 def road_network(path: Path) -> RoadNetwork:

@@ -1,0 +1,110 @@
+"""Delivery routes (卷烟配送线路) for the caller's depots: plan a day, fetch a manifest.
+
+A depot of another county answers 404, as if it did not exist. The road network is the
+configured one (``GRIDMGMT_ROADS_FILE``), else the demo region's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, status
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from api.deps import CurrentActor, SessionDep
+from gridmgmt.routing.manifest import day_totals, route_table, stop_table
+from gridmgmt.routing.model import DayPlan
+from gridmgmt.services import routes as service
+
+router = APIRouter(prefix="/api/v1/routes", tags=["routes"])
+
+MANIFEST_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@contextmanager
+def service_errors() -> Iterator[None]:
+    """Service errors as HTTP answers: 404 for an unknown (or not yours) depot, 422 bad input."""
+    try:
+        yield
+    except service.DepotNotFoundError as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(error)) from error
+    except ValueError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(error)) from error
+
+
+class PlanIn(BaseModel):
+    """A day to plan for one depot."""
+
+    depot_code: str = Field(description="The depot's code.")
+    date: dt.date = Field(description="Delivery date.")
+    time_limit: float = Field(default=30.0, gt=0, le=600, description="Solver seconds.")
+    seed: int = Field(default=0, description="Solver seed.")
+
+
+def _records(frame: Any) -> list[dict[str, Any]]:
+    plain = frame.drop(columns=["geometry"], errors="ignore")
+    records: list[dict[str, Any]] = json.loads(
+        plain.to_json(orient="records", date_format="iso", force_ascii=False)
+    )
+    return records
+
+
+def _plan(
+    session: SessionDep, actor: CurrentActor, depot: str, day: dt.date, **options: Any
+) -> DayPlan:
+    with service_errors():
+        return service.plan_depot_day(
+            session, actor, depot_code=depot, day=day, roads=service.default_roads(), **options
+        )
+
+
+@router.post("/plan")
+def plan_day(body: PlanIn, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
+    """Plan the depot's routes for the day: stops in order with arrival times, load, km."""
+    plan = _plan(
+        session, actor, body.depot_code, body.date, time_limit=body.time_limit, seed=body.seed
+    )
+    return {
+        "depot_code": body.depot_code,
+        "date": body.date.isoformat(),
+        "totals": json.loads(json.dumps(day_totals(plan), default=str)),
+        "routes": _records(route_table(plan)),
+        "stops": _records(stop_table(plan)),
+        "unserved": [
+            {"order_id": u.order_id, "reason": str(u.reason), "detail": u.detail}
+            for u in plan.unserved
+        ],
+    }
+
+
+@router.get("/manifest")
+def manifest(
+    session: SessionDep,
+    actor: CurrentActor,
+    depot: Annotated[str, Query(description="The depot's code.")],
+    date: Annotated[dt.date, Query(description="Delivery date.")],
+    format: Annotated[Literal["csv", "html", "xlsx"], Query()] = "html",
+) -> Response:
+    """The driver manifest (配送清单) of the depot's day as CSV, Excel or a printable page."""
+    plan = _plan(session, actor, depot, date)
+    with tempfile.TemporaryDirectory() as folder:
+        path = service.write_manifest(
+            plan, Path(folder) / f"manifest.{format}", fmt=format, title=f"{depot} {date}"
+        )
+        content = path.read_bytes()
+    filename = f"manifest-{depot}-{date.isoformat()}.{format}"
+    disposition = "inline" if format == "html" else f'attachment; filename="{filename}"'
+    return Response(
+        content, media_type=MANIFEST_TYPES[format], headers={"Content-Disposition": disposition}
+    )
