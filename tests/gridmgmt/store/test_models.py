@@ -76,10 +76,15 @@ def test_tier_outside_1_to_30_is_refused(store_url: str) -> None:
 
 def test_failed_transaction_writes_nothing(store_url: str) -> None:
     _seed(store_url)
-    with pytest.raises(IntegrityError), db.transaction(store_url) as session:
-        session.add(_retailer("150924000001"))
-        session.flush()
-        session.add(_retailer("150924000001"))
+
+    def write_a_row_then_a_duplicate() -> None:
+        with db.transaction(store_url) as session:
+            session.add(_retailer("150924000001"))
+            session.flush()
+            session.add(_retailer("150924000001"))
+
+    with pytest.raises(IntegrityError):
+        write_a_row_then_a_duplicate()
     with db.transaction(store_url) as session:
         assert session.scalars(select(Retailer)).all() == []
 
