@@ -5,6 +5,13 @@ county shared with one of theirs (read-only), never more. Another county's case 
 404, as if it did not exist; networks, merge suggestions, chains and exports are computed
 over the visible cases only. Pages: ``/cases`` (the networks) and ``/cases/network/{id}``
 (facts, link chart and map of one network; no internet needed).
+
+Case numbers often contain ``/`` (``XH/2026/012``), and network ids are built from them
+(``N-XH/2026/012``), so both are matched as paths: ``/api/v1/cases/XH/2026/012``,
+``/api/v1/cases/XH/2026/012/share``, ``/cases/network/N-XH/2026/012``, with the slashes
+written plainly or encoded as ``%2F``. The fixed routes (``networks``, ``merge-suggestions``,
+``path``) and the ``/share`` and ``/export`` sub-routes are declared first, so they still
+match.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.convertors import PathConvertor, register_url_convertor
 
 from api.deps import CurrentActor, PageUser, SessionDep, SettingsDep
 from api.static import STATIC_URL
@@ -47,6 +55,16 @@ from gridmgmt.services.cases import (
 from gridmgmt.services.cases.records import MAX_PAGE_SIZE
 from gridmgmt.services.users import actor_for
 from maps.cases import PAGE_STYLE, network_body, network_page
+
+
+
+class NonEmptyPathConvertor(PathConvertor):
+    """A path parameter that may hold ``/`` but is never empty (``/api/v1/cases/`` is no case)."""
+
+    regex = ".+"
+
+
+register_url_convertor("nonempty_path", NonEmptyPathConvertor())
 
 router = APIRouter(tags=["cases"])
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
@@ -185,15 +203,8 @@ def read_networks(
         return [n.as_dict() for n in list_networks(session, actor, county=county)]
 
 
-@router.get(f"{PREFIX}/networks/{{network_id}}")
-def read_network(network_id: str, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
-    """One network with its timeline and most central people and phones."""
-    with case_errors():
-        return network_detail(session, actor, network_id)
-
-
 @router.get(
-    f"{PREFIX}/networks/{{network_id}}/export",
+    f"{PREFIX}/networks/{{network_id:nonempty_path}}/export",
     responses={200: {"content": {GEOJSON: {}, "text/csv": {}}}},
 )
 def export_network(
@@ -224,7 +235,14 @@ def export_network(
     )
 
 
-@router.post(f"{PREFIX}/networks/{{network_id}}/share")
+@router.get(f"{PREFIX}/networks/{{network_id:nonempty_path}}")
+def read_network(network_id: str, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
+    """One network with its timeline and most central people and phones."""
+    with case_errors():
+        return network_detail(session, actor, network_id)
+
+
+@router.post(f"{PREFIX}/networks/{{network_id:nonempty_path}}/share")
 def share_a_network(
     network_id: str, body: ShareIn, session: SessionDep, actor: CurrentActor
 ) -> dict[str, Any]:
@@ -261,14 +279,23 @@ def read_path(
     return {"found": True, **chain_dict(chain)}
 
 
-@router.get(f"{PREFIX}/{{case_no}}")
+@router.post(f"{PREFIX}/{{case_no:nonempty_path}}/share")
+def share_a_case(
+    case_no: str, body: ShareIn, session: SessionDep, actor: CurrentActor
+) -> dict[str, Any]:
+    """Share a case of your counties with another county (liaisons); audited."""
+    with case_errors():
+        return share_case(session, actor, case_no, body.to_county, note=body.note)
+
+
+@router.get(f"{PREFIX}/{{case_no:nonempty_path}}")
 def read_case(case_no: str, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
     """One case with its mentions (raw, normalised, valid or why not) and its network."""
     with case_errors():
         return get_case(session, actor, case_no)
 
 
-@router.patch(f"{PREFIX}/{{case_no}}")
+@router.patch(f"{PREFIX}/{{case_no:nonempty_path}}")
 def edit_case(
     case_no: str, body: CaseChangeIn, session: SessionDep, actor: CurrentActor
 ) -> dict[str, Any]:
@@ -278,15 +305,6 @@ def edit_case(
         changes["entities"] = _entities(body)
     with case_errors():
         return update_case(session, actor, case_no, changes, crs=body.crs)
-
-
-@router.post(f"{PREFIX}/{{case_no}}/share")
-def share_a_case(
-    case_no: str, body: ShareIn, session: SessionDep, actor: CurrentActor
-) -> dict[str, Any]:
-    """Share a case of your counties with another county (liaisons); audited."""
-    with case_errors():
-        return share_case(session, actor, case_no, body.to_county, note=body.note)
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -309,7 +327,7 @@ def networks_page(request: Request, user: PageUser, session: SessionDep) -> HTML
     )
 
 
-@router.get("/cases/network/{network_id}", include_in_schema=False)
+@router.get("/cases/network/{network_id:nonempty_path}", include_in_schema=False)
 def network_page_view(
     request: Request,
     network_id: str,

@@ -171,7 +171,7 @@ def draw_inspections(
         ``key_column`` (missing means no grid / not key). Row order does not matter.
     officers
         Officers who may inspect: ``officer_id`` and, optionally, ``officer_grid`` (their
-        own grid; missing or empty means none).
+        own grid, or several joined by ``;``; missing or empty means none).
     seed
         Non-negative integer seed; record it with the draw.
     settings
@@ -286,7 +286,7 @@ def _canonical_officers(officers: pd.DataFrame, officer_id: str, officer_grid: s
     frame = pd.DataFrame(
         {
             "id": officers[officer_id].astype(str).to_numpy(),
-            "grid": _grid_values(officers, officer_grid),
+            "grid": [_grid_set_text(g) for g in _grid_values(officers, officer_grid)],
         }
     )
     _no_repeats(frame["id"], "officers", officer_id)
@@ -302,6 +302,18 @@ def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _grid_or_none(grid: object) -> str | None:
     return None if grid is None or pd.isna(grid) or str(grid) == "" else str(grid)
+
+
+def _grid_set_text(grid: str | None) -> str | None:
+    """An officer's grids in canonical form: ids joined by ``;``, sorted (an officer may
+    work several grids)."""
+    if grid is None:
+        return None
+    return ";".join(sorted({part.strip() for part in grid.split(";") if part.strip()})) or None
+
+
+def _own_grids(grid: str | None) -> frozenset[str]:
+    return frozenset(grid.split(";")) if grid else frozenset()
 
 
 def _grid_text(grid: object) -> str:
@@ -380,9 +392,9 @@ def _assign_officers(
 ) -> list[tuple[str, ...]]:
     need = settings.officers_per_inspection
     officer_ids = staff["id"].to_numpy(dtype=object)
-    officer_grid = staff["grid"].to_numpy(dtype=object)
+    own = [_own_grids(g) for g in staff["grid"]]
     eligible = [
-        np.flatnonzero(officer_grid != g)
+        np.array([i for i, grids in enumerate(own) if g not in grids], dtype=np.int64)
         if settings.exclude_own_grid and g is not None
         else np.arange(len(officer_ids))
         for g in targets["grid"]

@@ -126,6 +126,9 @@ def draw_population(
     columns = [c for c in ("licence_no", "grid_id", "key_retailer") if c in retailers.columns]
     staff = load_frame(session, "staff", actor, county_codes=[county])
     staff = staff[staff["role"] == StaffRole.MONOPOLY_OFFICER.value]
+    # An officer may work several grids: the draw excludes all of them (`grid_ids`).
+    if "grid_ids" in staff.columns:
+        staff = staff.assign(grid_id=staff["grid_ids"])
     officer_columns = [c for c in ("staff_no", "grid_id") if c in staff.columns]
     return (
         pd.DataFrame(retailers[columns]).reset_index(drop=True),

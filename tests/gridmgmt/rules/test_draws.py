@@ -128,3 +128,20 @@ def test_repeated_ids_and_negative_seeds_are_refused(
         draw_inspections(doubled, officers, seed=1, settings=SETTINGS)
     with pytest.raises(ValueError, match="non-negative"):
         draw_inspections(retailers, officers, seed=-1, settings=SETTINGS)
+
+
+def test_an_officer_of_several_grids_inspects_none_of_them(retailers: pd.DataFrame) -> None:
+    officers = pd.DataFrame(
+        {
+            "staff_no": ["S1", "S2", "S3", "S4"],
+            "grid_id": ["G1;G2", "G3", "G2 ; G1", None],
+        }
+    )
+    own = {"S1": {"G1", "G2"}, "S2": {"G3"}, "S3": {"G1", "G2"}, "S4": set()}
+    draw = draw_inspections(retailers, officers, seed=3, settings=SETTINGS)
+    for inspection in draw.inspections:
+        assert all(inspection.grid_id not in own[o] for o in inspection.officers)
+    assert any(inspection.grid_id == "G1" for inspection in draw.inspections)
+    # The order of an officer's grids does not change the officers' hash.
+    swapped = officers.assign(grid_id=["G2;G1", "G3", "G1;G2", None])
+    assert draw_inspections(retailers, swapped, seed=3, settings=SETTINGS) == draw
