@@ -57,7 +57,6 @@ from gridmgmt.services.users import actor_for
 from maps.cases import PAGE_STYLE, network_body, network_page
 
 
-
 class NonEmptyPathConvertor(PathConvertor):
     """A path parameter that may hold ``/`` but is never empty (``/api/v1/cases/`` is no case)."""
 
