@@ -292,3 +292,79 @@ def test_network_page_without_login_goes_to_login(cases_client: TestClient) -> N
     response = cases_client.get("/cases/network/N-X-001", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"].startswith("/login?next=/cases/network/N-X-001")
+
+
+# --- case numbers with slashes --------------------------------------------------------------
+
+SLASHED = "XH/2026/012"
+
+
+@pytest.mark.parametrize("path", [f"{CASES}/{SLASHED}", f"{CASES}/XH%2F2026%2F012"])
+def test_a_case_number_with_slashes_is_read_patched_and_shared(
+    cases_client: TestClient, bearer: Headers, path: str
+) -> None:
+    # The phone links it to, so its network is still N-X-001.
+    created = cases_client.post(CASES, headers=bearer("alice"), json=_new_case(SLASHED, XINGHE))
+    assert created.status_code == 201, created.text
+    read = cases_client.get(path, headers=bearer("alice"))
+    assert read.status_code == 200, read.text
+    assert read.json()["case_no"] == SLASHED
+    patched = cases_client.patch(path, headers=bearer("alice"), json={"status": "closed"})
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["status"] == "closed"
+    assert cases_client.get(path, headers=bearer("alice")).json()["status"] == "closed"
+    assert cases_client.get(f"{CASES}/XH/2026", headers=bearer("alice")).status_code == 404
+    shared = cases_client.post(f"{path}/share", headers=bearer("lucy"), json={"to_county": HUAIAN})
+    assert shared.status_code == 200, shared.text
+    assert shared.json()["created"] is True
+    assert cases_client.get(path, headers=bearer("hugo")).json()["own"] is False
+
+
+def test_a_case_number_with_slashes_is_scoped(cases_client: TestClient, bearer: Headers) -> None:
+    created = cases_client.post(CASES, headers=bearer("bob"), json=_new_case("TZ/2026/7", TIANZHEN))
+    assert created.status_code == 201, created.text
+    assert cases_client.get(f"{CASES}/TZ/2026/7", headers=bearer("bob")).status_code == 200
+    for method, path, body in [
+        ("get", f"{CASES}/TZ/2026/7", None),
+        ("get", f"{CASES}/TZ%2F2026%2F7", None),
+        ("patch", f"{CASES}/TZ/2026/7", {"status": "closed"}),
+        ("post", f"{CASES}/TZ/2026/7/share", {"to_county": HUAIAN}),
+    ]:
+        who = "hugo" if method == "post" else "alice"
+        response = cases_client.request(method, path, headers=bearer(who), json=body)
+        assert response.status_code == 404, (method, path, response.text)
+
+
+def test_a_network_named_after_a_slashed_case_has_its_routes_and_page(
+    cases_client: TestClient, bearer: Headers
+) -> None:
+    plate = [{"kind": "plate", "value": "蒙J77777", "role": "司机"}]
+    for case_no in ("XH/2026/1", "XH/2026/2"):
+        body = _new_case(case_no, XINGHE, entities=plate)
+        assert cases_client.post(CASES, headers=bearer("alice"), json=body).status_code == 201
+    network = f"{CASES}/networks/N-XH/2026/1"
+    detail = cases_client.get(network, headers=bearer("alice"))
+    assert detail.status_code == 200, detail.text
+    exported = cases_client.get(f"{network}/export?format=csv", headers=bearer("alice"))
+    assert exported.status_code == 200
+    assert "XH/2026/2" in exported.text
+    assert cases_client.get(network, headers=bearer("bob")).status_code == 404
+    shared = cases_client.post(
+        f"{network}/share", headers=bearer("lucy"), json={"to_county": HUAIAN}
+    )
+    assert shared.status_code == 200, shared.text
+    assert shared.json()["shared"] == ["XH/2026/1", "XH/2026/2"]
+    _page_login(cases_client, "alice")
+    listing = cases_client.get("/cases").text
+    assert "N-XH/2026/1" in listing
+    page = cases_client.get("/cases/network/N-XH/2026/1")
+    assert page.status_code == 200
+    assert ">XH/2026/2</text>" in page.text
+    _page_login(cases_client, "bob")
+    assert cases_client.get("/cases/network/N-XH/2026/1").status_code == 404
+
+
+def test_the_case_list_is_not_a_case(cases_client: TestClient, bearer: Headers) -> None:
+    response = cases_client.get(f"{CASES}/", headers=bearer("alice"), follow_redirects=False)
+    assert response.status_code == 307
+    assert response.headers["location"].endswith(CASES)
