@@ -6,6 +6,7 @@ know the thing by, and :func:`parse_enum` accepts either form (and a few common 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import TypeVar
 
@@ -118,13 +119,21 @@ SYNONYMS: dict[str, StrEnum] = {
 E = TypeVar("E", bound=StrEnum)
 
 
-def label_zh(value: StrEnum) -> str:
-    """Return the Chinese label of an enumeration value."""
-    return LABELS_ZH.get(value, str(value))
+def label_zh(value: StrEnum, *, labels: Mapping[StrEnum, str] = LABELS_ZH) -> str:
+    """Return the Chinese label of an enumeration value (from ``labels``)."""
+    return labels.get(value, str(value))
 
 
-def parse_enum(enum: type[E], text: str) -> E:
+def parse_enum(
+    enum: type[E],
+    text: str,
+    *,
+    labels: Mapping[StrEnum, str] = LABELS_ZH,
+    synonyms: Mapping[str, StrEnum] = SYNONYMS,
+) -> E:
     """Parse ``text`` as a member of ``enum``: its value, its Chinese label or a synonym.
+
+    Other vocabularies (cases, tickets) pass their own ``labels`` and ``synonyms``.
 
     Raises
     ------
@@ -134,11 +143,11 @@ def parse_enum(enum: type[E], text: str) -> E:
     cleaned = str(text).strip()
     key = cleaned.lower().replace("-", "_").replace(" ", "_")
     for member in enum:
-        if key == member.value or cleaned == LABELS_ZH.get(member):
+        if key == member.value or cleaned == labels.get(member):
             return member
-    synonym = SYNONYMS.get(cleaned) or SYNONYMS.get(key)
+    synonym = synonyms.get(cleaned) or synonyms.get(key)
     if isinstance(synonym, enum):
         return synonym
-    allowed = ", ".join(f"{m.value} ({LABELS_ZH.get(m, m.value)})" for m in enum)
+    allowed = ", ".join(f"{m.value} ({labels.get(m, m.value)})" for m in enum)
     msg = f"{cleaned!r} is not a known {enum.__name__}; expected one of: {allowed}"
     raise ValueError(msg)

@@ -23,6 +23,8 @@ from typing import Any, TypeVar
 
 from charset_normalizer import from_bytes
 
+from gridmgmt import domain
+
 
 class EntityKind(StrEnum):
     """Kind of entity a case mentions (涉案要素)."""
@@ -165,28 +167,18 @@ E = TypeVar("E", bound=StrEnum)
 
 def label_zh(value: StrEnum) -> str:
     """Return the Chinese label of a case vocabulary value."""
-    return LABELS_ZH.get(value, str(value))
+    return domain.label_zh(value, labels=LABELS_ZH)
 
 
 def parse_case_enum(enum: type[E], text: str) -> E:
-    """Parse ``text`` as a member of ``enum``: its value, its Chinese label or a synonym.
+    """Parse ``text`` as a member of a case vocabulary: value, Chinese label or synonym.
 
     Raises
     ------
     ValueError
         If the text names no member; the message lists the allowed values.
     """
-    cleaned = str(text).strip()
-    key = cleaned.lower().replace("-", "_").replace(" ", "_")
-    for member in enum:
-        if key == member.value or cleaned == LABELS_ZH.get(member):
-            return member
-    synonym = SYNONYMS.get(cleaned) or SYNONYMS.get(key)
-    if isinstance(synonym, enum):
-        return synonym
-    allowed = ", ".join(f"{m.value} ({LABELS_ZH.get(m, m.value)})" for m in enum)
-    msg = f"{cleaned!r} is not a known {enum.__name__}; expected one of: {allowed}"
-    raise ValueError(msg)
+    return domain.parse_enum(enum, text, labels=LABELS_ZH, synonyms=SYNONYMS)
 
 
 def role_stage(role: str) -> ChainStage | None:
