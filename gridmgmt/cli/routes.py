@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from gridmgmt.cli._app import database_url
 from gridmgmt.routing.benchmark import solve_vrplib
+from gridmgmt.routing.closures import Closure
 from gridmgmt.routing.manifest import day_totals, stop_table
 from gridmgmt.routing.model import DayPlan, hhmm
 from gridmgmt.routing.vrplib_io import VrplibFormatError, format_solution
@@ -93,6 +94,44 @@ TimeLimitOpt = Annotated[
     float, typer.Option("--time-limit", min=0.01, help="Solver budget in seconds.")
 ]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed.")]
+ClosuresOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--closures",
+        help="GeoJSON/GeoPackage closure polygons (properties id, start, end, reason).",
+    ),
+]
+ClosureModeOpt = Annotated[
+    str,
+    typer.Option(
+        "--closure-mode",
+        help="Retailers inside a closure: skip (reported) or handoff (约时约地, at its edge).",
+    ),
+]
+
+
+def _closures(path: Path | None, mode: str) -> list[Closure] | None:
+    if mode not in service.CLOSURE_MODES:
+        typer.echo(f"error: --closure-mode must be one of {list(service.CLOSURE_MODES)}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if path is None:
+        return None
+    try:
+        return service.read_closures(path)
+    except service.ClosureFileError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def _licence_counts(values: list[str], option: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for value in values:
+        licence, _, cartons = value.partition(":")
+        if not licence or not cartons.isdigit() or int(cartons) <= 0:
+            typer.echo(f"error: {option} {value!r} is not LICENCE:CARTONS (cartons > 0)", err=True)
+            raise typer.Exit(EXIT_BAD_INPUT)
+        counts[licence] = int(cartons)
+    return counts
 
 
 def _date(text: str) -> dt.date:
@@ -137,6 +176,7 @@ def _plan_json(plan: DayPlan) -> dict[str, Any]:
             {"order_id": u.order_id, "reason": u.reason.value, "detail": u.detail}
             for u in plan.unserved
         ],
+        "plan": service.plan_to_json(plan),
     }
 
 
@@ -152,9 +192,16 @@ def plan_command(
     out: Annotated[
         Path | None, typer.Option("--out", help="Folder for the manifests (CSV, Excel, HTML).")
     ] = None,
+    closures: ClosuresOpt = None,
+    closure_mode: ClosureModeOpt = "skip",
+    save: Annotated[
+        Path | None,
+        typer.Option("--save", help="Write the plan as JSON (the start for `routes replan`)."),
+    ] = None,
 ) -> None:
     """Plan a depot's delivery day: routes per vehicle and unserved orders with reasons."""
     day = _date(date)
+    closed = _closures(closures, closure_mode)
     with _session(ctx) as session:
         plan = service.plan_depot_day(
             session,
@@ -164,7 +211,12 @@ def plan_command(
             roads=roads or service.default_roads(),
             time_limit=time_limit,
             seed=seed,
+            closures=closed,
+            closure_mode=closure_mode,
         )
+    if save is not None:
+        save.parent.mkdir(parents=True, exist_ok=True)
+        save.write_text(json.dumps(service.plan_to_json(plan), ensure_ascii=False), "utf-8")
     if out is not None:
         service.manifest(plan, out, stem=f"{depot}-{day.isoformat()}", title=depot)
     if as_json:
@@ -182,8 +234,11 @@ def week_command(
     roads: RoadsOpt = None,
     seed: SeedOpt = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    closures: ClosuresOpt = None,
+    closure_mode: ClosureModeOpt = "skip",
 ) -> None:
     """Assign retailers to delivery weekdays (balanced, stable) and plan each day."""
+    closed = _closures(closures, closure_mode)
     with _session(ctx) as session:
         week = service.plan_week(
             session,
@@ -193,6 +248,8 @@ def week_command(
             roads=roads or service.default_roads(),
             time_limit=time_limit,
             seed=seed,
+            closures=closed,
+            closure_mode=closure_mode,
         )
     changes = [
         {"retailer": c.retailer_id, "from": c.old_weekday, "to": c.new_weekday, "reason": c.reason}
@@ -234,3 +291,80 @@ def manifest_command(
         )
     path = service.write_manifest(plan, output, fmt=fmt, title=depot)
     typer.echo(f"wrote {path}")
+
+
+@app.command("replan")
+def replan_command(
+    ctx: typer.Context,
+    depot: DepotOpt,
+    date: Annotated[str, typer.Option("--date", help="Delivery date YYYY-MM-DD.")],
+    plan_file: Annotated[
+        Path,
+        typer.Option(
+            "--plan", help="The current plan: `routes plan --save` or `routes plan --json` output."
+        ),
+    ],
+    add: Annotated[
+        list[str] | None, typer.Option("--add", help="New order LICENCE:CARTONS (repeatable).")
+    ] = None,
+    cancel: Annotated[
+        list[str] | None, typer.Option("--cancel", help="Cancel LICENCE's order (repeatable).")
+    ] = None,
+    change: Annotated[
+        list[str] | None,
+        typer.Option("--change", help="Change LICENCE's order to CARTONS (repeatable)."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the new plan as JSON.")
+    ] = None,
+    time_limit: TimeLimitOpt = 10.0,
+    roads: RoadsOpt = None,
+    seed: SeedOpt = 0,
+    closures: ClosuresOpt = None,
+    closure_mode: ClosureModeOpt = "skip",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Re-optimise a planned day after orders are added, cancelled or changed (调整计划).
+
+    Starts from the current plan, so little moves; reports the orders added, cancelled,
+    changed and moved between routes. Nothing is stored.
+    """
+    day = _date(date)
+    added = _licence_counts(add or [], "--add")
+    changed = _licence_counts(change or [], "--change")
+    closed = _closures(closures, closure_mode)
+    try:
+        current = service.plan_from_json(json.loads(plan_file.read_text("utf-8")))
+    except (OSError, ValueError) as error:
+        typer.echo(f"error: --plan {plan_file}: {error}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    with _session(ctx) as session:
+        result = service.replan_depot_day(
+            session,
+            SYSTEM,
+            depot_code=depot,
+            day=day,
+            roads=roads or service.default_roads(),
+            current=current,
+            add=added,
+            cancel=cancel or [],
+            change=changed,
+            time_limit=time_limit,
+            seed=seed,
+            closures=closed,
+            closure_mode=closure_mode,
+        )
+    summary = service.replan_summary(
+        result, changed=[service.order_id(lic, day) for lic in changed]
+    )
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(
+            json.dumps(service.plan_to_json(result.plan), ensure_ascii=False), "utf-8"
+        )
+    if as_json:
+        typer.echo(json.dumps({**_plan_json(result.plan), "changes": summary}, ensure_ascii=False))
+        return
+    _print_plan(result.plan)
+    for key in ("added", "cancelled", "changed", "moved"):
+        typer.echo(f"{key}: {', '.join(summary[key]) or '-'}")

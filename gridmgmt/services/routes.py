@@ -8,14 +8,19 @@ county's orders (scoped by the actor's counties), reads the road network from an
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
 from html import escape
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import shapely.geometry
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy.orm import Session
 
+from gridmgmt.routing.closures import Closure, ClosurePolicy
 from gridmgmt.routing.manifest import (
     compare_with_baseline,
     day_totals,
@@ -26,14 +31,27 @@ from gridmgmt.routing.manifest import (
     write_manifest_excel,
 )
 from gridmgmt.routing.matrix import MatrixCache
-from gridmgmt.routing.model import DayPlan, DepotSite, Order, VehicleType, hhmm
+from gridmgmt.routing.model import (
+    DayPlan,
+    DepotSite,
+    Order,
+    PlannedRoute,
+    PlannedStop,
+    UnservedOrder,
+    UnservedReason,
+    VehicleType,
+    hhmm,
+)
 from gridmgmt.routing.network import RoadNetwork, read_osm
+from gridmgmt.routing.replan import OrderChange, ReplanResult, replan_day
 from gridmgmt.routing.vrp import DayInputs, PlanSettings, prepare_day, solve_day
 from gridmgmt.routing.weekly import RetailerVolume, WeekAssignment, assign_weekdays
 from gridmgmt.services.actor import Actor
 from gridmgmt.services.frames import load_frame
 
 MANIFEST_FORMATS = ("csv", "xlsx", "html")
+CLOSURE_MODES = tuple(p.value for p in ClosurePolicy)
+PLAN_FORMAT = "gridmgmt.dayplan/1"
 DEMO_TIME_LIMIT_S = 3.0
 DEMO_MAX_ITERATIONS = 1_500
 
@@ -43,6 +61,183 @@ _MATRICES = MatrixCache(max_entries=8)
 
 class DepotNotFoundError(LookupError):
     """The depot does not exist or belongs to a county outside the actor's scope."""
+
+
+class ClosureFileError(ValueError):
+    """A closure file or feature that cannot be read, naming the file, row and field."""
+
+
+def _closure_time(value: Any, *, where: str, field: str, default: dt.date) -> dt.date | dt.datetime:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return default
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None) if value.tzinfo is None else value
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    if not text:
+        return default
+    try:
+        return dt.date.fromisoformat(text) if len(text) == 10 else dt.datetime.fromisoformat(text)
+    except ValueError:
+        msg = (
+            f"{where}: field {field!r}: {text!r} is not a date YYYY-MM-DD or a datetime "
+            "YYYY-MM-DDTHH:MM[:SS]"
+        )
+        raise ClosureFileError(msg) from None
+
+
+def _closure(
+    properties: Mapping[str, Any], geometry: BaseGeometry | None, *, where: str, row: int
+) -> Closure:
+    """One closure from a feature's properties and WGS-84 geometry."""
+    if geometry is None or geometry.is_empty:
+        msg = f"{where}: field 'geometry': missing, expected a Polygon or MultiPolygon"
+        raise ClosureFileError(msg)
+    raw_id = properties.get("id")
+    closure_id = str(row) if raw_id is None or pd.isna(raw_id) else str(raw_id)
+    raw_reason = properties.get("reason")
+    reason = "" if raw_reason is None or pd.isna(raw_reason) else str(raw_reason)
+    start = _closure_time(properties.get("start"), where=where, field="start", default=dt.date.min)
+    end = _closure_time(properties.get("end"), where=where, field="end", default=dt.date.max)
+    try:
+        return Closure(closure_id, geometry, start, end, reason)
+    except (ValueError, TypeError) as error:
+        msg = f"{where}: {error}"
+        raise ClosureFileError(msg) from None
+
+
+def read_closures(path: str | Path) -> list[Closure]:
+    """Closures (封控区, 施工路段) from a GeoJSON or GeoPackage file of polygons.
+
+    Each feature is a Polygon or MultiPolygon with optional properties ``id`` (default:
+    its row number from 1), ``start`` and ``end`` (dates or datetimes; a missing start or
+    end leaves the closure open on that side) and ``reason``.
+
+    Parameters
+    ----------
+    path
+        The file; any CRS (reprojected to WGS-84), none taken as WGS-84.
+
+    Returns
+    -------
+    list of Closure
+        One per feature.
+
+    Raises
+    ------
+    ClosureFileError
+        The file cannot be read, or a feature is bad (the message names file, row, field).
+    """
+    import geopandas as gpd
+
+    path = Path(path)
+    try:
+        frame = gpd.read_file(path)
+    except Exception as error:  # pyogrio raises several kinds for unreadable files
+        msg = f"{path}: cannot read closures as GeoJSON or GeoPackage: {error}"
+        raise ClosureFileError(msg) from None
+    if frame.crs is not None and frame.crs.to_epsg() != 4326:
+        frame = frame.to_crs(4326)
+    columns = [c for c in frame.columns if c != frame.geometry.name]
+    return [
+        _closure(
+            dict(zip(columns, values, strict=True)),
+            geometry,
+            where=f"{path}: row {row}",
+            row=row,
+        )
+        for row, (geometry, *values) in enumerate(
+            zip(frame.geometry, *(frame[c] for c in columns), strict=True), start=1
+        )
+    ]
+
+
+def closures_from_features(features: Sequence[Mapping[str, Any]]) -> list[Closure]:
+    """Closures from GeoJSON features in WGS-84 (as in an API body), same properties as
+    :func:`read_closures`.
+
+    Raises
+    ------
+    ClosureFileError
+        A feature is bad (the message names its row, from 1, and field).
+    """
+    closures = []
+    for row, feature in enumerate(features, start=1):
+        where = f"closures: row {row}"
+        try:
+            geometry = shapely.geometry.shape(feature["geometry"])
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            msg = f"{where}: field 'geometry': not a GeoJSON geometry ({error})"
+            raise ClosureFileError(msg) from None
+        closures.append(_closure(feature.get("properties") or {}, geometry, where=where, row=row))
+    return closures
+
+
+def _policy(closure_mode: str) -> ClosurePolicy:
+    if closure_mode not in CLOSURE_MODES:
+        msg = f"`closure_mode` was {closure_mode!r} but is expected to be in {list(CLOSURE_MODES)}"
+        raise ValueError(msg)
+    return ClosurePolicy(closure_mode)
+
+
+def plan_to_json(plan: DayPlan) -> dict[str, Any]:
+    """A day plan as plain JSON data, read back by :func:`plan_from_json`."""
+    return {
+        "format": PLAN_FORMAT,
+        "day": plan.day.isoformat(),
+        "routes": [
+            {**asdict(replace(r, stops=())), "stops": [asdict(s) for s in r.stops]}
+            for r in plan.routes
+        ],
+        "unserved": [
+            {"order_id": u.order_id, "reason": u.reason.value, "detail": u.detail}
+            for u in plan.unserved
+        ],
+        "places": dict(plan.places),
+        "runtime_s": plan.runtime_s,
+        "seed": plan.seed,
+    }
+
+
+def plan_from_json(data: Mapping[str, Any]) -> DayPlan:
+    """The day plan of :func:`plan_to_json` (or of ``routes plan --json``, under ``plan``).
+
+    Raises
+    ------
+    ValueError
+        The data is not a saved plan.
+    """
+    if "plan" in data and isinstance(data["plan"], Mapping):
+        data = data["plan"]
+    if data.get("format") != PLAN_FORMAT:
+        msg = f"not a saved day plan: `format` is {data.get('format')!r}, expected {PLAN_FORMAT!r}"
+        raise ValueError(msg)
+    try:
+        routes = tuple(
+            PlannedRoute(
+                **{k: v for k, v in r.items() if k != "stops"},
+                stops=tuple(PlannedStop(**s) for s in r["stops"]),
+            )
+            for r in data["routes"]
+        )
+        unserved = tuple(
+            UnservedOrder(u["order_id"], UnservedReason(u["reason"]), u.get("detail", ""))
+            for u in data["unserved"]
+        )
+        return DayPlan(
+            day=dt.date.fromisoformat(data["day"]),
+            routes=routes,
+            unserved=unserved,
+            places={str(k): int(v) for k, v in data.get("places", {}).items()},
+            runtime_s=float(data.get("runtime_s", 0.0)),
+            seed=int(data.get("seed", 0)),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        msg = f"saved day plan is malformed: {error!r}"
+        raise ValueError(msg) from None
 
 
 @dataclass(frozen=True)
@@ -168,8 +363,15 @@ def _orders(frame: pd.DataFrame, depot_code: str) -> list[Order]:
     ]
 
 
-def _settings(time_limit: float | None, seed: int, max_iterations: int | None) -> PlanSettings:
-    return PlanSettings(time_limit_s=time_limit, max_iterations=max_iterations, seed=seed)
+def _settings(
+    time_limit: float | None, seed: int, max_iterations: int | None, closure_mode: str = "skip"
+) -> PlanSettings:
+    return PlanSettings(
+        time_limit_s=time_limit,
+        max_iterations=max_iterations,
+        seed=seed,
+        closure_policy=_policy(closure_mode),
+    )
 
 
 def plan_depot_day_full(
@@ -182,6 +384,8 @@ def plan_depot_day_full(
     time_limit: float | None = 30.0,
     seed: int = 0,
     max_iterations: int | None = 20_000,
+    closures: Sequence[Closure] | None = None,
+    closure_mode: str = "skip",
 ) -> DepotDay:
     """Plan a depot's day and keep the prepared inputs (for maps and baselines).
 
@@ -190,9 +394,16 @@ def plan_depot_day_full(
     depot, county = _depot(session, actor, depot_code)
     types = _vehicle_types(session, actor, depot_code)
     orders = _orders(_county_orders(session, actor, county, day, day), depot_code)
-    settings = _settings(time_limit, seed, max_iterations)
+    settings = _settings(time_limit, seed, max_iterations, closure_mode)
     inputs = prepare_day(
-        road_network(roads), [depot], types, orders, day=day, settings=settings, cache=_MATRICES
+        road_network(roads),
+        [depot],
+        types,
+        orders,
+        day=day,
+        closures=closures or (),
+        settings=settings,
+        cache=_MATRICES,
     )
     return DepotDay(county, inputs, solve_day(inputs, settings=settings))
 
@@ -207,6 +418,8 @@ def plan_depot_day(
     time_limit: float | None = 30.0,
     seed: int = 0,
     max_iterations: int | None = 20_000,
+    closures: Sequence[Closure] | None = None,
+    closure_mode: str = "skip",
 ) -> DayPlan:
     """Plan a depot's delivery day (日配送线路): its vehicles, its county's orders of ``day``.
 
@@ -228,6 +441,11 @@ def plan_depot_day(
         Solver seed (reproducible when the iteration bound ends the search).
     max_iterations
         Iteration bound of the search.
+    closures
+        Closures (those active on ``day`` apply): their roads are not used.
+    closure_mode
+        ``skip`` retailers inside an active closure (reported unserved with the reason) or
+        serve them at a ``handoff`` point on its edge (约时约地).
 
     Returns
     -------
@@ -243,6 +461,8 @@ def plan_depot_day(
         time_limit=time_limit,
         seed=seed,
         max_iterations=max_iterations,
+        closures=closures,
+        closure_mode=closure_mode,
     ).plan
 
 
@@ -256,6 +476,8 @@ def plan_week(
     time_limit: float | None = 30.0,
     seed: int = 0,
     max_iterations: int | None = 20_000,
+    closures: Sequence[Closure] | None = None,
+    closure_mode: str = "skip",
 ) -> WeekPlan:
     """Assign the week's retailers to weekdays (balanced, compact, stable) and route each day.
 
@@ -264,7 +486,7 @@ def plan_week(
 
     Parameters
     ----------
-    session, actor, depot_code, roads, time_limit, seed, max_iterations
+    session, actor, depot_code, roads, time_limit, seed, max_iterations, closures, closure_mode
         As for :func:`plan_depot_day`.
     week_of
         Any date in the week.
@@ -300,7 +522,7 @@ def plan_week(
         monday + dt.timedelta(days=assignment.weekday[str(x)]) for x in week["licence_no"]
     ]
     network = road_network(roads)
-    settings = _settings(time_limit, seed, max_iterations)
+    settings = _settings(time_limit, seed, max_iterations, closure_mode)
     days: dict[dt.date, DayPlan] = {}
     for day, part in week.groupby("date", sort=True):
         inputs = prepare_day(
@@ -309,11 +531,135 @@ def plan_week(
             types,
             _orders(part, depot_code),
             day=day,
+            closures=closures or (),
             settings=settings,
             cache=_MATRICES,
         )
         days[day] = solve_day(inputs, settings=settings)
     return WeekPlan(assignment, days)
+
+
+def order_id(licence_no: str, day: dt.date) -> str:
+    """The id of a retailer's order of a day in plans: ``<licence>@<date>``."""
+    return f"{licence_no}@{day.isoformat()}"
+
+
+def replan_depot_day(
+    session: Session,
+    actor: Actor,
+    *,
+    depot_code: str,
+    day: dt.date,
+    roads: Path,
+    current: DayPlan,
+    add: Mapping[str, int] | None = None,
+    cancel: Sequence[str] = (),
+    change: Mapping[str, int] | None = None,
+    time_limit: float | None = 10.0,
+    seed: int = 0,
+    max_iterations: int | None = 5_000,
+    closures: Sequence[Closure] | None = None,
+    closure_mode: str = "skip",
+) -> ReplanResult:
+    """Re-optimise a depot's planned day (调整配送计划) after order changes.
+
+    The day's orders are the county's orders of ``day``; the changes are applied to them
+    (not stored) and the search starts from ``current``.
+
+    Parameters
+    ----------
+    session, actor, depot_code, roads, time_limit, seed, max_iterations, closures, closure_mode
+        As for :func:`plan_depot_day`.
+    day
+        Delivery date; ``current`` must be that day's plan.
+    current
+        The plan in force (from :func:`plan_from_json`).
+    add
+        Cartons by licence number of retailers (of the depot's county) ordering anew.
+    cancel
+        Licence numbers whose order of the day is cancelled.
+    change
+        New cartons by licence number of retailers already ordering.
+
+    Returns
+    -------
+    ReplanResult
+        The new plan and the orders added, cancelled and moved between routes.
+    """
+    if current.day != day:
+        msg = f"the current plan is for {current.day.isoformat()}, not {day.isoformat()}"
+        raise ValueError(msg)
+    add, change = dict(add or {}), dict(change or {})
+    depot, county = _depot(session, actor, depot_code)
+    types = _vehicle_types(session, actor, depot_code)
+    orders = _orders(_county_orders(session, actor, county, day, day), depot_code)
+    ordered = {o.retailer_id for o in orders}
+    again = sorted(set(add) & ordered)
+    if again:
+        msg = f"retailers {again} already order on {day.isoformat()}: change their order instead"
+        raise ValueError(msg)
+    new_orders: list[Order] = []
+    if add:
+        retailers = load_frame(session, "retailers", actor, county_codes=[county])
+        where = retailers.set_index("licence_no").geometry
+        unknown = sorted(set(add) - set(where.index))
+        if unknown:
+            msg = f"retailers {unknown} are not retailers of county {county}"
+            raise ValueError(msg)
+        new_orders = [
+            Order(
+                order_id=order_id(lic, day),
+                retailer_id=lic,
+                lon=float(where[lic].x),
+                lat=float(where[lic].y),
+                cartons=cartons,
+                depot_id=depot_code,
+            )
+            for lic, cartons in add.items()
+        ]
+    settings = _settings(time_limit, seed, max_iterations, closure_mode)
+    return replan_day(
+        road_network(roads),
+        current,
+        [depot],
+        types,
+        orders,
+        day=day,
+        add=new_orders,
+        cancel=[order_id(lic, day) for lic in cancel],
+        change=[OrderChange(order_id(lic, day), cartons=n) for lic, n in change.items()],
+        closures=closures or (),
+        settings=settings,
+        cache=_MATRICES,
+    )
+
+
+def replan_summary(result: ReplanResult, *, changed: Sequence[str] = ()) -> dict[str, Any]:
+    """What a replan changed: orders added, cancelled, changed, moved between routes.
+
+    Parameters
+    ----------
+    result
+        From :func:`replan_depot_day`.
+    changed
+        Ids of the orders whose size changed.
+
+    Returns
+    -------
+    dict
+        ``added``, ``cancelled``, ``changed``, ``moved`` (order ids, sorted) and
+        ``unserved`` (order id and reason of orders off the new plan).
+    """
+    return {
+        "added": sorted(result.added),
+        "cancelled": sorted(result.cancelled),
+        "changed": sorted(changed),
+        "moved": sorted(result.moved),
+        "unserved": [
+            {"order_id": u.order_id, "reason": u.reason.value, "detail": u.detail}
+            for u in result.plan.unserved
+        ],
+    }
 
 
 def write_manifest_html(plan: DayPlan, path: str | Path, *, title: str = "") -> Path:
@@ -487,17 +833,26 @@ def demo(url: str, out_dir: Path) -> tuple[dict[str, int], list[Path]]:
 
 
 __all__ = [
+    "CLOSURE_MODES",
     "MANIFEST_FORMATS",
+    "ClosureFileError",
     "DepotDay",
     "DepotNotFoundError",
     "WeekPlan",
     "baseline_comparison",
+    "closures_from_features",
     "default_roads",
     "manifest",
     "manifest_html",
+    "order_id",
     "plan_depot_day",
     "plan_depot_day_full",
+    "plan_from_json",
+    "plan_to_json",
     "plan_week",
+    "read_closures",
+    "replan_depot_day",
+    "replan_summary",
     "road_network",
     "write_manifest",
     "write_manifest_html",

@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+import shapely
 from fastapi.testclient import TestClient
 
 from gridmgmt.services import routes as service
@@ -28,8 +30,8 @@ def depot(api_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list
     return seed_delivery(api_url, XINGHE, "XH1", 113.9, 40.95)
 
 
-def _plan(client: TestClient, bearer: Headers, user: str, day: dt.date = DAY) -> object:
-    body = {"depot_code": "XH1", "date": day.isoformat(), "time_limit": 1, "seed": 1}
+def _plan(client: TestClient, bearer: Headers, user: str, day: dt.date = DAY, **extra: Any) -> Any:
+    body = {"depot_code": "XH1", "date": day.isoformat(), "time_limit": 1, "seed": 1, **extra}
     return client.post("/api/v1/routes/plan", headers=bearer(user), json=body)
 
 
@@ -78,3 +80,78 @@ def test_manifest_is_a_printable_page_or_csv(
 def test_plan_without_login_is_refused(client: TestClient, depot: list[str]) -> None:
     body = {"depot_code": "XH1", "date": DAY.isoformat()}
     assert client.post("/api/v1/routes/plan", json=body).status_code == 401
+
+
+def _closure_feature(stop: dict[str, Any]) -> tuple[shapely.Polygon, dict[str, Any]]:
+    box = shapely.box(stop["lon"] - 0.025, stop["lat"] - 0.015, stop["lon"] + 0.025,
+                      stop["lat"] + 0.015)  # fmt: skip
+    props = {"id": "F1", "start": DAY.isoformat(), "end": "2026-11-17T12:00", "reason": "封控"}
+    return box, {"type": "Feature", "properties": props, "geometry": box.__geo_interface__}
+
+
+def test_plan_with_closures_skips_or_hands_off(
+    client: TestClient, bearer: Headers, depot: list[str]
+) -> None:
+    stops = _plan(client, bearer, "alice").json()["stops"]
+    far = max(stops, key=lambda s: (s["lon"] - 113.9) ** 2 + (s["lat"] - 40.95) ** 2)
+    box, feature = _closure_feature(far)
+    skipped = _plan(client, bearer, "alice", closures=[feature])
+    assert skipped.status_code == 200, skipped.text
+    unserved = {u["order_id"]: u for u in skipped.json()["unserved"]}
+    assert unserved[far["order_id"]]["reason"] == "inside_closure"
+    assert "封控" in unserved[far["order_id"]]["detail"]
+    handed = _plan(client, bearer, "alice", closures=[feature], closure_mode="handoff").json()
+    stop = next(s for s in handed["stops"] if s["order_id"] == far["order_id"])
+    assert stop["handoff"] is True
+    assert not box.contains(shapely.Point(stop["lon"], stop["lat"]))
+    bad = {**feature, "properties": {"start": "soon"}}
+    refused = _plan(client, bearer, "alice", closures=[bad])
+    assert refused.status_code == 422
+    assert "row 1" in refused.text
+    assert "start" in refused.text
+
+
+def test_replan_changes_orders_from_the_current_plan(
+    client: TestClient, bearer: Headers, depot: list[str]
+) -> None:
+    today = [lic for k, lic in enumerate(depot) if k % 4]
+    current = _plan(client, bearer, "alice").json()["plan"]
+    body = {
+        "depot_code": "XH1", "date": DAY.isoformat(), "time_limit": 1, "seed": 1,
+        "plan": current, "add": {depot[0]: 10}, "cancel": [today[0]], "change": {today[1]: 45},
+    }  # fmt: skip
+    response = client.post("/api/v1/routes/replan", headers=bearer("alice"), json=body)
+    assert response.status_code == 200, response.text
+    data = response.json()
+    day = DAY.isoformat()
+    assert data["changes"]["added"] == [f"{depot[0]}@{day}"]
+    assert data["changes"]["cancelled"] == [f"{today[0]}@{day}"]
+    assert data["changes"]["changed"] == [f"{today[1]}@{day}"]
+    served = {s["retailer_id"]: s["cartons"] for s in data["stops"]}
+    assert set(served) == {*today[1:], depot[0]}
+    assert served[today[1]] == 45
+    assert client.post("/api/v1/routes/replan", headers=bearer("bob"), json=body).status_code == 404
+    broken = {**body, "plan": {"routes": []}}
+    assert (
+        client.post("/api/v1/routes/replan", headers=bearer("alice"), json=broken).status_code
+        == 422
+    )
+
+
+def test_week_assigns_weekdays_and_plans_each_day(
+    client: TestClient, bearer: Headers, depot: list[str]
+) -> None:
+    params: dict[str, str | int] = {
+        "depot": "XH1",
+        "week_of": DAY.isoformat(),
+        "time_limit": 1,
+        "seed": 1,
+    }
+    response = client.get("/api/v1/routes/week", headers=bearer("alice"), params=params)
+    assert response.status_code == 200, response.text
+    data = response.json()
+    assert set(data["weekday"]) == set(depot)
+    assert sum(d["stops"] for d in data["days"].values()) == len(depot)
+    assert (
+        client.get("/api/v1/routes/week", headers=bearer("bob"), params=params).status_code == 404
+    )

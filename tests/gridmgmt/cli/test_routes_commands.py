@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import geopandas as gpd
 import pandas as pd
 import pytest
+import shapely
 from click.testing import Result
 from typer.testing import CliRunner
 
@@ -75,3 +78,93 @@ def test_week_and_manifest(world: tuple[str, Path, list[str]], tmp_path: Path) -
     wrong = _run(url, "routes", "manifest", "--depot", "DA", "--date", DAY.isoformat(),
                  "--format", "pdf", "-o", str(target))  # fmt: skip
     assert wrong.exit_code == 2
+
+
+def _plan_json(url: str, roads: Path, *extra: str) -> dict[str, Any]:
+    result = _run(url, "routes", "plan", "--depot", "DA", "--date", DAY.isoformat(),
+                  "--roads", str(roads), "--json", *FAST, *extra)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def test_plan_with_closures_skips_or_hands_off(
+    world: tuple[str, Path, list[str]], tmp_path: Path
+) -> None:
+    url, roads, _ = world
+    stops = _plan_json(url, roads)["stops"]
+    far = max(stops, key=lambda s: (s["lon"] - LON - 0.01) ** 2 + (s["lat"] - LAT - 0.01) ** 2)
+    box = shapely.box(
+        far["lon"] - 0.012, far["lat"] - 0.006, far["lon"] + 0.012, far["lat"] + 0.006
+    )
+    closures = tmp_path / "closures.geojson"
+    gpd.GeoDataFrame(
+        {"id": ["W1"], "start": [DAY.isoformat()], "end": ["2026-11-20"], "reason": ["施工"]},
+        geometry=[box], crs=4326,
+    ).to_file(closures, driver="GeoJSON")  # fmt: skip
+    skipped = _plan_json(url, roads, "--closures", str(closures))
+    reasons = {u["order_id"]: u for u in skipped["unserved"]}
+    assert reasons[far["order_id"]]["reason"] == "inside_closure"
+    assert "W1" in reasons[far["order_id"]]["detail"]
+    handed = _plan_json(url, roads, "--closures", str(closures), "--closure-mode", "handoff")
+    stop = next(s for s in handed["stops"] if s["order_id"] == far["order_id"])
+    assert stop["handoff"] is True
+    assert not box.contains(shapely.Point(stop["lon"], stop["lat"]))
+    week = _run(url, "routes", "week", "--depot", "DA", "--week-of", DAY.isoformat(),
+                "--roads", str(roads), "--json", "--closures", str(closures), *FAST)  # fmt: skip
+    assert week.exit_code == 0, week.output
+    assert json.loads(week.stdout)["days"][DAY.isoformat()]["unserved"] >= 1
+
+
+def test_bad_closures_file_or_mode_exits_2(
+    world: tuple[str, Path, list[str]], tmp_path: Path
+) -> None:
+    url, roads, _ = world
+    bad = tmp_path / "bad.geojson"
+    feature = {"type": "Feature", "properties": {"end": "someday"},
+               "geometry": shapely.box(0, 0, 1, 1).__geo_interface__}  # fmt: skip
+    bad.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}), "utf-8")
+    result = _run(url, "routes", "plan", "--depot", "DA", "--date", DAY.isoformat(),
+                  "--roads", str(roads), "--closures", str(bad), *FAST)  # fmt: skip
+    assert result.exit_code == 2
+    assert "bad.geojson" in result.stderr
+    assert "row 1" in result.stderr
+    assert "'end'" in result.stderr
+    mode = _run(url, "routes", "week", "--depot", "DA", "--week-of", DAY.isoformat(),
+                "--closure-mode", "fly")  # fmt: skip
+    assert mode.exit_code == 2
+    assert "handoff" in mode.stderr
+
+
+def test_replan_from_saved_plan(world: tuple[str, Path, list[str]], tmp_path: Path) -> None:
+    url, roads, ordered = world
+    today = [lic for k, lic in enumerate(ordered) if k % 4]
+    saved = tmp_path / "plan.json"
+    _plan_json(url, roads, "--save", str(saved))
+    new = tmp_path / "new.json"
+    result = _run(url, "routes", "replan", "--depot", "DA", "--date", DAY.isoformat(),
+                  "--plan", str(saved), "--add", f"{ordered[0]}:12", "--cancel", today[0],
+                  "--change", f"{today[1]}:33", "-o", str(new), "--roads", str(roads),
+                  "--json", *FAST)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    day = DAY.isoformat()
+    assert data["changes"]["added"] == [f"{ordered[0]}@{day}"]
+    assert data["changes"]["cancelled"] == [f"{today[0]}@{day}"]
+    assert data["changes"]["changed"] == [f"{today[1]}@{day}"]
+    served = {s["retailer_id"]: s["cartons"] for s in data["stops"]}
+    assert set(served) == {*today[1:], ordered[0]}
+    assert served[today[1]] == 33
+    assert json.loads(new.read_text("utf-8"))["format"] == "gridmgmt.dayplan/1"
+    # the --json output of a plan also works as the current plan; the text report
+    from_json = tmp_path / "printed.json"
+    from_json.write_text(json.dumps(_plan_json(url, roads)), "utf-8")
+    text = _run(url, "routes", "replan", "--depot", "DA", "--date", DAY.isoformat(),
+                "--plan", str(from_json), "--cancel", today[2], "--roads", str(roads), *FAST)  # fmt: skip
+    assert text.exit_code == 0, text.output
+    assert f"cancelled: {today[2]}@{day}" in text.stdout
+    for bad in (["--add", "nope"], ["--add", f"{today[2]}:5"], ["--plan", str(roads)]):
+        args = ["--plan", str(saved), *bad] if bad[0] != "--plan" else bad
+        refused = _run(url, "routes", "replan", "--depot", "DA", "--date", DAY.isoformat(),
+                       "--roads", str(roads), *args, *FAST)  # fmt: skip
+        assert refused.exit_code == 2, (bad, refused.output)

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 import os
 from pathlib import Path
 
+import geopandas as gpd
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+import shapely
 
 from gridmgmt.domain import UserRole
+from gridmgmt.routing.closures import Closure
 from gridmgmt.routing.feasibility import check_plan
+from gridmgmt.routing.model import UnservedReason
+from gridmgmt.routing.paths import route_paths
 from gridmgmt.services import routes as svc
 from gridmgmt.services.actor import SYSTEM, Actor
 from gridmgmt.store import db
@@ -117,3 +125,166 @@ def test_manifest_writes_csv_excel_and_printable_page(
     assert "https://" not in html
     with pytest.raises(ValueError, match="csv"):
         svc.write_manifest(plan, tmp_path / "x.pdf", fmt="pdf")
+
+
+def _closure_around(plan_day: svc.DepotDay) -> tuple[Closure, str]:
+    """A closure box around the served retailer farthest from the depot; its order id."""
+    depot = plan_day.inputs.depots[0]
+    stops = [s for r in plan_day.plan.routes for s in r.stops]
+    far = max(stops, key=lambda s: (s.lon - depot.lon) ** 2 + (s.lat - depot.lat) ** 2)
+    order = next(o for o in plan_day.inputs.orders if o.order_id == far.order_id)
+    box = shapely.box(order.lon - 0.012, order.lat - 0.006, order.lon + 0.012, order.lat + 0.006)
+    assert not box.contains(shapely.Point(depot.lon, depot.lat))
+    closure = Closure("C1", box, DAY, DAY + dt.timedelta(days=1), "道路施工")
+    return closure, order.order_id
+
+
+@pytest.mark.parametrize("mode", ["skip", "handoff"])
+def test_closure_roads_unused_and_retailer_skipped_or_handed_off(
+    world: tuple[str, Path, list[str]], mode: str
+) -> None:
+    url, roads, _ = world
+    with db.transaction(url) as session:
+        before = svc.plan_depot_day_full(
+            session, SYSTEM, depot_code="DA", day=DAY, roads=roads, **FAST
+        )
+        closure, inside = _closure_around(before)
+        day = svc.plan_depot_day_full(
+            session, SYSTEM, depot_code="DA", day=DAY, roads=roads, closures=[closure],
+            closure_mode=mode, **FAST,
+        )  # fmt: skip
+    assert day.inputs.open_network.num_edges < before.inputs.open_network.num_edges
+    for path in route_paths(day.inputs, day.plan).values():
+        xy = np.array(path)
+        assert not shapely.contains_xy(closure.geometry, xy[:, 0], xy[:, 1]).any()
+    unserved = {u.order_id: u for u in day.plan.unserved}
+    if mode == "skip":
+        assert unserved[inside].reason == UnservedReason.INSIDE_CLOSURE
+        assert "C1" in unserved[inside].detail
+        assert "道路施工" in unserved[inside].detail
+        assert inside not in day.plan.served_order_ids
+    else:
+        assert inside not in unserved
+        stop = next(s for r in day.plan.routes for s in r.stops if s.order_id == inside)
+        assert stop.handoff
+        assert not closure.geometry.contains(shapely.Point(stop.lon, stop.lat))
+        assert closure.geometry.exterior.distance(shapely.Point(stop.lon, stop.lat)) < 0.01
+    with db.transaction(url) as session, pytest.raises(ValueError, match="handoff"):
+        svc.plan_depot_day(
+            session, SYSTEM, depot_code="DA", day=DAY, roads=roads, closure_mode="walk", **FAST
+        )
+
+
+def test_closure_outside_its_period_changes_nothing(world: tuple[str, Path, list[str]]) -> None:
+    url, roads, _ = world
+    with db.transaction(url) as session:
+        before = svc.plan_depot_day_full(
+            session, SYSTEM, depot_code="DA", day=DAY, roads=roads, **FAST
+        )
+        closure, _ = _closure_around(before)
+        later = dataclasses.replace(
+            closure, start=DAY + dt.timedelta(days=2), end=DAY + dt.timedelta(days=3)
+        )
+        plan = svc.plan_depot_day(
+            session, SYSTEM, depot_code="DA", day=DAY, roads=roads, closures=[later], **FAST
+        )
+    assert plan.routes == before.plan.routes
+
+
+def test_read_closures_geojson_and_geopackage(tmp_path: Path) -> None:
+    box = shapely.box(114.01, 40.51, 114.02, 40.52)
+    frame = gpd.GeoDataFrame(
+        {"id": ["A", None], "start": ["2026-11-16", "2026-11-16T08:00"], "end": [None, "2026-11-17"],
+         "reason": ["封控", None]},
+        geometry=[box, box.buffer(0.001)], crs=4326,
+    )  # fmt: skip
+    frame.to_file(tmp_path / "c.geojson", driver="GeoJSON")
+    closures = svc.read_closures(tmp_path / "c.geojson")
+    assert [c.closure_id for c in closures] == ["A", "2"]
+    assert not closures[0].active_on(dt.date(2026, 11, 15))
+    assert closures[0].active_on(dt.date(2026, 11, 16))
+    assert closures[0].active_on(dt.date(2030, 1, 1))
+    assert pd.Timestamp(closures[1].start) == pd.Timestamp(2026, 11, 16, 8)
+    assert not closures[1].active_on(dt.date(2026, 11, 17))
+    assert closures[0].reason == "封控"
+    frame.to_crs(3857).to_file(tmp_path / "c.gpkg", driver="GPKG")
+    packed = svc.read_closures(tmp_path / "c.gpkg")
+    assert packed[0].geometry.equals_exact(box, 1e-7)
+    from_api = svc.closures_from_features(json.loads(frame.to_json())["features"])
+    assert [c.closure_id for c in from_api] == ["A", "2"]
+
+
+@pytest.mark.parametrize(
+    ("props", "geometry", "match"),
+    [
+        ({"start": "next monday"}, shapely.box(0, 0, 1, 1), r"row 2: field 'start'"),
+        ({"start": "2026-11-17", "end": "2026-11-16"}, shapely.box(0, 0, 1, 1), "row 2.*not after"),
+        ({}, shapely.Point(0, 0), "row 2.*Point"),
+    ],
+)
+def test_bad_closure_names_file_row_and_field(
+    tmp_path: Path, props: dict[str, str], geometry: shapely.Geometry, match: str
+) -> None:
+    good = {
+        "type": "Feature",
+        "properties": {},
+        "geometry": shapely.box(0, 0, 1, 1).__geo_interface__,
+    }
+    bad = {"type": "Feature", "properties": props, "geometry": geometry.__geo_interface__}
+    path = tmp_path / "bad.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [good, bad]}), "utf-8")
+    with pytest.raises(svc.ClosureFileError, match=match) as caught:
+        svc.read_closures(path)
+    assert "bad.geojson" in str(caught.value)
+    with pytest.raises(svc.ClosureFileError, match="cannot read"):
+        svc.read_closures(tmp_path / "missing.geojson")
+
+
+def test_plan_json_round_trip(world: tuple[str, Path, list[str]]) -> None:
+    url, roads, _ = world
+    with db.transaction(url) as session:
+        plan = svc.plan_depot_day(session, SYSTEM, depot_code="DA", day=DAY, roads=roads, **FAST)
+    again = svc.plan_from_json(json.loads(json.dumps(svc.plan_to_json(plan))))
+    assert again == plan
+    assert svc.plan_from_json({"plan": svc.plan_to_json(plan)}) == plan
+    with pytest.raises(ValueError, match="format"):
+        svc.plan_from_json({"routes": []})
+
+
+def test_replan_adds_cancels_and_changes_orders(world: tuple[str, Path, list[str]]) -> None:
+    url, roads, ordered = world
+    today = [lic for k, lic in enumerate(ordered) if k % 4]
+    with db.transaction(url) as session:
+        current = svc.plan_depot_day(session, SYSTEM, depot_code="DA", day=DAY, roads=roads, **FAST)
+        result = svc.replan_depot_day(
+            session, SYSTEM, depot_code="DA", day=DAY, roads=roads, current=current,
+            add={ordered[0]: 15}, cancel=[today[0]], change={today[1]: 40}, **FAST,
+        )  # fmt: skip
+        with pytest.raises(ValueError, match="already order"):
+            svc.replan_depot_day(
+                session, SYSTEM, depot_code="DA", day=DAY, roads=roads, current=current,
+                add={today[2]: 5}, **FAST,
+            )  # fmt: skip
+        with pytest.raises(ValueError, match="not retailers"):
+            svc.replan_depot_day(
+                session, SYSTEM, depot_code="DA", day=DAY, roads=roads, current=current,
+                add={"999": 5}, **FAST,
+            )  # fmt: skip
+    expected = {svc.order_id(lic, DAY) for lic in [*today[1:], ordered[0]]}
+    assert set(result.plan.served_order_ids) == expected
+    assert result.added == (svc.order_id(ordered[0], DAY),)
+    assert result.cancelled == (svc.order_id(today[0], DAY),)
+    stop = next(s for r in result.plan.routes for s in r.stops if s.retailer_id == today[1])
+    assert stop.cartons == 40
+    summary = svc.replan_summary(result, changed=[svc.order_id(today[1], DAY)])
+    assert summary["changed"] == [svc.order_id(today[1], DAY)]
+    assert set(summary["moved"]) <= {svc.order_id(lic, DAY) for lic in today}
+    violations = check_plan(
+        result.plan,
+        depots=result.inputs.depots,
+        vehicle_types=result.inputs.vehicle_types,
+        orders=result.inputs.orders,
+        matrix=result.inputs.matrix,
+        service=svc.PlanSettings().service,
+    )
+    assert violations == []
