@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from api.deps import CurrentActor, SessionDep
 from gridmgmt.services import grids as service
 from gridmgmt.services.actor import AccessDeniedError
+from gridmgmt.services.frames import frame_records
 
 router = APIRouter(prefix="/api/v1/grids", tags=["grids"])
 
@@ -37,14 +38,6 @@ def service_errors() -> Iterator[None]:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(error)) from error
     except ValueError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(error)) from error
-
-
-def _records(frame: Any) -> list[dict[str, Any]]:
-    plain = frame.drop(columns=["geometry"], errors="ignore")
-    records: list[dict[str, Any]] = json.loads(
-        plain.to_json(orient="records", date_format="iso", force_ascii=False)
-    )
-    return records
 
 
 class DesignIn(BaseModel):
@@ -115,7 +108,7 @@ def design(county: str, body: DesignIn, session: SessionDep, actor: CurrentActor
             lock=body.lock,
             replace=body.replace,
         )
-    return {"report": asdict(result.report), "grids": _records(result.grids)}
+    return {"report": asdict(result.report), "grids": frame_records(result.grids, lonlat=False)}
 
 
 @router.post("/{county}/assign")
@@ -124,7 +117,7 @@ def assign(county: str, session: SessionDep, actor: CurrentActor) -> dict[str, A
     with service_errors():
         report = service.assign_retailers(session, actor, county=county)
     figures = {k: v for k, v in asdict(report).items() if k != "changes"}
-    return {**figures, "changes": _records(report.changes)}
+    return {**figures, "changes": frame_records(report.changes, lonlat=False)}
 
 
 @router.post("/{county}/rebalance")
@@ -136,7 +129,7 @@ def rebalance(
         result = service.rebalance_county_grids(
             session, actor, county, lock=body.lock if body else ()
         )
-    return {"report": asdict(result.report), "moved": _records(result.moved)}
+    return {"report": asdict(result.report), "moved": frame_records(result.moved, lonlat=False)}
 
 
 @router.post("/{county}/staff")
@@ -149,9 +142,9 @@ def staff(
             session, actor, county, allow_overload=body.allow_overload if body else False
         )
     return {
-        "assignments": _records(result.assignments),
-        "unstaffed": _records(result.unstaffed),
-        "staff_load": _records(result.staff_load),
+        "assignments": frame_records(result.assignments, lonlat=False),
+        "unstaffed": frame_records(result.unstaffed, lonlat=False),
+        "staff_load": frame_records(result.staff_load, lonlat=False),
         "overloaded": [str(s) for s in result.overloaded],
     }
 
@@ -163,7 +156,7 @@ def report(county: str, session: SessionDep, actor: CurrentActor) -> dict[str, A
         result = service.grid_report(session, actor, county)
     return {
         "figures": result.figures,
-        "grids": _records(result.grids),
-        "sheet": _records(result.sheet),
-        "unstaffed": _records(result.unstaffed),
+        "grids": frame_records(result.grids, lonlat=False),
+        "sheet": frame_records(result.sheet, lonlat=False),
+        "unstaffed": frame_records(result.unstaffed, lonlat=False),
     }

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import CurrentActor, SessionDep
 from api.routes.rules import service_errors
+from gridmgmt.services.frames import frame_records
 from gridmgmt.services.rules import (
     get_draw,
     list_draws,
@@ -24,7 +25,6 @@ from gridmgmt.services.rules import (
     results_frame,
     verify_inspection_draw,
 )
-from gridmgmt.services.rules._common import frame_records
 from gridmgmt.services.rules.publish import results_csv, results_page
 from gridmgmt.store.models.rules import InspectionDrawRecord
 

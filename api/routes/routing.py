@@ -22,6 +22,7 @@ from api.deps import CurrentActor, SessionDep
 from gridmgmt.routing.manifest import day_totals, route_table, stop_table
 from gridmgmt.routing.model import DayPlan
 from gridmgmt.services import routes as service
+from gridmgmt.services.frames import frame_records
 
 router = APIRouter(prefix="/api/v1/routes", tags=["routes"])
 
@@ -78,14 +79,6 @@ class ReplanIn(PlanIn):
     )
 
 
-def _records(frame: Any) -> list[dict[str, Any]]:
-    plain = frame.drop(columns=["geometry"], errors="ignore")
-    records: list[dict[str, Any]] = json.loads(
-        plain.to_json(orient="records", date_format="iso", force_ascii=False)
-    )
-    return records
-
-
 def _plan(
     session: SessionDep, actor: CurrentActor, depot: str, day: dt.date, **options: Any
 ) -> DayPlan:
@@ -100,8 +93,8 @@ def _plan_out(depot_code: str, plan: DayPlan) -> dict[str, Any]:
         "depot_code": depot_code,
         "date": plan.day.isoformat(),
         "totals": json.loads(json.dumps(day_totals(plan), default=str)),
-        "routes": _records(route_table(plan)),
-        "stops": _records(stop_table(plan)),
+        "routes": frame_records(route_table(plan), lonlat=False),
+        "stops": frame_records(stop_table(plan), lonlat=False),
         "unserved": [
             {"order_id": u.order_id, "reason": str(u.reason), "detail": u.detail}
             for u in plan.unserved

@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 from api.deps import CurrentActor, SessionDep
 from gridmgmt.rules.tickets import TicketTransitionError
 from gridmgmt.services.actor import AccessDeniedError
+from gridmgmt.services.frames import frame_records
 from gridmgmt.services.rules import (
     DrawExistsError,
     RecordNotFoundError,
@@ -32,7 +33,7 @@ from gridmgmt.services.rules import (
     set_rule_settings,
     spacing,
 )
-from gridmgmt.services.rules._common import CountyRules, frame_records
+from gridmgmt.services.rules._common import CountyRules
 from maps.rules import LICENCE_CHECK_JS
 
 router = APIRouter(prefix="/api/v1/rules", tags=["rules"])

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import CurrentActor, SessionDep
 from api.routes.rules import service_errors
+from gridmgmt.services.frames import frame_records
 from gridmgmt.services.rules import (
     advance_ticket,
     create_ticket,
@@ -23,7 +24,6 @@ from gridmgmt.services.rules import (
     overdue_list,
     report,
 )
-from gridmgmt.services.rules._common import frame_records
 from gridmgmt.services.rules.tickets import ticket_dict
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])

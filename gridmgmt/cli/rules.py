@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from gridmgmt.cli._app import app, database_url
 from gridmgmt.services.actor import SYSTEM, AccessDeniedError
-from gridmgmt.services.rules._common import frame_records
+from gridmgmt.services.frames import frame_records
 from gridmgmt.store import db
 
 EXIT_BAD_INPUT = 2

@@ -6,12 +6,15 @@ One place says which columns each stored kind has; everything that reads a kind 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -279,3 +282,22 @@ def load_frame(
     if spec.geometry is None:
         return frame
     return gpd.GeoDataFrame(frame, geometry=spec.geometry, crs=WGS84)
+
+
+def frame_records(frame: pd.DataFrame, *, lonlat: bool = True) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts: geometry as ``lon``/``lat`` (points), NaN as None."""
+    plain = pd.DataFrame(frame).copy()
+    geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
+    if geometry is not None:
+        geoms = plain.pop(geometry)
+        if lonlat:
+            points = np.asarray(geoms.array if hasattr(geoms, "array") else geoms, dtype=object)
+            is_point = shapely.get_type_id(points) == shapely.GeometryType.POINT
+            plain["lon"] = np.where(is_point, shapely.get_x(points), np.nan).round(7)
+            plain["lat"] = np.where(is_point, shapely.get_y(points), np.nan).round(7)
+    for column in plain.columns:
+        if plain[column].map(lambda v: isinstance(v, shapely.Geometry)).any():
+            plain = plain.drop(columns=column)
+    text = plain.to_json(orient="records", date_format="iso", force_ascii=False)
+    records: list[dict[str, Any]] = json.loads(text)
+    return records

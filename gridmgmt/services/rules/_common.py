@@ -271,25 +271,6 @@ def straight_if_no_roads(
     return settings.model_copy(update={"red_line": red_line})
 
 
-def frame_records(frame: pd.DataFrame, *, lonlat: bool = True) -> list[dict[str, Any]]:
-    """Rows as JSON-ready dicts: geometry as ``lon``/``lat`` (points), NaN as None."""
-    plain = pd.DataFrame(frame).copy()
-    geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
-    if geometry is not None:
-        geoms = plain.pop(geometry)
-        if lonlat:
-            points = np.asarray(geoms.array if hasattr(geoms, "array") else geoms, dtype=object)
-            is_point = shapely.get_type_id(points) == shapely.GeometryType.POINT
-            plain["lon"] = np.where(is_point, shapely.get_x(points), np.nan).round(7)
-            plain["lat"] = np.where(is_point, shapely.get_y(points), np.nan).round(7)
-    for column in plain.columns:
-        if plain[column].map(lambda v: isinstance(v, shapely.Geometry)).any():
-            plain = plain.drop(columns=column)
-    text = plain.to_json(orient="records", date_format="iso", force_ascii=False)
-    records: list[dict[str, Any]] = json.loads(text)
-    return records
-
-
 def require_visible(actor: Actor, county_code: str, what: str) -> None:
     """Raise :class:`RecordNotFoundError` when the record's county is not the actor's."""
     if not actor.can_see(county_code):
