@@ -45,6 +45,7 @@ from gridmgmt.domain import (
     StaffRole,
     label_zh,
 )
+from gridmgmt.services.grids import DEMO_MIN_GRIDS, DEMO_RETAILERS_PER_GRID
 
 DEFAULT_SEED = 20261121
 DEFAULT_OUT = Path(__file__).resolve().parent / "demo"
@@ -1707,17 +1708,26 @@ def build_vehicles(
     return vehicles
 
 
-def build_staff(rng: np.random.Generator, phones: set[str]) -> list[StaffMember]:
-    """Six to ten people per role per county (三员: officer, account manager, deliverer)."""
+def build_staff(
+    rng: np.random.Generator, phones: set[str], retailers: Sequence[Retailer]
+) -> list[StaffMember]:
+    """Per county and role, one person per grid the demo designs plus up to two spares.
+
+    The demo designs ``max(DEMO_MIN_GRIDS, active retailers / DEMO_RETAILERS_PER_GRID)``
+    grids per county (三员网格化: each grid gets an officer, an account manager and a
+    deliverer); capacities of 1,800-2,700 visit minutes a week cover a grid's workload.
+    """
     letters = {
         StaffRole.MONOPOLY_OFFICER: "M",
         StaffRole.ACCOUNT_MANAGER: "A",
         StaffRole.DELIVERER: "D",
     }
+    active = Counter(r.county for r in retailers if r.status == "active")
     staff = []
     for spec in COUNTIES:
+        grids = max(DEMO_MIN_GRIDS, round(active[spec.code] / DEMO_RETAILERS_PER_GRID))
         for role, letter in letters.items():
-            for k in range(int(rng.integers(6, 11))):
+            for k in range(grids + int(rng.integers(0, 3))):
                 staff.append(
                     StaffMember(
                         staff_no=f"{spec.code}-{letter}{k + 1:02d}",
@@ -2204,7 +2214,8 @@ retailers do not order.
 | `cartons` | cartons ordered, 1-60, growing with the retailer's tier |
 
 ### `staff.csv`
-{staff} bureau staff: 6-10 per role per county (三员网格化).
+{staff} bureau staff (三员网格化): per county and role, one per grid the demo designs
+(`max(20, active retailers / 45)`) plus up to two spares.
 
 | field | meaning |
 |---|---|
@@ -2337,7 +2348,7 @@ def generate(seed: int) -> Demo:
         daily[(county_of[licence], date)] += cartons
     peak = {spec.code: max(daily[(spec.code, d)] for d in ORDER_DATES) for spec in COUNTIES}
     vehicles = build_vehicles(rng, depots, peak)
-    staff = build_staff(rng, phones)
+    staff = build_staff(rng, phones, retailers)
     return Demo(
         seed,
         counties,

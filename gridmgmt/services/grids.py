@@ -772,8 +772,7 @@ def demo(url: str, out_dir: Path) -> tuple[dict[str, int], list[Path]]:
                 n_grids = max(DEMO_MIN_GRIDS, round((active or 0) / DEMO_RETAILERS_PER_GRID))
                 design_county_grids(session, SYSTEM, code, n_grids=n_grids, seed=DEMO_SEED)
                 counts["grids_designed"] += n_grids
-            # The demo has fewer staff than grids: staff every grid and report the overload.
-            staff_county_grids(session, SYSTEM, code, allow_overload=True)
+            staff_county_grids(session, SYSTEM, code)
             report = grid_report(session, SYSTEM, code)
             files.append(write_grid_sheet(report, sheets / f"{code}-responsibility.xlsx"))
             files.append(write_grid_sheet(report, sheets / f"{code}-responsibility.csv"))
