@@ -46,7 +46,8 @@ densest cell at least 10 km from the seat) and a rural spot (a cell of median de
 ``--rebalance-seeds`` draws each. :func:`gridmgmt.grids.rebalance_grids` restores balance;
 the peer is designing again from scratch with the same seed, its grids matched to the old
 ones by the most shared retailers (Hungarian assignment). Each line reports ``moved_share``
-(existing retailers whose grid changed) for both, ``max_deviation`` before and after and
+(existing retailers whose grid changed) for both, ``least_flow_share`` (the least
+workload that must cross grid borders, a floor for any border-moving method), ``max_deviation`` before and after and
 ``seconds``; the target is back within 5% moving at most 10%.
 """
 
@@ -464,6 +465,7 @@ def rebalance_case(args: argparse.Namespace) -> None:
                     "max_deviation_after": round(report.max_deviation_after, 4),
                     "within_tolerance": report.within_tolerance,
                     "moved_share": round(report.moved_share, 4),
+                    "least_flow_share": round(report.least_flow_share, 4),
                     "seconds": round(seconds, 2),
                     "redesign_moved_share": round(redesign_churn(grid_of, again_grid), 4),
                     "redesign_seconds": round(again_s, 2),

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from gridmgmt.crs import metric_crs
-from gridmgmt.grids._balance import Score, balance
+from gridmgmt.grids._balance import Score, balance, plan_flows
 from gridmgmt.grids._inputs import GeometryInput, check_grids, check_retailers, county_geometry
 from gridmgmt.grids._layout import Layout
 from gridmgmt.grids.assign import GridIndex
@@ -69,6 +69,12 @@ class RebalanceReport:
         ``n_moved / n_existing``.
     n_changed_grids
         Grids whose border changed.
+    least_flow_share
+        The least workload that must cross grid borders to reach the tolerance (the flow
+        plan's optimum, new retailers' workload included), as a share of the existing
+        workload. Less the new retailers' share, it bounds from below the existing workload
+        any border-moving rebalance reassigns: growth far from the county seat needs work
+        relayed across several grids, and this says how much.
     seconds
         Wall time.
     """
@@ -84,6 +90,7 @@ class RebalanceReport:
     n_moved: int
     moved_share: float
     n_changed_grids: int
+    least_flow_share: float
     seconds: float
 
 
@@ -204,6 +211,8 @@ def rebalance_grids(
     score = churn_score(layout, churn.astype(float))
     pair_cost = churn_pair_cost(layout, churn.astype(float))
     dev_before = max_deviation([layout.W[g] for g in range(len(ids)) if not layout.frozen[g]])
+    existing_weight = float(weights[existing].sum())
+    least_flow = _least_flow(layout, target, tolerance) / max(existing_weight, 1e-9)
     used, sparse = tolerance, False
     ok = _balance_within(layout, target, tolerance, score, pair_cost)
     if not ok and sparse_tolerance > tolerance:
@@ -228,6 +237,7 @@ def rebalance_grids(
         n_moved=len(moved),
         moved_share=len(moved) / max(int(existing.sum()), 1),
         n_changed_grids=len(_changed(labels, new_labels)),
+        least_flow_share=float(least_flow),
         seconds=time.perf_counter() - started,
     )
     assignment = pd.DataFrame(
@@ -322,6 +332,21 @@ def _layout(
     )  # fmt: skip
 
 
+def _band(layout: Layout, target: float, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
+    """Workload band of each grid; locked grids are unbounded."""
+    lo = np.full(layout.k, target * (1 - tolerance))
+    hi = np.full(layout.k, target * (1 + tolerance))
+    frozen = np.array(layout.frozen)
+    lo[frozen], hi[frozen] = -np.inf, np.inf
+    return lo, hi
+
+
+def _least_flow(layout: Layout, target: float, tolerance: float) -> float:
+    """Total workload the unit-cost flow plan moves across borders to reach the band."""
+    lo, hi = _band(layout, target, tolerance)
+    return float(sum(amount for _, _, amount in plan_flows(layout, lo, hi)))
+
+
 def _balance_within(
     layout: Layout,
     target: float,
@@ -329,11 +354,7 @@ def _balance_within(
     score: Score,
     pair_cost: Callable[[int, int], float],
 ) -> bool:
-    k = layout.k
-    lo = np.full(k, target * (1 - tolerance))
-    hi = np.full(k, target * (1 + tolerance))
-    frozen = np.array(layout.frozen)
-    lo[frozen], hi[frozen] = -np.inf, np.inf
+    lo, hi = _band(layout, target, tolerance)
     return balance(layout, lo, hi, inner=_INNER, score=score, pair_cost=pair_cost)
 
 
