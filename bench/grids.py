@@ -46,9 +46,10 @@ densest cell at least 10 km from the seat) and a rural spot (a cell of median de
 ``--rebalance-seeds`` draws each. :func:`gridmgmt.grids.rebalance_grids` restores balance;
 the peer is designing again from scratch with the same seed, its grids matched to the old
 ones by the most shared retailers (Hungarian assignment). Each line reports ``moved_share``
-(existing retailers whose grid changed) for both, ``least_flow_share`` (the least
-workload that must cross grid borders, a floor for any border-moving method), ``max_deviation`` before and after and
-``seconds``; the target is back within 5% moving at most 10%.
+(existing retailers whose grid changed) for both, ``least_flow_share`` (the least workload
+that must cross grid borders, see :class:`gridmgmt.grids.RebalanceReport`),
+``max_deviation`` before and after and ``seconds``; the target is back within 5% moving at
+most 10%.
 """
 
 from __future__ import annotations
