@@ -37,7 +37,14 @@ from gridmgmt.grids.units import (
 )
 from gridmgmt.grids.workload import WorkloadTable, retailer_workload
 
-__all__ = ["Rebalance", "RebalanceReport", "churn_pair_cost", "churn_score", "rebalance_grids"]
+__all__ = [
+    "Rebalance",
+    "RebalanceReport",
+    "churn_pair_cost",
+    "churn_score",
+    "rebalance_grids",
+    "send_units_home",
+]
 
 # Share of the band the flow plan aims for: all of it, since every extra minute moved is a
 # retailer reassigned; single-unit fixes clean up what whole units overshoot.
@@ -218,6 +225,8 @@ def rebalance_grids(
     if not ok and sparse_tolerance > tolerance:
         used, sparse = sparse_tolerance, True
         ok = _balance_within(layout, target, sparse_tolerance, score, pair_cost)
+    if ok:
+        send_units_home(layout, labels, churn, *_band(layout, target, used))
     new_labels = layout.labels_array()
     new_grids = _new_grids(grids, units, labels, new_labels, ids, locked_ids)
     after = GridIndex(new_grids).assign(points)
@@ -330,6 +339,77 @@ def _layout(
         units, labels, len(ids), move_edges=move, connect_edges=connect,
         movable=movable, frozen=frozen,
     )  # fmt: skip
+
+
+def send_units_home(
+    layout: Layout, home: np.ndarray, churn: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> int:
+    """Undo moves the balance does not need, most existing retailers first.
+
+    A moved unit goes back to its grid where both grids stay inside ``[lo, hi]`` and in one
+    piece; where the band stands in the way, it swaps with a unit of its home grid that
+    moves fewer existing retailers (or itself returns home). Returns the units sent home.
+    """
+    weight = layout.weight
+    labels = layout.labels
+    sent = 0
+    for _ in range(layout.n):
+        away = sorted(
+            (i for i in range(layout.n) if labels[i] != home[i] and churn[i] > 0),
+            key=lambda i: (-churn[i], i),
+        )
+        progress = 0
+        for i in away:
+            here, back = labels[i], int(home[i])
+            if labels[i] == back or back not in layout.neighbour_grids(i):
+                continue
+            if not layout.can_leave(i):
+                continue
+            w = weight[i]
+            if layout.W[here] - w >= lo[here] and layout.W[back] + w <= hi[back]:
+                layout.move(i, back)
+                progress += 1
+                continue
+            if _swap_home(layout, i, here, back, home, churn, lo, hi):
+                progress += 1
+        sent += progress
+        if not progress:
+            break
+    return sent
+
+
+def _swap_home(
+    layout: Layout,
+    i: int,
+    here: int,
+    back: int,
+    home: np.ndarray,
+    churn: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+) -> bool:
+    """Send ``i`` home and a cheaper unit of its home grid over to ``here`` instead."""
+    weight = layout.weight
+    labels = layout.labels
+    layout.move(i, back)
+    options = sorted(
+        {j for u in layout.members[here] for j in layout.move_nbrs[u] if labels[j] == back}
+        - {i},
+        key=lambda j: (churn[j] if home[j] != here else -churn[j], j),
+    )
+    for j in options:
+        cost = churn[j] if home[j] != here else -churn[j]
+        if cost >= churn[i]:
+            break
+        w_here = layout.W[here] + weight[j]
+        w_back = layout.W[back] - weight[j]
+        if not (lo[here] <= w_here <= hi[here] and lo[back] <= w_back <= hi[back]):
+            continue
+        if layout.can_leave(j):
+            layout.move(j, here)
+            return True
+    layout.move(i, here)
+    return False
 
 
 def _band(layout: Layout, target: float, tolerance: float) -> tuple[np.ndarray, np.ndarray]:

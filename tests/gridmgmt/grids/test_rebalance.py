@@ -9,8 +9,11 @@ import pytest
 import shapely
 
 from gridmgmt.grids import GridDesign, design_grids
+from gridmgmt.grids._layout import Layout
 from gridmgmt.grids.metrics import check_tiling
-from gridmgmt.grids.rebalance import rebalance_grids
+from gridmgmt.grids.rebalance import rebalance_grids, send_units_home
+from gridmgmt.grids.units import build_units
+from gridmgmt.grids.workload import retailer_workload
 
 from .conftest import LAT, LON, County, grids_are_single_polygons, make_retailers
 
@@ -85,3 +88,57 @@ def test_unknown_locked_grid_is_refused(square: County, designed: GridDesign) ->
             square.boundary, designed.grids[["grid_id", "geometry"]], square.retailers,
             locked=["NOPE"],
         )  # fmt: skip
+
+
+def _two_halves(square: County) -> tuple[Layout, np.ndarray]:
+    """Units of the square county split into a west and an east grid."""
+    retailers = square.retailers
+    weights = retailer_workload(retailers).to_numpy(float)
+    units = build_units(
+        square.boundary,
+        np.asarray(retailers.geometry.array),
+        weights,
+        target_workload=weights.sum() / 2,
+    )
+    x = units.centroid_xy[:, 0]
+    labels = (x > np.median(x)).astype(np.int64)
+    everything = np.ones(len(units.edges), bool)
+    layout = Layout(
+        units, labels, 2, move_edges=everything, connect_edges=everything,
+        movable=np.ones(units.n, bool), frozen=np.zeros(2, bool),
+    )  # fmt: skip
+    return layout, labels
+
+
+def _west_strip_moved_east(layout: Layout, home: np.ndarray, count: int) -> list[int]:
+    """Move ``count`` western units on the border east, one at a time, keeping both whole."""
+    moved: list[int] = []
+    for i in np.argsort(-np.asarray(layout.x)).tolist():
+        if len(moved) == count:
+            break
+        if home[i] == 0 and 1 in layout.neighbour_grids(i) and layout.can_leave(i):
+            layout.move(i, 1)
+            moved.append(i)
+    return moved
+
+
+def test_moves_the_balance_does_not_need_are_undone(square: County) -> None:
+    layout, home = _two_halves(square)
+    moved = _west_strip_moved_east(layout, home, 6)
+    churn = np.ones(layout.n)
+    wide = np.array([-np.inf, -np.inf]), np.array([np.inf, np.inf])
+    assert send_units_home(layout, home, churn, *wide) == len(moved)
+    assert layout.labels_array().tolist() == home.tolist()
+
+
+def test_sending_units_home_keeps_the_band(square: County) -> None:
+    layout, home = _two_halves(square)
+    _west_strip_moved_east(layout, home, 6)
+    now = np.array(layout.W)
+    # The band is exactly today's workloads: no unit with workload may go back alone.
+    lo, hi = now - 1e-9, now + 1e-9
+    churn = np.ones(layout.n)
+    send_units_home(layout, home, churn, lo, hi)
+    assert np.all(np.array(layout.W) >= lo)
+    assert np.all(np.array(layout.W) <= hi)
+    assert all(len(layout.grid_components(g)) == 1 for g in range(2))
