@@ -393,8 +393,7 @@ def _swap_home(
     labels = layout.labels
     layout.move(i, back)
     options = sorted(
-        {j for u in layout.members[here] for j in layout.move_nbrs[u] if labels[j] == back}
-        - {i},
+        {j for u in layout.members[here] for j in layout.move_nbrs[u] if labels[j] == back} - {i},
         key=lambda j: (churn[j] if home[j] != here else -churn[j], j),
     )
     for j in options:
