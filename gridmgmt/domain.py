@@ -57,6 +57,23 @@ class StaffRole(StrEnum):
     DELIVERER = "deliverer"
 
 
+class Weekday(StrEnum):
+    """Day of the week, e.g. a retailer's fixed delivery day (固定送货日)."""
+
+    MONDAY = "monday"
+    TUESDAY = "tuesday"
+    WEDNESDAY = "wednesday"
+    THURSDAY = "thursday"
+    FRIDAY = "friday"
+    SATURDAY = "saturday"
+    SUNDAY = "sunday"
+
+    @property
+    def index(self) -> int:
+        """0 for Monday to 6 for Sunday, as :meth:`datetime.date.weekday`."""
+        return list(Weekday).index(self)
+
+
 class UserRole(StrEnum):
     """Role of a system user."""
 
@@ -88,6 +105,13 @@ LABELS_ZH: dict[StrEnum, str] = {
     StaffRole.MONOPOLY_OFFICER: "专管员",
     StaffRole.ACCOUNT_MANAGER: "客户经理",
     StaffRole.DELIVERER: "送货员",
+    Weekday.MONDAY: "周一",
+    Weekday.TUESDAY: "周二",
+    Weekday.WEDNESDAY: "周三",
+    Weekday.THURSDAY: "周四",
+    Weekday.FRIDAY: "周五",
+    Weekday.SATURDAY: "周六",
+    Weekday.SUNDAY: "周日",
     UserRole.OFFICER: "稽查员",
     UserRole.DISPATCHER: "调度员",
     UserRole.LIAISON: "信息联络员",
@@ -114,6 +138,22 @@ SYNONYMS: dict[str, StrEnum] = {
     "配送员": StaffRole.DELIVERER,
     "信息采集员": StaffRole.DELIVERER,
     "collector": StaffRole.DELIVERER,
+    # Weekdays: 星期一 / 礼拜一 / 1 (Monday) ... 星期日 / 星期天 / 7, and mon ... sun.
+    **{
+        spelling: day
+        for k, (day, zh, short) in enumerate(
+            zip(
+                Weekday,
+                "一二三四五六日",
+                ("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
+                strict=True,
+            )
+        )
+        for spelling in (f"星期{zh}", f"礼拜{zh}", f"周{k + 1}", str(k + 1), short)
+    },
+    "星期天": Weekday.SUNDAY,
+    "礼拜天": Weekday.SUNDAY,
+    "周天": Weekday.SUNDAY,
 }
 
 E = TypeVar("E", bound=StrEnum)

@@ -167,6 +167,13 @@ def _print_plan(plan: DayPlan) -> None:
         typer.echo(f"  unserved {u.order_id}: {u.reason.value} {u.detail}")
 
 
+def _print_stored(version: service.PlanVersion) -> None:
+    typer.echo(
+        f"stored as version {version.version} of {version.depot_code} "
+        f"{version.day.isoformat()} (current)"
+    )
+
+
 def _plan_json(plan: DayPlan) -> dict[str, Any]:
     stops = stop_table(plan)
     return {
@@ -199,11 +206,15 @@ def plan_command(
         typer.Option("--save", help="Write the plan as JSON (the start for `routes replan`)."),
     ] = None,
 ) -> None:
-    """Plan a depot's delivery day: routes per vehicle and unserved orders with reasons."""
+    """Plan a depot's delivery day: routes per vehicle and unserved orders with reasons.
+
+    The plan is stored as the day's new current version (older versions are kept): `routes
+    manifest` and `routes replan` start from it, `routes plans` lists the versions.
+    """
     day = _date(date)
     closed = _closures(closures, closure_mode)
     with _session(ctx) as session:
-        plan = service.plan_depot_day(
+        stored = service.plan_and_store_day(
             session,
             SYSTEM,
             depot_code=depot,
@@ -214,15 +225,18 @@ def plan_command(
             closures=closed,
             closure_mode=closure_mode,
         )
+    plan = stored.plan
     if save is not None:
         save.parent.mkdir(parents=True, exist_ok=True)
         save.write_text(json.dumps(service.plan_to_json(plan), ensure_ascii=False), "utf-8")
     if out is not None:
         service.manifest(plan, out, stem=f"{depot}-{day.isoformat()}", title=depot)
     if as_json:
-        typer.echo(json.dumps(_plan_json(plan), ensure_ascii=False))
+        data = {**_plan_json(plan), "plan_version": stored.version.version}
+        typer.echo(json.dumps(data, ensure_ascii=False))
     else:
         _print_plan(plan)
+        _print_stored(stored.version)
 
 
 @app.command("week")
@@ -237,10 +251,13 @@ def week_command(
     closures: ClosuresOpt = None,
     closure_mode: ClosureModeOpt = "skip",
 ) -> None:
-    """Assign retailers to delivery weekdays (balanced, stable) and plan each day."""
+    """Assign retailers to delivery weekdays (balanced, stable) and plan each day.
+
+    Each day's plan is stored as that date's new current version.
+    """
     closed = _closures(closures, closure_mode)
     with _session(ctx) as session:
-        week = service.plan_week(
+        stored = service.plan_and_store_week(
             session,
             SYSTEM,
             depot_code=depot,
@@ -251,16 +268,20 @@ def week_command(
             closures=closed,
             closure_mode=closure_mode,
         )
+    week = stored.week
     changes = [
         {"retailer": c.retailer_id, "from": c.old_weekday, "to": c.new_weekday, "reason": c.reason}
         for c in week.assignment.changes
     ]
     if as_json:
         days = {d.isoformat(): day_totals(p) for d, p in week.days.items()}
-        typer.echo(json.dumps({"days": days, "changes": changes}, ensure_ascii=False))
+        versions = {d.isoformat(): v.version for d, v in stored.versions.items()}
+        data = {"days": days, "changes": changes, "plan_versions": versions}
+        typer.echo(json.dumps(data, ensure_ascii=False))
         return
-    for plan in week.days.values():
+    for day, plan in week.days.items():
         _print_plan(plan)
+        _print_stored(stored.versions[day])
     typer.echo(f"{len(changes)} retailers change weekday")
 
 
@@ -274,23 +295,35 @@ def manifest_command(
     time_limit: TimeLimitOpt = 30.0,
     roads: RoadsOpt = None,
     seed: SeedOpt = 0,
+    fresh: Annotated[
+        bool,
+        typer.Option(
+            "--replan",
+            help="Plan the day afresh (and store it) instead of using the stored plan.",
+        ),
+    ] = False,
 ) -> None:
-    """Plan a depot's day and write the driver manifest (配送单) as CSV, Excel or HTML."""
+    """Write the driver manifest (配送单) of a depot's day as CSV, Excel or HTML.
+
+    The manifest is the day's stored current plan, as the dispatcher saw it; if none is
+    stored (or with --replan) the day is planned and stored first.
+    """
     if fmt not in service.MANIFEST_FORMATS:
         typer.echo(f"error: --format must be one of {list(service.MANIFEST_FORMATS)}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
     with _session(ctx) as session:
-        plan = service.plan_depot_day(
+        stored = service.manifest_plan(
             session,
             SYSTEM,
             depot_code=depot,
             day=_date(date),
             roads=roads or service.default_roads(),
+            fresh=fresh,
             time_limit=time_limit,
             seed=seed,
         )
-    path = service.write_manifest(plan, output, fmt=fmt, title=depot)
-    typer.echo(f"wrote {path}")
+    path = service.write_manifest(stored.plan, output, fmt=fmt, title=depot)
+    typer.echo(f"wrote {path} (plan version {stored.version.version}, {stored.version.kind})")
 
 
 @app.command("replan")
@@ -299,11 +332,13 @@ def replan_command(
     depot: DepotOpt,
     date: Annotated[str, typer.Option("--date", help="Delivery date YYYY-MM-DD.")],
     plan_file: Annotated[
-        Path,
+        Path | None,
         typer.Option(
-            "--plan", help="The current plan: `routes plan --save` or `routes plan --json` output."
+            "--plan",
+            help="Start from this plan (`routes plan --save` or `--json` output) instead of "
+            "the stored current plan.",
         ),
-    ],
+    ] = None,
     add: Annotated[
         list[str] | None, typer.Option("--add", help="New order LICENCE:CARTONS (repeatable).")
     ] = None,
@@ -321,25 +356,35 @@ def replan_command(
     roads: RoadsOpt = None,
     seed: SeedOpt = 0,
     closures: ClosuresOpt = None,
-    closure_mode: ClosureModeOpt = "skip",
+    closure_mode: Annotated[
+        str | None,
+        typer.Option(
+            "--closure-mode",
+            help="Retailers inside a closure: skip or handoff (default: as the stored plan).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Re-optimise a planned day after orders are added, cancelled or changed (调整计划).
 
-    Starts from the current plan, so little moves; reports the orders added, cancelled,
-    changed and moved between routes. Nothing is stored.
+    Starts from the stored current plan (or --plan), so little moves; its earlier order
+    changes, closures and closure mode still apply unless given anew. Reports the orders
+    added, cancelled, changed and moved between routes, and stores the new plan as the
+    day's current version. The orders themselves are not changed.
     """
     day = _date(date)
     added = _licence_counts(add or [], "--add")
     changed = _licence_counts(change or [], "--change")
-    closed = _closures(closures, closure_mode)
-    try:
-        current = service.plan_from_json(json.loads(plan_file.read_text("utf-8")))
-    except (OSError, ValueError) as error:
-        typer.echo(f"error: --plan {plan_file}: {error}", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+    closed = _closures(closures, closure_mode or "skip")
+    current = None
+    if plan_file is not None:
+        try:
+            current = service.plan_from_json(json.loads(plan_file.read_text("utf-8")))
+        except (OSError, ValueError) as error:
+            typer.echo(f"error: --plan {plan_file}: {error}", err=True)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
     with _session(ctx) as session:
-        result = service.replan_depot_day(
+        stored = service.replan_and_store_day(
             session,
             SYSTEM,
             depot_code=depot,
@@ -354,17 +399,55 @@ def replan_command(
             closures=closed,
             closure_mode=closure_mode,
         )
-    summary = service.replan_summary(
-        result, changed=[service.order_id(lic, day) for lic in changed]
-    )
+    result, summary = stored.result, stored.changes
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(
             json.dumps(service.plan_to_json(result.plan), ensure_ascii=False), "utf-8"
         )
     if as_json:
-        typer.echo(json.dumps({**_plan_json(result.plan), "changes": summary}, ensure_ascii=False))
+        data = {
+            **_plan_json(result.plan),
+            "changes": summary,
+            "plan_version": stored.version.version,
+        }
+        typer.echo(json.dumps(data, ensure_ascii=False))
         return
     _print_plan(result.plan)
     for key in ("added", "cancelled", "changed", "moved"):
         typer.echo(f"{key}: {', '.join(summary[key]) or '-'}")
+    _print_stored(stored.version)
+
+
+@app.command("plans")
+def plans_command(
+    ctx: typer.Context,
+    depot: DepotOpt,
+    date: Annotated[
+        str | None, typer.Option("--date", help="Only this delivery date YYYY-MM-DD.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """List a depot's stored plans (配送计划): every version per date, the current one marked."""
+    day = _date(date) if date is not None else None
+    with _session(ctx) as session:
+        versions = service.plan_versions(session, SYSTEM, depot_code=depot, day=day)
+    if as_json:
+        data = {
+            "depot_code": depot,
+            "date": day.isoformat() if day is not None else None,
+            "versions": [v.to_json() for v in versions],
+        }
+        typer.echo(json.dumps(data, ensure_ascii=False))
+        return
+    if not versions:
+        typer.echo(f"no stored plans of depot {depot}" + (f" for {date}" if date else ""))
+        return
+    for v in versions:
+        mark = "*" if v.current else " "
+        typer.echo(
+            f"{mark} {v.day.isoformat()} v{v.version} {v.kind:<6} "
+            f"{v.created_at:%Y-%m-%d %H:%M} {v.created_by}: {v.km} km, {v.vehicles} vehicles, "
+            f"{v.hours} h, {v.orders_served} served, {v.orders_unserved} unserved"
+        )
+    typer.echo("* current plan")

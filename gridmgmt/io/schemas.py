@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from gridmgmt.domain import BusinessType, CheckpointKind, RetailerStatus, SchoolKind, StaffRole
+from gridmgmt.domain import (
+    BusinessType,
+    CheckpointKind,
+    RetailerStatus,
+    SchoolKind,
+    StaffRole,
+    Weekday,
+)
 
 
 class FieldType(StrEnum):
@@ -314,6 +321,15 @@ RETAILERS = KindSchema(
             default=False,
         ),
         _PHONE,
+        FieldSpec(
+            "delivery_weekday",
+            FieldType.ENUM,
+            False,
+            ("固定送货日", "送货日", "配送日", "送货星期", "delivery_day", "weekday"),
+            "fixed delivery weekday (固定送货日) that weekly planning keeps, e.g. 周三 or 3; "
+            "empty means any day",
+            enum=Weekday,
+        ),
     ),
     key=("licence_no",),
     geometry=GeometryRole.POINT,

@@ -110,7 +110,7 @@ ENGINE_STEPS: tuple[tuple[str, str, str], ...] = (
         "gridmgmt.services.rules.demo",
         "demo",
     ),
-    ("routes: plan a day for every depot, manifests", "gridmgmt.services.routes", "demo"),
+    ("routes: plan a day for every depot, manifests", "gridmgmt.services.routes.demo", "demo"),
     ("cases: import, link networks, merge suggestions", "gridmgmt.services.cases.demo", "demo"),
 )
 

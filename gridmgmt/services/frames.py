@@ -74,6 +74,7 @@ def _retailers() -> Select[Any]:
         Retailer.status,
         Retailer.key_retailer,
         Retailer.phone,
+        Retailer.delivery_weekday,
         Retailer.location.label("geometry"),
     ).order_by(Retailer.licence_no)
 

@@ -123,6 +123,7 @@ _TARGETS: dict[str, _Target] = {
             "status": "status",
             "key_retailer": "key_retailer",
             "phone": "phone",
+            "delivery_weekday": "delivery_weekday",
             "location": LOCATION,
         },
     ),
@@ -526,7 +527,7 @@ def _bind_records(table: Any, chunk: pd.DataFrame) -> list[dict[str, Any]]:
             data[_bind_name(attr)] = list(shapely.to_wkb(values))
         elif isinstance(column_type, Enum):
             data[_bind_name(attr)] = [
-                None if v is None else str(getattr(v, "value", v)) for v in values
+                None if pd.isna(v) else str(getattr(v, "value", v)) for v in values
             ]
         else:
             data[_bind_name(attr)] = _plain_values(values)

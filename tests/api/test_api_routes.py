@@ -64,6 +64,7 @@ def test_manifest_is_a_printable_page_or_csv(
     client: TestClient, bearer: Headers, depot: list[str]
 ) -> None:
     params = {"depot": "XH1", "date": DAY.isoformat()}
+    assert _plan(client, bearer, "alice").status_code == 200
     page = client.get("/api/v1/routes/manifest", headers=bearer("alice"), params=params)
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
@@ -155,3 +156,119 @@ def test_week_assigns_weekdays_and_plans_each_day(
     assert (
         client.get("/api/v1/routes/week", headers=bearer("bob"), params=params).status_code == 404
     )
+
+
+def _plans(client: TestClient, bearer: Headers, user: str = "alice", **params: str) -> Any:
+    query = {"depot": "XH1", **params}
+    return client.get("/api/v1/routes/plans", headers=bearer(user), params=query)
+
+
+def _current(client: TestClient, bearer: Headers, user: str = "alice", day: dt.date = DAY) -> Any:
+    query = {"depot": "XH1", "date": day.isoformat()}
+    return client.get("/api/v1/routes/plans/current", headers=bearer(user), params=query)
+
+
+def test_plans_are_stored_versioned_and_listed(
+    client: TestClient, bearer: Headers, depot: list[str]
+) -> None:
+    assert _current(client, bearer).status_code == 404
+    first = _plan(client, bearer, "alice").json()
+    second = _plan(client, bearer, "alice", seed=2).json()
+    assert (first["plan_version"], second["plan_version"]) == (1, 2)
+    listed = _plans(client, bearer, date=DAY.isoformat())
+    assert listed.status_code == 200, listed.text
+    versions = listed.json()["versions"]
+    assert [(v["version"], v["current"], v["created_by"]) for v in versions] == [
+        (1, False, "alice"), (2, True, "alice"),
+    ]  # fmt: skip
+    assert versions[1]["orders_served"] == len(second["stops"])
+    assert versions[1]["km"] == second["totals"]["km"]
+    current = _current(client, bearer)
+    assert current.status_code == 200, current.text
+    data = current.json()
+    assert data["plan"] == second["plan"]
+    assert data["stops"] == second["stops"]
+    assert data["plan_version"] == 2
+    assert data["order_changes"] == {"add": {}, "cancel": [], "change": {}}
+    assert _plans(client, bearer, date="2026-12-01").json()["versions"] == []
+    assert _plans(client, bearer, "bob").status_code == 404
+    assert _current(client, bearer, "bob").status_code == 404
+
+
+def _replan(client: TestClient, bearer: Headers, user: str = "alice", **body: Any) -> Any:
+    payload = {"depot_code": "XH1", "date": DAY.isoformat(), "time_limit": 1, "seed": 1, **body}
+    return client.post("/api/v1/routes/replan", headers=bearer(user), json=payload)
+
+
+def test_replan_from_the_stored_plan_and_a_failed_one_changes_nothing(
+    client: TestClient, bearer: Headers, depot: list[str]
+) -> None:
+    today = [lic for k, lic in enumerate(depot) if k % 4]
+    assert _replan(client, bearer, cancel=[today[0]]).status_code == 404  # nothing stored
+    _plan(client, bearer, "alice")
+    response = _replan(client, bearer, add={depot[0]: 10}, cancel=[today[0]])
+    assert response.status_code == 200, response.text
+    data = response.json()
+    assert data["plan_version"] == 2
+    assert data["stored"]["kind"] == "replan"
+    assert {s["retailer_id"] for s in data["stops"]} == {*today[1:], depot[0]}
+    before = _current(client, bearer).json()
+    for bad in ({"add": {today[1]: 5}}, {"cancel": ["999"]}, {"plan": {"routes": []}}):
+        refused = _replan(client, bearer, **bad)
+        assert refused.status_code == 422, (bad, refused.text)
+    assert _replan(client, bearer, "bob", cancel=[today[1]]).status_code == 404
+    assert len(_plans(client, bearer).json()["versions"]) == 2
+    assert _current(client, bearer).json() == before
+    params = {"depot": "XH1", "date": DAY.isoformat(), "format": "csv"}
+    csv = client.get("/api/v1/routes/manifest", headers=bearer("alice"), params=params)
+    assert csv.status_code == 200
+    assert csv.headers["x-plan-version"] == "2"
+    text = csv.content.decode("utf-8-sig")
+    assert depot[0] in text  # the replan's addition, not in the stored orders
+    assert today[0] not in text  # the replan's cancellation
+    assert len(_plans(client, bearer).json()["versions"]) == 2
+
+
+def test_manifest_needs_a_stored_plan_and_reads_change_nothing(
+    client: TestClient, bearer: Headers, depot: list[str]
+) -> None:
+    params = {"depot": "XH1", "date": DAY.isoformat(), "format": "csv"}
+    missing = client.get("/api/v1/routes/manifest", headers=bearer("alice"), params=params)
+    assert missing.status_code == 404
+    assert "plan the day first" in missing.json()["detail"]
+    week = {"depot": "XH1", "week_of": DAY.isoformat(), "time_limit": 1, "seed": 1}
+    preview = client.get("/api/v1/routes/week", headers=bearer("alice"), params=week)
+    assert preview.status_code == 200, preview.text
+    assert "plan_versions" not in preview.json()
+    assert _plans(client, bearer).json()["versions"] == []
+
+
+def test_week_with_closures_stores_each_day(
+    client: TestClient, bearer: Headers, depot: list[str]
+) -> None:
+    stops = _plan(client, bearer, "alice").json()["stops"]
+    far = max(stops, key=lambda s: (s["lon"] - 113.9) ** 2 + (s["lat"] - 40.95) ** 2)
+    _, feature = _closure_feature(far)
+    feature["properties"]["end"] = (DAY + dt.timedelta(days=7)).isoformat()  # the whole week
+    body = {"depot_code": "XH1", "week_of": DAY.isoformat(), "time_limit": 1, "seed": 1,
+            "closures": [feature]}  # fmt: skip
+    bad = {**body, "closures": [{**feature, "properties": {"end": "later"}}]}
+    refused = client.post("/api/v1/routes/week", headers=bearer("alice"), json=bad)
+    assert refused.status_code == 422
+    assert len(_plans(client, bearer).json()["versions"]) == 1  # nothing stored
+    assert client.post("/api/v1/routes/week", headers=bearer("bob"), json=body).status_code == 404
+    response = client.post("/api/v1/routes/week", headers=bearer("alice"), json=body)
+    assert response.status_code == 200, response.text
+    data = response.json()
+    assert set(data["plan_versions"]) == set(data["days"])
+    assert set(data["weekday"]) == set(depot)
+    far_day = DAY + dt.timedelta(days=data["weekday"][far["retailer_id"]])
+    stored = _current(client, bearer, day=far_day).json()
+    assert stored["stored"]["kind"] == "week"
+    assert stored["stored"]["n_closures"] == 1
+    reasons = {u["order_id"]: u["reason"] for u in stored["unserved"]}
+    assert reasons == {f"{far['retailer_id']}@{far_day.isoformat()}": "inside_closure"}
+    assert data["days"][far_day.isoformat()]["unserved"] == 1
+    versions = _plans(client, bearer).json()["versions"]
+    assert {v["kind"] for v in versions if v["current"]} == {"week"}
+    assert sum(v["current"] for v in versions) == len(data["days"])

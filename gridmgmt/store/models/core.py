@@ -27,6 +27,7 @@ from gridmgmt.domain import (
     SchoolKind,
     StaffRole,
     UserRole,
+    Weekday,
 )
 from gridmgmt.store.models.base import Base, _enum, _utcnow, spatial_index
 from gridmgmt.store.types import Geometry
@@ -78,6 +79,8 @@ class Retailer(Base):
     status: Mapped[RetailerStatus] = mapped_column(_enum(RetailerStatus, "retailer_status"))
     key_retailer: Mapped[bool] = mapped_column(default=False)
     phone: Mapped[str | None] = mapped_column(String(32))
+    #: Fixed delivery weekday (固定送货日) weekly planning must keep; none means any day.
+    delivery_weekday: Mapped[Weekday | None] = mapped_column(_enum(Weekday, "weekday"))
     location: Mapped[BaseGeometry] = mapped_column(Geometry("POINT"))
     updated_at: Mapped[dt.datetime] = mapped_column(default=_utcnow, onupdate=_utcnow)
 

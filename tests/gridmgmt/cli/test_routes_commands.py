@@ -1,4 +1,5 @@
-"""``gridmgmt routes plan|week|manifest`` against a real database and a small OSM file."""
+"""``gridmgmt routes plan|week|manifest|replan|plans`` against a real database and a small OSM
+file."""
 
 from __future__ import annotations
 
@@ -70,10 +71,18 @@ def test_week_and_manifest(world: tuple[str, Path, list[str]], tmp_path: Path) -
     assert week.exit_code == 0, week.output
     data = json.loads(week.stdout)
     assert sum(d["stops"] for d in data["days"].values()) == len(ordered)
+    assert set(data["plan_versions"]) == set(data["days"])
     target = tmp_path / "m.csv"
     made = _run(url, "routes", "manifest", "--depot", "DA", "--date", DAY.isoformat(),
                 "--format", "csv", "-o", str(target), "--roads", str(roads), *FAST)  # fmt: skip
     assert made.exit_code == 0, made.output
+    assert "plan version 1, week" in made.stdout  # the week's stored plan of the day
+    assert len(pd.read_csv(target)) == data["days"][DAY.isoformat()]["stops"]
+    fresh = _run(url, "routes", "manifest", "--depot", "DA", "--date", DAY.isoformat(),
+                 "--format", "csv", "-o", str(target), "--roads", str(roads), "--replan",
+                 *FAST)  # fmt: skip
+    assert fresh.exit_code == 0, fresh.output
+    assert "plan version 2, plan" in fresh.stdout
     assert len(pd.read_csv(target)) == sum(1 for k in range(len(ordered)) if k % 4)
     wrong = _run(url, "routes", "manifest", "--depot", "DA", "--date", DAY.isoformat(),
                  "--format", "pdf", "-o", str(target))  # fmt: skip
@@ -168,3 +177,65 @@ def test_replan_from_saved_plan(world: tuple[str, Path, list[str]], tmp_path: Pa
         refused = _run(url, "routes", "replan", "--depot", "DA", "--date", DAY.isoformat(),
                        "--roads", str(roads), *args, *FAST)  # fmt: skip
         assert refused.exit_code == 2, (bad, refused.output)
+
+
+def _plans(url: str, *extra: str) -> list[dict[str, Any]]:
+    listed = _run(url, "routes", "plans", "--depot", "DA", "--json", *extra)
+    assert listed.exit_code == 0, listed.output
+    versions: list[dict[str, Any]] = json.loads(listed.stdout)["versions"]
+    return versions
+
+
+def test_plans_are_stored_and_listed(world: tuple[str, Path, list[str]]) -> None:
+    url, roads, _ = world
+    assert _plans(url) == []
+    assert _plan_json(url, roads)["plan_version"] == 1
+    again = _run(url, "routes", "plan", "--depot", "DA", "--date", DAY.isoformat(),
+                 "--roads", str(roads), *FAST)  # fmt: skip
+    assert again.exit_code == 0, again.output
+    assert f"stored as version 2 of DA {DAY.isoformat()}" in again.stdout
+    versions = _plans(url, "--date", DAY.isoformat())
+    assert [(v["version"], v["current"], v["kind"]) for v in versions] == [
+        (1, False, "plan"), (2, True, "plan"),
+    ]  # fmt: skip
+    assert versions[1]["created_by"] == "cli"
+    assert versions[1]["orders_served"] == 6
+    assert _plans(url, "--date", "2026-11-20") == []
+    text = _run(url, "routes", "plans", "--depot", "DA")
+    assert text.exit_code == 0, text.output
+    assert f"* {DAY.isoformat()} v2 plan" in text.stdout
+    assert f"  {DAY.isoformat()} v1 plan" in text.stdout
+    unknown = _run(url, "routes", "plans", "--depot", "NOPE")
+    assert unknown.exit_code == 2
+    assert "NOPE" in unknown.stderr
+
+
+def test_replan_and_manifest_use_the_stored_plan(
+    world: tuple[str, Path, list[str]], tmp_path: Path
+) -> None:
+    url, roads, ordered = world
+    today = [lic for k, lic in enumerate(ordered) if k % 4]
+    replan = ["routes", "replan", "--depot", "DA", "--date", DAY.isoformat(),
+              "--roads", str(roads), *FAST]  # fmt: skip
+    nothing = _run(url, *replan, "--cancel", today[0])
+    assert nothing.exit_code == 2
+    assert "plan the day first" in nothing.stderr
+    _plan_json(url, roads)
+    added = _run(url, *replan, "--add", f"{ordered[0]}:12", "--json")
+    assert added.exit_code == 0, added.output
+    assert json.loads(added.stdout)["plan_version"] == 2
+    cancelled = _run(url, *replan, "--cancel", today[0])
+    assert cancelled.exit_code == 0, cancelled.output
+    assert "stored as version 3" in cancelled.stdout
+    refused = _run(url, *replan, "--add", f"{today[1]}:5")  # already orders: nothing stored
+    assert refused.exit_code == 2
+    assert "already order" in refused.stderr
+    assert [v["kind"] for v in _plans(url)] == ["plan", "replan", "replan"]
+    target = tmp_path / "m.csv"
+    made = _run(url, "routes", "manifest", "--depot", "DA", "--date", DAY.isoformat(),
+                "--format", "csv", "-o", str(target), "--roads", str(roads), *FAST)  # fmt: skip
+    assert made.exit_code == 0, made.output
+    assert "plan version 3, replan" in made.stdout
+    manifest = pd.read_csv(target, dtype={"retailer_id": str})
+    assert set(manifest["retailer_id"]) == {*today[1:], ordered[0]}
+    assert len(_plans(url)) == 3  # the manifest planned nothing

@@ -161,7 +161,7 @@ def test_csv_has_lon_lat_for_points_and_wkt_for_polygons(store_url: str, tmp_pat
     frame = pd.read_csv(retailers, dtype=str, encoding="utf-8-sig", keep_default_na=False)
     assert list(frame.columns) == [
         "licence_no", "name", "address", "county_code", "tier", "business_type", "status",
-        "key_retailer", "phone", "lon", "lat",
+        "key_retailer", "phone", "delivery_weekday", "lon", "lat",
     ]  # fmt: skip
     first = frame.set_index("licence_no").loc["150924000001"]
     assert (first["name"], first["status"], first["key_retailer"]) == (

@@ -18,7 +18,7 @@ from shapely.geometry import MultiPolygon, Point, Polygon, box, mapping
 from sqlalchemy import select
 
 from gridmgmt.crs import to_wgs84
-from gridmgmt.domain import UserRole
+from gridmgmt.domain import UserRole, Weekday
 from gridmgmt.io.schemas import get_schema
 from gridmgmt.services.actor import Actor
 from gridmgmt.services.demo import DEMO_FILES
@@ -288,6 +288,25 @@ def test_chinese_headers_and_labels(url: str, tmp_path: Path) -> None:
     )
     assert (retailer.business_type.value, retailer.key_retailer) == ("convenience", True)
     assert retailer.phone == "04741234567"
+
+
+def test_fixed_delivery_weekday_in_chinese_numbers_or_english(url: str, tmp_path: Path) -> None:
+    header = f"{HEADER},固定送货日"
+    days = ["周三", "5", "Saturday", "星期日", ""]
+    lines = [f"{_retailer(n)},{day}" for n, day in enumerate(days, start=1)]
+    assert (
+        import_file(url, "retailers", _csv(tmp_path / "r.csv", lines, header=header)).inserted == 5
+    )
+    with db.transaction(url) as session:
+        stored = session.scalars(select(Retailer).order_by(Retailer.licence_no)).all()
+        weekdays = [r.delivery_weekday for r in stored]
+    assert weekdays == [
+        Weekday.WEDNESDAY, Weekday.FRIDAY, Weekday.SATURDAY, Weekday.SUNDAY, None,
+    ]  # fmt: skip
+    bad = _csv(tmp_path / "bad.csv", [f"{_retailer(9)},周八"], header=header)
+    problems = _problems(url, "retailers", bad)
+    assert _where(problems) == [(2, "delivery_weekday")]
+    assert "monday (周一)" in problems[0].message
 
 
 def test_geopackage_in_a_projected_crs(url: str, tmp_path: Path) -> None:

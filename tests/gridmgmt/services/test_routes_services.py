@@ -14,15 +14,18 @@ import openpyxl
 import pandas as pd
 import pytest
 import shapely
+from sqlalchemy import select
 
-from gridmgmt.domain import UserRole
+from gridmgmt.domain import UserRole, Weekday
 from gridmgmt.routing.closures import Closure
 from gridmgmt.routing.feasibility import check_plan
 from gridmgmt.routing.model import UnservedReason
 from gridmgmt.routing.paths import route_paths
+from gridmgmt.routing.vrp import PlanSettings
 from gridmgmt.services import routes as svc
 from gridmgmt.services.actor import SYSTEM, Actor
 from gridmgmt.store import db
+from gridmgmt.store.models import Retailer
 from tests.gridmgmt.services.grids_world import BOX_A, BOX_B, LAT, LON, A, B, seed_world
 from tests.gridmgmt.services.routes_world import DAY, seed_delivery, write_grid_osm
 
@@ -55,7 +58,7 @@ def test_depot_day_serves_the_days_orders_feasibly(world: tuple[str, Path, list[
         vehicle_types=inputs.vehicle_types,
         orders=inputs.orders,
         matrix=inputs.matrix,
-        service=svc.PlanSettings().service,
+        service=PlanSettings().service,
     )
     assert violations == []
     assert inputs.depots[0].opens_s == 7 * 3600
@@ -105,6 +108,26 @@ def test_week_assigns_every_retailer_and_routes_each_day(
     served = {o.split("@")[0] for p in week.days.values() for o in p.served_order_ids}
     assert served == set(ordered)
     assert all(d.weekday() < 5 for d in week.days)
+
+
+def test_week_keeps_fixed_delivery_weekdays_from_the_data(
+    world: tuple[str, Path, list[str]],
+) -> None:
+    url, roads, ordered = world
+    fixed = {ordered[0]: Weekday.FRIDAY, ordered[1]: Weekday.TUESDAY}
+    with db.transaction(url) as session:
+        for retailer in session.scalars(select(Retailer).where(Retailer.licence_no.in_(fixed))):
+            retailer.delivery_weekday = fixed[retailer.licence_no]
+    with db.transaction(url) as session:
+        week = svc.plan_week(session, SYSTEM, depot_code="DA", week_of=DAY, roads=roads, **FAST)
+    assert {lic: week.assignment.weekday[lic] for lic in fixed} == {
+        lic: day.index for lic, day in fixed.items()
+    }
+    for lic, day in fixed.items():
+        delivered = [d for d, p in week.days.items() if any(lic in o for o in p.served_order_ids)]
+        assert [d.weekday() for d in delivered] == [day.index]
+    moved = {c.retailer_id: c.reason for c in week.assignment.changes}
+    assert moved[ordered[0]] == "fixed weekday in the data"
 
 
 def test_manifest_writes_csv_excel_and_printable_page(
@@ -285,6 +308,6 @@ def test_replan_adds_cancels_and_changes_orders(world: tuple[str, Path, list[str
         vehicle_types=result.inputs.vehicle_types,
         orders=result.inputs.orders,
         matrix=result.inputs.matrix,
-        service=svc.PlanSettings().service,
+        service=PlanSettings().service,
     )
     assert violations == []
