@@ -40,11 +40,14 @@ MANIFEST_TYPES = {
 @contextmanager
 def service_errors() -> Iterator[None]:
     """Service errors as HTTP answers: 404 for an unknown (or not yours) depot or a plan not
-    stored, 422 for bad input."""
+    stored, 409 when another plan of the day was stored at the same moment, 422 for bad
+    input."""
     try:
         yield
     except (service.DepotNotFoundError, service.PlanNotFoundError) as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(error)) from error
+    except service.PlanConflictError as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(error)) from error
     except ValueError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(error)) from error
 

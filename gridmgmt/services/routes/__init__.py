@@ -41,6 +41,7 @@ from gridmgmt.services.routes.planning import (
     road_network,
 )
 from gridmgmt.services.routes.stored import (
+    PlanConflictError,
     PlanNotFoundError,
     PlanVersion,
     StoredPlan,
@@ -62,6 +63,7 @@ __all__ = [
     "DepotDay",
     "DepotNotFoundError",
     "OrderChanges",
+    "PlanConflictError",
     "PlanNotFoundError",
     "PlanVersion",
     "StoredPlan",

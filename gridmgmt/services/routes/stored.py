@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, undefer
 
 from gridmgmt.routing.closures import Closure, active_closures
@@ -50,6 +51,10 @@ from gridmgmt.store.models.routes import RoutePlanKind, RoutePlanRecord
 
 class PlanNotFoundError(LookupError):
     """No plan of the depot and date is stored."""
+
+
+class PlanConflictError(RuntimeError):
+    """Another plan of the same depot and date was stored at the same moment."""
 
 
 @dataclass(frozen=True)
@@ -281,7 +286,14 @@ def store_day_plan(
         orders_unserved=len(plan.unserved),
     )
     session.add(record)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as error:
+        msg = (
+            f"another plan of depot {depot_code!r} for {plan.day.isoformat()} was stored at "
+            "the same moment; nothing was stored, try again"
+        )
+        raise PlanConflictError(msg) from error
     audit.record(
         session,
         actor,

@@ -7,6 +7,7 @@ The world: county A with depot DA and county B with depot DB (routes_world), ord
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -349,3 +350,37 @@ def test_migration_matches_the_model(store_url: str) -> None:
     assert [d for d in diff if "route_plans" in repr(d) or "delivery_weekday" in repr(d)] == []
     indexes = {ix["name"] for ix in inspect(db.get_engine(store_url)).get_indexes("route_plans")}
     assert "uq_route_plans_current" in indexes
+
+
+@pytest.mark.postgres
+def test_two_plans_stored_at_once_conflict_and_the_second_stores_nothing(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    seed_world(postgres_url)
+    seed_delivery(postgres_url, A, "DA", LON + 0.01, LAT + 0.01)
+    empty = DayPlan(day=DAY, routes=(), unserved=())
+    first_stored, second_done = threading.Event(), threading.Event()
+    outcome: dict[str, BaseException | None] = {}
+
+    def second() -> None:
+        first_stored.wait(30)
+        try:
+            with db.transaction(postgres_url) as session:
+                svc.store_day_plan(session, ALICE, depot_code="DA", plan=empty)
+            outcome["error"] = None
+        except BaseException as error:
+            outcome["error"] = error
+        finally:
+            second_done.set()
+
+    worker = threading.Thread(target=second)
+    worker.start()
+    with db.transaction(postgres_url) as session:
+        svc.store_day_plan(session, ALICE, depot_code="DA", plan=empty)
+        first_stored.set()
+        # The second writer waits on this transaction's version row until it commits.
+        assert not second_done.wait(1.0)
+    worker.join(30)
+    assert isinstance(outcome["error"], svc.PlanConflictError)
+    versions = _versions(postgres_url)
+    assert [(v.version, v.current) for v in versions] == [(1, True)]
