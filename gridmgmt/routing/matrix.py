@@ -1,12 +1,31 @@
 """Many-to-many travel time and distance on a road network (距离矩阵).
 
-One Dijkstra per source (scipy.sparse.csgraph, sources split over processes) finds the
-fastest route to every target and, in the same pass, its length: each edge weight packs
-the travel time in centiseconds above the length in decimetres,
-``weight = time_cs * 2**27 + length_dm``. Sums of such integers are exact in float64, so
-the total splits back into time and the length of the fastest route (ties in time go to
-the shorter one). The packing is exact for routes under :data:`HORIZON_H` hours; longer
-ones are reported as unreachable, which for a day's deliveries they are.
+Each edge weight packs the travel time in centiseconds above the length in decimetres,
+``weight = time_cs * scale + length_dm`` with ``scale`` a power of two above the longest
+distance a route within :data:`HORIZON_H` hours can cover, so one shortest-path search finds
+the fastest route and its length (ties in time go to the shorter one) in exact integers.
+Routes longer than the horizon are reported as unreachable, which for a day's deliveries
+they are.
+
+The searches run on a contraction hierarchy of the network (收缩层次,
+:mod:`gridmgmt.routing.hierarchy`), built once per network (its fingerprint: a day's
+network with closures applied is another one) and kept in memory for the next matrix, so a
+depot's several days and several depots on one network pay for it once. Queries sweep the
+hierarchy for 16 sources at a time over the part above the targets (RPHAST), sources split
+over threads. Node-to-node answers equal Dijkstra's on the same weights exactly (the former
+scipy-based method counted a road of zero time and length as 1 dm; it is free here).
+
+A place snapped to a road leaves it by either end of its segment (by the end it faces only,
+on a one-way street) and is reached the same way: its matrix entry is the least over those
+ends of the partial edge out, the node-to-node distance and the partial edge in, or the
+direct drive along the segment when both places are on it in driving order. A place's
+position along its edge is rounded to whole centiseconds and decimetres from the edge's
+start, and partial edges are differences of positions, so they add up to the whole edge:
+the entries are exactly shortest paths on the network with the places inserted into their
+segments (a metric), and one place's entries do not depend on the others. The former method
+split each segment at the places and rounded every piece by itself (:func:`point_graph`, now
+only used to draw paths); entries differ from it by a few centiseconds at most, and where two
+routes are that close in time the length reported may be the other route's.
 """
 
 from __future__ import annotations
@@ -14,28 +33,31 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from numba import njit
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 
 from gridmgmt.routing.closures import Closure, active_closures, apply_closures, closures_key
+from gridmgmt.routing.hierarchy import INF, Hierarchy, build_hierarchy, many_to_many
 from gridmgmt.routing.network import FloatArray, IntArray, RoadNetwork
-from gridmgmt.routing.search import available_cores, process_context
 from gridmgmt.routing.snap import SnappedPoints, snap_points
 
 #: Routes longer than this many hours of driving are reported as unreachable.
 HORIZON_H = 72.0
+_HORIZON_CS = round(HORIZON_H * 360_000)
 _MAX_EXACT = 2.0**53
-_CHUNK = 32
+#: Hierarchies kept in memory, least recently used dropped first.
+HIERARCHY_CACHE_SIZE = 4
+_HIERARCHIES: OrderedDict[str, tuple[Hierarchy, int]] = OrderedDict()
+_HIERARCHIES_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -76,18 +98,21 @@ def node_matrix(
     sources, targets
         Node indices.
     workers
-        Processes running Dijkstra; default every available core.
+        Threads; default every available core.
 
     Returns
     -------
     TravelMatrix
         ``len(sources) x len(targets)``.
     """
-    weights, scale = _packed_weights(network.time_s, network.length_m)
-    graph = _csr(network.edge_from, network.edge_to, weights, network.num_nodes)
-    sources = np.asarray(sources, np.int64)
-    targets = np.asarray(targets, np.int64)
-    return _unpack(_solve(graph, sources, targets, workers), scale)
+    sources = np.asarray(sources, np.int64).ravel()
+    targets = np.asarray(targets, np.int64).ravel()
+    for name, nodes in (("sources", sources), ("targets", targets)):
+        if len(nodes) and (nodes.min() < 0 or nodes.max() >= network.num_nodes):
+            msg = f"`{name}` must be node indices in [0, {network.num_nodes})"
+            raise ValueError(msg)
+    hierarchy, scale = network_hierarchy(network, workers=workers)
+    return _unpack(many_to_many(hierarchy, sources, targets, workers=workers), scale)
 
 
 def point_matrix(
@@ -99,10 +124,9 @@ def point_matrix(
 ) -> TravelMatrix:
     """Travel times and distances between snapped points, snap distances included.
 
-    Each point becomes a node on its road segment (the segment is split there), so a trip
-    starts and ends exactly at the snapped position and respects one-way streets. The
-    straight line from a point to its road is added at both ends, driven or walked at
-    ``access_speed_kmh``.
+    A trip starts and ends exactly at the snapped position and respects one-way streets
+    (see the module notes). The straight line from a point to its road is added at both
+    ends, driven or walked at ``access_speed_kmh``.
 
     Parameters
     ----------
@@ -113,7 +137,7 @@ def point_matrix(
     access_speed_kmh
         Speed over the snap distance.
     workers
-        Processes running Dijkstra; default every available core.
+        Threads; default every available core.
 
     Returns
     -------
@@ -123,9 +147,13 @@ def point_matrix(
     if access_speed_kmh <= 0:
         msg = f"`access_speed_kmh` must be positive, got {access_speed_kmh}"
         raise ValueError(msg)
-    graph, scale = point_graph(network, points)
-    ids = network.num_nodes + np.arange(len(points))
-    matrix = _unpack(_solve(graph, ids, ids, workers), scale)
+    hierarchy, scale = network_hierarchy(network, workers=workers)
+    edge, fraction = _canonical(network, points)
+    leave, leave_cost, reach, reach_cost = _attachments(network, edge, fraction, scale)
+    packed = many_to_many(hierarchy, leave, reach, leave_cost, reach_cost, workers=workers)
+    _along_segment(network, edge, fraction, scale, packed)
+    np.fill_diagonal(packed, 0)
+    matrix = _unpack(packed, scale)
     offset = points.snap_distance_m
     extra_m = offset[:, None] + offset[None, :]
     np.fill_diagonal(extra_m, 0.0)
@@ -135,11 +163,156 @@ def point_matrix(
     )
 
 
+def network_hierarchy(network: RoadNetwork, *, workers: int | None = None) -> tuple[Hierarchy, int]:
+    """The contraction hierarchy of a network's packed weights, and the packing scale.
+
+    Built on first use and kept in memory by the network's fingerprint (the
+    :data:`HIERARCHY_CACHE_SIZE` most recently used).
+
+    Parameters
+    ----------
+    network
+        Road network (with a day's closures applied, if any).
+    workers
+        Threads for building it; default every available core.
+
+    Returns
+    -------
+    tuple of Hierarchy and int
+        The hierarchy and the scale that splits a packed distance into time and length.
+    """
+    key = network.fingerprint
+    with _HIERARCHIES_LOCK:
+        if key in _HIERARCHIES:
+            _HIERARCHIES.move_to_end(key)
+            return _HIERARCHIES[key]
+    weights, scale = _packed_int_weights(network.time_s, network.length_m)
+    hierarchy = build_hierarchy(
+        network.num_nodes,
+        network.edge_from,
+        network.edge_to,
+        weights,
+        xy=(network.x, network.y),
+        workers=workers,
+    )
+    with _HIERARCHIES_LOCK:
+        _HIERARCHIES[key] = (hierarchy, scale)
+        _HIERARCHIES.move_to_end(key)
+        while len(_HIERARCHIES) > HIERARCHY_CACHE_SIZE:
+            _HIERARCHIES.popitem(last=False)
+    return hierarchy, scale
+
+
+def _packed_int_weights(time_s: FloatArray, length_m: FloatArray) -> tuple[IntArray, int]:
+    """Packed edge weights as exact integers (:data:`INF` beyond the horizon), and scale."""
+    time_cs = np.maximum(np.rint(time_s * 100.0), 0.0)
+    length_dm = np.maximum(np.rint(length_m * 10.0), 0.0)
+    scale = int(_scale(time_cs, length_dm))
+    return _pack(time_cs, length_dm, scale), scale
+
+
+def _pack(time_cs: FloatArray, length_dm: FloatArray, scale: int) -> IntArray:
+    within = time_cs <= _HORIZON_CS
+    packed = np.where(within, time_cs, 0).astype(np.int64) * scale
+    packed += np.where(within, length_dm, 0).astype(np.int64)
+    return np.where(within, packed, INF)
+
+
+def _position(network: RoadNetwork, edge: IntArray, fraction: FloatArray, scale: int) -> IntArray:
+    """Packed time and length from the start of each edge to ``fraction`` of it.
+
+    Both are rounded like a whole edge's, so at fraction 1 this is the edge's own weight and
+    costs between two places on an edge, differences of positions, add up along it.
+    :data:`INF` on an edge beyond the horizon.
+    """
+    whole = _pack(
+        np.maximum(np.rint(network.time_s[edge] * 100.0), 0.0),
+        np.maximum(np.rint(network.length_m[edge] * 10.0), 0.0),
+        scale,
+    )
+    part = _pack(
+        np.maximum(np.rint(fraction * network.time_s[edge] * 100.0), 0.0),
+        np.maximum(np.rint(fraction * network.length_m[edge] * 10.0), 0.0),
+        scale,
+    )
+    return np.where(whole >= INF, INF, part)
+
+
+def _between(start: IntArray, end: IntArray) -> IntArray:
+    """Cost from one position to a later one on the same edge (:data:`INF` stays)."""
+    return np.where((start >= INF) | (end >= INF), INF, end - start)
+
+
+def _canonical(network: RoadNetwork, points: SnappedPoints) -> tuple[IntArray, FloatArray]:
+    """Each point on the lower-numbered direction of its segment, and its fraction there."""
+    edge = np.asarray(points.edge, np.int64)
+    fraction = np.asarray(points.fraction, np.float64)
+    twin = network.twin[edge]
+    flip = (twin >= 0) & (twin < edge)
+    return np.where(flip, twin, edge), np.where(flip, 1.0 - fraction, fraction)
+
+
+def _attachments(
+    network: RoadNetwork, edge: IntArray, fraction: FloatArray, scale: int
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Nodes each point leaves by and is reached from, with the partial-edge costs.
+
+    A point at fraction ``f`` of edge ``a -> b`` leaves via ``b`` and is reached from ``a``;
+    with a twin ``b -> a`` it also leaves via ``a`` and is reached from ``b``. On a one-way
+    street a point at one of the ends is that node.
+    """
+    a, b = network.edge_from[edge], network.edge_to[edge]
+    twin = network.twin[edge]
+    two_way = twin >= 0
+    back = np.where(two_way, twin, edge)
+    ones = np.ones(len(edge))
+    forward = _position(network, edge, fraction, scale)
+    backward = _position(network, back, 1.0 - fraction, scale)
+    leave_back = _between(backward, _position(network, back, ones, scale))
+    reach_back = backward
+    at_start = np.where(fraction == 0.0, 0, INF)
+    at_end = np.where(fraction == 1.0, 0, INF)
+    leave = np.column_stack([b, a])
+    leave_cost = np.column_stack(
+        [
+            _between(forward, _position(network, edge, ones, scale)),
+            np.where(two_way, leave_back, at_start),
+        ]
+    )
+    reach = np.column_stack([a, b])
+    reach_cost = np.column_stack([forward, np.where(two_way, reach_back, at_end)])
+    return leave, leave_cost, reach, reach_cost
+
+
+def _along_segment(
+    network: RoadNetwork, edge: IntArray, fraction: FloatArray, scale: int, packed: IntArray
+) -> None:
+    """Lower ``packed`` to the direct drive between points on the same segment."""
+    order = np.lexsort((fraction, edge))
+    bounds = np.flatnonzero(np.r_[True, edge[order][1:] != edge[order][:-1], True])
+    for lo, hi in itertools.pairwise(bounds):
+        if hi - lo < 2:
+            continue
+        group = order[lo:hi]
+        e = np.full(len(group), edge[group[0]])
+        f = fraction[group]
+        ahead = f[None, :] >= f[:, None]  # row i to column j: driving forward
+        at = _position(network, e, f, scale)
+        direct = np.where(ahead, _between(at[:, None], at[None, :]), INF)
+        if (twin := int(network.twin[e[0]])) >= 0:
+            back = _position(network, np.full(len(group), twin), 1.0 - f, scale)
+            direct = np.where(ahead, direct, _between(back[:, None], back[None, :]))
+        block = np.ix_(group, group)
+        packed[block] = np.minimum(packed[block], direct)
+
+
 def point_graph(network: RoadNetwork, points: SnappedPoints) -> tuple[csr_matrix, float]:
     """The network as a sparse graph with every snapped point as an extra node.
 
-    Point ``i`` is node ``network.num_nodes + i``. Weights pack time and distance (see the
-    module notes); the returned scale splits them again.
+    Point ``i`` is node ``network.num_nodes + i``; each point's segment is split there. For
+    drawing the road path of a leg (:mod:`gridmgmt.routing.paths`); matrices do not need it.
+    Weights pack time and distance (see the module notes, here at least 1 so that scipy keeps
+    zero-length pieces); the returned scale splits them again.
 
     Parameters
     ----------
@@ -220,50 +393,26 @@ def _csr(frm: IntArray, to: IntArray, weights: FloatArray, n: int) -> csr_matrix
     return csr_matrix((weights[first], (frm[first], to[first])), shape=(n, n))
 
 
-def _solve(
-    graph: csr_matrix, sources: IntArray, targets: IntArray, workers: int | None
-) -> FloatArray:
-    """Packed distances from each source to each target, sources split over processes."""
-    workers = workers or available_cores()
-    chunks = [sources[i : i + _CHUNK] for i in range(0, len(sources), _CHUNK)]
-    if workers == 1 or len(chunks) < 4:
-        parts = [_dijkstra_rows(graph, c, targets) for c in chunks]
-    else:
-        # scipy's Dijkstra holds the GIL, so threads would take turns: use processes.
-        with ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=process_context(),
-            initializer=_set_worker_graph,
-            initargs=(graph, targets),
-        ) as pool:
-            parts = list(pool.map(_worker_rows, chunks))
-    return np.vstack(parts) if parts else np.zeros((0, len(targets)))
+def _unpack(packed: IntArray, scale: int) -> TravelMatrix:
+    time_s = np.empty(packed.shape, np.float64)
+    distance_m = np.empty(packed.shape, np.float64)
+    _split_packed(packed.ravel(), scale, _HORIZON_CS, time_s.ravel(), distance_m.ravel())
+    return TravelMatrix(time_s=time_s, distance_m=distance_m)
 
 
-def _dijkstra_rows(graph: csr_matrix, sources: IntArray, targets: IntArray) -> FloatArray:
-    found: FloatArray = dijkstra(graph, directed=True, indices=sources)
-    return found[:, targets]
-
-
-_WORKER: dict[str, Any] = {}
-
-
-def _set_worker_graph(graph: csr_matrix, targets: IntArray) -> None:
-    _WORKER["graph"], _WORKER["targets"] = graph, targets
-
-
-def _worker_rows(sources: IntArray) -> FloatArray:
-    return _dijkstra_rows(_WORKER["graph"], sources, _WORKER["targets"])
-
-
-def _unpack(packed: FloatArray, scale: float) -> TravelMatrix:
-    reachable = np.isfinite(packed)
-    time_cs = np.where(reachable, np.floor(np.where(reachable, packed, 0) / scale), np.inf)
-    length_dm = np.where(reachable, packed - np.where(reachable, time_cs, 0) * scale, np.inf)
-    beyond = time_cs > HORIZON_H * 360_000
-    time_cs[beyond] = np.inf
-    length_dm[beyond] = np.inf
-    return TravelMatrix(time_s=time_cs / 100.0, distance_m=length_dm / 10.0)
+@njit(cache=True, nogil=True)
+def _split_packed(
+    packed: IntArray, scale: int, horizon_cs: int, time_s: FloatArray, distance_m: FloatArray
+) -> None:
+    """Time (s) and length (m) of packed distances, ``inf`` when beyond the horizon."""
+    for i in range(len(packed)):
+        time_cs = packed[i] // scale
+        if packed[i] >= INF or time_cs > horizon_cs:
+            time_s[i] = np.inf
+            distance_m[i] = np.inf
+        else:
+            time_s[i] = time_cs / 100.0
+            distance_m[i] = (packed[i] - time_cs * scale) / 10.0
 
 
 class MatrixCache:
@@ -367,7 +516,7 @@ def day_point_matrix(
     access_speed_kmh
         Speed over the snap distance.
     workers
-        Processes running Dijkstra.
+        Threads; default every available core.
 
     Returns
     -------
