@@ -42,7 +42,6 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from numba import njit
 from scipy.sparse import csr_matrix
 
 from gridmgmt.routing.closures import Closure, active_closures, apply_closures, closures_key
@@ -396,23 +395,10 @@ def _csr(frm: IntArray, to: IntArray, weights: FloatArray, n: int) -> csr_matrix
 def _unpack(packed: IntArray, scale: int) -> TravelMatrix:
     time_s = np.empty(packed.shape, np.float64)
     distance_m = np.empty(packed.shape, np.float64)
-    _split_packed(packed.ravel(), scale, _HORIZON_CS, time_s.ravel(), distance_m.ravel())
+    from gridmgmt.routing import _kernels  # numba loads on first use
+
+    _kernels.split_packed(packed.ravel(), scale, _HORIZON_CS, time_s.ravel(), distance_m.ravel())
     return TravelMatrix(time_s=time_s, distance_m=distance_m)
-
-
-@njit(cache=True, nogil=True)
-def _split_packed(
-    packed: IntArray, scale: int, horizon_cs: int, time_s: FloatArray, distance_m: FloatArray
-) -> None:
-    """Time (s) and length (m) of packed distances, ``inf`` when beyond the horizon."""
-    for i in range(len(packed)):
-        time_cs = packed[i] // scale
-        if packed[i] >= INF or time_cs > horizon_cs:
-            time_s[i] = np.inf
-            distance_m[i] = np.inf
-        else:
-            time_s[i] = time_cs / 100.0
-            distance_m[i] = (packed[i] - time_cs * scale) / 10.0
 
 
 class MatrixCache:

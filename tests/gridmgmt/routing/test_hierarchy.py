@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gridmgmt.routing import _kernels as kernels
 from gridmgmt.routing import hierarchy as ch
 from gridmgmt.routing.hierarchy import INF, build_hierarchy, many_to_many
 
@@ -102,14 +103,14 @@ def test_split_into_halves_with_an_exact_top_is_still_exact(
     tail, head, weight, x, y = grid_graph(rng, 14)
     n = 14 * 14
     calls: list[int] = []
-    core_arcs = ch._core_arcs
+    core_arcs = kernels.core_arcs
 
     def spy(c: int, *args: IntArray) -> tuple[npt.NDArray[np.generic], ...]:
         calls.append(c)
         return core_arcs(c, *args)
 
     monkeypatch.setattr(ch, "_SPLIT_MIN_NODES", 0)
-    monkeypatch.setattr(ch, "_core_arcs", spy)
+    monkeypatch.setattr(kernels, "core_arcs", spy)
     hierarchy = build_hierarchy(n, tail, head, weight, xy=(x, y), workers=2)
     assert len(calls) == 1
     assert 5 <= calls[0] <= 14  # one line of nodes across the grid went on top
