@@ -8,7 +8,7 @@ cookie and send a browser without one to the login page.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request, status
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from api.security import COOKIE_NAME, InvalidTokenError, read_access_token
 from gridmgmt.config import Settings
+from gridmgmt.policy import ACTION_ATTRIBUTE, Action, require
 from gridmgmt.services.actor import Actor
 from gridmgmt.services.users import actor_for, user_by_name
 from gridmgmt.store import db
@@ -94,6 +95,20 @@ def get_current_actor(user: CurrentUser) -> Actor:
 
 
 CurrentActor = Annotated[Actor, Depends(get_current_actor)]
+
+
+def allow(action: Action) -> Any:
+    """A route dependency checking the policy table (:mod:`gridmgmt.policy`) first.
+
+    Declared on the route (``dependencies=[allow(Action.PLAN_ROUTES)]``), it answers 403 for
+    a refused role before the body is validated; the service checks the same table again.
+    """
+
+    def check(actor: CurrentActor) -> None:
+        require(actor, action)
+
+    setattr(check, ACTION_ATTRIBUTE, action)
+    return Depends(check)
 
 
 def get_page_user(request: Request, session: SessionDep, settings: SettingsDep) -> User:

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 
 from api.deps import LoginRequiredError
+from api.errors import install_error_handlers
 from api.routes import (
     auth,
     cases,
@@ -66,4 +67,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (rules, inspections, tickets, cases, grids, routing):
         app.include_router(module.router)
     app.add_exception_handler(LoginRequiredError, _to_login)
+    install_error_handlers(app)
     return app

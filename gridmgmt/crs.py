@@ -32,7 +32,10 @@ import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from gridmgmt.errors import InvalidInputError
+
 __all__ = [
+    "WGS84",
     "CoordinateSystem",
     "UnknownCRSError",
     "convert",
@@ -45,6 +48,9 @@ __all__ = [
     "to_metric",
     "to_wgs84",
 ]
+
+WGS84: Final = "EPSG:4326"
+"""The CRS of all data at rest (and of every frame services pass around)."""
 
 FloatArray = npt.NDArray[np.float64]
 _Transform = Callable[[FloatArray, FloatArray], tuple[FloatArray, FloatArray]]
@@ -60,7 +66,7 @@ class CoordinateSystem(StrEnum):
     CGCS2000 = "cgcs2000"
 
 
-class UnknownCRSError(ValueError):
+class UnknownCRSError(InvalidInputError):
     """Raised when a coordinate-system name is not one :func:`parse_crs` knows."""
 
 
@@ -329,7 +335,7 @@ def convert_geoseries(
         )
         raise ValueError(msg)
     geoms = convert_geometry(np.asarray(gs.array), source=source, target=target)
-    return gpd.GeoSeries(geoms, index=gs.index, name=gs.name, crs="EPSG:4326")
+    return gpd.GeoSeries(geoms, index=gs.index, name=gs.name, crs=WGS84)
 
 
 def metric_crs(

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import TypeVar
 
+from gridmgmt.errors import InvalidInputError
+
 
 class RetailerStatus(StrEnum):
     """Licence status of a retailer (经营状态)."""
@@ -177,7 +179,7 @@ def parse_enum(
 
     Raises
     ------
-    ValueError
+    InvalidInputError
         If the text names no member; the message lists the allowed values.
     """
     cleaned = str(text).strip()
@@ -190,4 +192,4 @@ def parse_enum(
         return synonym
     allowed = ", ".join(f"{m.value} ({labels.get(m, m.value)})" for m in enum)
     msg = f"{cleaned!r} is not a known {enum.__name__}; expected one of: {allowed}"
-    raise ValueError(msg)
+    raise InvalidInputError(msg)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gridmgmt.domain import UserRole
+from gridmgmt.errors import AccessDeniedError
 
-
-class AccessDeniedError(PermissionError):
-    """The actor may not read or change the requested county's data."""
+__all__ = ["SYSTEM", "AccessDeniedError", "Actor"]
 
 
 @dataclass(frozen=True)

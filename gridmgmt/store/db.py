@@ -18,10 +18,6 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-class DatabaseError(RuntimeError):
-    """The database cannot be reached or is not usable as a gridmgmt store."""
-
-
 def normalise_url(url: str) -> str:
     """Map ``postgresql://`` and ``postgres://`` to the psycopg 3 driver."""
     parsed = make_url(url)

@@ -1,0 +1,145 @@
+"""Who may do what: one role x action table (权限表), checked by the services.
+
+Every service entry point that acts for a user is decorated with :func:`requires` naming its
+:class:`Action`; the decorator checks the actor's role against :data:`POLICY` before the
+service runs, and raises :class:`~gridmgmt.errors.AccessDeniedError` (HTTP 403, CLI exit 4)
+otherwise. County scope (which rows) is a separate check, inside the services: a role that
+may read cases still reads only its own counties' cases, plus what was shared with them.
+
+The API declares the same action on each route (``api.deps.allow``), so a refused role gets
+its 403 before the body is even validated; the table is the one source for both.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Mapping
+from enum import StrEnum
+from typing import Any, Final, ParamSpec, Protocol, TypeVar
+
+from gridmgmt.domain import UserRole
+from gridmgmt.errors import AccessDeniedError
+
+
+class Action(StrEnum):
+    """What a user can ask the system to do, by area."""
+
+    # Base data: counties, retailers, schools, checkpoints, depots.
+    READ_BASE_DATA = "base_data.read"
+    IMPORT_DATA = "base_data.import"
+    MANAGE_USERS = "users.manage"
+    # Grids (网格).
+    READ_GRIDS = "grids.read"
+    CHANGE_GRIDS = "grids.change"
+    # Geographic rules, inspections and tickets.
+    READ_RULES = "rules.read"
+    CHANGE_RULE_SETTINGS = "rules.settings.change"
+    READ_INSPECTIONS = "inspections.read"
+    DRAW_INSPECTIONS = "inspections.draw"
+    RECORD_INSPECTIONS = "inspections.record"
+    READ_TICKETS = "tickets.read"
+    CHANGE_TICKETS = "tickets.change"
+    # Cases (涉烟案件): summaries, and the personal data in them.
+    READ_CASES = "cases.read"
+    READ_CASE_PERSONAL_DATA = "cases.personal_data.read"
+    CHANGE_CASES = "cases.change"
+    SHARE_CASES = "cases.share"
+    # Delivery routes (卷烟配送).
+    READ_ROUTES = "routes.read"
+    PLAN_ROUTES = "routes.plan"
+
+
+_ALL: Final = frozenset(UserRole)
+_OFFICE: Final = frozenset({UserRole.OFFICER, UserRole.ADMIN})
+_CASEWORK: Final = frozenset({UserRole.OFFICER, UserRole.LIAISON, UserRole.ADMIN})
+
+POLICY: Final[Mapping[Action, frozenset[UserRole]]] = {
+    Action.READ_BASE_DATA: _ALL,
+    Action.IMPORT_DATA: frozenset({UserRole.ADMIN}),
+    Action.MANAGE_USERS: frozenset({UserRole.ADMIN}),
+    Action.READ_GRIDS: _ALL,
+    Action.CHANGE_GRIDS: _OFFICE,
+    Action.READ_RULES: _ALL,
+    Action.CHANGE_RULE_SETTINGS: frozenset({UserRole.ADMIN}),
+    Action.READ_INSPECTIONS: _CASEWORK,
+    Action.DRAW_INSPECTIONS: _OFFICE,
+    Action.RECORD_INSPECTIONS: _OFFICE,
+    Action.READ_TICKETS: _CASEWORK,
+    Action.CHANGE_TICKETS: _OFFICE,
+    Action.READ_CASES: _ALL,
+    Action.READ_CASE_PERSONAL_DATA: _CASEWORK,
+    Action.CHANGE_CASES: _CASEWORK,
+    Action.SHARE_CASES: frozenset({UserRole.LIAISON, UserRole.ADMIN}),
+    Action.READ_ROUTES: _ALL,
+    Action.PLAN_ROUTES: frozenset({UserRole.DISPATCHER, UserRole.ADMIN}),
+}
+"""The role x action table: the roles that may take each action."""
+
+
+class _HasRole(Protocol):
+    @property
+    def role(self) -> UserRole: ...  # pragma: no cover - a protocol
+
+    @property
+    def username(self) -> str: ...  # pragma: no cover - a protocol
+
+
+def allows(role: UserRole, action: Action) -> bool:
+    """Whether ``role`` may take ``action``."""
+    return role in POLICY[action]
+
+
+def roles_for(action: Action) -> list[UserRole]:
+    """The roles that may take ``action``, in a stable order."""
+    return [role for role in UserRole if role in POLICY[action]]
+
+
+def require(actor: _HasRole, action: Action) -> None:
+    """Raise :class:`AccessDeniedError` unless the actor's role may take ``action``."""
+    if not allows(actor.role, action):
+        allowed = ", ".join(role.value for role in roles_for(action))
+        msg = (
+            f"{action.value} needs one of the roles [{allowed}]; "
+            f"user {actor.username!r} is {actor.role.value}"
+        )
+        raise AccessDeniedError(msg)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+ACTION_ATTRIBUTE: Final = "__gridmgmt_action__"
+"""Where :func:`requires` records a service's action (read by :func:`action_of`)."""
+
+
+def requires(action: Action) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Decorate a service entry point: check its ``actor`` argument's role first.
+
+    The decorated function must take a parameter named ``actor``. The check runs before the
+    function body, so a refused call does no work and changes nothing.
+    """
+
+    def decorate(function: Callable[P, R]) -> Callable[P, R]:
+        signature = inspect.signature(function)
+        if "actor" not in signature.parameters:
+            msg = f"{function.__qualname__} takes no 'actor' parameter to check"
+            raise TypeError(msg)
+        position = list(signature.parameters).index("actor")
+
+        @functools.wraps(function)
+        def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+            actor: Any = kwargs["actor"] if "actor" in kwargs else args[position]
+            require(actor, action)
+            return function(*args, **kwargs)
+
+        setattr(checked, ACTION_ATTRIBUTE, action)
+        return checked
+
+    return decorate
+
+
+def action_of(function: Callable[..., Any]) -> Action | None:
+    """The action a service entry point was declared with, or ``None``."""
+    action = getattr(function, ACTION_ATTRIBUTE, None)
+    return action if isinstance(action, Action) else None
