@@ -32,10 +32,13 @@ def _visible(view: JobView, actor: Actor) -> bool:
 
 
 @requires(Action.READ_JOBS)
-def list_jobs(*, actor: Actor, settings: Settings, limit: int = 50) -> list[JobView]:
-    """The actor's own jobs in their counties, newest first."""
+def list_jobs(
+    *, actor: Actor, settings: Settings, limit: int = 50, everyone: bool = False
+) -> list[JobView]:
+    """The actor's own jobs in their counties, newest first (``everyone``: anyone's)."""
     limit = min(max(limit, 1), MAX_LIST)
-    views = _rows.newest(settings.database_url, requested_by=actor.username, limit=limit)
+    requested_by = None if everyone else actor.username
+    views = _rows.newest(settings.database_url, requested_by=requested_by, limit=limit)
     return [view for view in views if _visible(view, actor)]
 
 
