@@ -40,9 +40,9 @@ def _dask_cluster() -> Iterator[None]:
 
 
 @pytest.fixture
-def settings(sqlite_url: str) -> Settings:
-    """Settings on a fresh SQLite file holding two counties."""
-    with db.transaction(sqlite_url) as session:
+def settings(store_url: str) -> Settings:
+    """Settings on a fresh database (SQLite; PostgreSQL when configured) with two counties."""
+    with db.transaction(store_url) as session:
         session.add_all(
             [Province(code="150000", name="内蒙古自治区"), Province(code="140000", name="山西省")]
         )
@@ -56,4 +56,4 @@ def settings(sqlite_url: str) -> Settings:
                     boundary=MultiPolygon([box(113.5, 40.7, 114.3, 41.2)]),
                 )
             )
-    return Settings(database_url=sqlite_url, secret_key="test-secret-key-" + "x" * 24)
+    return Settings(database_url=store_url, secret_key="test-secret-key-" + "x" * 24)

@@ -202,3 +202,16 @@ def test_a_job_whose_workers_keep_dying_is_failed_after_the_last_attempt(
     assert failed.error is not None
     assert "gave up" in failed.error.message
     assert "910000" not in _provinces(settings)
+
+
+def test_a_cancel_from_another_process_is_seen_through_the_row(settings: Settings) -> None:
+    params = {"county_code": COUNTY, "gate": uuid.uuid4().hex}
+    view = submit("tests.wait", params, actor=DISPATCHER, settings=settings)
+    _until(settings, view.id, lambda v: v.state is JobState.RUNNING)
+
+    # What a cancel handled by another API worker or machine does: only the row changes.
+    assert _rows.request_cancel(settings.database_url, view.id)
+    done = wait(view.id, settings=settings, timeout_s=10)
+
+    assert done.state is JobState.CANCELLED
+    assert "990000" not in _provinces(settings)
