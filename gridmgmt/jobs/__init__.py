@@ -40,6 +40,10 @@ Submit from any face with the caller's actor and settings, and answer with the v
 
     view = jobs.submit("routes.plan_week", params, actor=actor, settings=settings)
 
+An API route of a long action is a plain ``def`` (FastAPI runs it in a thread; the Dask
+client is synchronous) declared ``status_code=202, response_model=JobView``, and returns
+``api.routes.jobs.accepted(view, response)`` (202 with ``Location: /api/v1/jobs/{id}``).
+
 The API offers ``GET /api/v1/jobs``, ``GET /api/v1/jobs/{id}`` and
 ``POST /api/v1/jobs/{id}/cancel``; the CLI ``gridmgmt jobs list|show|cancel`` and, for
 commands, :func:`gridmgmt.cli.jobs.run_with_progress` (submit, show a progress bar, return
