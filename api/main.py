@@ -18,6 +18,7 @@ from api.routes import (
     grids,
     health,
     inspections,
+    jobs,
     pages,
     retailers,
     routing,
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     for module in (rules, inspections, tickets, cases, grids, routing):
         app.include_router(module.router)
+    app.include_router(jobs.router)
     app.add_exception_handler(LoginRequiredError, _to_login)
     install_error_handlers(app)
     return app

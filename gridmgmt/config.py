@@ -47,6 +47,11 @@ class Settings(BaseSettings):
         description="OSM XML or PBF road network of the region, for routes and walking "
         "distances. Empty: the demo region's roads.osm.",
     )
+    dask_scheduler: str | None = Field(
+        default=None,
+        description="Address of a Dask scheduler running background jobs, e.g. "
+        "tcp://scheduler.bureau.local:8786. Empty: an in-process cluster of threads.",
+    )
     demo_dir: Path = Field(
         default=REPO_ROOT / "data" / "demo", description="Folder with the demo region's files."
     )

@@ -48,6 +48,9 @@ class Action(StrEnum):
     # Delivery routes (卷烟配送).
     READ_ROUTES = "routes.read"
     PLAN_ROUTES = "routes.plan"
+    # Background jobs (后台任务): each user sees and cancels jobs of their own counties.
+    READ_JOBS = "jobs.read"
+    CANCEL_JOBS = "jobs.cancel"
 
 
 _ALL: Final = frozenset(UserRole)
@@ -73,6 +76,8 @@ POLICY: Final[Mapping[Action, frozenset[UserRole]]] = {
     Action.SHARE_CASES: frozenset({UserRole.LIAISON, UserRole.ADMIN}),
     Action.READ_ROUTES: _ALL,
     Action.PLAN_ROUTES: frozenset({UserRole.DISPATCHER, UserRole.ADMIN}),
+    Action.READ_JOBS: _ALL,
+    Action.CANCEL_JOBS: _ALL,
 }
 """The role x action table: the roles that may take each action."""
 

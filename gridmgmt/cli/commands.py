@@ -9,6 +9,7 @@ from gridmgmt.cli import (  # noqa: F401
     db,
     demo,
     grids,
+    jobs,
     routes,
     rules,
     serve,

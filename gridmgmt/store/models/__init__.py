@@ -6,6 +6,7 @@ One module per area; each is imported here so that ``Base.metadata`` knows every
 
 from gridmgmt.store.models import cases as _cases  # noqa: F401  (case tables)
 from gridmgmt.store.models import grids as _grids  # noqa: F401  (grid tables)
+from gridmgmt.store.models import jobs as _jobs  # noqa: F401  (background jobs)
 from gridmgmt.store.models import routes as _routes  # noqa: F401  (route plan tables)
 from gridmgmt.store.models import rules as _rules  # noqa: F401  (rule tables)
 from gridmgmt.store.models.base import Base
