@@ -152,7 +152,7 @@ def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
 def _format_date(
     context: Context,
     value: dt.date | str | None,
-    format: str = "medium",  # noqa: A002
+    format: str = "medium",
 ) -> str:
     if value is None or value == "":
         return ""
@@ -165,7 +165,7 @@ def _format_date(
 def _format_datetime(
     context: Context,
     value: dt.datetime | None,
-    format: str = "medium",  # noqa: A002
+    format: str = "medium",
 ) -> str:
     if value is None:
         return ""

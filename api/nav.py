@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Match
 
 from api.i18n import N_
 
@@ -54,13 +54,18 @@ NAV_ENTRIES: Final[tuple[NavEntry, ...]] = (
 """Every page of the header, in display order."""
 
 
-def page_paths(routes: Iterable[BaseRoute]) -> frozenset[str]:
-    """The paths of the app's GET routes (HTML pages and API alike)."""
-    return frozenset(
-        route.path
-        for route in routes
-        if isinstance(route, Route) and route.methods is not None and "GET" in route.methods
-    )
+def has_page(routes: Iterable[BaseRoute], path: str) -> bool:
+    """Whether a GET of ``path`` reaches one of ``routes`` (asked as the router would)."""
+    scope = {"type": "http", "method": "GET", "path": path, "root_path": "", "path_params": {}}
+    return any(route.matches(scope)[0] is Match.FULL for route in routes)
+
+
+def page_paths(
+    routes: Iterable[BaseRoute], *, entries: Iterable[NavEntry] = NAV_ENTRIES
+) -> frozenset[str]:
+    """The paths of ``entries`` whose page the app serves."""
+    routes = list(routes)
+    return frozenset(e.path for e in entries if has_page(routes, e.path))
 
 
 def entries_for(

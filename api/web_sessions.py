@@ -28,9 +28,7 @@ def revoke_session(session: Session, claims: SessionClaims) -> None:
     session.execute(delete(RevokedSession).where(RevokedSession.expires_at < now))
     if session.get(RevokedSession, claims.jti) is None:
         expires_at = claims.expires_at.astimezone(dt.UTC).replace(tzinfo=None)
-        session.add(
-            RevokedSession(jti=claims.jti, username=claims.username, expires_at=expires_at)
-        )
+        session.add(RevokedSession(jti=claims.jti, username=claims.username, expires_at=expires_at))
 
 
 def is_revoked(database_url: str, jti: str) -> bool:

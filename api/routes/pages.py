@@ -126,7 +126,7 @@ def switch_locale(
     """Remember the chosen language in a cookie and go back to the page."""
     chosen = supported(locale)
     if chosen is None:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail="unknown locale")
+        raise HTTPException(422, detail="unknown locale")
     response = RedirectResponse(_safe_next(next_), status_code=status.HTTP_303_SEE_OTHER)
     response.set_cookie(
         LOCALE_COOKIE,
