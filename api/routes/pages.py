@@ -117,13 +117,17 @@ def logout(request: Request, session: SessionDep, settings: SettingsDep) -> Redi
     return response
 
 
-@router.post("/locale")
+@router.get("/locale")
 def switch_locale(
     request: Request,
-    locale: Annotated[str, Form()],
-    next_: Annotated[str | None, Form(alias="next")] = None,
+    locale: Annotated[str, Query()],
+    next_: Annotated[str | None, Query(alias="next")] = None,
 ) -> RedirectResponse:
-    """Remember the chosen language in a cookie and go back to the page."""
+    """Remember the chosen language in a cookie and go back to the page.
+
+    A link rather than a form: it only sets a display preference, works without a script,
+    and adds no second submit button to the forms of the page.
+    """
     chosen = supported(locale)
     if chosen is None:
         raise HTTPException(422, detail="unknown locale")

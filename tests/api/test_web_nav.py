@@ -82,7 +82,8 @@ def test_the_header_in_english(client: TestClient, world) -> None:
     assert '<a href="/map" aria-current="page">Map</a>' in html
     assert "Lucy · Liaison" in html
     assert ">Log out</button>" in html
-    assert 'value="zh_CN" lang="zh-CN">中文</button>' in html
+    assert 'href="/locale?locale=zh_CN&amp;next=%2Fmap" lang="zh-CN"' in html
+    assert ">中文</a>" in html
 
 
 def test_user_text_is_escaped_in_the_header(client: TestClient, api_url: str) -> None:

@@ -112,7 +112,7 @@ def test_login_map_language_and_logout(
     assert nav.all_inner_texts() == ["地图", "案件"]
     assert page.locator(".gm-user").inner_text() == "Alice · 专管员"
 
-    page.locator(".gm-locale button", has_text="English").click()
+    page.locator(".gm-locale a", has_text="English").click()
     page.wait_for_url(f"{base}/map")
     page.wait_for_function("() => document.documentElement.lang === 'en'")
     retailers_drawn(page, 3)
