@@ -27,6 +27,7 @@ from api.routes import (
 )
 from api.routes.health import package_version
 from api.static import mount_static
+from api.web import install_web
 from gridmgmt.config import Settings, get_settings
 from gridmgmt.store import db
 
@@ -70,4 +71,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(jobs.router)
     app.add_exception_handler(LoginRequiredError, _to_login)
     install_error_handlers(app)
+    install_web(app, other_templates=(cases.templates,))
     return app

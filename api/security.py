@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from dataclasses import dataclass
 
 import jwt
 from starlette.responses import Response
@@ -29,7 +31,13 @@ def create_access_token(username: str, *, secret_key: str, minutes: int) -> str:
         Lifetime of the token.
     """
     now = dt.datetime.now(dt.UTC)
-    claims = {"sub": username, "iat": now, "exp": now + dt.timedelta(minutes=minutes)}
+    # The id (jti) lets logging out revoke this one token on the server.
+    claims = {
+        "sub": username,
+        "iat": now,
+        "exp": now + dt.timedelta(minutes=minutes),
+        "jti": uuid.uuid4().hex,
+    }
     return jwt.encode(claims, secret_key, algorithm=ALGORITHM)
 
 
@@ -53,6 +61,33 @@ def read_access_token(token: str, *, secret_key: str) -> str:
         msg = "invalid token: no subject"
         raise InvalidTokenError(msg)
     return subject
+
+
+@dataclass(frozen=True)
+class SessionClaims:
+    """What a session cookie's token says: who, its id, and when it expires (UTC)."""
+
+    username: str
+    jti: str
+    expires_at: dt.datetime
+
+
+def read_session_claims(token: str, *, secret_key: str) -> SessionClaims:
+    """The claims of a valid session token, which must carry an id (``jti``).
+
+    Raises
+    ------
+    InvalidTokenError
+        If the token is invalid or has no id (so could not be revoked).
+    """
+    username = read_access_token(token, secret_key=secret_key)
+    claims = jwt.decode(token, secret_key, algorithms=[ALGORITHM])
+    jti = claims.get("jti")
+    if not isinstance(jti, str) or not jti:
+        msg = "invalid token: no id (jti)"
+        raise InvalidTokenError(msg)
+    expires_at = dt.datetime.fromtimestamp(int(claims["exp"]), dt.UTC)
+    return SessionClaims(username=username, jti=jti, expires_at=expires_at)
 
 
 def set_session_cookie(response: Response, token: str, *, minutes: int, secure: bool) -> None:

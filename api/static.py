@@ -1,4 +1,5 @@
-"""Static files from installed packages: Leaflet and its plugins, and the API docs' scripts.
+"""Static files: Leaflet and its plugins and the API docs' scripts (from installed
+packages), and the web shell's own stylesheet and script (``api/static_files``).
 
 Nothing is fetched from a CDN: bureaus run on intranets with no internet access.
 """
@@ -17,10 +18,13 @@ STATIC_URL = "/static"
 DOCS_URL = f"{STATIC_URL}/docs"
 # Swagger UI and ReDoc bundles shipped by the fastapi-offline package.
 DOCS_DIR = Path(fastapi_offline.__file__).resolve().parent / "static"
+APP_URL = f"{STATIC_URL}/app"
+APP_DIR = Path(__file__).resolve().parent / "static_files"
 
 
 def mount_static(app: FastAPI) -> None:
-    """Serve every map asset under ``/static/<prefix>/`` and the docs' under ``/static/docs/``.
+    """Serve map assets under ``/static/<prefix>/``, the docs' under ``/static/docs/``, and
+    the shell's under ``/static/app/``.
 
     The prefixes are those of :data:`maps.assets.ASSET_DIRS`, which is also what map pages
     link to, so a plugin registered there is served without further changes.
@@ -30,3 +34,4 @@ def mount_static(app: FastAPI) -> None:
             f"{STATIC_URL}/{prefix}", StaticFiles(directory=directory), name=f"static-{prefix}"
         )
     app.mount(DOCS_URL, StaticFiles(directory=DOCS_DIR), name="static-docs")
+    app.mount(APP_URL, StaticFiles(directory=APP_DIR), name="static-app")

@@ -1,26 +1,33 @@
-"""HTML pages: login, logout, and the map of the user's counties."""
+"""HTML pages: login, logout, the language switch, and the map of the user's counties."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.templating import Jinja2Templates
 
-from api.deps import PageUser, SessionDep, SettingsDep
-from api.security import clear_session_cookie, create_access_token, set_session_cookie
+from api.deps import LoginRequiredError, PageUser, SessionDep, SettingsDep, get_page_user
+from api.i18n import LOCALE_COOKIE, LOCALE_COOKIE_MAX_AGE, gettext_for, supported
+from api.security import (
+    COOKIE_NAME,
+    InvalidTokenError,
+    clear_session_cookie,
+    create_access_token,
+    read_session_claims,
+    set_session_cookie,
+)
 from api.static import STATIC_URL
-from gridmgmt.domain import label_zh
+from api.web import templates
+from api.web_sessions import revoke_session
 from gridmgmt.services import records
 from gridmgmt.services.users import actor_for, authenticate
 from maps.assets import render_parts
 from maps.overview import build_overview_map
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 HOME = "/map"
+LOGIN = "/login"
 
 
 def _safe_next(path: str | None) -> str:
@@ -58,12 +65,13 @@ def login(
     """Check the password; on success set the session cookie and go on."""
     user = authenticate(session, username, password)
     if user is None:
+        _ = gettext_for(request)
         return templates.TemplateResponse(
             request,
             "login.html",
             {
                 "next": _safe_next(next_),
-                "error": "用户名或密码错误 Incorrect username or password",
+                "error": _("Incorrect username or password"),
                 "username": username,
             },
             status_code=status.HTTP_401_UNAUTHORIZED,
@@ -78,11 +86,60 @@ def login(
     return response
 
 
-@router.get("/logout")
-def logout() -> RedirectResponse:
-    """Forget the session cookie."""
-    response = RedirectResponse("/login", status_code=status.HTTP_303_SEE_OTHER)
+@router.get("/logout", response_model=None)
+def logout_form(
+    request: Request, session: SessionDep, settings: SettingsDep
+) -> HTMLResponse | RedirectResponse:
+    """A bookmarked logout link: a page whose button logs out (logging out is a POST).
+
+    Without a session there is nothing to end: the login page.
+    """
+    try:
+        user = get_page_user(request, session, settings)
+    except LoginRequiredError:
+        return RedirectResponse(LOGIN, status_code=status.HTTP_303_SEE_OTHER)
+    return templates.TemplateResponse(request, "logout.html", {"user": user})
+
+
+@router.post("/logout")
+def logout(request: Request, session: SessionDep, settings: SettingsDep) -> RedirectResponse:
+    """Revoke the session on the server and forget the cookie; then the login page."""
+    token = request.cookies.get(COOKIE_NAME)
+    if token is not None:
+        try:
+            claims = read_session_claims(token, secret_key=settings.secret_key)
+        except InvalidTokenError:
+            pass  # an invalid (or already revoked, hence hidden) cookie is just cleared
+        else:
+            revoke_session(session, claims)
+    response = RedirectResponse(LOGIN, status_code=status.HTTP_303_SEE_OTHER)
     clear_session_cookie(response)
+    return response
+
+
+@router.get("/locale")
+def switch_locale(
+    request: Request,
+    locale: Annotated[str, Query()],
+    next_: Annotated[str | None, Query(alias="next")] = None,
+) -> RedirectResponse:
+    """Remember the chosen language in a cookie and go back to the page.
+
+    A link rather than a form: it only sets a display preference, works without a script,
+    and adds no second submit button to the forms of the page.
+    """
+    chosen = supported(locale)
+    if chosen is None:
+        raise HTTPException(422, detail="unknown locale")
+    response = RedirectResponse(_safe_next(next_), status_code=status.HTTP_303_SEE_OTHER)
+    response.set_cookie(
+        LOCALE_COOKIE,
+        chosen,
+        max_age=LOCALE_COOKIE_MAX_AGE,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
     return response
 
 
@@ -116,7 +173,6 @@ def map_page(
         "map.html",
         {
             "user": user,
-            "role_zh": label_zh(user.role),
             "counties": visible,
             "county": county,
             "map": render_parts(m, static_url=STATIC_URL),

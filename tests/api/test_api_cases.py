@@ -281,7 +281,7 @@ def test_network_pages_are_scoped(cases_client: TestClient) -> None:
     listing = cases_client.get("/cases")
     assert listing.status_code == 200
     assert "N-T-001" not in listing.text
-    assert "No linked cases" in listing.text
+    assert "没有关联案件" in listing.text  # Chinese by default
     _page_login(cases_client, "alice")
     listing = cases_client.get("/cases")
     assert 'href="/cases/network/N-X-001"' in listing.text

@@ -36,8 +36,10 @@ def test_login_form_has_no_remote_assets(client) -> None:
 def test_wrong_password_re_shows_the_form(client) -> None:
     response = _login(client, "alice", "not-the-password")
     assert response.status_code == 401
-    assert "Incorrect username or password" in response.text
+    assert "用户名或密码错误" in response.text  # Chinese by default
     assert "gridmgmt_session" not in response.headers.get("set-cookie", "")
+    client.headers["Accept-Language"] = "en-GB,en;q=0.8"
+    assert "Incorrect username or password" in _login(client, "alice", "not-it").text
 
 
 def test_login_sets_a_safe_cookie_and_goes_to_the_map(client, world) -> None:
@@ -92,7 +94,15 @@ def test_cookie_also_works_for_the_json_api(client, world) -> None:
 def test_logout_ends_the_session(client, world) -> None:
     _login(client, "alice", world.passwords["alice"])
     assert client.get("/map", follow_redirects=False).status_code == 200
-    response = client.get("/logout", follow_redirects=False)
+    # A bookmarked GET /logout answers with a page whose form posts; it ends nothing.
+    page = client.get("/logout", follow_redirects=False)
+    assert page.status_code == 200
+    assert 'method="post" action="/logout"' in page.text
+    assert client.get("/map", follow_redirects=False).status_code == 200
+    response = client.post(
+        "/logout", headers={"Origin": "http://testserver"}, follow_redirects=False
+    )
     assert response.status_code == 303
     assert response.headers["location"] == "/login"
     assert client.get("/map", follow_redirects=False).status_code == 303
+    assert client.get("/logout", follow_redirects=False).headers["location"] == "/login"

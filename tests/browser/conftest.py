@@ -2,6 +2,11 @@
 
 Every request that is not a file or on loopback is blocked and recorded, so a page that
 needed a CDN fails its test.
+
+For the served application: ``web_app`` (the real app on uvicorn over the API tests'
+world), ``strict_page`` (a page at each ``viewport``, desktop 1366x768 and phone 390x844,
+failing the test on any console error or failed request) and ``screenshots`` (the folder,
+``$GRIDMGMT_SCREENSHOTS`` or a temporary one; save with ``_web.save_screenshots``).
 """
 
 from __future__ import annotations
@@ -9,10 +14,13 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+
+from ._web import VIEWPORTS, StrictPage, screenshot_dir, serve
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -95,3 +103,62 @@ def wait_for_retailers(page: Any, expected: int) -> dict[str, int]:
 def retailers_drawn() -> Any:
     """The function counting drawn retailers, for tests to call on their page."""
     return wait_for_retailers
+
+
+# --- the served web application -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WebApp:
+    """The app served on loopback over the API tests' world, with its users' passwords."""
+
+    url: str
+    database_url: str
+    passwords: dict[str, str]
+
+
+@pytest.fixture
+def web_app(sqlite_url: str) -> Iterator[WebApp]:
+    """The real app (uvicorn on a free loopback port) over the API tests' world.
+
+    Three counties in three provinces with retailers, schools and checkpoints; officers
+    ``alice`` (兴和县) and ``bob`` (天镇县), liaison ``lucy``; see ``tests/api/conftest.py``.
+    """
+    from api.main import create_app
+
+    from ..api.conftest import make_settings, seed
+
+    world = seed(sqlite_url)
+    with serve(create_app(make_settings(sqlite_url))) as url:
+        yield WebApp(url=url, database_url=sqlite_url, passwords=world.passwords)
+
+
+@pytest.fixture(params=sorted(VIEWPORTS), ids=sorted(VIEWPORTS))
+def viewport(request: pytest.FixtureRequest) -> dict[str, int]:
+    """Each screen size the app must work at: desktop (1366x768) and phone (390x844)."""
+    size: dict[str, int] = VIEWPORTS[request.param]
+    return size
+
+
+@pytest.fixture
+def strict_page(browser: Any, viewport: dict[str, int]) -> Iterator[StrictPage]:
+    """A page at ``viewport`` that fails the test on any console error or failed request.
+
+    The browser asks for Chinese (``Accept-Language: zh-CN``), as the bureaus' browsers do.
+    """
+    is_phone = viewport["width"] < 600
+    context = browser.new_context(
+        viewport=viewport, is_mobile=is_phone, has_touch=is_phone, locale="zh-CN"
+    )
+    strict = StrictPage(context.new_page()).attach()
+    yield strict
+    try:
+        strict.check()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder screenshots go to (``$GRIDMGMT_SCREENSHOTS``, else a temporary one)."""
+    return screenshot_dir(tmp_path_factory.mktemp("screenshots"))
