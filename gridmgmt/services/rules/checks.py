@@ -178,7 +178,7 @@ def red_lines(
     """
     codes = scope_counties(session, actor, county)
     schools = _schools(session, actor)
-    notes: list[str] = Field(default_factory=list)
+    notes: list[str] = []
     parts, zones = [], []
     for rules, members in group_by_rules(county_rules(session, codes)):
         retailers = retailers_in(session, actor, members)
@@ -317,7 +317,7 @@ def check_licence(
     rules = rules_by_county.get(home) if home is not None else None
     if rules is None:
         rules = next(iter(rules_by_county.values()), None)
-    notes: list[str] = Field(default_factory=list)
+    notes: list[str] = []
     layer = road_layer(roads, rules, notes) if rules is not None else None
     settings = straight_if_no_roads(
         rules.settings if rules is not None else _NO_RULES, layer, notes
@@ -472,7 +472,7 @@ def border_markets_report(
     """
     codes = scope_counties(session, actor, county)
     shapes = all_county_shapes(session)
-    notes: list[str] = Field(default_factory=list)
+    notes: list[str] = []
     if len(shapes) < 2:
         notes.append("fewer than two counties stored: no shared borders to measure from")
     found, bands, people = [], [], []
@@ -564,7 +564,7 @@ def outflow_report(
     """
     codes = scope_counties(session, actor, county)
     orders = load_frame(session, "orders", actor, county_codes=codes)
-    notes: list[str] = Field(default_factory=list)
+    notes: list[str] = []
     if not len(orders):
         notes.append("no orders in scope")
         return OutflowReport(

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridmgmt.domain import SchoolKind, UserRole
-from gridmgmt.services.actor import SYSTEM, AccessDeniedError, Actor
+from gridmgmt.errors import AccessDeniedError, NotFoundError
+from gridmgmt.services.actor import SYSTEM, Actor
 from gridmgmt.services.rules import (
     LicenceAnswer,
-    RecordNotFoundError,
     border_markets_report,
     check_licence,
     checkpoint_coverage,
@@ -75,7 +75,7 @@ def test_red_lines_straight_line_when_no_roads_are_given(url: str) -> None:
 def test_red_lines_metres_and_county_scope(url: str) -> None:
     with db.transaction(url) as session:
         wide = red_lines(session, ALICE, metres=120)
-        with pytest.raises(RecordNotFoundError):
+        with pytest.raises(NotFoundError):
             red_lines(session, ALICE, county=B)
     distances = dict(zip(wide.violations["licence_no"], wide.violations["distance_m"], strict=True))
     assert distances.keys() == {A_RED, A_NEAR}
@@ -124,18 +124,18 @@ def test_licence_check_gives_every_reason(url: str) -> None:
         audits = session.scalars(
             select(AuditEntry).where(AuditEntry.action == "rules.check_licence")
         ).all()
-    blocking = {r.code for r in near_school.check.reasons if r.blocking}
-    assert not near_school.check.allowed
+    blocking = {r.code for r in near_school.reasons if r.blocking}
+    assert not near_school.allowed
     assert blocking == {"red_line", "spacing"}
-    red = next(r for r in near_school.check.reasons if r.code == "red_line")
+    red = next(r for r in near_school.reasons if r.code == "red_line")
     assert red.detail["distance_m"] == pytest.approx(10.0, abs=0.01)
-    close = next(r for r in near_school.check.reasons if r.code == "spacing")
+    close = next(r for r in near_school.reasons if r.code == "spacing")
     assert close.detail["licence_no"] == A_RED
-    assert free.check.allowed
-    assert free.check.county_code == A
-    assert free.check.area_type == "village"
-    assert border.check.allowed
-    assert {r.code for r in border.check.reasons} >= {"border_market", "province_border_market"}
+    assert free.allowed
+    assert free.county_code == A
+    assert free.area_type == "village"
+    assert border.allowed
+    assert {r.code for r in border.reasons} >= {"border_market", "province_border_market"}
     assert len(audits) == 3
 
 
@@ -144,11 +144,11 @@ def test_licence_check_outside_the_actors_counties_is_refused(url: str) -> None:
     with db.transaction(url) as session:
         answer = check_licence(session, ALICE, lon=lon, lat=lat)
         as_b = check_licence(session, SYSTEM, lon=lon, lat=lat)
-    assert not answer.check.allowed
-    assert [r.code for r in answer.check.reasons if r.blocking] == ["outside_counties"]
-    assert answer.check.county_code is None
-    assert as_b.check.allowed
-    assert as_b.check.county_code == B
+    assert not answer.allowed
+    assert [r.code for r in answer.reasons if r.blocking] == ["outside_counties"]
+    assert answer.county_code is None
+    assert as_b.allowed
+    assert as_b.county_code == B
 
 
 def test_licence_check_converts_gcj02(url: str) -> None:
@@ -159,8 +159,8 @@ def test_licence_check_converts_gcj02(url: str) -> None:
         answer = check_licence(session, ALICE, lon=lon, lat=lat, crs="gcj02")
         with pytest.raises(ValueError, match="gcj02"):
             check_licence(session, ALICE, lon=lon, lat=lat, crs="mars")
-    assert answer.check.lon == pytest.approx(lonlat(-10_000, 10_050)[0], abs=1e-5)
-    assert not answer.check.allowed
+    assert answer.lon == pytest.approx(lonlat(-10_000, 10_050)[0], abs=1e-5)
+    assert not answer.allowed
 
 
 def test_border_markets_near_the_province_border(url: str) -> None:
@@ -218,7 +218,7 @@ def test_settings_presets_files_and_who_may_set_them(url: str, tmp_path: Path) -
         assert not get_rule_settings(session, ALICE, A).stored
         with pytest.raises(AccessDeniedError):
             set_rule_settings(session, ALICE, A, preset_name="wuhan")
-        with pytest.raises(RecordNotFoundError):
+        with pytest.raises(NotFoundError):
             set_rule_settings(session, ADMIN_A, B, preset_name="wuhan")
         with pytest.raises(ValueError, match="suqian"):
             set_rule_settings(session, ADMIN_A, A, preset_name="beijing")
@@ -286,7 +286,7 @@ def test_grids_when_stored_name_the_grid_of_a_licence_check_and_a_ticket(
         by_retailer = create_ticket(
             session, ALICE, county=A, kind="violation", summary="重点户", licence_no=A_KEY
         )
-    assert answer.check.grid_id == "A-E"
-    assert any(r.code == "grid" and "A-E" in r.message for r in answer.check.reasons)
+    assert answer.grid_id == "A-E"
+    assert any(r.code == "grid" and "A-E" in r.message for r in answer.reasons)
     assert ticket.grid_id == "A-E"
     assert by_retailer.grid_id == "A-W"  # the retailer's own place
