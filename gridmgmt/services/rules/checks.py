@@ -371,9 +371,11 @@ def licence_data_version(session: Session, actor: Actor, codes: list[str]) -> Ha
     stamps: list[tuple[Any, ...]] = []
     for model in (Retailer, School):
         stmt = select(func.count(), func.max(model.updated_at)).where(model.county_code.in_(codes))
-        stamps.append(tuple(session.execute(scoped(stmt, model.county_code, actor)).one()))
-    stmt = select(func.count(), func.max(GridRecord.updated_at))
-    stamps.append(tuple(session.execute(stmt.where(GridRecord.county_code.in_(codes))).one()))
+        # scoped() is typed for one-column selects; it only adds a WHERE clause.
+        visible = scoped(stmt, model.county_code, actor)  # type: ignore[type-var]
+        stamps.append(tuple(session.execute(visible).one()))
+    grids = select(func.count(), func.max(GridRecord.updated_at))
+    stamps.append(tuple(session.execute(grids.where(GridRecord.county_code.in_(codes))).one()))
     stamps.append(tuple(session.execute(select(func.count(), func.max(County.updated_at))).one()))
     return tuple(stamps)
 
@@ -395,7 +397,7 @@ def _recall(cache: OrderedDict[Hashable, Any], key: Hashable) -> Any:
 
 
 def _bureau(session: Session, actor: Actor, codes: list[str]) -> _Bureau:
-    database = session.get_bind().url.render_as_string(hide_password=True)
+    database = session.get_bind().engine.url.render_as_string(hide_password=True)
     key = (database, tuple(codes), licence_data_version(session, actor, codes))
     bureau: _Bureau | None = _recall(_bureaus, key)
     if bureau is None:
