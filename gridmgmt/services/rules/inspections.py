@@ -285,6 +285,21 @@ def make_draw(
     retailers, officers = draw_population(session, actor, code)
     chosen_seed = secrets.randbelow(MAX_SEED) if seed is None else int(seed)
     draw = draw_inspections(retailers, officers, seed=chosen_seed, settings=settings)
+    record = _store_draw(session, actor, code, period, draw, previous, replace_reason)
+    _audit_draw(session, actor, record, draw, previous)
+    return _detail(record)
+
+
+def _store_draw(
+    session: Session,
+    actor: Actor,
+    code: str,
+    period: str,
+    draw: InspectionDraw,
+    previous: InspectionDrawRecord | None,
+    replace_reason: str | None,
+) -> InspectionDrawRecord:
+    """Store a draw with its targets; a previous one is kept, marked superseded."""
     now = _utcnow()
     revision = 1
     if previous is not None:
@@ -311,9 +326,19 @@ def make_draw(
     record.targets = _targets(session, code, draw)
     session.add(record)
     session.flush()
+    return record
+
+
+def _audit_draw(
+    session: Session,
+    actor: Actor,
+    record: InspectionDrawRecord,
+    draw: InspectionDraw,
+    previous: InspectionDrawRecord | None,
+) -> None:
     detail: dict[str, Any] = {
         "draw_id": record.id,
-        "period": period,
+        "period": record.period,
         "seed": draw.seed,
         "quota": draw.quota,
         "population_size": draw.population_size,
@@ -326,8 +351,8 @@ def make_draw(
         )
         detail |= {"replaces": previous.id, "reason": record.replace_reason, "results": results}
     action = "inspections.redraw" if previous is not None else "inspections.draw"
-    audit.record(session, actor, action, kind="inspection_draw", county_code=code, detail=detail)
-    return _detail(record)
+    county = record.county_code
+    audit.record(session, actor, action, kind="inspection_draw", county_code=county, detail=detail)
 
 
 def _settings(
