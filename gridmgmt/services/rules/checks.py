@@ -49,7 +49,6 @@ from gridmgmt.services.rules._common import (
     scope_counties,
     straight_if_no_roads,
 )
-from gridmgmt.services.scope import scoped
 from gridmgmt.store.models import County, Retailer, School
 from gridmgmt.store.models.grids import GridRecord
 
@@ -360,24 +359,28 @@ class _Bureau:
     mine: gpd.GeoDataFrame  # the actor's counties
 
 
-def licence_data_version(session: Session, actor: Actor, codes: list[str]) -> Hashable:
+def licence_data_version(session: Session, codes: list[str]) -> Hashable:
     """A stamp of the data a licence checker is built from: changes when any of it does.
 
-    For the actor's retailers, schools and grids, and every county: the row count and the
-    latest ``updated_at`` (set on every insert and update, by the ORM and by the bulk
-    importer alike). An added, changed or removed row changes the stamp; reading it is a
-    few indexed aggregates, far cheaper than rebuilding the indexes.
+    For the retailers, schools and grids of ``codes`` (the actor's counties), and every
+    county: the row count and the latest ``updated_at`` (set on every insert and update, by
+    the ORM and by the bulk importer alike). An added, changed or removed row changes the
+    stamp; reading it is one query of a few aggregates, far cheaper than rebuilding the
+    indexes.
     """
-    stamps: list[tuple[Any, ...]] = []
-    for model in (Retailer, School):
-        stmt = select(func.count(), func.max(model.updated_at)).where(model.county_code.in_(codes))
-        # scoped() is typed for one-column selects; it only adds a WHERE clause.
-        visible = scoped(stmt, model.county_code, actor)  # type: ignore[type-var]
-        stamps.append(tuple(session.execute(visible).one()))
-    grids = select(func.count(), func.max(GridRecord.updated_at))
-    stamps.append(tuple(session.execute(grids.where(GridRecord.county_code.in_(codes))).one()))
-    stamps.append(tuple(session.execute(select(func.count(), func.max(County.updated_at))).one()))
-    return tuple(stamps)
+    columns = []
+    for model in (Retailer, School, GridRecord):
+        mine = model.county_code.in_(codes)
+        columns += [
+            select(func.count()).select_from(model).where(mine).scalar_subquery(),
+            select(func.max(model.updated_at)).where(mine).scalar_subquery(),
+        ]
+    # Every county's outline counts: borders are drawn with the neighbours.
+    columns += [
+        select(func.count()).select_from(County).scalar_subquery(),
+        select(func.max(County.updated_at)).scalar_subquery(),
+    ]
+    return tuple(session.execute(select(*columns)).one())
 
 
 def _remember(cache: OrderedDict[Hashable, Any], key: Hashable, value: Any) -> None:
@@ -398,7 +401,7 @@ def _recall(cache: OrderedDict[Hashable, Any], key: Hashable) -> Any:
 
 def _bureau(session: Session, actor: Actor, codes: list[str]) -> _Bureau:
     database = session.get_bind().engine.url.render_as_string(hide_password=True)
-    key = (database, tuple(codes), licence_data_version(session, actor, codes))
+    key = (database, tuple(codes), licence_data_version(session, codes))
     bureau: _Bureau | None = _recall(_bureaus, key)
     if bureau is None:
         shapes = all_county_shapes(session)
