@@ -14,8 +14,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gridmgmt.domain import UserRole
-from gridmgmt.rules.draws import InspectionDraw
 from gridmgmt.errors import AccessDeniedError, ConflictError, NotFoundError
+from gridmgmt.rules.draws import InspectionDraw
 from gridmgmt.services.actor import Actor
 from gridmgmt.services.rules import (
     DrawExistsError,

@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from gridmgmt.domain import UserRole
-from gridmgmt.rules.tickets import TicketTransitionError
 from gridmgmt.errors import NotFoundError
+from gridmgmt.rules.tickets import TicketTransitionError
 from gridmgmt.services.actor import SYSTEM, Actor
+from gridmgmt.services.results import jsonable
 from gridmgmt.services.rules import (
     advance_ticket,
     create_ticket,
@@ -24,7 +25,6 @@ from gridmgmt.services.rules import (
     results_frame,
     set_rule_settings,
 )
-from gridmgmt.services.results import jsonable
 from gridmgmt.services.rules.tickets import TicketView
 from gridmgmt.store import db
 from gridmgmt.store.models.rules import TicketRecord
