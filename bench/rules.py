@@ -27,6 +27,14 @@ Cases, each one JSON line on stdout (progress on stderr):
 ``red_lines_walk``
     The 80 m shortest-walk rule on a 100 m street lattice over 20 km x 20 km around a
     county town (about 40,000 nodes), with the straight-line count beside it; no peer.
+``api_licence_check``
+    ``GET /api/v1/rules/check-licence`` through the app (FastAPI's TestClient) over the demo
+    region (data/demo, imported into a fresh SQLite file, the ``default`` preset with the
+    demo's road network, as ``gridmgmt demo`` sets it): ``--calls`` points (default 50) in
+    the counties, one at a time, as an admin; p50 and p90 of the answer time, the first
+    call apart. Uses neither the synthetic region nor a peer::
+
+        uv run python bench/rules.py --cases api_licence_check
 
 Peers, run on the same data in the same process: for red lines and spacing, the naive
 geopandas way, buffering every source (or retailer) by its distance plus 1 m, a spatial
@@ -63,7 +71,14 @@ from gridmgmt.rules.settings import (
 )
 from gridmgmt.rules.spacing import spacing_breaches
 
-CASES = ("red_lines_point", "red_lines_gates", "spacing", "licence_check", "red_lines_walk")
+CASES = (
+    "red_lines_point",
+    "red_lines_gates",
+    "spacing",
+    "licence_check",
+    "red_lines_walk",
+    "api_licence_check",
+)
 BOX = (114.0, 30.0, 115.0, 30.9)
 KINDS = np.array(["kindergarten", "primary", "middle"])
 
@@ -436,6 +451,82 @@ def _lattice(x0: float, y0: float, side: float, step: float) -> nx.Graph:
     return graph
 
 
+def case_api_licence_check(calls: int, seed: int) -> dict[str, Any]:
+    """The API's licence check over the demo region, ``calls`` points one at a time."""
+    import secrets
+    import tempfile
+    from pathlib import Path
+
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from api.security import create_access_token
+    from gridmgmt.config import Settings, get_settings
+    from gridmgmt.domain import UserRole
+    from gridmgmt.services.actor import SYSTEM
+    from gridmgmt.services.imports import import_file
+    from gridmgmt.services.rules.settings import set_rule_settings
+    from gridmgmt.services.users import add_user
+    from gridmgmt.store import db
+
+    demo = get_settings().demo_dir
+    files = [
+        ("counties.geojson", "counties", "wgs84"),
+        ("schools.csv", "schools", "wgs84"),
+        ("schools_campus.geojson", "schools", "wgs84"),
+        ("retailers.csv", "retailers", "gcj02"),
+    ]
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'bench.db'}"
+        db.upgrade(url)
+        for name, kind, crs in files:
+            import_file(url, kind, demo / name, crs=crs)
+        counties = gpd.read_file(demo / "counties.geojson")
+        codes = [str(c) for c in counties["code"]]
+        with db.transaction(url) as session:
+            for code in codes:
+                set_rule_settings(
+                    session, SYSTEM, code, preset_name="default", roads_file=demo / "roads.osm"
+                )
+        add_user(url, "bench", secrets.token_urlsafe(16), UserRole.ADMIN, codes)
+        rng = np.random.default_rng(seed)
+        area = shapely.union_all(counties.geometry.array)
+        x0, y0, x1, y1 = area.bounds
+        points: list[tuple[float, float]] = []
+        while len(points) < calls + 1:
+            x, y = rng.uniform(x0, x1), rng.uniform(y0, y1)
+            if shapely.contains_xy(area, x, y):
+                points.append((float(x), float(y)))
+        secret = "bench-secret-key-" + "x" * 24
+        settings = Settings(database_url=url, secret_key=secret, tile_url=None)  # type: ignore[call-arg]
+        token = create_access_token("bench", secret_key=secret, minutes=30)
+        headers = {"Authorization": f"Bearer {token}"}
+        times: list[float] = []
+        allowed: list[bool] = []
+        with TestClient(create_app(settings)) as client:
+            for lon, lat in points:
+                began = time.perf_counter()
+                response = client.get(
+                    "/api/v1/rules/check-licence",
+                    params={"lon": lon, "lat": lat},
+                    headers=headers,
+                )
+                times.append(time.perf_counter() - began)
+                response.raise_for_status()
+                allowed.append(bool(response.json()["allowed"]))
+        db.get_engine(url).dispose()
+    first, rest = times[0], np.array(times[1:])
+    return {
+        "case": "api_licence_check",
+        "calls": len(rest),
+        "first_call_s": round(first, 3),
+        "p50_ms": round(float(np.percentile(rest, 50)) * 1000, 1),
+        "p90_ms": round(float(np.percentile(rest, 90)) * 1000, 1),
+        "allowed": sum(allowed[1:]),
+        "peer": None,
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -445,7 +536,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--cases", nargs="+", choices=CASES, default=list(CASES))
     parser.add_argument("--no-peer", action="store_true", help="skip the naive peers")
+    parser.add_argument("--calls", type=int, default=50, help="API licence checks to time")
     args = parser.parse_args(argv)
+    if "api_licence_check" in args.cases:
+        log(f"running api_licence_check: {args.calls} calls over the demo region")
+        emit(case_api_licence_check(args.calls, args.seed))
+        args.cases = [c for c in args.cases if c != "api_licence_check"]
+        if not args.cases:
+            return
     log(f"building the region: {args.retailers} retailers, {args.schools} schools")
     region, region_s = timed(lambda: Region(args.retailers, args.schools, args.seed))
     log(f"region ready in {region_s:.1f} s (metric CRS {region.crs.to_string()})")

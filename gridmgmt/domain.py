@@ -76,6 +76,33 @@ class Weekday(StrEnum):
         return list(Weekday).index(self)
 
 
+class InspectionOutcome(StrEnum):
+    """What a double-random inspection found (检查结果)."""
+
+    COMPLIANT = "compliant"  # 未发现问题
+    VIOLATION = "violation"  # 发现违法违规
+    NOT_OPEN = "not_open"  # 未营业: nobody there to inspect
+    NOT_FOUND = "not_found"  # 查无此户: no shop at the licensed address
+
+
+class TicketState(StrEnum):
+    """State of a grid supervision ticket (网格监管信息), in the order a ticket moves."""
+
+    COLLECTED = "collected"  # 采集
+    ASSIGNED = "assigned"  # 流转
+    RESPONDED = "responded"  # 响应
+    HANDLED = "handled"  # 处理
+    FED_BACK = "fed_back"  # 反馈
+
+
+class TicketKind(StrEnum):
+    """What a grid supervision ticket is about."""
+
+    VIOLATION = "violation"  # 违规线索
+    COMPLAINT = "complaint"  # 投诉举报
+    MARKET_INFO = "market_info"  # 市场信息
+
+
 class UserRole(StrEnum):
     """Role of a system user."""
 

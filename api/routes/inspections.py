@@ -3,6 +3,7 @@
 Draw targets and inspectors for a county and period, read and verify stored draws, record
 results against a draw, and get the public results as CSV or a page. Another county's draw
 answers 404; drawing again for a county and period answers 409 unless a reason is given.
+Errors are answered by the app's handlers (``api/errors.py``).
 """
 
 from __future__ import annotations
@@ -14,21 +15,27 @@ from fastapi import APIRouter, Query, status
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from api.deps import CurrentActor, SessionDep
-from api.routes.rules import service_errors
-from gridmgmt.services.frames import frame_records
-from gridmgmt.services.rules import (
+from api.deps import CurrentActor, SessionDep, allow
+from gridmgmt.policy import Action
+from gridmgmt.services.rules.inspections import (
+    DrawDetail,
+    DrawSummary,
+    DrawVerification,
+    InspectionRow,
+    RecordedResult,
     get_draw,
+    inspection_rows,
     list_draws,
     make_draw,
     record_inspection_result,
-    results_frame,
+    rows_frame,
     verify_inspection_draw,
 )
-from gridmgmt.services.rules.publish import results_csv, results_page
-from gridmgmt.store.models.rules import InspectionDrawRecord
+from gridmgmt.services.rules.publish import publication_page, results_csv
 
 router = APIRouter(prefix="/api/v1/inspections", tags=["inspections"])
+
+READ: Any = [allow(Action.READ_INSPECTIONS)]
 
 
 class DrawIn(BaseModel):
@@ -55,129 +62,88 @@ class ResultIn(BaseModel):
     notes: str | None = None
 
 
-def _draw_out(record: InspectionDrawRecord) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "county_code": record.county_code,
-        "period": record.period,
-        "revision": record.revision,
-        "current": record.current,
-        "seed": record.seed,
-        "quota": record.quota,
-        "population_size": record.population_size,
-        "population_hash": record.population_hash,
-        "officers_hash": record.officers_hash,
-        "algorithm": record.algorithm,
-        "rules": record.rules,
-        "drawn_by": record.drawn_by,
-        "drawn_at": record.drawn_at.isoformat(),
-        "replaces": record.replaces_id,
-        "replace_reason": record.replace_reason,
-    }
-
-
-@router.get("")
+@router.get("", dependencies=READ)
 def list_inspection_draws(
     session: SessionDep,
     actor: CurrentActor,
     county: Annotated[str | None, Query(description="Only this county.")] = None,
     period: Annotated[str | None, Query(description="Only this period.")] = None,
     include_superseded: bool = False,
-) -> list[dict[str, Any]]:
+) -> list[DrawSummary]:
     """Your counties' stored draws, newest period first."""
-    with service_errors():
-        draws = list_draws(
-            session, actor, county=county, period=period, include_superseded=include_superseded
-        )
-    return [_draw_out(d) for d in draws]
+    return list_draws(
+        session, actor, county=county, period=period, include_superseded=include_superseded
+    )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
-def draw(body: DrawIn, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
+@router.post("", status_code=status.HTTP_201_CREATED, dependencies=[allow(Action.DRAW_INSPECTIONS)])
+def draw(body: DrawIn, session: SessionDep, actor: CurrentActor) -> DrawDetail:
     """Draw and store a county's inspections for a period (officers and admins)."""
-    with service_errors():
-        record = make_draw(
-            session,
-            actor,
-            county=body.county,
-            period=body.period,
-            share=body.share,
-            seed=body.seed,
-            key_retailers_always=body.key_retailers_always,
-            replace_reason=body.replace_reason,
-        )
-        items = frame_records(results_frame(session, actor, record.id))
-    return {**_draw_out(record), "inspections": items}
+    return make_draw(
+        session,
+        actor,
+        county=body.county,
+        period=body.period,
+        share=body.share,
+        seed=body.seed,
+        key_retailers_always=body.key_retailers_always,
+        replace_reason=body.replace_reason,
+    )
 
 
-@router.get("/{draw_id}")
-def read_draw(draw_id: int, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
+@router.get("/{draw_id}", dependencies=READ)
+def read_draw(draw_id: int, session: SessionDep, actor: CurrentActor) -> DrawDetail:
     """A stored draw with its inspections and results so far."""
-    with service_errors():
-        record = get_draw(session, actor, draw_id)
-        items = frame_records(results_frame(session, actor, draw_id))
-    return {**_draw_out(record), "inspections": items}
+    return get_draw(session, actor, draw_id)
 
 
-@router.get("/{draw_id}/verify")
-def verify(draw_id: int, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
-    """Redraw from the stored seed and today's population and compare."""
-    with service_errors():
-        result = verify_inspection_draw(session, actor, draw_id)
-    return {"draw_id": result.draw_id, "ok": result.ok, "message": result.message}
+@router.get("/{draw_id}/verify", dependencies=READ)
+def verify(draw_id: int, session: SessionDep, actor: CurrentActor) -> DrawVerification:
+    """Redraw from the stored seed and today's population and compare (``ok`` either way)."""
+    return verify_inspection_draw(session, actor, draw_id)
 
 
-@router.get("/{draw_id}/results", response_model=None)
+@router.get("/{draw_id}/results", response_model=None, dependencies=READ)
 def read_results(
     draw_id: int,
     session: SessionDep,
     actor: CurrentActor,
     format_: Annotated[Literal["json", "csv"], Query(alias="format")] = "json",
-) -> list[dict[str, Any]] | Response:
+) -> list[InspectionRow] | Response:
     """Every drawn retailer with its result; ``format=csv`` for the public CSV."""
-    with service_errors():
-        frame = results_frame(session, actor, draw_id)
+    rows = inspection_rows(session, actor, draw_id)
     if format_ == "csv":
         return Response(
-            "\ufeff" + results_csv(frame),
+            "\ufeff" + results_csv(rows_frame(rows)),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="inspections-{draw_id}.csv"'},
         )
-    return frame_records(frame)
+    return rows
 
 
-@router.post("/{draw_id}/results", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{draw_id}/results",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[allow(Action.RECORD_INSPECTIONS)],
+)
 def record_result(
     draw_id: int, body: ResultIn, session: SessionDep, actor: CurrentActor
-) -> dict[str, Any]:
+) -> RecordedResult:
     """Record (or correct) the result of one drawn retailer's inspection."""
-    with service_errors():
-        result = record_inspection_result(
-            session,
-            actor,
-            draw_id=draw_id,
-            licence_no=body.licence_no,
-            outcome=body.outcome,
-            inspected_on=body.inspected_on,
-            violations=body.violations,
-            inspectors=body.inspectors,
-            notes=body.notes,
-        )
-    return {
-        "draw_id": draw_id,
-        "licence_no": body.licence_no,
-        "outcome": str(result.outcome),
-        "violations": result.violations,
-        "inspected_on": result.inspected_on.isoformat(),
-        "inspectors": list(result.inspectors),
-        "notes": result.notes,
-    }
+    return record_inspection_result(
+        session,
+        actor,
+        draw_id=draw_id,
+        licence_no=body.licence_no,
+        outcome=body.outcome,
+        inspected_on=body.inspected_on,
+        violations=body.violations,
+        inspectors=body.inspectors,
+        notes=body.notes,
+    )
 
 
-@router.get("/{draw_id}/publication", response_class=HTMLResponse)
+@router.get("/{draw_id}/publication", response_class=HTMLResponse, dependencies=READ)
 def publication(draw_id: int, session: SessionDep, actor: CurrentActor) -> HTMLResponse:
     """The public results page (一公开) of a draw."""
-    with service_errors():
-        record = get_draw(session, actor, draw_id)
-        page = results_page(session, record, results_frame(session, actor, draw_id))
-    return HTMLResponse(page)
+    return HTMLResponse(publication_page(session, actor, draw_id))

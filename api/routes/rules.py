@@ -4,26 +4,23 @@ border markets, outflow suspects and checkpoint coverage.
 Every route answers for the caller's counties only; another county answers 404, as if it
 did not exist. Road networks come from the county's stored road file (``gridmgmt rules
 settings --roads``); without one, walking distances are straight lines and the answer's
-``notes`` say so.
+``notes`` say so. Errors are answered by the app's handlers (``api/errors.py``): 404 not
+yours, 403 role, 409 conflict, 422 bad input.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from api.deps import CurrentActor, SessionDep
-from gridmgmt.rules.tickets import TicketTransitionError
-from gridmgmt.services.actor import AccessDeniedError
+from api.deps import CurrentActor, SessionDep, allow
+from gridmgmt.policy import Action
 from gridmgmt.services.frames import frame_records
 from gridmgmt.services.rules import (
-    DrawExistsError,
-    RecordNotFoundError,
+    LicenceAnswer,
     border_markets_report,
     check_licence,
     checkpoint_coverage,
@@ -33,7 +30,7 @@ from gridmgmt.services.rules import (
     set_rule_settings,
     spacing,
 )
-from gridmgmt.services.rules._common import CountyRules
+from gridmgmt.services.rules.settings import CountySettings
 from maps.rules import LICENCE_CHECK_JS
 
 router = APIRouter(prefix="/api/v1/rules", tags=["rules"])
@@ -41,22 +38,6 @@ router = APIRouter(prefix="/api/v1/rules", tags=["rules"])
 CountyQuery = Annotated[
     str | None, Query(description="Only this county (6-digit code); default all of yours.")
 ]
-
-
-@contextmanager
-def service_errors() -> Iterator[None]:
-    """Service errors as HTTP answers: 404 not found (or not yours), 403 role, 409 conflict,
-    422 bad input."""
-    try:
-        yield
-    except RecordNotFoundError as error:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(error)) from error
-    except AccessDeniedError as error:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(error)) from error
-    except (DrawExistsError, TicketTransitionError) as error:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(error)) from error
-    except (ValueError, FileNotFoundError) as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(error)) from error
 
 
 class SettingsIn(BaseModel):
@@ -68,36 +49,37 @@ class SettingsIn(BaseModel):
     )
 
 
-def _settings_out(rules: CountyRules) -> dict[str, Any]:
-    return {
-        "county_code": rules.county_code,
-        "preset": rules.preset,
-        "stored": rules.stored,
-        "walk_network": rules.roads_file is not None,
-        "settings": rules.settings.model_dump(mode="json"),
-    }
+READ: Any = [allow(Action.READ_RULES)]
+SERVER_PATHS: Any = {"roads_file"}  # the stored road file's path on the server stays there
 
 
-@router.get("/settings/{county}")
-def read_settings(county: str, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
+@router.get(
+    "/settings/{county}",
+    dependencies=READ,
+    response_model=CountySettings,
+    response_model_exclude=SERVER_PATHS,
+)
+def read_settings(county: str, session: SessionDep, actor: CurrentActor) -> CountySettings:
     """The rule settings in force in one of your counties."""
-    with service_errors():
-        return _settings_out(get_rule_settings(session, actor, county))
+    return get_rule_settings(session, actor, county)
 
 
-@router.put("/settings/{county}")
+@router.put(
+    "/settings/{county}",
+    dependencies=[allow(Action.CHANGE_RULE_SETTINGS)],
+    response_model=CountySettings,
+    response_model_exclude=SERVER_PATHS,
+)
 def write_settings(
     county: str, body: SettingsIn, session: SessionDep, actor: CurrentActor
-) -> dict[str, Any]:
+) -> CountySettings:
     """Set a county's rule settings from a preset and/or changed sections (admins only)."""
-    with service_errors():
-        rules = set_rule_settings(
-            session, actor, county, preset_name=body.preset, overrides=body.settings
-        )
-        return _settings_out(rules)
+    return set_rule_settings(
+        session, actor, county, preset_name=body.preset, overrides=body.settings
+    )
 
 
-@router.get("/red-lines")
+@router.get("/red-lines", dependencies=READ)
 def list_red_lines(
     session: SessionDep,
     actor: CurrentActor,
@@ -107,22 +89,20 @@ def list_red_lines(
     ] = None,
 ) -> dict[str, Any]:
     """Retailers inside school red lines (学校红线): licence_no, school, distance_m..."""
-    with service_errors():
-        found = red_lines(session, actor, county=county, metres=metres)
+    found = red_lines(session, actor, county=county, metres=metres)
     return {"items": frame_records(found.violations), "notes": found.notes}
 
 
-@router.get("/spacing")
+@router.get("/spacing", dependencies=READ)
 def list_spacing(
     session: SessionDep, actor: CurrentActor, county: CountyQuery = None
 ) -> dict[str, Any]:
     """Pairs of retailers closer than the minimum spacing (合理布局), worst first."""
-    with service_errors():
-        found = spacing(session, actor, county=county)
+    found = spacing(session, actor, county=county)
     return {"items": frame_records(found.breaches, lonlat=False), "notes": found.notes}
 
 
-@router.get("/check-licence")
+@router.get("/check-licence", dependencies=READ)
 def licence_check(
     session: SessionDep,
     actor: CurrentActor,
@@ -131,22 +111,20 @@ def licence_check(
     crs: Annotated[
         str, Query(description="wgs84, gcj02 (Amap, Tencent), bd09 (Baidu) or cgcs2000.")
     ] = "wgs84",
-) -> dict[str, Any]:
+) -> LicenceAnswer:
     """Can a retailer be licensed at this point? ``allowed`` with every reason.
 
     A point outside your counties is refused as outside the bureau.
     """
-    with service_errors():
-        return check_licence(session, actor, lon=lon, lat=lat, crs=crs).to_dict()
+    return check_licence(session, actor, lon=lon, lat=lat, crs=crs)
 
 
-@router.get("/border-markets")
+@router.get("/border-markets", dependencies=READ)
 def list_border_markets(
     session: SessionDep, actor: CurrentActor, county: CountyQuery = None
 ) -> dict[str, Any]:
     """Retailers near county and province borders (边界市场), with summaries."""
-    with service_errors():
-        found = border_markets_report(session, actor, county=county)
+    found = border_markets_report(session, actor, county=county)
     return {
         "items": frame_records(found.retailers),
         "segments": frame_records(found.segments),
@@ -155,7 +133,7 @@ def list_border_markets(
     }
 
 
-@router.get("/outflow")
+@router.get("/outflow", dependencies=READ)
 def list_outflow(
     session: SessionDep,
     actor: CurrentActor,
@@ -164,8 +142,7 @@ def list_outflow(
     end: Annotated[dt.date | None, Query(description="Last order date.")] = None,
 ) -> dict[str, Any]:
     """Outflow suspects (真烟外流), ranked, with their reasons."""
-    with service_errors():
-        found = outflow_report(session, actor, county=county, start=start, end=end)
+    found = outflow_report(session, actor, county=county, start=start, end=end)
     return {
         "items": frame_records(found.suspects),
         "start": found.start.isoformat() if found.start else None,
@@ -174,7 +151,7 @@ def list_outflow(
     }
 
 
-@router.get("/checkpoint-coverage")
+@router.get("/checkpoint-coverage", dependencies=READ)
 def coverage(
     session: SessionDep,
     actor: CurrentActor,
@@ -182,8 +159,7 @@ def coverage(
     k: Annotated[int, Query(ge=1, le=50, description="New sites to suggest.")] = 3,
 ) -> dict[str, Any]:
     """Road crossings of your borders, their coverage by checkpoints, and new sites."""
-    with service_errors():
-        found = checkpoint_coverage(session, actor, county=county, k=k, rotation_days=0)
+    found = checkpoint_coverage(session, actor, county=county, k=k, rotation_days=0)
     return {
         "crossings": frame_records(found.crossings),
         "checkpoints": frame_records(found.checkpoints),

@@ -2,7 +2,8 @@
 
 Collect a ticket, move it on (assigned, responded, handled, fed back) with deadlines from
 the county's settings, list the overdue ones, and get the grid supervision report. Another
-county's ticket answers 404; a move that skips a state answers 409.
+county's ticket answers 404; a move that skips a state answers 409 (a conflict with the
+ticket's current state). Errors are answered by the app's handlers (``api/errors.py``).
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
-from api.deps import CurrentActor, SessionDep
-from api.routes.rules import service_errors
+from api.deps import CurrentActor, SessionDep, allow
+from gridmgmt.policy import Action
 from gridmgmt.services.frames import frame_records
-from gridmgmt.services.rules import (
+from gridmgmt.services.rules.tickets import (
+    TicketView,
     advance_ticket,
     create_ticket,
     get_ticket,
@@ -24,9 +26,11 @@ from gridmgmt.services.rules import (
     overdue_list,
     report,
 )
-from gridmgmt.services.rules.tickets import ticket_dict
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
+
+READ: Any = [allow(Action.READ_TICKETS)]
+CHANGE: Any = [allow(Action.CHANGE_TICKETS)]
 
 
 class TicketIn(BaseModel):
@@ -53,41 +57,37 @@ class AdvanceIn(BaseModel):
     assignee: str | None = None
 
 
-@router.get("")
+@router.get("", dependencies=READ)
 def read_tickets(
     session: SessionDep,
     actor: CurrentActor,
     county: Annotated[str | None, Query(description="Only this county.")] = None,
     state: Annotated[str | None, Query(description="Only this state.")] = None,
-) -> list[dict[str, Any]]:
+) -> list[TicketView]:
     """Your counties' tickets, newest first."""
-    with service_errors():
-        records = list_tickets(session, actor, county=county, state=state)
-    return [ticket_dict(r) for r in records]
+    return list_tickets(session, actor, county=county, state=state)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
-def add_ticket(body: TicketIn, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
+@router.post("", status_code=status.HTTP_201_CREATED, dependencies=CHANGE)
+def add_ticket(body: TicketIn, session: SessionDep, actor: CurrentActor) -> TicketView:
     """Collect a ticket (信息采集); its deadline to be assigned starts now."""
-    with service_errors():
-        record = create_ticket(
-            session,
-            actor,
-            county=body.county,
-            kind=body.kind,
-            summary=body.summary,
-            grid_id=body.grid_id,
-            licence_no=body.licence_no,
-            lon=body.lon,
-            lat=body.lat,
-            crs=body.crs,
-            assignee=body.assignee,
-            collected_at=body.collected_at,
-        )
-        return ticket_dict(record)
+    return create_ticket(
+        session,
+        actor,
+        county=body.county,
+        kind=body.kind,
+        summary=body.summary,
+        grid_id=body.grid_id,
+        licence_no=body.licence_no,
+        lon=body.lon,
+        lat=body.lat,
+        crs=body.crs,
+        assignee=body.assignee,
+        collected_at=body.collected_at,
+    )
 
 
-@router.get("/overdue")
+@router.get("/overdue", dependencies=READ)
 def read_overdue(
     session: SessionDep,
     actor: CurrentActor,
@@ -95,11 +95,10 @@ def read_overdue(
     now: Annotated[dt.datetime | None, Query(description="Judge at this time.")] = None,
 ) -> list[dict[str, Any]]:
     """Open tickets past the deadline of their next step, most overdue first."""
-    with service_errors():
-        return frame_records(overdue_list(session, actor, county=county, now=now))
+    return frame_records(overdue_list(session, actor, county=county, now=now))
 
 
-@router.get("/report")
+@router.get("/report", dependencies=READ)
 def read_report(
     session: SessionDep,
     actor: CurrentActor,
@@ -108,30 +107,26 @@ def read_report(
     end: Annotated[dt.datetime, Query(description="End of the period (excluded).")],
 ) -> list[dict[str, Any]]:
     """The grid supervision report (网格监管情况报告): one row per grid."""
-    with service_errors():
-        return frame_records(report(session, actor, county=county, start=start, end=end))
+    return frame_records(report(session, actor, county=county, start=start, end=end))
 
 
-@router.get("/{ticket_no}")
-def read_ticket(ticket_no: str, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
+@router.get("/{ticket_no}", dependencies=READ)
+def read_ticket(ticket_no: str, session: SessionDep, actor: CurrentActor) -> TicketView:
     """One ticket with its steps."""
-    with service_errors():
-        return ticket_dict(get_ticket(session, actor, ticket_no))
+    return get_ticket(session, actor, ticket_no)
 
 
-@router.post("/{ticket_no}/advance")
+@router.post("/{ticket_no}/advance", dependencies=CHANGE)
 def advance(
     ticket_no: str, body: AdvanceIn, session: SessionDep, actor: CurrentActor
-) -> dict[str, Any]:
+) -> TicketView:
     """Move a ticket to its next state; 409 for any other move."""
-    with service_errors():
-        record = advance_ticket(
-            session,
-            actor,
-            ticket_no,
-            to=body.to,
-            at=body.at,
-            note=body.note,
-            assignee=body.assignee,
-        )
-        return ticket_dict(record)
+    return advance_ticket(
+        session,
+        actor,
+        ticket_no,
+        to=body.to,
+        at=body.at,
+        note=body.note,
+        assignee=body.assignee,
+    )

@@ -1,33 +1,40 @@
 """``gridmgmt rules|checkpoints|inspections|tickets``: the geographic rules from the shell.
 
 Commands are thin: parse options, call one service in :mod:`gridmgmt.services.rules` in
-one transaction as the local administrator, print a table (or ``--json``), write a CSV
-with ``-o``. Input problems exit with code 2 and a message on stderr.
+one transaction (:func:`~gridmgmt.cli._app.unit_of_work`) as the local administrator,
+print a table (or ``--json``: the service's result, serialised as the API does), write a
+CSV with ``-o``. Errors are reported by the root group with the exit code of their kind
+(2 bad input, 3 not found, 4 refused, 5 conflict).
+
+Only light modules are imported here; pandas, geopandas and the services are imported by
+the command that needs them, so ``gridmgmt --help`` starts fast.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-import geopandas as gpd
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session
 
-from gridmgmt.cli._app import app, database_url
-from gridmgmt.services.actor import SYSTEM, AccessDeniedError
-from gridmgmt.services.frames import frame_records
-from gridmgmt.store import db
+from gridmgmt.cli._app import app, unit_of_work
+from gridmgmt.errors import InvalidInputError
 
-EXIT_BAD_INPUT = 2
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+    from sqlalchemy.orm import Session
+
+    from gridmgmt.services.actor import Actor
+
 EXIT_MISMATCH = 1
+"""Exit code of ``inspections verify`` when the draw does not verify: a result (like
+``cmp``'s), not an error; the message says what differs."""
 T = TypeVar("T")
 
 rules_app = typer.Typer(
@@ -64,20 +71,18 @@ RoadsOpt = Annotated[
 ]
 
 
-def _fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
-    return typer.Exit(code)
+def _system() -> Actor:
+    """The local administrator the shell's commands run as."""
+    from gridmgmt.services.actor import SYSTEM
+
+    return SYSTEM
 
 
-@contextmanager
-def _session(ctx: typer.Context) -> Iterator[Session]:
-    """One transaction for the command; input errors become exit code 2."""
-    url = database_url(ctx)
-    try:
-        with db.transaction(url) as session:
-            yield session
-    except (ValueError, LookupError, FileNotFoundError, AccessDeniedError) as error:
-        raise _fail(str(error)) from None
+def _print_json(value: Any) -> None:
+    """A service result as JSON on stdout, serialised as the API serialises it."""
+    from gridmgmt.services.results import jsonable
+
+    typer.echo(json.dumps(jsonable(value), ensure_ascii=False, indent=2))
 
 
 def _date(text: str | None, name: str) -> dt.date | None:
@@ -86,7 +91,8 @@ def _date(text: str | None, name: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise _fail(f"{name} {text!r} is not a date (YYYY-MM-DD)") from None
+        msg = f"{name} {text!r} is not a date (YYYY-MM-DD)"
+        raise InvalidInputError(msg) from None
 
 
 def _moment(text: str | None, name: str) -> dt.datetime | None:
@@ -96,7 +102,7 @@ def _moment(text: str | None, name: str) -> dt.datetime | None:
         return dt.datetime.fromisoformat(text)
     except ValueError:
         msg = f"{name} {text!r} is not a time (YYYY-MM-DD[THH:MM[+08:00]])"
-        raise _fail(msg) from None
+        raise InvalidInputError(msg) from None
 
 
 def _layer(path: Path | None, what: str) -> gpd.GeoDataFrame | None:
@@ -104,16 +110,23 @@ def _layer(path: Path | None, what: str) -> gpd.GeoDataFrame | None:
     if path is None:
         return None
     if not path.is_file():
-        raise _fail(f"{what} file {path} does not exist")
+        msg = f"{what} file {path} does not exist"
+        raise InvalidInputError(msg)
+    import geopandas as gpd
+    import pandas as pd
+
+    from gridmgmt.crs import WGS84
+
     if path.suffix.lower() == ".csv":
         table = pd.read_csv(path, encoding="utf-8-sig")
         missing = [c for c in ("lon", "lat") if c not in table.columns]
         if missing:
-            raise _fail(f"{path}: {what} CSV lacks columns {missing}")
+            msg = f"{path}: {what} CSV lacks columns {missing}"
+            raise InvalidInputError(msg)
         points = gpd.points_from_xy(table.pop("lon"), table.pop("lat"))
-        return gpd.GeoDataFrame(table, geometry=points, crs="EPSG:4326")
+        return gpd.GeoDataFrame(table, geometry=points, crs=WGS84)
     frame = gpd.read_file(path)
-    return frame.set_crs("EPSG:4326") if frame.crs is None else frame.to_crs("EPSG:4326")
+    return frame.set_crs(WGS84) if frame.crs is None else frame.to_crs(WGS84)
 
 
 def _emit(
@@ -127,6 +140,10 @@ def _emit(
     limit: int = 50,
 ) -> None:
     """Rows as JSON (stdout), a table (first ``limit`` rows) and optionally a CSV file."""
+    import pandas as pd
+
+    from gridmgmt.services.frames import frame_records
+
     for note in notes:
         err.print(f"note: {note}", highlight=False)
     if output is not None:
@@ -148,7 +165,7 @@ def _emit(
 
 
 def _cell(value: Any) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if value is None or (isinstance(value, float) and value != value):  # NaN
         return ""
     if isinstance(value, float):
         return f"{value:.1f}"
@@ -156,7 +173,8 @@ def _cell(value: Any) -> str:
 
 
 def _run(ctx: typer.Context, action: Callable[[Session], T]) -> T:
-    with _session(ctx) as session:
+    """``action`` in the command's one transaction; what it returns must not be a row."""
+    with unit_of_work(ctx) as session:
         return action(session)
 
 
@@ -190,12 +208,12 @@ def settings_command(
     )
 
     change = preset_name is not None or file is not None or roads is not None or clear_roads
-    with _session(ctx) as session:
+    with unit_of_work(ctx) as session:
         if change:
             overrides = read_settings_file(file) if file is not None else None
             rules = set_rule_settings(
                 session,
-                SYSTEM,
+                _system(),
                 county,
                 preset_name=preset_name,
                 overrides=overrides,
@@ -203,21 +221,14 @@ def settings_command(
                 clear_roads=clear_roads,
             )
         else:
-            rules = get_rule_settings(session, SYSTEM, county)
-    data = {
-        "county_code": rules.county_code,
-        "preset": rules.preset,
-        "stored": rules.stored,
-        "roads_file": rules.roads_file,
-        "settings": rules.settings.model_dump(mode="json"),
-    }
+            rules = get_rule_settings(session, _system(), county)
     if as_json:
-        typer.echo(json.dumps(data, ensure_ascii=False))
+        _print_json(rules)
         return
     verb = "set" if change else ("stored" if rules.stored else "not set; defaults")
     console.print(f"county {rules.county_code}: preset {rules.preset} ({verb})", highlight=False)
     console.print(f"roads: {rules.roads_file or '(none: straight lines)'}", highlight=False)
-    console.print_json(json.dumps(data["settings"], ensure_ascii=False))
+    console.print_json(rules.settings.model_dump_json())
 
 
 @rules_app.command("red-lines")
@@ -242,7 +253,9 @@ def red_lines_command(
     gate_layer = _layer(gates, "gates")
     found = _run(
         ctx,
-        lambda s: red_lines(s, SYSTEM, county=county, metres=metres, roads=roads, gates=gate_layer),
+        lambda s: red_lines(
+            s, _system(), county=county, metres=metres, roads=roads, gates=gate_layer
+        ),
     )
     _emit(
         found.violations,
@@ -269,7 +282,7 @@ def spacing_command(
     from gridmgmt.services.rules.checks import spacing
 
     area_layer = _layer(areas, "areas")
-    found = _run(ctx, lambda s: spacing(s, SYSTEM, county=county, areas=area_layer))
+    found = _run(ctx, lambda s: spacing(s, _system(), county=county, areas=area_layer))
     _emit(
         found.breaches,
         as_json=as_json,
@@ -301,13 +314,13 @@ def check_licence_command(
     answer = _run(
         ctx,
         lambda s: check_licence(
-            s, SYSTEM, lon=lon, lat=lat, crs=crs, roads=roads, areas=area_layer
+            s, _system(), lon=lon, lat=lat, crs=crs, roads=roads, areas=area_layer
         ),
     )
     if as_json:
-        typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
+        _print_json(answer)
         return
-    check = answer.check
+    check = answer
     verdict = "[green]可以办证 allowed[/green]" if check.allowed else "[red]不可办证 refused[/red]"
     console.print(f"{verdict} at {check.lon:.6f}, {check.lat:.6f} (WGS-84)")
     for reason in check.reasons:
@@ -325,9 +338,10 @@ def border_markets_command(
     output: OutOpt = None,
 ) -> None:
     """Retailers near county and province borders (边界市场), with a summary per border."""
+    from gridmgmt.services.frames import frame_records
     from gridmgmt.services.rules.checks import border_markets_report
 
-    found = _run(ctx, lambda s: border_markets_report(s, SYSTEM, county=county))
+    found = _run(ctx, lambda s: border_markets_report(s, _system(), county=county))
     if as_json:
         data = {
             "retailers": frame_records(found.retailers),
@@ -377,7 +391,7 @@ def outflow_command(
     from gridmgmt.services.rules.checks import outflow_report
 
     first, last = _date(start, "--start"), _date(end, "--end")
-    found = _run(ctx, lambda s: outflow_report(s, SYSTEM, county=county, start=first, end=last))
+    found = _run(ctx, lambda s: outflow_report(s, _system(), county=county, start=first, end=last))
     _emit(
         found.suspects,
         as_json=as_json,
@@ -412,6 +426,7 @@ def coverage_command(
     output: OutOpt = None,
 ) -> None:
     """Road crossings of the borders, whether a checkpoint covers each, and new sites."""
+    from gridmgmt.services.frames import frame_records
     from gridmgmt.services.rules.checkpoints import checkpoint_coverage
 
     first = _date(start, "--start")
@@ -419,7 +434,7 @@ def coverage_command(
         ctx,
         lambda s: checkpoint_coverage(
             s,
-            SYSTEM,
+            _system(),
             county=county,
             roads=roads,
             k=k,
@@ -487,26 +502,6 @@ def coverage_command(
 # --- inspections -------------------------------------------------------------------------
 
 
-def _draw_summary(record: Any) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "county_code": record.county_code,
-        "period": record.period,
-        "revision": record.revision,
-        "current": record.current,
-        "seed": record.seed,
-        "quota": record.quota,
-        "population_size": record.population_size,
-        "population_hash": record.population_hash,
-        "officers_hash": record.officers_hash,
-        "drawn_by": record.drawn_by,
-        "drawn_at": record.drawn_at.isoformat(),
-        "replaces": record.replaces_id,
-        "replace_reason": record.replace_reason,
-        "rules": record.rules,
-    }
-
-
 @inspections_app.command("draw")
 def draw_command(
     ctx: typer.Context,
@@ -530,34 +525,32 @@ def draw_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Draw inspection targets and inspectors for a county and period, and store the draw."""
-    from gridmgmt.services.rules.inspections import make_draw, results_frame
+    from gridmgmt.services.rules.inspections import make_draw, rows_frame
 
-    def action(session: Session) -> tuple[dict[str, Any], pd.DataFrame]:
-        record = make_draw(
-            session,
-            SYSTEM,
+    draw = _run(
+        ctx,
+        lambda s: make_draw(
+            s,
+            _system(),
             county=county,
             period=period,
             share=share,
             seed=seed,
             key_retailers_always=key_always,
             replace_reason=replace,
-        )
-        return _draw_summary(record), results_frame(session, SYSTEM, record.id)
-
-    summary, targets = _run(ctx, action)
+        ),
+    )
     if as_json:
-        summary["inspections"] = frame_records(targets[["licence_no", "grid_id", "officers"]])
-        typer.echo(json.dumps(summary, ensure_ascii=False))
+        _print_json(draw)
         return
     console.print(
-        f"draw #{summary['id']}: {county} {summary['period']}, seed {summary['seed']}, "
-        f"{summary['quota']} of {summary['population_size']} retailers "
-        f"(sha256 {summary['population_hash'][:16]}...)",
+        f"draw #{draw.id}: {county} {draw.period}, seed {draw.seed}, "
+        f"{draw.quota} of {draw.population_size} retailers "
+        f"(sha256 {draw.population_hash[:16]}...)",
         highlight=False,
     )
     _emit(
-        targets,
+        rows_frame(draw.inspections),
         as_json=False,
         output=None,
         title="检查对象 Inspections",
@@ -574,21 +567,22 @@ def list_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Stored draws."""
+    import pandas as pd
+
     from gridmgmt.services.rules.inspections import list_draws
 
-    rows = _run(
+    draws = _run(
         ctx,
-        lambda s: [
-            _draw_summary(r)
-            for r in list_draws(
-                s, SYSTEM, county=county, period=period, include_superseded=include_all
-            )
-        ],
+        lambda s: list_draws(
+            s, _system(), county=county, period=period, include_superseded=include_all
+        ),
     )
-    frame = pd.DataFrame(rows)
+    if as_json:
+        _print_json(draws)
+        return
     _emit(
-        frame,
-        as_json=as_json,
+        pd.DataFrame([d.model_dump() for d in draws]),
+        as_json=False,
         output=None,
         title="抽查记录 Draws",
         columns=["id", "county_code", "period", "revision", "current", "seed", "quota", "drawn_by"],
@@ -602,23 +596,16 @@ def show_command(
     as_json: JsonOpt = False,
 ) -> None:
     """A stored draw: who drew it, when, the seed, the population hash and the targets."""
-    from gridmgmt.services.rules.inspections import get_draw, results_frame
+    from gridmgmt.services.rules.inspections import get_draw, rows_frame
 
-    def action(session: Session) -> tuple[dict[str, Any], pd.DataFrame]:
-        return _draw_summary(get_draw(session, SYSTEM, draw_id)), results_frame(
-            session, SYSTEM, draw_id
-        )
-
-    summary, targets = _run(ctx, action)
+    draw = _run(ctx, lambda s: get_draw(s, _system(), draw_id))
     if as_json:
-        summary["inspections"] = frame_records(targets)
-        typer.echo(json.dumps(summary, ensure_ascii=False, default=str))
+        _print_json(draw)
         return
-    for key, value in summary.items():
-        if key != "rules":
-            console.print(f"{key}: {value}", highlight=False)
+    for key, value in draw.model_dump(mode="json", exclude={"rules", "inspections"}).items():
+        console.print(f"{key}: {value}", highlight=False)
     _emit(
-        targets,
+        rows_frame(draw.inspections),
         as_json=False,
         output=None,
         title="检查对象 Inspections",
@@ -627,14 +614,26 @@ def show_command(
 
 
 @inspections_app.command("verify")
-def verify_command(ctx: typer.Context, draw_id: Annotated[int, typer.Argument()]) -> None:
-    """Redraw a stored draw from its seed and today's population; exit 1 if it differs."""
+def verify_command(
+    ctx: typer.Context, draw_id: Annotated[int, typer.Argument()], as_json: JsonOpt = False
+) -> None:
+    """Redraw a stored draw from its seed and today's population; exit 1 if it differs.
+
+    A draw that does not verify is an answer, not an error: the message says what differs
+    and the exit code is 1 (like ``cmp``), so scripts can tell the two apart from errors
+    (2 and up).
+    """
     from gridmgmt.services.rules.inspections import verify_inspection_draw
 
-    result = _run(ctx, lambda s: verify_inspection_draw(s, SYSTEM, draw_id))
+    result = _run(ctx, lambda s: verify_inspection_draw(s, _system(), draw_id))
+    if as_json:
+        _print_json(result)
+    elif result.ok:
+        console.print(result.message, highlight=False)
+    else:
+        err.print(f"draw #{draw_id} does not verify: {result.message}", highlight=False)
     if not result.ok:
-        raise _fail(f"draw #{draw_id} does not verify: {result.message}", EXIT_MISMATCH)
-    console.print(result.message, highlight=False)
+        raise typer.Exit(EXIT_MISMATCH)
 
 
 @inspections_app.command("record")
@@ -684,11 +683,12 @@ def record_command(
             }
         ]
     else:
-        raise _fail("give --licence and --outcome, or --file")
+        msg = "give --licence and --outcome, or --file"
+        raise InvalidInputError(msg)
 
     def action(session: Session) -> int:
         for row in rows:
-            record_inspection_result(session, SYSTEM, draw_id=draw_id, **row)
+            record_inspection_result(session, _system(), draw_id=draw_id, **row)
         return len(rows)
 
     count = _run(ctx, action)
@@ -696,12 +696,16 @@ def record_command(
 
 
 def _result_rows(path: Path) -> list[dict[str, Any]]:
+    import pandas as pd
+
     if not path.is_file():
-        raise _fail(f"results file {path} does not exist")
+        msg = f"results file {path} does not exist"
+        raise InvalidInputError(msg)
     table = pd.read_csv(path, dtype=str, encoding="utf-8-sig").fillna("")
     missing = [c for c in ("licence_no", "outcome") if c not in table.columns]
     if missing:
-        raise _fail(f"{path} lacks columns {missing}")
+        msg = f"{path} lacks columns {missing}"
+        raise InvalidInputError(msg)
     rows = []
     for number, row in enumerate(table.to_dict("records"), start=2):
         when = row.get("inspected_on") or None
@@ -729,7 +733,7 @@ def results_command(
     """The draw's targets with their recorded results."""
     from gridmgmt.services.rules.inspections import results_frame
 
-    frame = _run(ctx, lambda s: results_frame(s, SYSTEM, draw_id))
+    frame = _run(ctx, lambda s: results_frame(s, _system(), draw_id))
     _emit(
         frame,
         as_json=as_json,
@@ -748,20 +752,19 @@ def publish_command(
     """Publish the results (一公开) as a CSV and an HTML page."""
     from gridmgmt.services.rules.publish import publish_results
 
-    publication = _run(ctx, lambda s: publish_results(s, SYSTEM, draw_id, out))
+    publication = _run(ctx, lambda s: publish_results(s, _system(), draw_id, out))
     console.print(f"wrote {publication.csv} and {publication.page}", highlight=False)
 
 
 # --- tickets -----------------------------------------------------------------------------
 
 
-def _ticket_rows(records: list[Any]) -> pd.DataFrame:
-    from gridmgmt.services.rules.tickets import ticket_dict
+def _ticket_rows(tickets: Sequence[Any]) -> pd.DataFrame:
+    import pandas as pd
 
-    rows = [ticket_dict(r) for r in records]
-    for row in rows:
-        row.pop("events")
-    return pd.DataFrame(rows)
+    from gridmgmt.services.results import jsonable
+
+    return pd.DataFrame([jsonable(t.model_copy(update={"events": []})) for t in tickets])
 
 
 @tickets_app.command("add")
@@ -782,34 +785,32 @@ def add_ticket_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Collect a ticket (信息采集) in a grid; its deadline to be assigned starts now."""
-    from gridmgmt.services.rules.tickets import create_ticket, ticket_dict
+    from gridmgmt.services.rules.tickets import create_ticket
 
     when = _moment(at, "--at")
-    data = _run(
+    ticket = _run(
         ctx,
-        lambda s: ticket_dict(
-            create_ticket(
-                s,
-                SYSTEM,
-                county=county,
-                kind=kind,
-                summary=summary,
-                grid_id=grid,
-                licence_no=licence,
-                lon=lon,
-                lat=lat,
-                crs=crs,
-                assignee=assignee,
-                collected_at=when,
-            )
+        lambda s: create_ticket(
+            s,
+            _system(),
+            county=county,
+            kind=kind,
+            summary=summary,
+            grid_id=grid,
+            licence_no=licence,
+            lon=lon,
+            lat=lat,
+            crs=crs,
+            assignee=assignee,
+            collected_at=when,
         ),
     )
     if as_json:
-        typer.echo(json.dumps(data, ensure_ascii=False))
+        _print_json(ticket)
         return
+    due = ticket.due_at.isoformat() if ticket.due_at else None
     console.print(
-        f"ticket {data['ticket_no']} collected; to be assigned by {data['due_at']} UTC",
-        highlight=False,
+        f"ticket {ticket.ticket_no} collected; to be assigned by {due} UTC", highlight=False
     )
 
 
@@ -827,22 +828,21 @@ def advance_ticket_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Move a ticket to its next state (流转, 响应, 处理, 反馈)."""
-    from gridmgmt.services.rules.tickets import advance_ticket, ticket_dict
+    from gridmgmt.services.rules.tickets import advance_ticket
 
     when = _moment(at, "--at")
-    data = _run(
+    ticket = _run(
         ctx,
-        lambda s: ticket_dict(
-            advance_ticket(s, SYSTEM, ticket_no, to=to, at=when, note=note, assignee=assignee)
+        lambda s: advance_ticket(
+            s, _system(), ticket_no, to=to, at=when, note=note, assignee=assignee
         ),
     )
     if as_json:
-        typer.echo(json.dumps(data, ensure_ascii=False))
+        _print_json(ticket)
         return
-    step = data["events"][-1]
-    late = " (late)" if step["late"] else ""
-    due = f"; next step due {data['due_at']} UTC" if data["due_at"] else "; closed"
-    console.print(f"ticket {ticket_no} {data['state']}{late}{due}", highlight=False)
+    late = " (late)" if ticket.events[-1].late else ""
+    due = f"; next step due {ticket.due_at.isoformat()} UTC" if ticket.due_at else "; closed"
+    console.print(f"ticket {ticket_no} {ticket.state.value}{late}{due}", highlight=False)
 
 
 @tickets_app.command("list")
@@ -856,10 +856,13 @@ def list_tickets_command(
     """Tickets, newest first."""
     from gridmgmt.services.rules.tickets import list_tickets
 
-    frame = _run(ctx, lambda s: _ticket_rows(list_tickets(s, SYSTEM, county=county, state=state)))
+    tickets = _run(ctx, lambda s: list_tickets(s, _system(), county=county, state=state))
+    if as_json:
+        _print_json(tickets)
+        return
     _emit(
-        frame,
-        as_json=as_json,
+        _ticket_rows(tickets),
+        as_json=False,
         output=output,
         title="网格监管信息 Tickets",
         columns=["ticket_no", "county_code", "grid_id", "kind", "state", "due_at", "overdue"],
@@ -878,7 +881,7 @@ def overdue_command(
     from gridmgmt.services.rules.tickets import overdue_list
 
     moment = _moment(now, "--now")
-    frame = _run(ctx, lambda s: overdue_list(s, SYSTEM, county=county, now=moment))
+    frame = _run(ctx, lambda s: overdue_list(s, _system(), county=county, now=moment))
     _emit(
         frame,
         as_json=as_json,
@@ -901,9 +904,10 @@ def report_command(
     from gridmgmt.services.rules.tickets import report
 
     first, last = _moment(start, "--start"), _moment(end, "--end")
-    assert first is not None
-    assert last is not None
-    frame = _run(ctx, lambda s: report(s, SYSTEM, county=county, start=first, end=last))
+    if first is None or last is None:  # pragma: no cover - both options are required
+        msg = "give --start and --end"
+        raise InvalidInputError(msg)
+    frame = _run(ctx, lambda s: report(s, _system(), county=county, start=first, end=last))
     _emit(
         frame,
         as_json=as_json,

@@ -14,10 +14,10 @@ import pandas as pd
 import pyproj
 import shapely
 
-from gridmgmt.crs import metric_crs, to_metric
+from gridmgmt.crs import WGS84, metric_crs, to_metric
 from gridmgmt.domain import RetailerStatus, parse_enum
+from gridmgmt.errors import InvalidInputError
 
-WGS84 = "EPSG:4326"
 # Distances within a millimetre of a limit count as on it: projecting to and from WGS-84
 # moves points by far less, and no survey is finer.
 TOLERANCE_M = 1e-3
@@ -40,11 +40,11 @@ def require_frame(frame: object, name: str, columns: Iterable[str] = ()) -> gpd.
         raise TypeError(msg)
     if frame.crs is None:
         msg = f"{name} has no CRS; set it first (data at rest is EPSG:4326)"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         msg = f"{name} lacks columns {missing}; it has {list(frame.columns)}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     return frame
 
 
@@ -54,7 +54,7 @@ def require_kind(frame: gpd.GeoDataFrame, name: str, kinds: Sequence[str]) -> No
     bad = sorted(set(types) - set(kinds))
     if bad:
         msg = f"{name} has {bad} geometries; expected {list(kinds)}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
 
 
 def resolve_crs(crs: pyproj.CRS | str | None, *frames: gpd.GeoDataFrame | None) -> pyproj.CRS:
@@ -70,13 +70,13 @@ def resolve_crs(crs: pyproj.CRS | str | None, *frames: gpd.GeoDataFrame | None) 
         units = {axis.unit_name for axis in target.axis_info}
         if not target.is_projected or not units <= {"metre", "meter"}:
             msg = f"crs {target.to_string()!r} is not a projected CRS in metres"
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
         return target
     for frame in frames:
         if frame is not None and len(frame) and not frame.geometry.is_empty.all():
             return metric_crs(frame.geometry[~frame.geometry.is_empty])
     msg = "cannot choose a metric CRS: every input is empty; pass `crs`"
-    raise ValueError(msg)
+    raise InvalidInputError(msg)
 
 
 def metric_geoms(frame: gpd.GeoDataFrame | gpd.GeoSeries, crs: pyproj.CRS) -> ObjectArray:
@@ -98,10 +98,10 @@ def metric_xy(frame: gpd.GeoDataFrame, name: str, crs: pyproj.CRS) -> npt.NDArra
     bad = (kinds != shapely.GeometryType.POINT) | shapely.is_empty(geoms)
     if bad.any():
         msg = f"{int(bad.sum())} rows of {name} have no point geometry; every row needs one"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     if frame.crs is None:
         msg = f"{name} has no CRS; set it first (data at rest is EPSG:4326)"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     xy: npt.NDArray[np.float64] = shapely.get_coordinates(geoms)
     source = pyproj.CRS.from_user_input(frame.crs)
     if source.equals(crs):
@@ -131,9 +131,9 @@ def parse_column(values: pd.Series, enum: type[E], name: str) -> npt.NDArray[np.
     for value in pd.unique(values):
         try:
             parsed[value] = parse_enum(enum, str(value))
-        except ValueError as error:
+        except InvalidInputError as error:
             msg = f"{name}: {error}"
-            raise ValueError(msg) from None
+            raise InvalidInputError(msg) from None
     return np.asarray(pd.Series(values).map(parsed), dtype=object)
 
 

@@ -26,6 +26,7 @@ import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
 
+from gridmgmt.errors import InvalidInputError
 from gridmgmt.rules._inputs import ObjectArray
 
 FloatArray = npt.NDArray[np.float64]
@@ -69,28 +70,28 @@ class WalkNetwork:
                 f"the road graph is in {declared!r} (degrees); project it to the rule's "
                 "metric CRS first, e.g. with osmnx.project_graph(G, to_crs=crs)"
             )
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
         nodes = list(graph.nodes)
         index = {node: i for i, node in enumerate(nodes)}
         try:
             xy = np.array([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in nodes], dtype=float)
         except KeyError:
             msg = "every graph node needs 'x' and 'y' in the metric CRS"
-            raise ValueError(msg) from None
+            raise InvalidInputError(msg) from None
         rows = list(graph.edges(data=True))
         if not rows:
             msg = "the road graph has no edges"
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
         u = np.fromiter((index[r[0]] for r in rows), dtype=np.int64, count=len(rows))
         v = np.fromiter((index[r[1]] for r in rows), dtype=np.int64, count=len(rows))
         try:
             length = np.fromiter((r[2]["length"] for r in rows), dtype=float, count=len(rows))
         except KeyError:
             msg = "every graph edge needs a 'length' in metres"
-            raise ValueError(msg) from None
+            raise InvalidInputError(msg) from None
         if not np.isfinite(length).all() or (length < 0).any():
             msg = "graph edge lengths must be finite and >= 0 metres"
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
         lines = shapely.linestrings(np.stack([xy[u], xy[v]], axis=1))
         for i, row in enumerate(rows):
             geometry = row[2].get("geometry")

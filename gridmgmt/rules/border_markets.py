@@ -26,6 +26,8 @@ import pandas as pd
 import pyproj
 import shapely
 
+from gridmgmt.crs import WGS84
+from gridmgmt.errors import InvalidInputError
 from gridmgmt.rules._inputs import (
     TOLERANCE_M,
     ObjectArray,
@@ -118,7 +120,7 @@ def shared_borders(
     rows["kind"] = [BorderKind(k).value for k in rows["kind"]]
     rows["length_m"] = shapely.length(rows["geometry"].to_numpy(dtype=object))
     geoms = geo_series(rows.pop("geometry").to_numpy(dtype=object), metric).array
-    return gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4326")
+    return gpd.GeoDataFrame(rows, geometry=geoms, crs=WGS84)
 
 
 def county_of_points(
@@ -243,8 +245,8 @@ def border_markets(
             "neighbour": neighbour,
             "_segment": segment,
         },
-        geometry=retailers.geometry.to_crs("EPSG:4326").array,
-        crs="EPSG:4326",
+        geometry=retailers.geometry.to_crs(WGS84).array,
+        crs=WGS84,
     )[flagged]
     table = table.sort_values(["county_border_m", retailer_id], ignore_index=True)
     return BorderMarkets(
@@ -296,7 +298,7 @@ def _outer_edges(
         msg = (
             f"outer_edge names counties {unknown} that are not in counties; known: {sorted(codes)}"
         )
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     # The study area with the slivers between counties closed, and a band along its edge.
     study = shapely.buffer(shapely.buffer(shapely.union_all(polys), tolerance_m), -tolerance_m)
     edge_band = shapely.buffer(shapely.boundary(study), tolerance_m)

@@ -38,6 +38,8 @@ import shapely
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from gridmgmt.crs import WGS84
+from gridmgmt.errors import InvalidInputError
 from gridmgmt.rules._inputs import (
     ObjectArray,
     geo_series,
@@ -127,7 +129,7 @@ def border_crossings(
             "county_b": borders["county_b"].to_numpy(dtype=object)[border],
         },
         geometry=geo_series(points, metric).array,
-        crs="EPSG:4326",
+        crs=WGS84,
     )
 
 
@@ -191,10 +193,10 @@ def crossing_paths(
         {
             "crossing": crossings["crossing"].to_numpy(),
             "weight": crossings["weight"].to_numpy(),
-            "crossing_point": crossings.geometry.to_crs("EPSG:4326").to_numpy(),
+            "crossing_point": crossings.geometry.to_crs(WGS84).to_numpy(),
         },
         geometry=geo_series(paths, metric).array,
-        crs="EPSG:4326",
+        crs=WGS84,
     )
 
 
@@ -229,7 +231,7 @@ def candidate_sites(
     return gpd.GeoDataFrame(
         {"site": np.arange(len(unique)), "source": source[unique]},
         geometry=geo_series(points[unique], metric).array,
-        crs="EPSG:4326",
+        crs=WGS84,
     )
 
 
@@ -329,10 +331,10 @@ def suggest_checkpoints(
     unknown = sorted(set(methods) - set(METHODS))
     if unknown or not methods:
         msg = f"`methods` were {list(methods)} but are expected to be in {list(METHODS)}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     if k < 1:
         msg = f"k must be at least 1; got {k}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     metric = resolve_crs(crs, paths, candidates)
     flow = paths[weight].to_numpy(dtype=float)
     covered = _already_covered(paths, checkpoints, settings, metric)
@@ -399,17 +401,17 @@ def rotation_schedule(
     weights = sites[weight].to_numpy(dtype=float)
     if (weights < 0).any() or not np.isfinite(weights).all():
         msg = "site weights must be finite and >= 0"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     usable = int((weights > 0).sum())
     if days < 1 or per_day < 1:
         msg = f"days and per_day must be at least 1; got {days} and {per_day}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     if usable < 2 * per_day:
         msg = (
             f"{usable} sites have weight but {per_day} a day without repeating yesterday's "
             f"needs at least {2 * per_day}"
         )
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     rng = np.random.Generator(np.random.PCG64(seed))
     ids = sites[site_id].to_numpy(dtype=object)
     yesterday = np.zeros(len(ids), dtype=bool)
@@ -470,7 +472,7 @@ def _already_covered(
     )[0]
     covered[path_i] = True
     if "crossing_point" in paths.columns:
-        crossing = gpd.GeoSeries(list(paths["crossing_point"]), crs="EPSG:4326")
+        crossing = gpd.GeoSeries(list(paths["crossing_point"]), crs=WGS84)
         points = metric_geoms(crossing, crs)
         near = shapely.STRtree(posts).query(
             points, predicate="dwithin", distance=settings.coverage_m

@@ -30,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from gridmgmt.errors import InvalidInputError
 from gridmgmt.rules.settings import InspectionSettings
 
 __all__ = [
@@ -47,12 +48,14 @@ __all__ = [
 ALGORITHM: Final = "gridmgmt.rules.draws/1"
 
 
-class DrawInfeasibleError(ValueError):
-    """Raised when the rules leave a target with too few eligible officers."""
+class DrawInfeasibleError(InvalidInputError):
+    """Raised when the rules leave a target with too few eligible officers (bad input: the
+    county's officers and settings cannot give the draw asked for)."""
 
 
-class DrawMismatchError(ValueError):
-    """Raised when a stored draw does not match a redraw from its inputs."""
+class DrawMismatchError(InvalidInputError):
+    """Raised when a stored draw does not match a redraw from its inputs (the message says
+    what differs; the verify service reports it as a result, not as an error)."""
 
 
 @dataclass(frozen=True)
@@ -194,7 +197,7 @@ def draw_inspections(
     """
     if seed < 0:
         msg = f"seed must be a non-negative integer; got {seed}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     people = _canonical_retailers(retailers, retailer_id, grid_column, key_column)
     staff = _canonical_officers(officers, officer_id, officer_grid)
     rng = np.random.Generator(np.random.PCG64(seed))
@@ -263,7 +266,7 @@ def _canonical_retailers(
 ) -> pd.DataFrame:
     if retailer_id not in retailers.columns:
         msg = f"retailers lack column {retailer_id!r}; it has {list(retailers.columns)}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     frame = pd.DataFrame(
         {
             "id": retailers[retailer_id].astype(str).to_numpy(),
@@ -282,7 +285,7 @@ def _canonical_retailers(
 def _canonical_officers(officers: pd.DataFrame, officer_id: str, officer_grid: str) -> pd.DataFrame:
     if officer_id not in officers.columns:
         msg = f"officers lack column {officer_id!r}; it has {list(officers.columns)}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     frame = pd.DataFrame(
         {
             "id": officers[officer_id].astype(str).to_numpy(),
@@ -331,7 +334,7 @@ def _no_repeats(ids: pd.Series, name: str, column: str) -> None:
     repeated = ids[ids.duplicated()]
     if len(repeated):
         msg = f"{name}.{column} repeats ids: {sorted(set(repeated))[:5]}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
 
 
 def _draw_targets(

@@ -19,7 +19,7 @@ import numpy as np
 import pyproj
 import shapely
 
-from gridmgmt.crs import CoordinateSystem, to_wgs84
+from gridmgmt.crs import WGS84, CoordinateSystem, to_wgs84
 from gridmgmt.domain import label_zh
 from gridmgmt.rules._inputs import (
     TOLERANCE_M,
@@ -173,7 +173,7 @@ class LicenceChecker:
             any alias :func:`gridmgmt.crs.parse_crs` accepts).
         """
         wlon, wlat = (float(c) for c in to_wgs84(lon, lat, source_crs))
-        point = metric_geoms(gpd.GeoSeries([shapely.Point(wlon, wlat)], crs=4326), self.crs)[0]
+        point = metric_geoms(gpd.GeoSeries([shapely.Point(wlon, wlat)], crs=WGS84), self.crs)[0]
         reasons: list[Reason] = []
         county = self.counties.at(np.array([point], dtype=object))[0]
         reasons.append(self._county_reason(county))

@@ -30,6 +30,7 @@ import pandas as pd
 import pyproj
 
 from gridmgmt.domain import BusinessType, label_zh
+from gridmgmt.errors import InvalidInputError
 from gridmgmt.rules._inputs import (
     metric_points,
     parse_column,
@@ -94,7 +95,7 @@ def outflow_scores(
     missing = [c for c in (retailer_id, volume_column) if c not in orders.columns]
     if missing:
         msg = f"orders lack columns {missing}; it has {list(orders.columns)}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     volume = orders.groupby(retailer_id)[volume_column].sum()
     frame = _retailer_frame(retailers, area_types, retailer_id)
     frame["cartons"] = frame[retailer_id].map(volume).fillna(0.0).astype(float)
@@ -144,7 +145,7 @@ def _retailer_frame(
     tier = pd.to_numeric(retailers["tier"], errors="coerce")
     if tier.isna().any():
         msg = f"retailers.tier must be numeric; {int(tier.isna().sum())} rows are not"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     kinds = parse_column(retailers["business_type"], BusinessType, "retailers.business_type")
     if area_types is None:
         areas = pd.Series(_ALL, index=retailers.index)

@@ -27,10 +27,11 @@ import pyproj
 import shapely
 from scipy.spatial import cKDTree
 
+from gridmgmt.crs import WGS84
 from gridmgmt.domain import SchoolKind
+from gridmgmt.errors import InvalidInputError
 from gridmgmt.rules._inputs import (
     TOLERANCE_M,
-    WGS84,
     ObjectArray,
     geo_series,
     metric_geoms,
@@ -117,7 +118,7 @@ class RedLineIndex:
                 "red-line mode is 'walk' but no road graph was given; "
                 "pass `graph` or use mode 'straight'"
             )
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
         self.crs = resolve_crs(crs, schools)
         self.rule = rule
         self.schools = schools
@@ -192,7 +193,7 @@ class RedLineIndex:
                 "mode": self.rule.mode.value,
             },
             geometry=geo_series(merged.to_numpy(), self.crs).array,
-            crs="EPSG:4326",
+            crs=WGS84,
         )
 
     def _build_sources(
@@ -232,13 +233,13 @@ class RedLineIndex:
         if ids.duplicated().any():
             dup = sorted(map(str, ids[ids.duplicated()].unique()))[:5]
             msg = f"schools.{school_id} must be unique to match gates; repeated: {dup}"
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
         position = pd.Series(np.arange(len(ids)), index=ids)
         names = gates[gate_school]
         unknown = sorted(map(str, set(names) - set(position.index)))
         if unknown:
             msg = f"gates name schools that are not in schools.{school_id}: {unknown[:5]}"
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
         geoms = metric_points(gates, "gates", self.crs)
         return _frame(geoms, position.loc[names].to_numpy(), GATE)
 

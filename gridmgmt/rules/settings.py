@@ -27,6 +27,7 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from gridmgmt.domain import RetailerStatus, SchoolKind, parse_enum
+from gridmgmt.errors import InvalidInputError
 
 __all__ = [
     "PRESETS",
@@ -82,7 +83,7 @@ class _Model(BaseModel):
 def _check_distance(value: float, name: str) -> float:
     if not math.isfinite(value) or value < 0:
         msg = f"{name} must be a finite distance in metres >= 0; got {value!r}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     return value
 
 
@@ -200,7 +201,7 @@ class SpacingSettings(_Model):
     def _check_minimums(cls, value: dict[str, float]) -> dict[str, float]:
         if not value:
             msg = "minimum_m needs at least one area type"
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
         for area, dist in value.items():
             _check_distance(dist, f"spacing minimum for {area!r}")
         return value
@@ -216,7 +217,7 @@ class SpacingSettings(_Model):
                 f"area types {unknown} have no spacing minimum; expected one of "
                 f"{sorted(self.minimum_m)}"
             )
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
         return self
 
 
@@ -404,5 +405,5 @@ def preset(name: str) -> RuleSettings:
     key = name.strip().lower()
     if key not in PRESETS:
         msg = f"`preset` was {name!r} but is expected to be in {sorted(PRESETS)}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     return PRESETS[key].model_copy(deep=True)

@@ -25,9 +25,10 @@ import pyproj
 import shapely
 from scipy.spatial import cKDTree
 
+from gridmgmt.crs import WGS84
+from gridmgmt.errors import InvalidInputError
 from gridmgmt.rules._inputs import (
     TOLERANCE_M,
-    WGS84,
     ObjectArray,
     counted_mask,
     metric_geoms,
@@ -198,7 +199,7 @@ class SpacingIndex:
                 f"areas.{column} has area types {unknown} with no spacing minimum; expected "
                 f"one of {sorted(self.settings.minimum_m)}"
             )
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
         geoms = metric_geoms(areas, self.crs)
         # Stricter first, so the first polygon a point falls in has the larger minimum.
         order = np.argsort(-self.minimum_of(types), kind="stable")

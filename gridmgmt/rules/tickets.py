@@ -20,6 +20,8 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from gridmgmt.domain import TicketKind, TicketState
+from gridmgmt.errors import ConflictError, InvalidInputError
 from gridmgmt.rules.settings import TicketDeadlines
 
 __all__ = [
@@ -34,24 +36,6 @@ __all__ = [
     "ticket_frame",
     "ticket_status",
 ]
-
-
-class TicketState(StrEnum):
-    """State of a grid supervision ticket."""
-
-    COLLECTED = "collected"  # 采集
-    ASSIGNED = "assigned"  # 流转
-    RESPONDED = "responded"  # 响应
-    HANDLED = "handled"  # 处理
-    FED_BACK = "fed_back"  # 反馈
-
-
-class TicketKind(StrEnum):
-    """What a ticket is about."""
-
-    VIOLATION = "violation"  # 违规线索
-    COMPLAINT = "complaint"  # 投诉举报
-    MARKET_INFO = "market_info"  # 市场信息
 
 
 LABELS_ZH: Final[dict[StrEnum, str]] = {
@@ -69,8 +53,12 @@ STATES: Final = tuple(TicketState)
 TIME_COLUMNS: Final = tuple(f"{state.value}_at" for state in STATES)
 
 
-class TicketTransitionError(ValueError):
-    """Raised for a move the ticket state machine does not allow."""
+class TicketTransitionError(ConflictError, ValueError):
+    """Raised for a move the ticket state machine does not allow.
+
+    A conflict with the ticket's current state (HTTP 409, CLI exit 5): reload the ticket and
+    take the step it is due for. Also a ``ValueError`` for callers of the engine alone.
+    """
 
 
 def step_hours(deadlines: TicketDeadlines, state: TicketState) -> float | None:
@@ -271,7 +259,7 @@ def supervision_report(
     """
     if end <= start:
         msg = f"the report period must end after it starts; got {start} to {end}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     collected = pd.to_datetime(tickets["collected_at"])
     period = tickets[(collected >= pd.Timestamp(start)) & (collected < pd.Timestamp(end))]
     status = ticket_status(period, now=end, deadlines=deadlines)
@@ -314,7 +302,7 @@ def _inspection_counts(
     missing = [c for c in ("grid_id", "inspected_at") if c not in inspections.columns]
     if missing:
         msg = f"inspections lack columns {missing}; it has {list(inspections.columns)}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     when = pd.to_datetime(inspections["inspected_at"])
     done = inspections[(when >= pd.Timestamp(start)) & (when < pd.Timestamp(end))]
     if "violations" in done.columns:
@@ -323,7 +311,7 @@ def _inspection_counts(
         found = done["violation"].fillna(False).astype(bool).astype(np.int64)
     else:
         msg = "inspections need a 'violation' (bool) or 'violations' (count) column"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     grid = done["grid_id"].fillna("").astype(str)
     return (
         pd.DataFrame({"inspections": 1, "violations": found.to_numpy()}, index=grid.to_numpy())
@@ -336,14 +324,14 @@ def _check_order(frame: pd.DataFrame, present: np.ndarray) -> None:
     if not present[:, 0].all():
         missing = frame.loc[~present[:, 0], "ticket_id"].tolist()[:5]
         msg = f"tickets {missing} have no collected_at"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     # Present times must be a prefix of the states: no state reached after a gap.
     gap = (~present[:, :-1] & present[:, 1:]).any(axis=1)
     if gap.any():
         msg = f"tickets {frame.loc[gap, 'ticket_id'].tolist()[:5]} skipped a state"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     times = frame[list(TIME_COLUMNS)]
     backwards = (times.diff(axis=1).iloc[:, 1:] < pd.Timedelta(0)).any(axis=1)
     if backwards.any():
         msg = f"tickets {frame.loc[backwards, 'ticket_id'].tolist()[:5]} have times going backwards"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)

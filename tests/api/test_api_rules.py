@@ -239,3 +239,58 @@ def test_map_page_loads_the_licence_check_script(
     assert page.status_code == 200
     assert 'src="/api/v1/rules/licence-check.js"' in page.text
     assert 'data-crs="wgs84"' in page.text
+
+
+def test_every_rules_inspections_and_tickets_route_declares_its_action() -> None:
+    from api.routes import inspections, rules, tickets
+    from gridmgmt.policy import action_of
+
+    undeclared = [
+        f"{sorted(route.methods)} {route.path}"
+        for module in (rules, inspections, tickets)
+        for route in module.router.routes
+        if route.path != "/api/v1/rules/licence-check.js"  # a static script, no data
+        and not any(action_of(d.dependency) for d in route.dependencies)  # type: ignore[attr-defined]
+    ]
+    assert undeclared == []
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/inspections", "/api/v1/tickets", f"/api/v1/tickets/overdue?county={XINGHE}"]
+)
+def test_a_dispatcher_may_not_read_inspections_or_tickets(
+    client: TestClient, bearer: Headers, api_url: str, path: str
+) -> None:
+    add_user(api_url, "dora", "a-long-dispatch-passphrase", UserRole.DISPATCHER, [XINGHE])
+    refused = client.get(path, headers=bearer("dora"))
+    assert refused.status_code == 403
+    assert refused.json()["kind"] == "access_denied"
+    allowed = client.get(f"/api/v1/rules/red-lines?county={XINGHE}", headers=bearer("dora"))
+    assert allowed.status_code == 200  # the rules themselves are for every role
+
+
+@pytest.mark.usefixtures("officers")
+def test_error_kinds_of_inspections_and_tickets(client: TestClient, bearer: Headers) -> None:
+    missing = client.get("/api/v1/inspections/999", headers=bearer("bob"))
+    assert (missing.status_code, missing.json()["kind"]) == (404, "not_found")
+    first = _bob_draw(client, bearer)
+    again = client.post(
+        "/api/v1/inspections",
+        headers=bearer("bob"),
+        json={"county": TIANZHEN, "period": "2026-11", "seed": 1},
+    )
+    assert (again.status_code, again.json()["kind"]) == (409, "conflict")
+    assert again.json()["current"]["id"] == first["id"]  # the draw in the way
+    bad = client.post(
+        "/api/v1/inspections",
+        headers=bearer("bob"),
+        json={"county": TIANZHEN, "period": "November"},
+    )
+    assert (bad.status_code, bad.json()["kind"]) == (422, "invalid_input")
+    ticket = _bob_ticket(client, bearer)
+    skip = client.post(
+        f"/api/v1/tickets/{ticket['ticket_no']}/advance",
+        headers=bearer("bob"),
+        json={"to": "handled"},
+    )
+    assert (skip.status_code, skip.json()["kind"]) == (409, "conflict")

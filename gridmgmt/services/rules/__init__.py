@@ -7,14 +7,19 @@ caller's transaction:
 - settings: :func:`get_rule_settings`, :func:`set_rule_settings`
 - checks: :func:`red_lines`, :func:`spacing`, :func:`check_licence`,
   :func:`border_markets_report`, :func:`outflow_report`, :func:`checkpoint_coverage`
-- double-random inspections: :func:`make_draw`, :func:`verify_inspection_draw`,
-  :func:`record_inspection_result`, :func:`results_frame`, :func:`publish_results`
+- double-random inspections: :func:`make_draw`, :func:`get_draw`, :func:`list_draws`,
+  :func:`verify_inspection_draw`, :func:`record_inspection_result`,
+  :func:`inspection_rows`, :func:`results_frame`, :func:`publish_results`
 - grid supervision tickets: :func:`create_ticket`, :func:`advance_ticket`,
-  :func:`overdue_list`, :func:`report`
+  :func:`overdue_list`, :func:`report`, :func:`get_ticket`, :func:`list_tickets`
+
+Each entry point taking an ``actor`` declares its action in the policy table
+(:mod:`gridmgmt.policy`) and returns a typed result (:mod:`gridmgmt.services.results`) or a
+frozen dataclass of frames; errors are of the one family (:mod:`gridmgmt.errors`).
 - the demo: :func:`gridmgmt.services.rules.demo.demo`
 """
 
-from gridmgmt.services.rules._common import RecordNotFoundError, load_roads
+from gridmgmt.services.rules._common import load_roads
 from gridmgmt.services.rules.checkpoints import CoverageReport, checkpoint_coverage
 from gridmgmt.services.rules.checks import (
     BorderReport,
@@ -29,9 +34,14 @@ from gridmgmt.services.rules.checks import (
     spacing,
 )
 from gridmgmt.services.rules.inspections import (
+    DrawDetail,
     DrawExistsError,
+    DrawSummary,
     DrawVerification,
+    InspectionRow,
+    RecordedResult,
     get_draw,
+    inspection_rows,
     list_draws,
     make_draw,
     record_inspection_result,
@@ -39,8 +49,10 @@ from gridmgmt.services.rules.inspections import (
     verify_inspection_draw,
 )
 from gridmgmt.services.rules.publish import Publication, publish_results
-from gridmgmt.services.rules.settings import get_rule_settings, set_rule_settings
+from gridmgmt.services.rules.settings import CountySettings, get_rule_settings, set_rule_settings
 from gridmgmt.services.rules.tickets import (
+    TicketStep,
+    TicketView,
     advance_ticket,
     create_ticket,
     get_ticket,
@@ -51,15 +63,21 @@ from gridmgmt.services.rules.tickets import (
 
 __all__ = [
     "BorderReport",
+    "CountySettings",
     "CoverageReport",
+    "DrawDetail",
     "DrawExistsError",
+    "DrawSummary",
     "DrawVerification",
+    "InspectionRow",
     "LicenceAnswer",
     "OutflowReport",
     "Publication",
-    "RecordNotFoundError",
+    "RecordedResult",
     "RedLineReport",
     "SpacingReport",
+    "TicketStep",
+    "TicketView",
     "advance_ticket",
     "border_markets_report",
     "check_licence",
@@ -68,6 +86,7 @@ __all__ = [
     "get_draw",
     "get_rule_settings",
     "get_ticket",
+    "inspection_rows",
     "list_draws",
     "list_tickets",
     "load_roads",

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import networkx as nx
@@ -15,24 +15,24 @@ import numpy as np
 import pandas as pd
 import pyproj
 import shapely
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gridmgmt.domain import RetailerStatus, UserRole
+from gridmgmt.crs import WGS84
+from gridmgmt.domain import RetailerStatus
+from gridmgmt.errors import InvalidInputError, NotFoundError
 from gridmgmt.routing.network import DEFAULT_SPEEDS_KMH, SpeedSettings, read_osm
 from gridmgmt.rules._walk import WalkNetwork
 from gridmgmt.rules.border_markets import shared_borders
 from gridmgmt.rules.settings import DistanceMode, RuleSettings, preset
-from gridmgmt.services.actor import AccessDeniedError, Actor
+from gridmgmt.services.actor import Actor
 from gridmgmt.services.frames import frame_kinds, load_frame
 from gridmgmt.services.records import county_codes
 from gridmgmt.store.models import County
 from gridmgmt.store.models.rules import RuleSettingsRecord
 
-WGS84 = "EPSG:4326"
 DEFAULT_PRESET = "default"
-WRITER_ROLES = frozenset({UserRole.OFFICER, UserRole.ADMIN})
-ADMIN_ROLES = frozenset({UserRole.ADMIN})
 NO_ROADS_NOTE = (
     "no road network given: walking distances were measured as straight lines "
     "(pass --roads FILE.osm, or store one with `gridmgmt rules settings --roads`)"
@@ -49,16 +49,25 @@ _WALK_SPEEDS_KMH = {
 _PEDESTRIAN_ONLY = frozenset(set(_WALK_SPEEDS_KMH) - set(DEFAULT_SPEEDS_KMH))
 
 
-class RecordNotFoundError(LookupError):
-    """The record does not exist, or is in a county the actor may not see (the same answer)."""
+M = TypeVar("M", bound=BaseModel)
 
 
-def require_role(actor: Actor, roles: Iterable[UserRole], action: str) -> None:
-    """Raise :class:`AccessDeniedError` unless the actor has one of ``roles``."""
-    allowed = sorted(role.value for role in roles)
-    if actor.role not in set(roles):
-        msg = f"{action} needs one of the roles {allowed}; user {actor.username!r} is {actor.role}"
-        raise AccessDeniedError(msg)
+def validated(model: type[M], data: Any, what: str) -> M:
+    """``data`` validated as ``model``; a validation error is the caller's invalid input.
+
+    Raises
+    ------
+    InvalidInputError
+        With one problem per wrong field (``field`` is its dotted path).
+    """
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        problems = [
+            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
+            for e in error.errors()
+        ]
+        raise InvalidInputError(f"invalid {what}", problems) from None
 
 
 def scope_counties(session: Session, actor: Actor, county: str | None = None) -> list[str]:
@@ -66,15 +75,14 @@ def scope_counties(session: Session, actor: Actor, county: str | None = None) ->
 
     Raises
     ------
-    RecordNotFoundError
+    NotFoundError
         If ``county`` is not a county the actor may see (unknown or another's).
     """
     visible = county_codes(session, actor)
     if county is None:
         return visible
     if county not in visible:
-        msg = f"county {county} not found"
-        raise RecordNotFoundError(msg)
+        raise NotFoundError("county", county)
     return [county]
 
 
@@ -189,13 +197,13 @@ def load_roads(path: str | Path) -> RoadLayer:
 
     Raises
     ------
-    FileNotFoundError
+    InvalidInputError
         If the file does not exist.
     """
     resolved = Path(path).expanduser().resolve()
     if not resolved.is_file():
         msg = f"road network file {path} does not exist"
-        raise FileNotFoundError(msg)
+        raise InvalidInputError(msg)
     stat = resolved.stat()
     return _load_roads(str(resolved), stat.st_mtime_ns, stat.st_size)
 
@@ -247,9 +255,7 @@ def road_layer(
         return load_roads(roads)
     if rules.roads_file is None:
         return None
-    try:
-        return load_roads(rules.roads_file)
-    except FileNotFoundError:
+    if not Path(rules.roads_file).expanduser().is_file():
         if notes is not None:
             note = (
                 f"the stored road file {rules.roads_file} of county {rules.county_code} is missing"
@@ -257,6 +263,7 @@ def road_layer(
             if note not in notes:
                 notes.append(note)
         return None
+    return load_roads(rules.roads_file)
 
 
 def straight_if_no_roads(
@@ -271,8 +278,10 @@ def straight_if_no_roads(
     return settings.model_copy(update={"red_line": red_line})
 
 
-def require_visible(actor: Actor, county_code: str, what: str) -> None:
-    """Raise :class:`RecordNotFoundError` when the record's county is not the actor's."""
+def require_visible(actor: Actor, county_code: str, what: str, key: object) -> None:
+    """Raise :class:`NotFoundError` when the record's county is not the actor's.
+
+    Another county's record is "not found", the same answer as one that does not exist.
+    """
     if not actor.can_see(county_code):
-        msg = f"{what} not found"
-        raise RecordNotFoundError(msg)
+        raise NotFoundError(what, key)

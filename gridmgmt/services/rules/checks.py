@@ -8,20 +8,27 @@ alike (each county's own settings apply to its own retailers) and returns the ro
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pydantic import Field
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gridmgmt.crs import CoordinateSystem, metric_crs, parse_crs, to_wgs84
+from gridmgmt.crs import WGS84, CoordinateSystem, metric_crs, parse_crs, to_wgs84
 from gridmgmt.domain import SchoolKind
+from gridmgmt.errors import InvalidInputError
+from gridmgmt.policy import Action, requires
 from gridmgmt.rules.border_markets import BorderKind, border_markets
-from gridmgmt.rules.licence_check import LicenceCheck, LicenceChecker
+from gridmgmt.rules.licence_check import LicenceChecker, Reason
 from gridmgmt.rules.outflow import outflow_suspects
 from gridmgmt.rules.red_lines import red_line_violations, red_line_zones
 from gridmgmt.rules.settings import RedLineSettings, RuleSettings
@@ -29,8 +36,8 @@ from gridmgmt.rules.spacing import area_types, spacing_breaches
 from gridmgmt.services import audit
 from gridmgmt.services.actor import Actor
 from gridmgmt.services.frames import load_frame
+from gridmgmt.services.results import Result
 from gridmgmt.services.rules._common import (
-    WGS84,
     RoadLayer,
     all_county_shapes,
     county_borders,
@@ -42,6 +49,8 @@ from gridmgmt.services.rules._common import (
     scope_counties,
     straight_if_no_roads,
 )
+from gridmgmt.store.models import County, Retailer, School
+from gridmgmt.store.models.grids import GridRecord
 
 __all__ = [
     "BorderReport",
@@ -78,16 +87,18 @@ class SpacingReport:
     notes: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class LicenceAnswer:
-    """The licence check's answer and what was assumed to reach it."""
+class LicenceAnswer(Result):
+    """Can a retailer be licensed here? The answer, every reason, and what was assumed."""
 
-    check: LicenceCheck
-    notes: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data for JSON."""
-        return {**self.check.to_dict(), "notes": list(self.notes)}
+    allowed: bool
+    reasons: list[Reason]
+    lon: float
+    """The point in WGS-84."""
+    lat: float
+    county_code: str | None = None
+    grid_id: Any = None
+    area_type: str | None = None
+    notes: list[str] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -131,6 +142,7 @@ def _empty_points(columns: list[str]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=WGS84)
 
 
+@requires(Action.READ_RULES)
 def red_lines(
     session: Session,
     actor: Actor,
@@ -160,7 +172,7 @@ def red_lines(
 
     Raises
     ------
-    RecordNotFoundError
+    NotFoundError
         If ``county`` is not one of the actor's.
     """
     codes = scope_counties(session, actor, county)
@@ -212,6 +224,7 @@ def _measure_options(layer: RoadLayer | None, gates: gpd.GeoDataFrame | None) ->
     return options
 
 
+@requires(Action.READ_RULES)
 def spacing(
     session: Session,
     actor: Actor,
@@ -250,6 +263,7 @@ def spacing(
     return SpacingReport(gpd.GeoDataFrame(breaches, geometry="geometry", crs=WGS84), notes)
 
 
+@requires(Action.READ_RULES)
 def check_licence(
     session: Session,
     actor: Actor,
@@ -280,45 +294,38 @@ def check_licence(
     roads, areas, gates
         Road file for walk mode, area-type polygons, school gates (all optional).
 
+    The indexes of the checker are built once per bureau (the actor's counties), rule
+    settings and version of the data they come from (see :func:`licence_data_version`),
+    and reused until an import or change of retailers, schools, counties, grids or rule
+    settings gives a new version; a check then takes milliseconds.
+
     Raises
     ------
-    ValueError
+    InvalidInputError
         If ``crs`` is unknown or the point is not a finite longitude/latitude.
     """
     source = parse_crs(crs)
     if not (np.isfinite(lon) and np.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
         msg = f"({lon}, {lat}) is not a longitude/latitude"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     wlon, wlat = (float(v) for v in to_wgs84(lon, lat, source))
     codes = scope_counties(session, actor)
-    shapes = all_county_shapes(session)
-    mine = shapes[shapes["code"].isin(codes)].reset_index(drop=True)
-    home = _county_at(mine, wlon, wlat)
-    rules_by_county = county_rules(session, codes or [])
-    notes: list[str] = []
+    bureau = _bureau(session, actor, codes)
+    rules_by_county = county_rules(session, codes)
+    home = _county_at(bureau.mine, wlon, wlat)
     rules = rules_by_county.get(home) if home is not None else None
     if rules is None:
         rules = next(iter(rules_by_county.values()), None)
-    settings = (
-        rules.settings
-        if rules is not None
-        else RuleSettings.model_validate({"red_line": {"distance_m": {}}})
-    )
+    notes: list[str] = []
     layer = road_layer(roads, rules, notes) if rules is not None else None
-    settings = straight_if_no_roads(settings, layer, notes)
-    borders = county_borders(shapes, tolerance_m=settings.borders.tolerance_m)
-    checker = LicenceChecker(
-        retailers_in(session, actor, codes, counted=False),
-        _schools(session, actor),
-        mine if len(mine) else shapes.iloc[:0],
-        optional_grids(session, actor, codes),
-        settings=settings,
-        borders=borders,
-        areas=areas,
-        crs=layer.crs if layer is not None else metric_crs((wlon, wlat)),
-        gates=gates,
-        graph=layer.walk if layer is not None else None,
+    settings = straight_if_no_roads(
+        rules.settings if rules is not None else _NO_RULES, layer, notes
     )
+    if areas is None and gates is None:
+        key = (bureau.key, settings.model_dump_json(), _road_version(layer))
+        checker = _cached_checker(key, lambda: _checker(session, actor, bureau, settings, layer))
+    else:
+        checker = _checker(session, actor, bureau, settings, layer, areas=areas, gates=gates)
     answer = checker.check(lon, lat, source_crs=source)
     audit.record(
         session,
@@ -333,7 +340,121 @@ def check_licence(
             "blocking": [r.code for r in answer.reasons if r.blocking],
         },
     )
-    return LicenceAnswer(answer, notes)
+    return LicenceAnswer(**asdict(answer), notes=notes)
+
+
+_NO_RULES: Final = RuleSettings.model_validate({"red_line": {"distance_m": {}}})
+_CACHE_SIZE: Final = 8
+_checkers: OrderedDict[Hashable, LicenceChecker] = OrderedDict()
+_bureaus: OrderedDict[Hashable, _Bureau] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class _Bureau:
+    """The actor's counties as the licence check sees them, at one data version."""
+
+    key: Hashable
+    shapes: gpd.GeoDataFrame  # every stored county (borders need the neighbours)
+    mine: gpd.GeoDataFrame  # the actor's counties
+
+
+def licence_data_version(session: Session, codes: list[str]) -> Hashable:
+    """A stamp of the data a licence checker is built from: changes when any of it does.
+
+    For the retailers, schools and grids of ``codes`` (the actor's counties), and every
+    county: the row count and the latest ``updated_at`` (set on every insert and update, by
+    the ORM and by the bulk importer alike). An added, changed or removed row changes the
+    stamp; reading it is one query of a few aggregates, far cheaper than rebuilding the
+    indexes.
+    """
+    columns = []
+    for model in (Retailer, School, GridRecord):
+        mine = model.county_code.in_(codes)
+        columns += [
+            select(func.count()).select_from(model).where(mine).scalar_subquery(),
+            select(func.max(model.updated_at)).where(mine).scalar_subquery(),
+        ]
+    # Every county's outline counts: borders are drawn with the neighbours.
+    columns += [
+        select(func.count()).select_from(County).scalar_subquery(),
+        select(func.max(County.updated_at)).scalar_subquery(),
+    ]
+    return tuple(session.execute(select(*columns)).one())
+
+
+def _remember(cache: OrderedDict[Hashable, Any], key: Hashable, value: Any) -> None:
+    with _cache_lock:
+        cache[key] = value
+        cache.move_to_end(key)
+        while len(cache) > _CACHE_SIZE:
+            cache.popitem(last=False)
+
+
+def _recall(cache: OrderedDict[Hashable, Any], key: Hashable) -> Any:
+    with _cache_lock:
+        value = cache.get(key)
+        if value is not None:
+            cache.move_to_end(key)
+        return value
+
+
+def _bureau(session: Session, actor: Actor, codes: list[str]) -> _Bureau:
+    database = session.get_bind().engine.url.render_as_string(hide_password=True)
+    key = (database, tuple(codes), licence_data_version(session, codes))
+    bureau: _Bureau | None = _recall(_bureaus, key)
+    if bureau is None:
+        shapes = all_county_shapes(session)
+        mine = shapes[shapes["code"].isin(codes)].reset_index(drop=True)
+        bureau = _Bureau(key, shapes, mine)
+        _remember(_bureaus, key, bureau)
+    return bureau
+
+
+def _cached_checker(key: Hashable, build: Any) -> LicenceChecker:
+    checker: LicenceChecker | None = _recall(_checkers, key)
+    if checker is None:
+        checker = build()
+        _remember(_checkers, key, checker)
+    return checker
+
+
+def _road_version(layer: RoadLayer | None) -> tuple[str, int, int] | None:
+    if layer is None:
+        return None
+    stat = layer.path.stat()
+    return (str(layer.path), stat.st_mtime_ns, stat.st_size)
+
+
+def _checker(
+    session: Session,
+    actor: Actor,
+    bureau: _Bureau,
+    settings: RuleSettings,
+    layer: RoadLayer | None,
+    *,
+    areas: gpd.GeoDataFrame | None = None,
+    gates: gpd.GeoDataFrame | None = None,
+) -> LicenceChecker:
+    codes = list(bureau.mine["code"])
+    mine = bureau.mine if len(bureau.mine) else bureau.shapes.iloc[:0]
+    return LicenceChecker(
+        retailers_in(session, actor, codes, counted=False),
+        _schools(session, actor),
+        mine,
+        optional_grids(session, actor, codes),
+        settings=settings,
+        borders=county_borders(bureau.shapes, tolerance_m=settings.borders.tolerance_m),
+        areas=areas,
+        crs=layer.crs if layer is not None else _bureau_crs(bureau),
+        gates=gates,
+        graph=layer.walk if layer is not None else None,
+    )
+
+
+def _bureau_crs(bureau: _Bureau) -> Any:
+    counties = bureau.mine if len(bureau.mine) else bureau.shapes
+    return metric_crs(counties) if len(counties) else WGS84
 
 
 def _county_at(counties: gpd.GeoDataFrame, lon: float, lat: float) -> str | None:
@@ -344,6 +465,7 @@ def _county_at(counties: gpd.GeoDataFrame, lon: float, lat: float) -> str | None
     return codes[0] if codes else None
 
 
+@requires(Action.READ_RULES)
 def border_markets_report(
     session: Session, actor: Actor, *, county: str | None = None
 ) -> BorderReport:
@@ -422,6 +544,7 @@ def _bands(
     )
 
 
+@requires(Action.READ_RULES)
 def outflow_report(
     session: Session,
     actor: Actor,

@@ -4,8 +4,12 @@ A draw is made for one county and one period from the county's active retailers 
 monopoly officers, with the county's inspection settings. It is stored with who drew it,
 when, the seed, the population and officer hashes and the canonical JSON of the draw, so
 anyone can redraw it and compare (:func:`verify_inspection_draw`). A county and period
-hold one current draw: drawing again is refused unless a reason is given, and then the old
-draw is kept, marked superseded, and the redraw is audited.
+hold one current draw: drawing again is refused unless a reason is given (a conflict,
+:class:`DrawExistsError`), and then the old draw is kept, marked superseded, and the redraw
+is audited.
+
+Services return :class:`DrawSummary`, :class:`DrawDetail`, :class:`InspectionRow`,
+:class:`RecordedResult` and :class:`DrawVerification` results; no stored row leaves here.
 """
 
 from __future__ import annotations
@@ -13,14 +17,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-from dataclasses import dataclass
 from typing import Any, Final
 
 import pandas as pd
+from pydantic import AliasChoices, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gridmgmt.domain import RetailerStatus, StaffRole
+from gridmgmt.domain import InspectionOutcome, RetailerStatus, StaffRole
+from gridmgmt.errors import ConflictError, InvalidInputError, NotFoundError
+from gridmgmt.policy import Action, requires
 from gridmgmt.rules.draws import (
     DrawMismatchError,
     InspectionDraw,
@@ -31,31 +37,34 @@ from gridmgmt.rules.settings import InspectionSettings
 from gridmgmt.services import audit
 from gridmgmt.services.actor import Actor
 from gridmgmt.services.frames import load_frame
+from gridmgmt.services.results import Result
 from gridmgmt.services.rules._common import (
-    WRITER_ROLES,
-    RecordNotFoundError,
     county_rules,
-    require_role,
     require_visible,
     scope_counties,
+    validated,
 )
 from gridmgmt.services.scope import scoped
 from gridmgmt.store.models import Retailer, Staff
 from gridmgmt.store.models.base import _utcnow
 from gridmgmt.store.models.rules import (
-    OUTCOME_LABELS_ZH,
     InspectionAssignment,
     InspectionDrawRecord,
-    InspectionOutcome,
     InspectionResult,
     InspectionTarget,
 )
 
 __all__ = [
+    "OUTCOME_LABELS_ZH",
+    "DrawDetail",
     "DrawExistsError",
+    "DrawSummary",
     "DrawVerification",
+    "InspectionRow",
+    "RecordedResult",
     "draw_population",
     "get_draw",
+    "inspection_rows",
     "list_draws",
     "make_draw",
     "parse_outcome",
@@ -63,6 +72,13 @@ __all__ = [
     "results_frame",
     "verify_inspection_draw",
 ]
+
+OUTCOME_LABELS_ZH: Final[dict[InspectionOutcome, str]] = {
+    InspectionOutcome.COMPLIANT: "未发现问题",
+    InspectionOutcome.VIOLATION: "发现违法违规",
+    InspectionOutcome.NOT_OPEN: "未营业",
+    InspectionOutcome.NOT_FOUND: "查无此户",
+}
 
 PERIOD_PATTERN: Final = re.compile(r"^\d{4}(?:-(?:0[1-9]|1[0-2])|-Q[1-4]|-H[12])?$")
 PERIOD_FORMS: Final = ["YYYY", "YYYY-MM", "YYYY-Qn", "YYYY-Hn"]
@@ -76,17 +92,77 @@ _OUTCOME_NAMES: Final = {
 }
 
 
-class DrawExistsError(ValueError):
+class DrawExistsError(ConflictError):
     """The county and period already have a current draw; redrawing needs a reason."""
 
 
-@dataclass(frozen=True)
-class DrawVerification:
-    """Whether a stored draw is what its seed and population give."""
+class DrawVerification(Result):
+    """Whether a stored draw is what its seed and population give (a result either way)."""
 
     draw_id: int
     ok: bool
     message: str
+
+
+class DrawSummary(Result):
+    """A stored draw: who drew it, when, from what, under which rules."""
+
+    id: int
+    county_code: str
+    period: str
+    revision: int
+    current: bool
+    seed: int
+    quota: int
+    population_size: int
+    population_hash: str
+    officers_hash: str
+    algorithm: str
+    rules: dict[str, Any]
+    drawn_by: str
+    drawn_at: dt.datetime
+    replaces: int | None = Field(validation_alias=AliasChoices("replaces", "replaces_id"))
+    replace_reason: str | None
+
+
+class InspectionRow(Result):
+    """A drawn retailer, its drawn officers and, once recorded, what the inspection found."""
+
+    position: int
+    """1-based, in the order of the draw."""
+    licence_no: str
+    name: str
+    address: str | None
+    grid_id: str | None
+    key_retailer: bool
+    officers: str
+    """Staff numbers of the drawn officers, ``;``-separated."""
+    officer_names: str
+    inspected_on: dt.date | None
+    outcome: InspectionOutcome | None
+    outcome_zh: str
+    violations: int | None
+    inspectors: str | None
+    """Staff numbers of those who inspected, ``;``-separated."""
+    notes: str | None
+
+
+class DrawDetail(DrawSummary):
+    """A stored draw with its inspections and their results so far."""
+
+    inspections: list[InspectionRow]
+
+
+class RecordedResult(Result):
+    """What was recorded for one drawn retailer."""
+
+    draw_id: int
+    licence_no: str
+    outcome: InspectionOutcome
+    violations: int
+    inspected_on: dt.date
+    inspectors: list[str]
+    notes: str | None
 
 
 def parse_period(period: str) -> str:
@@ -94,7 +170,7 @@ def parse_period(period: str) -> str:
     text = period.strip().upper()
     if not PERIOD_PATTERN.match(text):
         msg = f"`period` was {period!r} but is expected to be one of the forms {PERIOD_FORMS}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     return text
 
 
@@ -106,7 +182,7 @@ def parse_outcome(text: str) -> InspectionOutcome:
         allowed = [o.value for o in InspectionOutcome]
         msg = f"`outcome` was {text!r} but is expected to be in {allowed} (or 中文: "
         msg += ", ".join(OUTCOME_LABELS_ZH.values()) + ")"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     return outcome
 
 
@@ -146,6 +222,7 @@ def _current(session: Session, county: str, period: str) -> InspectionDrawRecord
     )
 
 
+@requires(Action.DRAW_INSPECTIONS)
 def make_draw(
     session: Session,
     actor: Actor,
@@ -157,7 +234,7 @@ def make_draw(
     key_retailers_always: bool | None = None,
     exclude_own_grid: bool | None = None,
     replace_reason: str | None = None,
-) -> InspectionDrawRecord:
+) -> DrawDetail:
     """Draw inspection targets and inspectors for a county and period, and store the draw.
 
     Parameters
@@ -183,18 +260,17 @@ def make_draw(
     Raises
     ------
     DrawExistsError
-        If a current draw exists and no reason is given.
-    RecordNotFoundError
+        If a current draw exists and no reason is given (a conflict).
+    NotFoundError
         If the county is not one of the actor's.
-    ValueError
+    InvalidInputError
         If the period or seed is malformed, or the rules leave too few officers.
     """
-    require_role(actor, WRITER_ROLES, "drawing inspections")
     (code,) = scope_counties(session, actor, county)
     period = parse_period(period)
     if seed is not None and not 0 <= seed < 2**63:
         msg = f"seed must be an integer in [0, 2**63); got {seed}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     previous = _current(session, code, period)
     if previous is not None and not (replace_reason and replace_reason.strip()):
         msg = (
@@ -203,11 +279,27 @@ def make_draw(
             "is never replaced silently: give a reason (--replace REASON) to redraw, "
             "and the old draw is kept, marked superseded"
         )
-        raise DrawExistsError(msg)
+        current = DrawSummary.model_validate(previous).model_dump(mode="json")
+        raise DrawExistsError(msg, current=current)
     settings = _settings(session, code, share, key_retailers_always, exclude_own_grid)
     retailers, officers = draw_population(session, actor, code)
     chosen_seed = secrets.randbelow(MAX_SEED) if seed is None else int(seed)
     draw = draw_inspections(retailers, officers, seed=chosen_seed, settings=settings)
+    record = _store_draw(session, actor, code, period, draw, previous, replace_reason)
+    _audit_draw(session, actor, record, draw, previous)
+    return _detail(record)
+
+
+def _store_draw(
+    session: Session,
+    actor: Actor,
+    code: str,
+    period: str,
+    draw: InspectionDraw,
+    previous: InspectionDrawRecord | None,
+    replace_reason: str | None,
+) -> InspectionDrawRecord:
+    """Store a draw with its targets; a previous one is kept, marked superseded."""
     now = _utcnow()
     revision = 1
     if previous is not None:
@@ -234,9 +326,19 @@ def make_draw(
     record.targets = _targets(session, code, draw)
     session.add(record)
     session.flush()
+    return record
+
+
+def _audit_draw(
+    session: Session,
+    actor: Actor,
+    record: InspectionDrawRecord,
+    draw: InspectionDraw,
+    previous: InspectionDrawRecord | None,
+) -> None:
     detail: dict[str, Any] = {
         "draw_id": record.id,
-        "period": period,
+        "period": record.period,
         "seed": draw.seed,
         "quota": draw.quota,
         "population_size": draw.population_size,
@@ -249,8 +351,8 @@ def make_draw(
         )
         detail |= {"replaces": previous.id, "reason": record.replace_reason, "results": results}
     action = "inspections.redraw" if previous is not None else "inspections.draw"
-    audit.record(session, actor, action, kind="inspection_draw", county_code=code, detail=detail)
-    return record
+    county = record.county_code
+    audit.record(session, actor, action, kind="inspection_draw", county_code=county, detail=detail)
 
 
 def _settings(
@@ -268,7 +370,7 @@ def _settings(
         update["key_retailers_always"] = key_retailers_always
     if exclude_own_grid is not None:
         update["exclude_own_grid"] = exclude_own_grid
-    return InspectionSettings.model_validate({**base.model_dump(), **update})
+    return validated(InspectionSettings, {**base.model_dump(), **update}, "inspection settings")
 
 
 def _targets(session: Session, county: str, draw: InspectionDraw) -> list[InspectionTarget]:
@@ -291,22 +393,33 @@ def _targets(session: Session, county: str, draw: InspectionDraw) -> list[Inspec
     ]
 
 
-def get_draw(session: Session, actor: Actor, draw_id: int) -> InspectionDrawRecord:
-    """A stored draw the actor may see.
-
-    Raises
-    ------
-    RecordNotFoundError
-        If there is no such draw, or it is another county's.
-    """
+def _draw(session: Session, actor: Actor, draw_id: int) -> InspectionDrawRecord:
+    """The stored draw, if the actor may see it (else :class:`NotFoundError`)."""
     record = session.get(InspectionDrawRecord, draw_id)
     if record is None:
-        msg = f"inspection draw #{draw_id} not found"
-        raise RecordNotFoundError(msg)
-    require_visible(actor, record.county_code, f"inspection draw #{draw_id}")
+        raise NotFoundError("inspection draw", draw_id)
+    require_visible(actor, record.county_code, "inspection draw", draw_id)
     return record
 
 
+def _detail(record: InspectionDrawRecord) -> DrawDetail:
+    summary = DrawSummary.model_validate(record)
+    return DrawDetail(**dict(summary), inspections=_rows(record))
+
+
+@requires(Action.READ_INSPECTIONS)
+def get_draw(session: Session, actor: Actor, draw_id: int) -> DrawDetail:
+    """A stored draw the actor may see, with its inspections and results so far.
+
+    Raises
+    ------
+    NotFoundError
+        If there is no such draw, or it is another county's.
+    """
+    return _detail(_draw(session, actor, draw_id))
+
+
+@requires(Action.READ_INSPECTIONS)
 def list_draws(
     session: Session,
     actor: Actor,
@@ -314,7 +427,7 @@ def list_draws(
     county: str | None = None,
     period: str | None = None,
     include_superseded: bool = False,
-) -> list[InspectionDrawRecord]:
+) -> list[DrawSummary]:
     """The actor's stored draws, newest period first."""
     stmt = scoped(select(InspectionDrawRecord), InspectionDrawRecord.county_code, actor)
     if county is not None:
@@ -328,9 +441,10 @@ def list_draws(
         InspectionDrawRecord.county_code,
         InspectionDrawRecord.revision.desc(),
     )
-    return list(session.scalars(stmt.order_by(*order)))
+    return [DrawSummary.model_validate(r) for r in session.scalars(stmt.order_by(*order))]
 
 
+@requires(Action.READ_INSPECTIONS)
 def verify_inspection_draw(session: Session, actor: Actor, draw_id: int) -> DrawVerification:
     """Redraw a stored draw from its seed and today's population and compare.
 
@@ -338,7 +452,7 @@ def verify_inspection_draw(session: Session, actor: Actor, draw_id: int) -> Draw
     (a new licence, a retailer moved to another grid) is reported as such: the draw was
     made from the population of its day, whose hash it carries.
     """
-    record = get_draw(session, actor, draw_id)
+    record = _draw(session, actor, draw_id)
     draw = InspectionDraw.from_json(record.draw_json)
     stored = [
         (t.retailer.licence_no, sorted(a.staff.staff_no for a in t.assignments))
@@ -346,20 +460,22 @@ def verify_inspection_draw(session: Session, actor: Actor, draw_id: int) -> Draw
     ]
     expected = [(i.retailer, sorted(i.officers)) for i in draw.inspections]
     if stored != expected:
-        return DrawVerification(record.id, False, "the stored targets differ from the draw's JSON")
+        message = "the stored targets differ from the draw's JSON"
+        return DrawVerification(draw_id=record.id, ok=False, message=message)
     retailers, officers = draw_population(session, actor, record.county_code)
     try:
         verify_draw(draw, retailers, officers)
     except DrawMismatchError as error:
-        return DrawVerification(record.id, False, str(error))
+        return DrawVerification(draw_id=record.id, ok=False, message=str(error))
     message = (
         f"draw #{record.id} verified: seed {record.seed} over {record.population_size} "
         f"retailers (sha256 {record.population_hash[:12]}...) gives the same "
         f"{len(draw.inspections)} inspections"
     )
-    return DrawVerification(record.id, True, message)
+    return DrawVerification(draw_id=record.id, ok=True, message=message)
 
 
+@requires(Action.RECORD_INSPECTIONS)
 def record_inspection_result(
     session: Session,
     actor: Actor,
@@ -371,7 +487,7 @@ def record_inspection_result(
     violations: int | None = None,
     inspectors: list[str] | None = None,
     notes: str | None = None,
-) -> InspectionResult:
+) -> RecordedResult:
     """Record what the inspection of a drawn retailer found (a second call corrects it).
 
     Parameters
@@ -399,27 +515,28 @@ def record_inspection_result(
 
     Raises
     ------
-    RecordNotFoundError
+    NotFoundError
         If the draw is not the actor's.
-    ValueError
-        If the retailer was not drawn, the draw is superseded, or the values are wrong.
+    ConflictError
+        If the draw was superseded by a redraw.
+    InvalidInputError
+        If the retailer was not drawn or the values are wrong.
     """
-    require_role(actor, WRITER_ROLES, "recording inspection results")
-    record = get_draw(session, actor, draw_id)
+    record = _draw(session, actor, draw_id)
     if not record.current:
         msg = f"draw #{draw_id} was superseded by a redraw; record results against the current one"
-        raise ValueError(msg)
+        raise ConflictError(msg)
     target = next((t for t in record.targets if t.retailer.licence_no == licence_no), None)
     if target is None:
         msg = f"retailer {licence_no} was not drawn in draw #{draw_id}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     outcome = parse_outcome(outcome) if isinstance(outcome, str) else outcome
     count = _violations(outcome, violations)
     if inspected_on < record.drawn_at.date():
         msg = (
             f"inspected_on {inspected_on} is before the draw was made ({record.drawn_at:%Y-%m-%d})"
         )
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     names = _inspectors(session, record, target, inspectors)
     previous = target.result
     result = previous or InspectionResult(
@@ -440,7 +557,15 @@ def record_inspection_result(
         detail={"draw_id": record.id, "licence_no": licence_no, **_result_dict(result)}
         | ({"previous": before} if before is not None else {}),
     )
-    return result
+    return RecordedResult(
+        draw_id=record.id,
+        licence_no=licence_no,
+        outcome=outcome,
+        violations=count,
+        inspected_on=inspected_on,
+        inspectors=names,
+        notes=notes,
+    )
 
 
 def _violations(outcome: InspectionOutcome, violations: int | None) -> int:
@@ -448,11 +573,11 @@ def _violations(outcome: InspectionOutcome, violations: int | None) -> int:
         count = 1 if violations is None else violations
         if count < 1:
             msg = "an outcome of 'violation' needs at least 1 violation"
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
         return count
     if violations not in (None, 0):
         msg = f"an outcome of {outcome.value!r} has no violations; got {violations}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     return 0
 
 
@@ -467,7 +592,7 @@ def _inspectors(
     needed = int(record.rules.get("officers_per_inspection", 2))
     if len(names) < needed:
         msg = f"an inspection needs at least {needed} officers; got {names}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     known = set(
         session.scalars(
             select(Staff.staff_no).where(
@@ -480,7 +605,7 @@ def _inspectors(
     unknown = sorted(set(names) - known)
     if unknown:
         msg = f"{unknown} are not monopoly officers of county {record.county_code}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     return names
 
 
@@ -494,50 +619,50 @@ def _result_dict(result: InspectionResult) -> dict[str, Any]:
     }
 
 
-RESULT_COLUMNS: Final = [
-    "position",
-    "licence_no",
-    "name",
-    "address",
-    "grid_id",
-    "key_retailer",
-    "officers",
-    "officer_names",
-    "inspected_on",
-    "outcome",
-    "outcome_zh",
-    "violations",
-    "inspectors",
-    "notes",
-]
+RESULT_COLUMNS: Final = list(InspectionRow.model_fields)
 
 
-def results_frame(session: Session, actor: Actor, draw_id: int) -> pd.DataFrame:
+def _row(target: InspectionTarget) -> InspectionRow:
+    result = target.result
+    staff = sorted((a.staff for a in target.assignments), key=lambda s: s.staff_no)
+    outcome = InspectionOutcome(result.outcome) if result is not None else None
+    return InspectionRow(
+        position=target.position + 1,
+        licence_no=target.retailer.licence_no,
+        name=target.retailer.name,
+        address=target.retailer.address,
+        grid_id=target.grid_id,
+        key_retailer=target.key_retailer,
+        officers=";".join(s.staff_no for s in staff),
+        officer_names="、".join(s.name for s in staff),
+        inspected_on=result.inspected_on if result is not None else None,
+        outcome=outcome,
+        outcome_zh=OUTCOME_LABELS_ZH[outcome] if outcome is not None else "待检查",
+        violations=result.violations if result is not None else None,
+        inspectors=";".join(result.inspectors) if result is not None else None,
+        notes=result.notes if result is not None else None,
+    )
+
+
+def _rows(record: InspectionDrawRecord) -> list[InspectionRow]:
+    return [_row(target) for target in record.targets]
+
+
+@requires(Action.READ_INSPECTIONS)
+def inspection_rows(session: Session, actor: Actor, draw_id: int) -> list[InspectionRow]:
     """One row per drawn retailer with its drawn officers and, once recorded, its result."""
-    record = get_draw(session, actor, draw_id)
-    rows = []
-    for target in record.targets:
-        result = target.result
-        staff = sorted((a.staff for a in target.assignments), key=lambda s: s.staff_no)
-        outcome = InspectionOutcome(result.outcome) if result is not None else None
-        rows.append(
-            {
-                "position": target.position + 1,
-                "licence_no": target.retailer.licence_no,
-                "name": target.retailer.name,
-                "address": target.retailer.address,
-                "grid_id": target.grid_id,
-                "key_retailer": target.key_retailer,
-                "officers": ";".join(s.staff_no for s in staff),
-                "officer_names": "、".join(s.name for s in staff),
-                "inspected_on": result.inspected_on if result is not None else None,
-                "outcome": outcome.value if outcome is not None else None,
-                "outcome_zh": OUTCOME_LABELS_ZH[outcome] if outcome is not None else "待检查",
-                "violations": result.violations if result is not None else None,
-                "inspectors": ";".join(result.inspectors) if result is not None else None,
-                "notes": result.notes if result is not None else None,
-            }
-        )
-    frame = pd.DataFrame(rows, columns=RESULT_COLUMNS)
+    return _rows(_draw(session, actor, draw_id))
+
+
+def rows_frame(rows: list[InspectionRow]) -> pd.DataFrame:
+    """Inspection rows as a table (``outcome`` as its plain value), for CSV and pages."""
+    data = [{**row.model_dump(), "outcome": row.outcome and row.outcome.value} for row in rows]
+    frame = pd.DataFrame(data, columns=RESULT_COLUMNS)
     frame["violations"] = frame["violations"].astype("Int64")
     return frame
+
+
+@requires(Action.READ_INSPECTIONS)
+def results_frame(session: Session, actor: Actor, draw_id: int) -> pd.DataFrame:
+    """:func:`inspection_rows` as a table (the columns of :class:`InspectionRow`)."""
+    return rows_frame(_rows(_draw(session, actor, draw_id)))

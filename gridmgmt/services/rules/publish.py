@@ -14,13 +14,13 @@ import jinja2
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from gridmgmt.policy import Action, requires
 from gridmgmt.services import audit
 from gridmgmt.services.actor import Actor
-from gridmgmt.services.rules.inspections import get_draw, results_frame
+from gridmgmt.services.rules.inspections import DrawSummary, get_draw, rows_frame
 from gridmgmt.store.models import County
-from gridmgmt.store.models.rules import InspectionDrawRecord
 
-__all__ = ["Publication", "publish_results", "results_csv", "results_page"]
+__all__ = ["Publication", "publication_page", "publish_results", "results_csv", "results_page"]
 
 PUBLIC_COLUMNS: Final = {
     "position": "序号 No.",
@@ -103,7 +103,7 @@ def results_csv(frame: pd.DataFrame) -> str:
     return text
 
 
-def results_page(session: Session, draw: InspectionDrawRecord, frame: pd.DataFrame) -> str:
+def results_page(session: Session, draw: DrawSummary, frame: pd.DataFrame) -> str:
     """The public results as a self-contained HTML page (no scripts, no external assets)."""
     county = session.get(County, draw.county_code)
     name = f"{county.name} {county.code}" if county is not None else draw.county_code
@@ -125,14 +125,23 @@ def results_page(session: Session, draw: InspectionDrawRecord, frame: pd.DataFra
     )
 
 
+@requires(Action.READ_INSPECTIONS)
+def publication_page(session: Session, actor: Actor, draw_id: int) -> str:
+    """The public results page (一公开) of a draw the actor may see."""
+    draw = get_draw(session, actor, draw_id)
+    return results_page(session, draw, rows_frame(draw.inspections))
+
+
+@requires(Action.READ_INSPECTIONS)
 def publish_results(session: Session, actor: Actor, draw_id: int, out_dir: Path) -> Publication:
     """Write a draw's results as ``inspections-<county>-<period>.csv`` and ``.html``.
 
     The CSV is UTF-8 with a byte-order mark, which Excel needs to show Chinese. The
-    publication is recorded in the audit log.
+    publication is recorded in the audit log. Whoever may read the draw may publish it:
+    the results are public (一公开).
     """
     draw = get_draw(session, actor, draw_id)
-    frame = results_frame(session, actor, draw_id)
+    frame = rows_frame(draw.inspections)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"inspections-{draw.county_code}-{draw.period}"
     csv_path = out_dir / f"{stem}.csv"

@@ -9,33 +9,62 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from gridmgmt.errors import InvalidInputError
+from gridmgmt.policy import Action, requires
 from gridmgmt.rules.settings import PRESETS, RuleSettings, preset
 from gridmgmt.services import audit
 from gridmgmt.services.actor import Actor
+from gridmgmt.services.results import Result
 from gridmgmt.services.rules._common import (
-    ADMIN_ROLES,
     CountyRules,
     county_rules,
-    require_role,
     scope_counties,
+    validated,
 )
 from gridmgmt.store.models.rules import RuleSettingsRecord
 
-__all__ = ["get_rule_settings", "read_settings_file", "set_rule_settings"]
+__all__ = ["CountySettings", "get_rule_settings", "read_settings_file", "set_rule_settings"]
 
 SETTINGS_SUFFIXES = (".json", ".toml")
 
 
-def get_rule_settings(session: Session, actor: Actor, county: str) -> CountyRules:
+class CountySettings(Result):
+    """The rule settings in force in one county, and where they came from."""
+
+    county_code: str
+    preset: str | None
+    stored: bool
+    """Whether the county's settings were set (else the ``default`` preset applies)."""
+    roads_file: str | None
+    """The stored OSM road file (a path on the server; the API leaves it out)."""
+    walk_network: bool
+    """Whether a road file is stored, so walking distances follow roads."""
+    settings: RuleSettings
+
+    @classmethod
+    def of(cls, rules: CountyRules) -> CountySettings:
+        """The result for a county's rules."""
+        return cls(
+            county_code=rules.county_code,
+            preset=rules.preset,
+            stored=rules.stored,
+            roads_file=rules.roads_file,
+            walk_network=rules.roads_file is not None,
+            settings=rules.settings,
+        )
+
+
+@requires(Action.READ_RULES)
+def get_rule_settings(session: Session, actor: Actor, county: str) -> CountySettings:
     """The settings in force in one of the actor's counties (``default`` until set).
 
     Raises
     ------
-    RecordNotFoundError
+    NotFoundError
         If the county is not one the actor may see.
     """
     (code,) = scope_counties(session, actor, county)
-    return county_rules(session, [code])[code]
+    return CountySettings.of(county_rules(session, [code])[code])
 
 
 def read_settings_file(path: Path) -> dict[str, Any]:
@@ -43,26 +72,30 @@ def read_settings_file(path: Path) -> dict[str, Any]:
 
     Raises
     ------
-    ValueError
-        If the suffix is not ``.json`` or ``.toml`` or the file does not parse.
+    InvalidInputError
+        If the file is missing, its suffix is not ``.json`` or ``.toml`` or it does not parse.
     """
     suffix = path.suffix.lower()
     if suffix not in SETTINGS_SUFFIXES:
         allowed = list(SETTINGS_SUFFIXES)
         msg = f"settings file suffix was {suffix!r} but is expected to be in {allowed}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
+    if not path.is_file():
+        msg = f"settings file {path} does not exist"
+        raise InvalidInputError(msg)
     text = path.read_text(encoding="utf-8")
     try:
         data = json.loads(text) if suffix == ".json" else tomllib.loads(text)
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as error:
         msg = f"{path}: {error}"
-        raise ValueError(msg) from None
+        raise InvalidInputError(msg) from None
     if not isinstance(data, dict):
         msg = f"{path}: expected a table of settings at the top level"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     return data
 
 
+@requires(Action.CHANGE_RULE_SETTINGS)
 def set_rule_settings(
     session: Session,
     actor: Actor,
@@ -72,7 +105,7 @@ def set_rule_settings(
     overrides: dict[str, Any] | None = None,
     roads_file: str | Path | None = None,
     clear_roads: bool = False,
-) -> CountyRules:
+) -> CountySettings:
     """Set a county's rule settings: a preset, with sections of it replaced by ``overrides``.
 
     Parameters
@@ -98,21 +131,23 @@ def set_rule_settings(
 
     Raises
     ------
-    ValueError
-        If the preset is unknown or the settings do not validate (the message says where).
-    FileNotFoundError
-        If ``roads_file`` does not exist.
+    NotFoundError
+        If the county is not one the actor may see.
+    InvalidInputError
+        If the preset is unknown, the settings do not validate (the problems say where) or
+        ``roads_file`` does not exist.
     """
-    require_role(actor, ADMIN_ROLES, "setting rule settings")
-    current = get_rule_settings(session, actor, county)
+    (code,) = scope_counties(session, actor, county)
+    current = county_rules(session, [code])[code]
     base = preset(preset_name) if preset_name is not None else current.settings
-    settings = RuleSettings.model_validate(_merged(base.model_dump(mode="json"), overrides or {}))
+    merged = _merged(base.model_dump(mode="json"), overrides or {})
+    settings = validated(RuleSettings, merged, "rule settings")
     road = current.roads_file
     if roads_file is not None:
         path = Path(roads_file).expanduser().resolve()
         if not path.is_file():
             msg = f"road network file {roads_file} does not exist"
-            raise FileNotFoundError(msg)
+            raise InvalidInputError(msg)
         road = str(path)
     if clear_roads:
         road = None
@@ -135,7 +170,7 @@ def set_rule_settings(
         detail={"preset": name, "roads_file": road, "settings": stored},
     )
     session.flush()
-    return CountyRules(county, settings, name, road, True)
+    return CountySettings.of(CountyRules(county, settings, name, road, True))
 
 
 def _merged(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:

@@ -3,38 +3,40 @@
 A ticket moves collected -> assigned -> responded -> handled -> fed back; each step is due
 a number of hours after the previous one (the county's ticket deadlines). Every step is
 kept as an event with its deadline and whether it was late. Times are UTC; a time with an
-offset (``2026-11-20T09:00+08:00``) is converted.
+offset (``2026-11-20T09:00+08:00``) is converted. A ticket leaves here as a
+:class:`TicketView`; a move the state machine does not allow is a conflict
+(:class:`~gridmgmt.rules.tickets.TicketTransitionError`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 import pandas as pd
 import shapely
+from pydantic import AliasChoices, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridmgmt.crs import CoordinateSystem, parse_crs, to_wgs84
+from gridmgmt.domain import TicketKind, TicketState
+from gridmgmt.errors import InvalidInputError, NotFoundError
+from gridmgmt.policy import Action, requires
 from gridmgmt.rules.tickets import (
     LABELS_ZH,
     STATES,
     Ticket,
-    TicketKind,
-    TicketState,
     overdue_tickets,
     supervision_report,
 )
 from gridmgmt.services import audit
 from gridmgmt.services.actor import Actor
+from gridmgmt.services.results import Result
 from gridmgmt.services.rules._common import (
-    WRITER_ROLES,
-    RecordNotFoundError,
     county_rules,
     optional_grids,
-    require_role,
     require_visible,
     scope_counties,
 )
@@ -49,6 +51,8 @@ from gridmgmt.store.models.rules import (
 )
 
 __all__ = [
+    "TicketStep",
+    "TicketView",
     "advance_ticket",
     "create_ticket",
     "get_ticket",
@@ -56,7 +60,6 @@ __all__ = [
     "overdue_list",
     "parse_kind",
     "report",
-    "ticket_dict",
     "utc",
 ]
 
@@ -68,6 +71,72 @@ _KIND_NAMES: Final = {
     "举报": TicketKind.COMPLAINT,
     "市场": TicketKind.MARKET_INFO,
 }
+
+
+class TicketStep(Result):
+    """One step of a ticket: the state reached, when, by whom, against which deadline."""
+
+    state: TicketState
+    at: dt.datetime
+    by: str = Field(validation_alias=AliasChoices("by", "username"))
+    deadline: dt.datetime | None
+    late: bool
+    note: str | None
+
+
+class TicketView(Result):
+    """A ticket with its steps and whether it is overdue (at the time it was read)."""
+
+    ticket_no: str
+    county_code: str
+    grid_id: str | None
+    kind: TicketKind
+    kind_zh: str
+    state: TicketState
+    state_zh: str
+    summary: str
+    licence_no: str | None
+    lon: float | None
+    lat: float | None
+    assignee: str | None
+    created_by: str
+    collected_at: dt.datetime
+    assigned_at: dt.datetime | None
+    responded_at: dt.datetime | None
+    handled_at: dt.datetime | None
+    fed_back_at: dt.datetime | None
+    due_at: dt.datetime | None
+    overdue: bool
+    events: list[TicketStep]
+
+    @classmethod
+    def of(cls, record: TicketRecord, *, now: dt.datetime | None = None) -> TicketView:
+        """The view of a stored ticket, overdue judged at ``now`` (default: now)."""
+        kind, state = TicketKind(record.kind), TicketState(record.state)
+        location = record.location
+        return cls(
+            ticket_no=record.ticket_no,
+            county_code=record.county_code,
+            grid_id=record.grid_id,
+            kind=kind,
+            kind_zh=LABELS_ZH[kind],
+            state=state,
+            state_zh=LABELS_ZH[state],
+            summary=record.summary,
+            licence_no=record.retailer.licence_no if record.retailer is not None else None,
+            lon=location.x if location is not None else None,
+            lat=location.y if location is not None else None,
+            assignee=record.assignee,
+            created_by=record.created_by,
+            collected_at=record.collected_at,
+            assigned_at=record.assigned_at,
+            responded_at=record.responded_at,
+            handled_at=record.handled_at,
+            fed_back_at=record.fed_back_at,
+            due_at=record.due_at,
+            overdue=record.due_at is not None and utc(now) > record.due_at,
+            events=[TicketStep.model_validate(event) for event in record.events],
+        )
 
 
 def utc(moment: dt.datetime | None) -> dt.datetime:
@@ -84,7 +153,7 @@ def parse_kind(text: str) -> TicketKind:
     kind = _KIND_NAMES.get(text.strip()) or _KIND_NAMES.get(text.strip().lower())
     if kind is None:
         msg = f"`kind` was {text!r} but is expected to be in {[k.value for k in TicketKind]}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     return kind
 
 
@@ -96,7 +165,7 @@ def _parse_state(text: TicketState | str) -> TicketState:
     state = names.get(key) or names.get(text.strip())
     if state is None:
         msg = f"`state` was {text!r} but is expected to be in {[s.value for s in TicketState]}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     return state
 
 
@@ -133,6 +202,7 @@ def _grid_of(
     return found[0] if found else None
 
 
+@requires(Action.CHANGE_TICKETS)
 def create_ticket(
     session: Session,
     actor: Actor,
@@ -147,7 +217,7 @@ def create_ticket(
     crs: str | CoordinateSystem = "wgs84",
     assignee: str | None = None,
     collected_at: dt.datetime | None = None,
-) -> TicketRecord:
+) -> TicketView:
     """Collect a ticket (信息采集) in a county, with its deadline to be assigned.
 
     Parameters
@@ -175,23 +245,22 @@ def create_ticket(
 
     Raises
     ------
-    RecordNotFoundError
+    NotFoundError
         If the county or retailer is not the actor's.
-    ValueError
+    InvalidInputError
         If the kind is unknown or the summary empty.
     """
-    require_role(actor, WRITER_ROLES, "collecting tickets")
     (code,) = scope_counties(session, actor, county)
     ticket_kind = parse_kind(kind) if isinstance(kind, str) else kind
     if not summary.strip():
         msg = "a ticket needs a summary of what was found or reported"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     retailer = None
     if licence_no is not None:
         retailer = session.scalar(select(Retailer).where(Retailer.licence_no == licence_no))
         if retailer is None or retailer.county_code != code:
-            msg = f"retailer {licence_no} not found in county {code}"
-            raise RecordNotFoundError(msg)
+            message = f"retailer {licence_no} not found in county {code}"
+            raise NotFoundError("retailer", licence_no, message=message)
     point = None
     if lon is not None and lat is not None:
         wlon, wlat = (float(v) for v in to_wgs84(lon, lat, parse_crs(crs)))
@@ -227,7 +296,7 @@ def create_ticket(
             "grid_id": record.grid_id,
         },
     )
-    return record
+    return TicketView.of(record)
 
 
 def _next_number(session: Session, county: str, at: dt.datetime) -> str:
@@ -236,22 +305,28 @@ def _next_number(session: Session, county: str, at: dt.datetime) -> str:
     return f"{prefix}{int(taken or 0) + 1:03d}"
 
 
-def get_ticket(session: Session, actor: Actor, ticket_no: str) -> TicketRecord:
-    """A ticket the actor may see.
-
-    Raises
-    ------
-    RecordNotFoundError
-        If there is no such ticket, or it is another county's.
-    """
+def _ticket(session: Session, actor: Actor, ticket_no: str) -> TicketRecord:
+    """The stored ticket, if the actor may see it (else :class:`NotFoundError`)."""
     record = session.scalar(select(TicketRecord).where(TicketRecord.ticket_no == ticket_no))
     if record is None:
-        msg = f"ticket {ticket_no} not found"
-        raise RecordNotFoundError(msg)
-    require_visible(actor, record.county_code, f"ticket {ticket_no}")
+        raise NotFoundError("ticket", ticket_no)
+    require_visible(actor, record.county_code, "ticket", ticket_no)
     return record
 
 
+@requires(Action.READ_TICKETS)
+def get_ticket(session: Session, actor: Actor, ticket_no: str) -> TicketView:
+    """A ticket the actor may see, with its steps.
+
+    Raises
+    ------
+    NotFoundError
+        If there is no such ticket, or it is another county's.
+    """
+    return TicketView.of(_ticket(session, actor, ticket_no))
+
+
+@requires(Action.CHANGE_TICKETS)
 def advance_ticket(
     session: Session,
     actor: Actor,
@@ -261,7 +336,7 @@ def advance_ticket(
     at: dt.datetime | None = None,
     note: str | None = None,
     assignee: str | None = None,
-) -> TicketRecord:
+) -> TicketView:
     """Move a ticket to its next state (流转, 响应, 处理, 反馈) and set the next deadline.
 
     Parameters
@@ -284,10 +359,10 @@ def advance_ticket(
     Raises
     ------
     TicketTransitionError
-        If ``to`` is not the next state or ``at`` is before the current step.
+        If ``to`` is not the next state or ``at`` is before the current step (a conflict
+        with the ticket's current state).
     """
-    require_role(actor, WRITER_ROLES, "moving tickets on")
-    record = get_ticket(session, actor, ticket_no)
+    record = _ticket(session, actor, ticket_no)
     ticket = _engine_ticket(record)
     current = ticket.state
     if to is None:
@@ -319,10 +394,10 @@ def advance_ticket(
         county_code=record.county_code,
         detail={"ticket_no": ticket_no, "from": current.value, "to": target.value, "late": late},
     )
-    return record
+    return TicketView.of(record)
 
 
-def list_tickets(
+def _records(
     session: Session,
     actor: Actor,
     *,
@@ -330,7 +405,6 @@ def list_tickets(
     state: TicketState | str | None = None,
     grid_id: str | None = None,
 ) -> list[TicketRecord]:
-    """The actor's tickets, newest first."""
     stmt = scoped(select(TicketRecord), TicketRecord.county_code, actor)
     if county is not None:
         stmt = stmt.where(TicketRecord.county_code == county)
@@ -340,6 +414,21 @@ def list_tickets(
         stmt = stmt.where(TicketRecord.grid_id == grid_id)
     order = (TicketRecord.collected_at.desc(), TicketRecord.ticket_no.desc())
     return list(session.scalars(stmt.order_by(*order)))
+
+
+@requires(Action.READ_TICKETS)
+def list_tickets(
+    session: Session,
+    actor: Actor,
+    *,
+    county: str | None = None,
+    state: TicketState | str | None = None,
+    grid_id: str | None = None,
+) -> list[TicketView]:
+    """The actor's tickets, newest first."""
+    now = utc(None)
+    records = _records(session, actor, county=county, state=state, grid_id=grid_id)
+    return [TicketView.of(record, now=now) for record in records]
 
 
 def _ticket_table(records: list[TicketRecord]) -> pd.DataFrame:
@@ -364,6 +453,7 @@ def _ticket_table(records: list[TicketRecord]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+@requires(Action.READ_TICKETS)
 def overdue_list(
     session: Session,
     actor: Actor,
@@ -383,7 +473,7 @@ def overdue_list(
     rules = county_rules(session, codes)
     for code in codes:
         records = [
-            r for r in list_tickets(session, actor, county=code) if r.state != TicketState.FED_BACK
+            r for r in _records(session, actor, county=code) if r.state != TicketState.FED_BACK
         ]
         if records:
             table = _ticket_table(records)
@@ -397,6 +487,7 @@ def overdue_list(
     return overdue.drop(columns=["overdue", "late_steps"]).reset_index(drop=True)
 
 
+@requires(Action.READ_TICKETS)
 def report(
     session: Session,
     actor: Actor,
@@ -414,7 +505,7 @@ def report(
     (code,) = scope_counties(session, actor, county)
     begin, finish = utc(start), utc(end)
     deadlines = county_rules(session, [code])[code].settings.tickets
-    tickets = _ticket_table(list_tickets(session, actor, county=code))
+    tickets = _ticket_table(_records(session, actor, county=code))
     rows = session.execute(
         select(InspectionTarget.grid_id, InspectionResult.inspected_on, InspectionResult.violations)
         .join(InspectionTarget, InspectionResult.target_id == InspectionTarget.id)
@@ -434,42 +525,3 @@ def report(
     )
     table.insert(0, "county_code", code)
     return table
-
-
-def ticket_dict(record: TicketRecord, *, now: dt.datetime | None = None) -> dict[str, Any]:
-    """A ticket as plain data for JSON, with whether it is overdue now."""
-    moment = utc(now)
-    state = TicketState(record.state)
-    return {
-        "ticket_no": record.ticket_no,
-        "county_code": record.county_code,
-        "grid_id": record.grid_id,
-        "kind": TicketKind(record.kind).value,
-        "kind_zh": LABELS_ZH[TicketKind(record.kind)],
-        "state": state.value,
-        "state_zh": LABELS_ZH[state],
-        "summary": record.summary,
-        "licence_no": record.retailer.licence_no if record.retailer is not None else None,
-        "lon": record.location.x if record.location is not None else None,
-        "lat": record.location.y if record.location is not None else None,
-        "assignee": record.assignee,
-        "created_by": record.created_by,
-        **{f"{s.value}_at": _iso(getattr(record, f"{s.value}_at")) for s in STATES},
-        "due_at": _iso(record.due_at),
-        "overdue": record.due_at is not None and moment > record.due_at,
-        "events": [
-            {
-                "state": TicketState(e.state).value,
-                "at": _iso(e.at),
-                "by": e.username,
-                "deadline": _iso(e.deadline),
-                "late": e.late,
-                "note": e.note,
-            }
-            for e in record.events
-        ],
-    }
-
-
-def _iso(moment: dt.datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()

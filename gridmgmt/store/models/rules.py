@@ -8,7 +8,6 @@ partial unique index keeps at most one current draw per county and period.
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 from typing import Any
 
 from shapely.geometry.base import BaseGeometry
@@ -27,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gridmgmt.rules.tickets import TicketKind, TicketState
+from gridmgmt.domain import InspectionOutcome, TicketKind, TicketState
 from gridmgmt.store.models.base import Base, _enum, _utcnow, spatial_index
 from gridmgmt.store.models.core import Retailer, Staff
 from gridmgmt.store.types import Geometry
@@ -35,7 +34,6 @@ from gridmgmt.store.types import Geometry
 __all__ = [
     "InspectionAssignment",
     "InspectionDrawRecord",
-    "InspectionOutcome",
     "InspectionResult",
     "InspectionTarget",
     "RuleSettingsRecord",
@@ -43,22 +41,6 @@ __all__ = [
     "TicketRecord",
 ]
 
-
-class InspectionOutcome(StrEnum):
-    """What an inspection found (检查结果)."""
-
-    COMPLIANT = "compliant"  # 未发现问题
-    VIOLATION = "violation"  # 发现违法违规
-    NOT_OPEN = "not_open"  # 未营业: nobody there to inspect
-    NOT_FOUND = "not_found"  # 查无此户: no shop at the licensed address
-
-
-OUTCOME_LABELS_ZH: dict[InspectionOutcome, str] = {
-    InspectionOutcome.COMPLIANT: "未发现问题",
-    InspectionOutcome.VIOLATION: "发现违法违规",
-    InspectionOutcome.NOT_OPEN: "未营业",
-    InspectionOutcome.NOT_FOUND: "查无此户",
-}
 
 _CURRENT = text("superseded_at IS NULL")
 

@@ -63,9 +63,9 @@ def test_red_lines_table_says_it_fell_back_to_straight_lines(url: str, tmp_path:
     assert walked == []
 
 
-def test_unknown_county_exits_2(url: str) -> None:
+def test_unknown_county_exits_3_not_found(url: str) -> None:
     result = _run(url, "rules", "red-lines", "--county", "999999")
-    assert result.exit_code == 2
+    assert result.exit_code == 3
     assert "999999" in result.stderr
 
 
@@ -147,7 +147,7 @@ def test_inspections_draw_refuse_replace_verify_record_publish(url: str, tmp_pat
     assert first["seed"] == 5
     assert len(first["inspections"]) == 3
     again = _run(url, *args, "--seed", "5")
-    assert again.exit_code == 2
+    assert again.exit_code == 5  # a conflict: the period already has a draw
     assert "--replace" in again.stderr
     second = _json(_run(url, *args, "--seed", "6", "--replace", "typo in the seed", "--json"))
     assert isinstance(second, dict)
@@ -223,7 +223,7 @@ def test_tickets_add_advance_overdue_report(url: str) -> None:
     number = added["ticket_no"]
     assert added["due_at"] == "2026-11-17T09:00:00"
     skipped = _run(url, "tickets", "advance", number, "--to", "handled")
-    assert skipped.exit_code == 2
+    assert skipped.exit_code == 5  # a conflict with the ticket's current state
     assert "responded" not in skipped.stdout
     moved = _json(_run(url, "tickets", "advance", number, "--at", "2026-11-18T09:00", "--json"))
     assert moved["events"][-1]["late"] is True  # type: ignore[index]

@@ -4,16 +4,18 @@ border markets, outflow, checkpoint coverage and per-county settings."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from shapely.geometry import MultiPolygon, Polygon
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from gridmgmt.domain import SchoolKind, UserRole
-from gridmgmt.services.actor import SYSTEM, AccessDeniedError, Actor
+from gridmgmt.domain import BusinessType, CheckpointKind, RetailerStatus, SchoolKind, UserRole
+from gridmgmt.errors import AccessDeniedError, NotFoundError
+from gridmgmt.services.actor import SYSTEM, Actor
 from gridmgmt.services.rules import (
     LicenceAnswer,
-    RecordNotFoundError,
     border_markets_report,
     check_licence,
     checkpoint_coverage,
@@ -23,10 +25,11 @@ from gridmgmt.services.rules import (
     set_rule_settings,
     spacing,
 )
+from gridmgmt.services.rules import checks as checks_module
 from gridmgmt.services.rules._common import NO_ROADS_NOTE
 from gridmgmt.services.rules.settings import read_settings_file
 from gridmgmt.store import db
-from gridmgmt.store.models import AuditEntry
+from gridmgmt.store.models import AuditEntry, Checkpoint, County, Retailer, School
 
 from .rules_world import (
     A_BORDER,
@@ -39,6 +42,7 @@ from .rules_world import (
     A,
     B,
     lonlat,
+    point,
     seed_world,
     write_roads,
 )
@@ -75,7 +79,7 @@ def test_red_lines_straight_line_when_no_roads_are_given(url: str) -> None:
 def test_red_lines_metres_and_county_scope(url: str) -> None:
     with db.transaction(url) as session:
         wide = red_lines(session, ALICE, metres=120)
-        with pytest.raises(RecordNotFoundError):
+        with pytest.raises(NotFoundError):
             red_lines(session, ALICE, county=B)
     distances = dict(zip(wide.violations["licence_no"], wide.violations["distance_m"], strict=True))
     assert distances.keys() == {A_RED, A_NEAR}
@@ -124,18 +128,18 @@ def test_licence_check_gives_every_reason(url: str) -> None:
         audits = session.scalars(
             select(AuditEntry).where(AuditEntry.action == "rules.check_licence")
         ).all()
-    blocking = {r.code for r in near_school.check.reasons if r.blocking}
-    assert not near_school.check.allowed
+    blocking = {r.code for r in near_school.reasons if r.blocking}
+    assert not near_school.allowed
     assert blocking == {"red_line", "spacing"}
-    red = next(r for r in near_school.check.reasons if r.code == "red_line")
+    red = next(r for r in near_school.reasons if r.code == "red_line")
     assert red.detail["distance_m"] == pytest.approx(10.0, abs=0.01)
-    close = next(r for r in near_school.check.reasons if r.code == "spacing")
+    close = next(r for r in near_school.reasons if r.code == "spacing")
     assert close.detail["licence_no"] == A_RED
-    assert free.check.allowed
-    assert free.check.county_code == A
-    assert free.check.area_type == "village"
-    assert border.check.allowed
-    assert {r.code for r in border.check.reasons} >= {"border_market", "province_border_market"}
+    assert free.allowed
+    assert free.county_code == A
+    assert free.area_type == "village"
+    assert border.allowed
+    assert {r.code for r in border.reasons} >= {"border_market", "province_border_market"}
     assert len(audits) == 3
 
 
@@ -144,11 +148,11 @@ def test_licence_check_outside_the_actors_counties_is_refused(url: str) -> None:
     with db.transaction(url) as session:
         answer = check_licence(session, ALICE, lon=lon, lat=lat)
         as_b = check_licence(session, SYSTEM, lon=lon, lat=lat)
-    assert not answer.check.allowed
-    assert [r.code for r in answer.check.reasons if r.blocking] == ["outside_counties"]
-    assert answer.check.county_code is None
-    assert as_b.check.allowed
-    assert as_b.check.county_code == B
+    assert not answer.allowed
+    assert [r.code for r in answer.reasons if r.blocking] == ["outside_counties"]
+    assert answer.county_code is None
+    assert as_b.allowed
+    assert as_b.county_code == B
 
 
 def test_licence_check_converts_gcj02(url: str) -> None:
@@ -159,8 +163,8 @@ def test_licence_check_converts_gcj02(url: str) -> None:
         answer = check_licence(session, ALICE, lon=lon, lat=lat, crs="gcj02")
         with pytest.raises(ValueError, match="gcj02"):
             check_licence(session, ALICE, lon=lon, lat=lat, crs="mars")
-    assert answer.check.lon == pytest.approx(lonlat(-10_000, 10_050)[0], abs=1e-5)
-    assert not answer.check.allowed
+    assert answer.lon == pytest.approx(lonlat(-10_000, 10_050)[0], abs=1e-5)
+    assert not answer.allowed
 
 
 def test_border_markets_near_the_province_border(url: str) -> None:
@@ -218,7 +222,7 @@ def test_settings_presets_files_and_who_may_set_them(url: str, tmp_path: Path) -
         assert not get_rule_settings(session, ALICE, A).stored
         with pytest.raises(AccessDeniedError):
             set_rule_settings(session, ALICE, A, preset_name="wuhan")
-        with pytest.raises(RecordNotFoundError):
+        with pytest.raises(NotFoundError):
             set_rule_settings(session, ADMIN_A, B, preset_name="wuhan")
         with pytest.raises(ValueError, match="suqian"):
             set_rule_settings(session, ADMIN_A, A, preset_name="beijing")
@@ -286,7 +290,114 @@ def test_grids_when_stored_name_the_grid_of_a_licence_check_and_a_ticket(
         by_retailer = create_ticket(
             session, ALICE, county=A, kind="violation", summary="重点户", licence_no=A_KEY
         )
-    assert answer.check.grid_id == "A-E"
-    assert any(r.code == "grid" and "A-E" in r.message for r in answer.check.reasons)
+    assert answer.grid_id == "A-E"
+    assert any(r.code == "grid" and "A-E" in r.message for r in answer.reasons)
     assert ticket.grid_id == "A-E"
     assert by_retailer.grid_id == "A-W"  # the retailer's own place
+
+
+def _shop(licence: str, x: float, y: float) -> Retailer:
+    return Retailer(
+        licence_no=licence,
+        name="新店",
+        address="新街1号",
+        county_code=A,
+        tier=5,
+        business_type=BusinessType.GROCERY,
+        status=RetailerStatus.ACTIVE,
+        key_retailer=False,
+        location=point(x, y),
+    )
+
+
+def test_licence_checker_is_reused_until_its_data_changes(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[int] = []
+    real = checks_module.LicenceChecker
+
+    def counting(*args: Any, **options: Any) -> Any:
+        built.append(1)
+        return real(*args, **options)
+
+    monkeypatch.setattr(checks_module, "LicenceChecker", counting)
+    with db.transaction(url) as session:
+        assert _check(session, -5_000, 15_000).allowed
+        assert _check(session, -5_000, 15_050).allowed
+    assert len(built) == 1  # the second check reused the first one's indexes
+    # A new retailer 30 m away, as an import adds one: the next answer sees it.
+    with db.transaction(url) as session:
+        session.add(_shop("150924999999", -5_000, 15_030))
+    with db.transaction(url) as session:
+        near_shop = _check(session, -5_000, 15_000)
+    assert [r.code for r in near_shop.reasons if r.blocking] == ["spacing"]
+    # A school moved next to the point by a bulk UPDATE (the importer's way of changing rows).
+    with db.transaction(url) as session:
+        session.execute(
+            update(School)
+            .where(School.name == "城关第一小学")
+            .values(location=point(-5_000, 14_960))
+        )
+    with db.transaction(url) as session:
+        near_school = _check(session, -5_000, 15_000)
+    assert {r.code for r in near_school.reasons if r.blocking} == {"spacing", "red_line"}
+    # New rule settings (spacing 10 m in villages) apply at once.
+    with db.transaction(url) as session:
+        set_rule_settings(session, SYSTEM, A, overrides={"spacing": {"minimum_m": {"village": 10}}})
+    with db.transaction(url) as session:
+        relaxed = _check(session, -5_000, 15_000)
+    assert [r.code for r in relaxed.reasons if r.blocking] == ["red_line"]
+    assert len(built) == 4
+
+
+C = "150925"
+# One road over the A|B border at y = 10 km (CP_A is 100 m from it), one over the A|C
+# border at x = -10 km, and a residential road joining them into one network.
+_NODES = {1: (-2_000, 10_000), 2: (2_000, 10_000), 3: (-10_000, 18_000), 4: (-10_000, 22_000)}
+_WAYS = [(201, [1, 2], "primary"), (202, [3, 4], "primary"), (203, [1, 3], "residential")]
+
+
+def _two_border_roads(path: Path) -> Path:
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6">']
+    for node, (x, y) in _NODES.items():
+        lon, lat = lonlat(x, y)
+        lines.append(f'<node id="{node}" lat="{lat:.9f}" lon="{lon:.9f}"/>')
+    for way, nodes, highway in _WAYS:
+        lines.append(f'<way id="{way}">' + "".join(f'<nd ref="{n}"/>' for n in nodes))
+        lines.append(f'<tag k="highway" v="{highway}"/></way>')
+    path.write_text("\n".join([*lines, "</osm>"]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_checkpoint_coverage_rules_each_border_by_its_own_countys_settings(
+    url: str, tmp_path: Path
+) -> None:
+    """A|B is ruled by B (the first code), A|C by A: B's 50 m coverage leaves CP_A (100 m
+    off the A|B crossing) short, while A's 500 m covers a post 300 m off the A|C one."""
+    corners = [(-20_000, 20_000), (0, 20_000), (0, 40_000), (-20_000, 40_000)]
+    with db.transaction(url) as session:
+        session.add(
+            County(
+                code=C,
+                name="北县",
+                province_code="150000",
+                boundary=MultiPolygon([Polygon([lonlat(x, y) for x, y in corners])]),
+            )
+        )
+        session.add(
+            Checkpoint(
+                name="北卡",
+                kind=CheckpointKind.NATIONAL_ROAD,
+                county_code=A,
+                location=point(-10_300, 19_950),
+            )
+        )
+    with db.transaction(url) as session:
+        set_rule_settings(session, SYSTEM, B, overrides={"checkpoints": {"coverage_m": 50}})
+        found = checkpoint_coverage(
+            session, SYSTEM, roads=_two_border_roads(tmp_path / "r.osm"), k=1, rotation_days=0
+        )
+    crossings = found.crossings.set_index(["county_a", "county_b"])["covered"].to_dict()
+    pairs = {tuple(sorted(pair)): bool(covered) for pair, covered in crossings.items()}
+    assert pairs == {(B, A): False, (A, C): True}
+    assert found.total == 10.0  # both primary crossings, one from each group of counties
