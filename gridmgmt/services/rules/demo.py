@@ -31,7 +31,7 @@ from gridmgmt.services.rules.checks import (
     red_lines,
     spacing,
 )
-from gridmgmt.services.rules.inspections import list_draws, make_draw
+from gridmgmt.services.rules.inspections import get_draw, list_draws, make_draw
 from gridmgmt.services.rules.publish import publish_results
 from gridmgmt.services.rules.settings import set_rule_settings
 from gridmgmt.services.rules.tickets import create_ticket, overdue_list, report
@@ -119,7 +119,7 @@ def demo(
             draw = existing[0] if existing else None
             if draw is None:
                 draw = make_draw(session, SYSTEM, county=code, period=period, seed=DEMO_SEED)
-            drawn += len(draw.targets)
+            drawn += len(get_draw(session, SYSTEM, draw.id).inspections)
             publication = publish_results(session, SYSTEM, draw.id, lists)
             files += [publication.csv, publication.page]
         counts["inspection_draws"] = len(codes)
