@@ -269,9 +269,7 @@ def plan_command(
         )
     )
     with unit_of_work(ctx) as session:
-        stored = service.plan_and_store_day(
-            session, _actor(ctx), request, roads=_roads(ctx, roads)
-        )
+        stored = service.plan_and_store_day(session, _actor(ctx), request, roads=_roads(ctx, roads))
     _write_plan(save, stored.plan)
     if out is not None:
         stem = f"{depot}-{request.day.isoformat()}"

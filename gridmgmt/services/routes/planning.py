@@ -228,9 +228,7 @@ def plan_depot_day_full(
 
 
 @requires(Action.READ_ROUTES)
-def plan_depot_day(
-    session: Session, actor: Actor, request: PlanRequest, *, roads: Path
-) -> DayPlan:
+def plan_depot_day(session: Session, actor: Actor, request: PlanRequest, *, roads: Path) -> DayPlan:
     """Plan a depot's delivery day (日配送线路) without storing it.
 
     Parameters
@@ -361,9 +359,7 @@ def order_id(licence_no: str, day: dt.date) -> str:
     return f"{licence_no}@{day.isoformat()}"
 
 
-def _new_orders(
-    session: Session, actor: Actor, county: str, request: ReplanRequest
-) -> list[Order]:
+def _new_orders(session: Session, actor: Actor, county: str, request: ReplanRequest) -> list[Order]:
     """The orders ``request.add`` makes: retailers of the depot's county ordering anew."""
     if not request.add:
         return []

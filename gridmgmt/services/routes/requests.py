@@ -181,9 +181,7 @@ class SolverOptions(RouteRequest):
 class _DepotPlan(SolverOptions):
     depot_code: str = Field(min_length=1, description="The depot's code.")
     closures: Closures = ()
-    closure_mode: ClosurePolicy = Field(
-        default=ClosurePolicy.SKIP, description=CLOSURE_MODE_HELP
-    )
+    closure_mode: ClosurePolicy = Field(default=ClosurePolicy.SKIP, description=CLOSURE_MODE_HELP)
 
 
 class PlanRequest(_DepotPlan):
@@ -256,8 +254,7 @@ class ReplanRequest(SolverOptions):
     def _plan_of_the_day(self) -> Self:
         if self.plan is not None and self.plan.day != self.date:
             msg = (
-                f"the current plan is for {self.plan.day.isoformat()}, "
-                f"not {self.date.isoformat()}"
+                f"the current plan is for {self.plan.day.isoformat()}, not {self.date.isoformat()}"
             )
             raise ValueError(msg)
         return self

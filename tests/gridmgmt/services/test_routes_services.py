@@ -269,6 +269,7 @@ def test_replan_adds_cancels_and_changes_orders(world: tuple[str, Path, list[str
     today = [lic for k, lic in enumerate(ordered) if k % 4]
     with db.transaction(url) as session:
         current = svc.plan_depot_day(session, SYSTEM, _day(), roads=roads)
+
         def replan(**changes: Any) -> ReplanResult:
             request = svc.ReplanRequest.of(
                 depot_code="DA", date=DAY, plan=current, **FAST, **changes

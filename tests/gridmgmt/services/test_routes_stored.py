@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from inspect import signature as inspect_signature
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select
 
 from gridmgmt.domain import UserRole
-from gridmgmt.errors import ConflictError, InvalidInputError, NotFoundError
+from gridmgmt.errors import AccessDeniedError, ConflictError, InvalidInputError, NotFoundError
+from gridmgmt.policy import Action, action_of
 from gridmgmt.routing.closures import Closure
 from gridmgmt.routing.manifest import day_totals
 from gridmgmt.routing.model import DayPlan, UnservedReason
@@ -378,3 +380,42 @@ def test_two_plans_stored_at_once_conflict_and_the_second_stores_nothing(
     assert outcome["error"].current["version"] == 1  # the version stored first
     versions = _versions(postgres_url)
     assert [(v.version, v.current) for v in versions] == [(1, True)]
+
+
+@pytest.mark.parametrize("role", [UserRole.OFFICER, UserRole.LIAISON])
+def test_only_dispatchers_and_admins_plan_and_nothing_is_stored(
+    world: World, role: UserRole
+) -> None:
+    url, roads, _ = world
+    _plan(url, roads)  # alice is a dispatcher
+    clerk = Actor("clerk", role, frozenset({A}))
+    empty = DayPlan(day=DAY, routes=(), unserved=())
+    calls = {
+        "plan": lambda s: svc.plan_and_store_day(s, clerk, _day(), roads=roads),
+        "replan": lambda s: svc.replan_and_store_day(s, clerk, _replan_request(), roads=roads),
+        "week": lambda s: svc.plan_and_store_week(s, clerk, _week(), roads=roads),
+        "fresh manifest": lambda s: svc.manifest_plan(s, clerk, _day(), roads=roads, fresh=True),
+        "store": lambda s: svc.store_day_plan(
+            s, clerk, depot_code="DA", plan=empty, options=svc.SolverOptions()
+        ),
+    }
+    for name, call in calls.items():
+        with db.transaction(url) as session, pytest.raises(AccessDeniedError, match=r"routes\.plan"):
+            call(session)
+        assert [v.version for v in _versions(url)] == [1], name
+    with db.transaction(url) as session:  # reads are every role's
+        assert svc.manifest_plan(session, clerk, _day(), roads=roads).version.version == 1
+        assert svc.current_plan(session, clerk, depot_code="DA", day=DAY).version.version == 1
+        assert svc.plan_week(session, clerk, _week(), roads=roads).days
+
+
+def test_every_routes_service_with_an_actor_declares_its_action() -> None:
+    plans = {"plan_and_store_day", "plan_and_store_week", "replan_and_store_day", "store_day_plan"}
+    for name in svc.__all__:
+        function = getattr(svc, name)
+        if not callable(function) or isinstance(function, type):
+            continue
+        if "actor" not in inspect_signature(function).parameters:
+            continue
+        expected = Action.PLAN_ROUTES if name in plans else Action.READ_ROUTES
+        assert action_of(function) == expected, name
