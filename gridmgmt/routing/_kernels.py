@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from gridmgmt.routing.hierarchy import _UNSEEN, INF, Array, BoolArray, FloatArray, IntArray
+from gridmgmt.routing._arrays import INF, UNSEEN, Array, BoolArray, FloatArray, IntArray
 
 
 @njit(cache=True, nogil=True)
@@ -300,7 +300,7 @@ def _witness(
             nd = d + pweight[k]
             old = dist[x]
             if nd < old:
-                if old == _UNSEEN:
+                if old == UNSEEN:
                     touched[count] = x
                     count += 1
                 g = goal[x]
@@ -374,7 +374,7 @@ def _simulate(
                 added += 1
                 added_hops += i_hops[j] + o_hops[k]
         for i in range(count):
-            dist[touched[i]] = _UNSEEN
+            dist[touched[i]] = UNSEEN
     for k in range(o_beg[v], o_beg[v] + o_len[v]):
         goal[o_node[k]] = -1
     return level[v] + 2 * added / removed + added_hops / max(removed_hops, 1), added
@@ -432,7 +432,7 @@ def contract(
         i_len[b] += 1
 
     scratch = (
-        np.full(n, _UNSEEN, np.int64),  # dist
+        np.full(n, UNSEEN, np.int64),  # dist
         np.empty(n, np.int64),  # touched
         np.empty(4 * n + 16, np.int64),  # heap keys
         np.empty(4 * n + 16, np.int64),  # heap nodes
@@ -595,7 +595,7 @@ def phast(
     m = len(sub_start) - 1
     table = np.empty((m, batch), np.int64)
     stamp = np.full(m, -1, np.int64)
-    dist = np.full(n, _UNSEEN, np.int64)
+    dist = np.full(n, UNSEEN, np.int64)
     touched = np.empty(n, np.int64)
     hkey = np.empty(n, np.int64)
     hnode = np.empty(n, np.int64)
@@ -613,7 +613,7 @@ def phast(
                 c = src_cost[s, j]
                 if v < 0:
                     continue
-                if dist[v] == _UNSEEN:
+                if dist[v] == UNSEEN:
                     touched[count] = v
                     count += 1
                 if c < dist[v]:
@@ -633,13 +633,13 @@ def phast(
                     x = up_head[e]
                     nd = d + up_weight[e]
                     if nd < dist[x]:
-                        if dist[x] == _UNSEEN:
+                        if dist[x] == UNSEEN:
                             touched[count] = x
                             count += 1
                         dist[x] = nd
                         size = _heap_set(hkey, hnode, pos, size, x, nd)
             for i in range(count):
-                dist[touched[i]] = _UNSEEN
+                dist[touched[i]] = UNSEEN
         # The sweep: nodes from the top down, each from the arcs entering it from above.
         for i in range(m):
             if stamp[i] == b0:

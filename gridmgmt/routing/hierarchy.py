@@ -28,26 +28,22 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import numpy.typing as npt
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
+from gridmgmt.errors import InvalidInputError
+from gridmgmt.routing._arrays import INF, Array, IntArray
 from gridmgmt.routing.search import available_cores
 
 if TYPE_CHECKING:
     from types import ModuleType
 
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
-Array = npt.NDArray[Any]
+__all__ = ["INF", "Hierarchy", "build_hierarchy", "many_to_many"]
 
-#: Distance meaning "unreachable"; every distance the hierarchy returns is at most this.
-INF: Final = 2**60
-_UNSEEN: Final = 2**62  # marks an untouched entry of a search's distance array
 _BATCH: Final = 16  # sources swept together
 _WITNESS_LIMIT: Final = 200  # settled nodes per witness search
 _SPLIT_MIN_NODES: Final = 20_000  # smaller graphs are contracted in one piece
@@ -133,13 +129,13 @@ def build_hierarchy(
     weight = np.asarray(weight, np.int64)
     if not len(tail) == len(head) == len(weight):
         msg = "`tail`, `head` and `weight` must have the same length"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     if len(weight) and (weight.min() < 0 or min(tail.min(), head.min()) < 0):
         msg = "weights and node indices must be non-negative"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     if len(tail) and max(tail.max(), head.max()) >= num_nodes:
         msg = f"arcs refer to nodes beyond `num_nodes` = {num_nodes}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     keep = (tail != head) & (weight < INF)
     graph = _lightest(tail[keep], head[keep], weight[keep], np.ones(int(keep.sum()), np.int64))
     workers = workers or available_cores()
@@ -234,7 +230,7 @@ def _contract_part(
     local = np.full(num_nodes, -1, np.int64)
     local[nodes] = np.arange(len(nodes))
     inside = (local[tail] >= 0) & (local[head] >= 0)
-    return _kernels().contract(
+    contracted: tuple[IntArray, ...] = _kernels().contract(
         len(nodes),
         local[tail[inside]],
         local[head[inside]],
@@ -244,6 +240,7 @@ def _contract_part(
         frozen,
         _WITNESS_LIMIT,
     )
+    return contracted
 
 
 def _separator(
@@ -281,6 +278,7 @@ def _halves(
     adjacency = csr_matrix(
         (np.ones(int(keep.sum())), (tail[keep], head[keep])), shape=(num_nodes, num_nodes)
     )
+    piece: IntArray
     _, piece = connected_components(adjacency, directed=True, connection="weak")
     sizes = np.bincount(piece[~in_separator], minlength=piece.max() + 1)
     side_of_piece = np.zeros(len(sizes), np.int64)
@@ -399,10 +397,10 @@ def _attachments(
     costs = costs.reshape(nodes.shape)
     if ((nodes < -1) | (nodes >= n)).any():
         msg = f"node indices must lie in [-1, {n})"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     if (costs < 0).any():
         msg = "attachment costs must be non-negative"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     none = (nodes < 0) | (costs >= INF)
     return (
         np.ascontiguousarray(np.where(none, -1, nodes)),
