@@ -245,7 +245,6 @@ def run_matrix(args: argparse.Namespace) -> None:
     import networkx as nx
 
     from gridmgmt.routing import matrix as travel
-    from gridmgmt.routing.snap import snap_xy
     from gridmgmt.routing.synthetic import perturbed_grid_network
 
     rng = np.random.default_rng(args.seed)
@@ -312,7 +311,14 @@ def run_matrix(args: argparse.Namespace) -> None:
         }
     )
 
-    # Retailers are not junctions: the same size from random points snapped onto roads.
+    run_point_matrix(args, network, rng)
+
+
+def run_point_matrix(args: argparse.Namespace, network: Any, rng: np.random.Generator) -> None:
+    """Retailers are not junctions: the same size from random points snapped onto roads."""
+    from gridmgmt.routing import matrix as travel
+    from gridmgmt.routing.snap import snap_xy
+
     x = rng.uniform(network.x.min(), network.x.max(), args.points)
     y = rng.uniform(network.y.min(), network.y.max(), args.points)
     snapped = snap_xy(network, x, y)

@@ -124,6 +124,45 @@ def build_hierarchy(
         The hierarchy; query it with :func:`many_to_many`.
     """
     start = time.perf_counter()
+    graph = _checked_arcs(num_nodes, tail, head, weight)
+    workers = workers or available_cores()
+    separator = None
+    if xy is not None and workers > 1 and num_nodes >= _SPLIT_MIN_NODES:
+        separator = _separator(graph[0], graph[1], *xy)
+    rank, arcs, shortcuts = _contract(num_nodes, graph, separator)
+    rec_tail, rec_head, rec_weight, rec_up = (
+        np.concatenate(pieces) for pieces in zip(*arcs, strict=True)
+    )
+    position = (num_nodes - 1 - rank).astype(np.int64)
+    up_start, up_head, up_weight = _csr(
+        position[rec_tail[rec_up]], position[rec_head[rec_up]], rec_weight[rec_up], num_nodes
+    )
+    down = ~rec_up
+    down_start, down_tail, down_weight = _csr(
+        position[rec_head[down]], position[rec_tail[down]], rec_weight[down], num_nodes
+    )
+    return Hierarchy(
+        num_nodes=num_nodes,
+        position=position,
+        up_start=up_start,
+        up_head=up_head,
+        up_weight=up_weight,
+        down_start=down_start,
+        down_tail=down_tail,
+        down_weight=down_weight,
+        shortcuts=shortcuts,
+        build_s=time.perf_counter() - start,
+    )
+
+
+_Graph = tuple[IntArray, IntArray, IntArray, IntArray]
+
+
+def _checked_arcs(
+    num_nodes: int, tail: npt.ArrayLike, head: npt.ArrayLike, weight: npt.ArrayLike
+) -> _Graph:
+    """The arcs as ``int64`` arrays (tail, head, weight, hops), loops, arcs of :data:`INF`
+    and all but the lightest of parallel arcs dropped; bad input refused."""
     tail = np.asarray(tail, np.int64)
     head = np.asarray(head, np.int64)
     weight = np.asarray(weight, np.int64)
@@ -137,12 +176,14 @@ def build_hierarchy(
         msg = f"arcs refer to nodes beyond `num_nodes` = {num_nodes}"
         raise InvalidInputError(msg)
     keep = (tail != head) & (weight < INF)
-    graph = _lightest(tail[keep], head[keep], weight[keep], np.ones(int(keep.sum()), np.int64))
-    workers = workers or available_cores()
-    separator = None
-    if xy is not None and workers > 1 and num_nodes >= _SPLIT_MIN_NODES:
-        separator = _separator(graph[0], graph[1], *xy)
+    return _lightest(tail[keep], head[keep], weight[keep], np.ones(int(keep.sum()), np.int64))
 
+
+def _contract(
+    num_nodes: int, graph: _Graph, separator: IntArray | None
+) -> tuple[IntArray, list[tuple[Array, ...]], int]:
+    """Contract the graph (its halves at once, with a separator): every node's rank, the
+    hierarchy's arcs (tail, head, weight, upwards) and the number of shortcuts."""
     rank = np.full(num_nodes, -1, np.int64)
     arcs: list[tuple[Array, ...]] = []
     shortcuts = 0
@@ -183,30 +224,7 @@ def build_hierarchy(
         )
         rank[separator] = np.arange(len(separator)) + int((rank >= 0).sum())
         arcs.append((separator[core_tail], separator[core_head], core_weight, core_up))
-
-    rec_tail, rec_head, rec_weight, rec_up = (
-        np.concatenate(pieces) for pieces in zip(*arcs, strict=True)
-    )
-    position = (num_nodes - 1 - rank).astype(np.int64)
-    up_start, up_head, up_weight = _csr(
-        position[rec_tail[rec_up]], position[rec_head[rec_up]], rec_weight[rec_up], num_nodes
-    )
-    down = ~rec_up
-    down_start, down_tail, down_weight = _csr(
-        position[rec_head[down]], position[rec_tail[down]], rec_weight[down], num_nodes
-    )
-    return Hierarchy(
-        num_nodes=num_nodes,
-        position=position,
-        up_start=up_start,
-        up_head=up_head,
-        up_weight=up_weight,
-        down_start=down_start,
-        down_tail=down_tail,
-        down_weight=down_weight,
-        shortcuts=shortcuts,
-        build_s=time.perf_counter() - start,
-    )
+    return rank, arcs, shortcuts
 
 
 def _lightest(
