@@ -153,12 +153,27 @@ def _given(**options: Any) -> dict[str, Any]:
     return {name: value for name, value in options.items() if value is not None}
 
 
-def _closures(path: Path | None) -> list[Any] | None:
-    if path is None:
-        return None
-    from gridmgmt.services.routes import read_closures
+def _options(
+    *,
+    closures: Path | None = None,
+    closure_mode: ClosureMode | None = None,
+    time_limit: float | None = None,
+    seed: int | None = None,
+    max_iterations: int | None = None,
+) -> dict[str, Any]:
+    """The closures (read from their file) and solver options given on the command line."""
+    closed = None
+    if closures is not None:
+        from gridmgmt.services.routes import read_closures
 
-    return list(read_closures(path))
+        closed = read_closures(closures)
+    return _given(
+        closures=closed,
+        closure_mode=closure_mode,
+        time_limit=time_limit,
+        seed=seed,
+        max_iterations=max_iterations,
+    )
 
 
 def _roads(ctx: typer.Context, roads: Path | None) -> Path:
@@ -257,17 +272,14 @@ def plan_command(
     """
     from gridmgmt.services import routes as service
 
-    request = service.PlanRequest.of(
-        **_given(
-            depot_code=depot,
-            date=date,
-            closures=_closures(closures),
-            closure_mode=closure_mode,
-            time_limit=time_limit,
-            seed=seed,
-            max_iterations=max_iterations,
-        )
+    options = _options(
+        closures=closures,
+        closure_mode=closure_mode,
+        time_limit=time_limit,
+        seed=seed,
+        max_iterations=max_iterations,
     )
+    request = service.PlanRequest.of(depot_code=depot, date=date, **options)
     with unit_of_work(ctx) as session:
         stored = service.plan_and_store_day(session, _actor(ctx), request, roads=_roads(ctx, roads))
     _write_plan(save, stored.plan)
@@ -300,17 +312,14 @@ def week_command(
     """
     from gridmgmt.services import routes as service
 
-    request = service.WeekRequest.of(
-        **_given(
-            depot_code=depot,
-            week_of=week_of,
-            closures=_closures(closures),
-            closure_mode=closure_mode,
-            time_limit=time_limit,
-            seed=seed,
-            max_iterations=max_iterations,
-        )
+    options = _options(
+        closures=closures,
+        closure_mode=closure_mode,
+        time_limit=time_limit,
+        seed=seed,
+        max_iterations=max_iterations,
     )
+    request = service.WeekRequest.of(depot_code=depot, week_of=week_of, **options)
     with unit_of_work(ctx) as session:
         stored = service.plan_and_store_week(
             session, _actor(ctx), request, roads=_roads(ctx, roads)
@@ -352,15 +361,8 @@ def manifest_command(
     """
     from gridmgmt.services import routes as service
 
-    request = service.PlanRequest.of(
-        **_given(
-            depot_code=depot,
-            date=date,
-            time_limit=time_limit,
-            seed=seed,
-            max_iterations=max_iterations,
-        )
-    )
+    options = _options(time_limit=time_limit, seed=seed, max_iterations=max_iterations)
+    request = service.PlanRequest.of(depot_code=depot, date=date, **options)
     with unit_of_work(ctx) as session:
         stored = service.manifest_plan(
             session, _actor(ctx), request, roads=_roads(ctx, roads), fresh=fresh
@@ -418,20 +420,21 @@ def replan_command(
     """
     from gridmgmt.services import routes as service
 
+    options = _options(
+        closures=closures,
+        closure_mode=closure_mode,
+        time_limit=time_limit,
+        seed=seed,
+        max_iterations=max_iterations,
+    )
     request = service.ReplanRequest.of(
-        **_given(
-            depot_code=depot,
-            date=date,
-            plan=_read_plan(plan_file),
-            add=_licence_counts(add, "--add"),
-            cancel=tuple(cancel or ()),
-            change=_licence_counts(change, "--change"),
-            closures=_closures(closures),
-            closure_mode=closure_mode,
-            time_limit=time_limit,
-            seed=seed,
-            max_iterations=max_iterations,
-        )
+        depot_code=depot,
+        date=date,
+        **_given(plan=_read_plan(plan_file)),
+        add=_licence_counts(add, "--add"),
+        cancel=tuple(cancel or ()),
+        change=_licence_counts(change, "--change"),
+        **options,
     )
     with unit_of_work(ctx) as session:
         stored = service.replan_and_store_day(

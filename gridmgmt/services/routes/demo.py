@@ -77,9 +77,7 @@ def demo(url: str, out_dir: Path) -> tuple[dict[str, int], list[Path]]:
                 max_iterations=DEMO_MAX_ITERATIONS,
             )
             day = plan_depot_day_full(session, SYSTEM, request, roads=roads)
-            store_day_plan(
-                session, SYSTEM, depot_code=request.depot_code, plan=day.plan, options=request
-            )
+            store_day_plan(session, SYSTEM, plan=day.plan, request=request)
             comparison = baseline_comparison(day)
             km += comparison["plan"]["km"]
             baseline_km += comparison["nearest_neighbour"]["km"]

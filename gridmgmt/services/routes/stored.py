@@ -9,7 +9,7 @@ so the driver gets the plan the dispatcher saw.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,6 @@ from gridmgmt.services.routes.planning import (
 from gridmgmt.services.routes.requests import (
     PlanRequest,
     ReplanRequest,
-    SolverOptions,
     WeekRequest,
 )
 from gridmgmt.store.models.routes import RoutePlanKind, RoutePlanRecord
@@ -101,6 +100,15 @@ class PlanVersion:
         data["created_at"] = self.created_at.isoformat(timespec="seconds")
         return data
 
+    def plan_json(self, plan: DayPlan) -> dict[str, Any]:
+        """``plan`` of this version as both faces answer it (:func:`~gridmgmt.services.
+        routes.codec.day_plan_json`), with ``plan_version`` and ``stored`` (this version)."""
+        return {
+            **day_plan_json(self.depot_code, plan),
+            "plan_version": self.version,
+            "stored": self.to_json(),
+        }
+
 
 @dataclass(frozen=True)
 class StoredPlan:
@@ -128,9 +136,7 @@ class StoredPlan:
         day_plan_json`), with ``plan_version``, ``stored`` (the version) and
         ``order_changes``."""
         return {
-            **day_plan_json(self.version.depot_code, self.plan),
-            "plan_version": self.version.version,
-            "stored": self.version.to_json(),
+            **self.version.plan_json(self.plan),
             "order_changes": self.order_changes.to_json(),
         }
 
@@ -186,12 +192,7 @@ class StoredReplan:
     def to_json(self) -> dict[str, Any]:
         """The new plan as both faces answer it, ``plan_version``, ``stored`` and
         ``changes``."""
-        return {
-            **day_plan_json(self.version.depot_code, self.result.plan),
-            "plan_version": self.version.version,
-            "stored": self.version.to_json(),
-            "changes": self.changes,
-        }
+        return {**self.version.plan_json(self.result.plan), "changes": self.changes}
 
 
 def _version(record: RoutePlanRecord) -> PlanVersion:
@@ -262,11 +263,8 @@ def store_day_plan(
     session: Session,
     actor: Actor,
     *,
-    depot_code: str,
     plan: DayPlan,
-    options: SolverOptions,
-    closures: Sequence[Closure] = (),
-    closure_mode: ClosurePolicy = ClosurePolicy.SKIP,
+    request: PlanRequest | WeekRequest | ReplanRequest,
     kind: RoutePlanKind = RoutePlanKind.PLAN,
     order_changes: OrderChanges | None = None,
     detail: Mapping[str, Any] | None = None,
@@ -282,14 +280,11 @@ def store_day_plan(
         An open session (the caller commits).
     actor
         Who planned (recorded); a depot outside their counties is not found.
-    depot_code
-        The depot.
     plan
         The plan; its day is the delivery date.
-    options
-        The solver options it was made with (a request, recorded).
-    closures, closure_mode
-        The closures it was made with (those active on the day are kept) and their mode.
+    request
+        What it was made from: the depot, the solver options, the closures (those active
+        on the day are kept) and their mode (a replan's as resolved from its start).
     kind
         ``plan``, ``replan`` or ``week``.
     order_changes
@@ -308,6 +303,7 @@ def store_day_plan(
         Another plan of the depot and date was stored at the same moment (``current``).
     """
     kind = RoutePlanKind(kind)
+    depot_code = request.depot_code
     _, county = depot_and_county(session, actor, depot_code)
     previous = _current_record(session, depot_code, plan.day, with_plan=False)
     last = session.scalar(
@@ -319,11 +315,12 @@ def store_day_plan(
         previous.is_current = False
         session.flush()  # the old version leaves the one-current-plan index first
     record = _record(depot_code, county, plan, (last or 0) + 1, kind, actor)
-    record.seed = int(options.seed)
-    record.time_limit_s = options.time_limit
-    record.max_iterations = options.max_iterations
-    record.closure_mode = ClosurePolicy(closure_mode).value
-    record.closures = [closure_feature(c) for c in active_closures(closures, plan.day)]
+    record.seed = int(request.seed)
+    record.time_limit_s = request.time_limit
+    record.max_iterations = request.max_iterations
+    record.closure_mode = ClosurePolicy(request.closure_mode or ClosurePolicy.SKIP).value
+    active = active_closures(request.closures or (), plan.day)
+    record.closures = [closure_feature(c) for c in active]
     record.order_changes = (order_changes or OrderChanges()).to_json()
     session.add(record)
     try:
@@ -390,15 +387,7 @@ def plan_and_store_day(
         The stored version and the plan.
     """
     plan = plan_depot_day(session, actor, request, roads=roads)
-    version = store_day_plan(
-        session,
-        actor,
-        depot_code=request.depot_code,
-        plan=plan,
-        options=request,
-        closures=request.closures,
-        closure_mode=request.closure_mode,
-    )
+    version = store_day_plan(session, actor, plan=plan, request=request)
     active = tuple(active_closures(request.closures, request.day))
     return StoredPlan(version, plan, active, OrderChanges())
 
@@ -425,11 +414,8 @@ def plan_and_store_week(
         day: store_day_plan(
             session,
             actor,
-            depot_code=request.depot_code,
             plan=plan,
-            options=request,
-            closures=request.closures,
-            closure_mode=request.closure_mode,
+            request=request,
             kind=RoutePlanKind.WEEK,
             order_changes=changes[day],
         )
@@ -554,11 +540,8 @@ def replan_and_store_day(
     version = store_day_plan(
         session,
         actor,
-        depot_code=request.depot_code,
         plan=result.plan,
-        options=request,
-        closures=effective.closures or (),
-        closure_mode=effective.closure_mode or ClosurePolicy.SKIP,
+        request=effective,
         kind=RoutePlanKind.REPLAN,
         order_changes=merged,
         detail={"changes": {k: summary[k] for k in ("added", "cancelled", "changed", "moved")}},

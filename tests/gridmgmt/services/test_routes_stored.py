@@ -353,7 +353,7 @@ def test_two_plans_stored_at_once_conflict_and_the_second_stores_nothing(
     seed_world(postgres_url)
     seed_delivery(postgres_url, A, "DA", LON + 0.01, LAT + 0.01)
     empty = DayPlan(day=DAY, routes=(), unserved=())
-    options = svc.SolverOptions(**FAST)
+    request = _day()
     first_stored, second_done = threading.Event(), threading.Event()
     outcome: dict[str, BaseException | None] = {}
 
@@ -361,7 +361,7 @@ def test_two_plans_stored_at_once_conflict_and_the_second_stores_nothing(
         first_stored.wait(30)
         try:
             with db.transaction(postgres_url) as session:
-                svc.store_day_plan(session, ALICE, depot_code="DA", plan=empty, options=options)
+                svc.store_day_plan(session, ALICE, plan=empty, request=request)
             outcome["error"] = None
         except BaseException as error:
             outcome["error"] = error
@@ -371,7 +371,7 @@ def test_two_plans_stored_at_once_conflict_and_the_second_stores_nothing(
     worker = threading.Thread(target=second)
     worker.start()
     with db.transaction(postgres_url) as session:
-        svc.store_day_plan(session, ALICE, depot_code="DA", plan=empty, options=options)
+        svc.store_day_plan(session, ALICE, plan=empty, request=request)
         first_stored.set()
         # The second writer waits on this transaction's version row until it commits.
         assert not second_done.wait(1.0)
@@ -395,12 +395,13 @@ def test_only_dispatchers_and_admins_plan_and_nothing_is_stored(
         "replan": lambda s: svc.replan_and_store_day(s, clerk, _replan_request(), roads=roads),
         "week": lambda s: svc.plan_and_store_week(s, clerk, _week(), roads=roads),
         "fresh manifest": lambda s: svc.manifest_plan(s, clerk, _day(), roads=roads, fresh=True),
-        "store": lambda s: svc.store_day_plan(
-            s, clerk, depot_code="DA", plan=empty, options=svc.SolverOptions()
-        ),
+        "store": lambda s: svc.store_day_plan(s, clerk, plan=empty, request=_day()),
     }
     for name, call in calls.items():
-        with db.transaction(url) as session, pytest.raises(AccessDeniedError, match=r"routes\.plan"):
+        with (
+            db.transaction(url) as session,
+            pytest.raises(AccessDeniedError, match=r"routes\.plan"),
+        ):
             call(session)
         assert [v.version for v in _versions(url)] == [1], name
     with db.transaction(url) as session:  # reads are every role's
