@@ -80,7 +80,7 @@ class PlanSettings:
     closure_policy: ClosurePolicy = ClosurePolicy.SKIP
     max_snap_m: float = 1_000.0
     access_speed_kmh: float = 10.0
-    time_limit_s: float | None = 60.0
+    time_limit_s: float | None = 30.0
     max_iterations: int | None = 20_000
     seed: int = 0
     workers: int = 1

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from gridmgmt.domain import UserRole, Weekday
 from gridmgmt.errors import InvalidInputError, NotFoundError
-from gridmgmt.routing.closures import Closure
+from gridmgmt.routing.closures import Closure, ClosurePolicy
 from gridmgmt.routing.feasibility import check_plan
 from gridmgmt.routing.model import UnservedReason
 from gridmgmt.routing.paths import route_paths
@@ -299,3 +299,76 @@ def test_replan_adds_cancels_and_changes_orders(world: tuple[str, Path, list[str
         service=PlanSettings().service,
     )
     assert violations == []
+
+
+def test_requests_have_one_set_of_defaults_and_build_the_engine_settings() -> None:
+    plan = svc.PlanRequest.of(depot_code="DA", date="2026-11-16")
+    week = svc.WeekRequest.of(depot_code="DA", week_of=DAY)
+    replan = svc.ReplanRequest.of(depot_code="DA", date=DAY)
+    engine = PlanSettings()
+    assert (plan.time_limit, plan.max_iterations, plan.seed) == (
+        engine.time_limit_s,
+        engine.max_iterations,
+        engine.seed,
+    )
+    assert (week.time_limit, week.max_iterations) == (plan.time_limit, plan.max_iterations)
+    assert plan.time_limit == 30.0
+    assert (replan.time_limit, replan.max_iterations) == (10.0, 5_000)  # a replan moves little
+    assert replan.closures is None  # the stored plan's, unless given
+    settings = svc.PlanRequest.of(
+        depot_code="DA", date=DAY, time_limit=5, seed=7, max_iterations=99, closure_mode="handoff"
+    )
+    assert settings.engine_settings(settings.closure_mode) == PlanSettings(
+        time_limit_s=5, seed=7, max_iterations=99, closure_policy=ClosurePolicy.HANDOFF
+    )
+    assert week.monday == DAY
+
+
+def test_request_closures_are_features_on_the_wire_and_closures_inside() -> None:
+    box = shapely.box(114.0, 40.5, 114.01, 40.51)
+    closure = Closure("C1", box, DAY, DAY + dt.timedelta(days=1), "施工")
+    request = svc.PlanRequest.of(depot_code="DA", date=DAY, closures=[closure])
+    data = request.model_dump(mode="json")
+    assert data["closures"][0]["type"] == "Feature"
+    again = svc.PlanRequest.model_validate(json.loads(json.dumps(data)))
+    assert again.closures[0].closure_id == "C1"
+    assert again.closures[0].geometry.equals_exact(box, 1e-12)
+    assert again == svc.PlanRequest.model_validate(data)
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"date": "16/11/2026"}, "date"),
+        ({"time_limit": 0}, "time_limit"),
+        ({"time_limit": 601}, "time_limit"),
+        ({"max_iterations": 0}, "max_iterations"),
+        ({"time_limit": None, "max_iterations": None}, ""),
+        ({"closure_mode": "walk"}, "closure_mode"),
+        ({"closures": [{"type": "Feature", "properties": {"start": "soon"}}]}, "closures"),
+    ],
+)
+def test_bad_requests_are_invalid_input_naming_the_field(
+    values: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        svc.PlanRequest.of(**{"depot_code": "DA", "date": DAY, **values})
+    assert caught.value.problems
+    assert caught.value.problems[0]["field"] == field
+
+
+def test_replan_request_checks_its_plan_and_changes() -> None:
+    plan = svc.plan_from_json(
+        {"format": "gridmgmt.dayplan/1", "day": DAY.isoformat(), "routes": [], "unserved": []}
+    )
+    request = svc.ReplanRequest.of(
+        depot_code="DA", date=DAY, plan=svc.plan_to_json(plan), add={"L1": 3}, cancel=["L2"]
+    )
+    assert request.plan == plan
+    assert request.cancel == ("L2",)
+    with pytest.raises(InvalidInputError, match="not 2026-11-17"):
+        svc.ReplanRequest.of(depot_code="DA", date=DAY + dt.timedelta(days=1), plan=plan)
+    with pytest.raises(InvalidInputError, match="add"):
+        svc.ReplanRequest.of(depot_code="DA", date=DAY, add={"L1": 0})
+    with pytest.raises(InvalidInputError, match="format"):
+        svc.ReplanRequest.of(depot_code="DA", date=DAY, plan={"routes": []})
