@@ -16,11 +16,14 @@ from typing import Any
 
 import pytest
 import shapely
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from api.routes.routing import router
 from gridmgmt.config import Settings, get_settings
 from gridmgmt.domain import UserRole
+from gridmgmt.policy import Action, action_of
 from gridmgmt.services.users import add_user
 from gridmgmt.store import db
 from gridmgmt.store.models.routes import RoutePlanRecord
@@ -361,3 +364,17 @@ def test_week_preview_is_capped_and_bad_requests_answer_422(
     for bad in ({"time_limit": 0}, {"max_iterations": 0}, {"time_limit": None,
                 "max_iterations": None}, {"closure_mode": "fly"}):  # fmt: skip
         assert _plan(client, bearer, "dora", **bad).status_code == 422, bad
+
+
+def test_every_route_declares_its_action() -> None:
+    declared = {
+        (method, route.path): [action_of(d.dependency) for d in route.dependencies if d.dependency]
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods
+    }
+    plans = {"/api/v1/routes/plan", "/api/v1/routes/replan", "/api/v1/routes/week"}
+    for (method, path), actions in declared.items():
+        expected = Action.PLAN_ROUTES if method == "POST" and path in plans else Action.READ_ROUTES
+        assert actions == [expected], (method, path)
+    assert len(declared) == 7
