@@ -3,6 +3,7 @@
 Usage::
 
     uv run --group bench python bench/routing.py matrix [--nodes 100000] [--points 2000]
+    uv run --group bench python bench/routing.py paths [--nodes 100000] [--stops 200]
     uv run --group bench python bench/routing.py vrplib [--data DIR] [--time-limit 60]
         [--instances X-n101 C1_10_1 ...] [--seed 1] [--workers 2] [--rounds 4]
 
@@ -15,6 +16,11 @@ the same network. networkx runs from a subset of the sources and its time is ext
 linearly (``networkx_extrapolated: true``); both answers are compared on that subset.
 ``matrix-points``: the same size between random points snapped onto the roads, on the
 hierarchy already built, against scipy's Dijkstra on the network split at the points.
+
+``paths``: the road paths of one tour through ``--stops`` random places on a perturbed grid
+of ``--nodes`` nodes (what a route map draws), on the hierarchy already built for the
+day's matrix, against the method it replaced (one scipy Dijkstra per source on the network
+split at the places); reports how many legs have the same junctions.
 
 ``vrplib``: every ``.vrp`` under ``--data`` (default ``/work/shared/bench-data/vrp``) with a
 ``.sol`` beside it, solved by this project (PyVRP, ``--workers`` parallel searches that
@@ -239,7 +245,6 @@ def run_matrix(args: argparse.Namespace) -> None:
     import networkx as nx
 
     from gridmgmt.routing import matrix as travel
-    from gridmgmt.routing.snap import snap_xy
     from gridmgmt.routing.synthetic import perturbed_grid_network
 
     rng = np.random.default_rng(args.seed)
@@ -306,7 +311,14 @@ def run_matrix(args: argparse.Namespace) -> None:
         }
     )
 
-    # Retailers are not junctions: the same size from random points snapped onto roads.
+    run_point_matrix(args, network, rng)
+
+
+def run_point_matrix(args: argparse.Namespace, network: Any, rng: np.random.Generator) -> None:
+    """Retailers are not junctions: the same size from random points snapped onto roads."""
+    from gridmgmt.routing import matrix as travel
+    from gridmgmt.routing.snap import snap_xy
+
     x = rng.uniform(network.x.min(), network.x.max(), args.points)
     y = rng.uniform(network.y.min(), network.y.max(), args.points)
     snapped = snap_xy(network, x, y)
@@ -405,6 +417,57 @@ def _reference_unpack(packed: np.ndarray, scale: float) -> tuple[np.ndarray, np.
     return time_cs / 100.0, length_dm / 10.0
 
 
+def run_paths(args: argparse.Namespace) -> None:
+    import itertools
+
+    from scipy.sparse.csgraph import dijkstra
+
+    from gridmgmt.routing import matrix as travel
+    from gridmgmt.routing.paths import leg_paths
+    from gridmgmt.routing.snap import snap_xy
+    from gridmgmt.routing.synthetic import perturbed_grid_network
+
+    rng = np.random.default_rng(args.seed)
+    side = round(math.sqrt(args.nodes))
+    network = perturbed_grid_network(side, side, seed=args.seed)
+    points = snap_xy(
+        network,
+        rng.uniform(network.x.min(), network.x.max(), args.stops),
+        rng.uniform(network.y.min(), network.y.max(), args.stops),
+    )
+    legs = list(itertools.pairwise([*range(args.stops), 0]))
+    travel.network_hierarchy(network)  # the day's matrix built it already
+    leg_paths(network, points, legs[:1])  # load (or compile) the kernels
+    t0 = time.perf_counter()
+    got = leg_paths(network, points, legs)
+    hierarchy_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    graph, _ = travel.point_graph(network, points)
+    offset = network.num_nodes
+    _, pred = dijkstra(
+        graph, directed=True, indices=offset + np.arange(args.stops), return_predecessors=True
+    )
+    expected = []
+    for a, b in legs:
+        node, path = offset + b, []
+        while node != offset + a and node >= 0:
+            node = int(pred[a, node])
+            path.append(node)
+        expected.append([n for n in reversed(path[:-1]) if n < offset])
+    scipy_s = time.perf_counter() - t0
+    same = sum(g == e for g, e in zip(got, expected, strict=True))
+    emit(
+        {
+            "case": "paths",
+            "nodes": network.num_nodes,
+            "legs": len(legs),
+            "hierarchy_s": round(hierarchy_s, 3),
+            "scipy_dijkstra_s": round(scipy_s, 3),
+            "same_junctions": same,
+        }
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="part", required=True)
@@ -425,11 +488,14 @@ def main(argv: list[str] | None = None) -> None:
     mat.add_argument("--seed", type=int, default=1)
     mat.add_argument("--workers", type=int, default=available_cores())
 
+    paths = sub.add_parser("paths", help="road paths of a tour against scipy's Dijkstra")
+    paths.add_argument("--nodes", type=int, default=100_000)
+    paths.add_argument("--stops", type=int, default=200)
+    paths.add_argument("--seed", type=int, default=1)
+
     args = parser.parse_args(argv)
-    if args.part == "vrplib":
-        run_vrplib(args)
-    else:
-        run_matrix(args)
+    runs = {"vrplib": run_vrplib, "matrix": run_matrix, "paths": run_paths}
+    runs[args.part](args)
 
 
 if __name__ == "__main__":

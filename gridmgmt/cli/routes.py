@@ -1,26 +1,27 @@
-"""``gridmgmt routes ...``: delivery route planning."""
+"""``gridmgmt routes ...``: delivery route planning.
+
+Each command builds the action's one request (:mod:`gridmgmt.services.routes.requests`)
+from its options, opens the unit of work and calls the service; errors are reported by the
+root group. Options not given are left to the request's defaults. Heavy modules (the
+services, the engines) are imported inside the commands, so ``--help`` stays fast.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from sqlalchemy.orm import Session
 
-from gridmgmt.cli._app import database_url
-from gridmgmt.routing.benchmark import solve_vrplib
-from gridmgmt.routing.closures import Closure
-from gridmgmt.routing.manifest import day_totals, stop_table
-from gridmgmt.routing.model import DayPlan, hhmm
-from gridmgmt.routing.vrplib_io import VrplibFormatError, format_solution
-from gridmgmt.services import routes as service
-from gridmgmt.services.actor import SYSTEM, AccessDeniedError
-from gridmgmt.store import db
+from gridmgmt.cli._app import settings, unit_of_work
+from gridmgmt.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from gridmgmt.routing.model import DayPlan
+    from gridmgmt.services.actor import Actor
+    from gridmgmt.services.routes import PlanVersion
 
 app = typer.Typer(
     help="Delivery routes (配送线路): plan a depot's day, weekly plans, manifests, benchmarks.",
@@ -28,9 +29,31 @@ app = typer.Typer(
 )
 
 
+class ClosureMode(StrEnum):
+    """Retailers inside a closure (the values of ``gridmgmt.routing.closures.ClosurePolicy``)."""
+
+    SKIP = "skip"
+    HANDOFF = "handoff"
+
+
+class ManifestFormat(StrEnum):
+    """Driver manifest formats (``gridmgmt.services.routes.MANIFEST_FORMATS``)."""
+
+    CSV = "csv"
+    XLSX = "xlsx"
+    HTML = "html"
+
+
 @app.callback()
 def _routes() -> None:
     """Delivery routes (配送线路)."""
+
+
+def _actor(ctx: typer.Context) -> Actor:
+    """Who the command acts as: the local administrator (every county)."""
+    from gridmgmt.services.actor import SYSTEM
+
+    return SYSTEM
 
 
 @app.command("solve-vrplib")
@@ -64,18 +87,17 @@ def solve_vrplib_command(
     The cost is in the instance's convention (CVRP: rounded Euclidean; VRPTW: DIMACS,
     truncated to one decimal); routes list customers 1..n-1 as in ``.sol`` files.
     """
-    try:
-        result = solve_vrplib(
-            file,
-            time_limit=time_limit,
-            seed=seed,
-            workers=workers,
-            rounds=rounds,
-            max_iterations=max_iterations,
-        )
-    except VrplibFormatError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2) from exc
+    from gridmgmt.routing.benchmark import solve_vrplib
+    from gridmgmt.routing.vrplib_io import format_solution
+
+    result = solve_vrplib(
+        file,
+        time_limit=time_limit,
+        seed=seed,
+        workers=workers,
+        rounds=rounds,
+        max_iterations=max_iterations,
+    )
     if as_json:
         typer.echo(json.dumps(result.to_dict()))
         return
@@ -84,16 +106,30 @@ def solve_vrplib_command(
     typer.echo(f"# {result.instance}: {status}, {result.num_routes} routes, {result.time_s:.1f} s")
 
 
-EXIT_BAD_INPUT = 2
 DepotOpt = Annotated[str, typer.Option("--depot", help="Depot code.")]
+DateOpt = Annotated[str, typer.Option("--date", help="Delivery date YYYY-MM-DD.")]
 RoadsOpt = Annotated[
     Path | None,
-    typer.Option("--roads", help="OSM XML/PBF road network (default: the demo's roads.osm)."),
+    typer.Option(
+        "--roads",
+        help="OSM XML/PBF road network (default: $GRIDMGMT_ROADS_FILE, else the demo's).",
+    ),
 ]
 TimeLimitOpt = Annotated[
-    float, typer.Option("--time-limit", min=0.01, help="Solver budget in seconds.")
+    float | None,
+    typer.Option(
+        "--time-limit", min=0.01, help="Solver budget in seconds (default 30; replan 10)."
+    ),
 ]
-SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed.")]
+SeedOpt = Annotated[int | None, typer.Option("--seed", help="Random seed (default 0).")]
+MaxIterationsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--max-iterations",
+        min=1,
+        help="Iteration bound of the search (default 20000; replan 5000).",
+    ),
+]
 ClosuresOpt = Annotated[
     Path | None,
     typer.Option(
@@ -102,57 +138,92 @@ ClosuresOpt = Annotated[
     ),
 ]
 ClosureModeOpt = Annotated[
-    str,
+    ClosureMode | None,
     typer.Option(
         "--closure-mode",
-        help="Retailers inside a closure: skip (reported) or handoff (约时约地, at its edge).",
+        help="Retailers inside a closure: skip (reported, the default) or handoff "
+        "(约时约地, at its edge).",
     ),
 ]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
 
-def _closures(path: Path | None, mode: str) -> list[Closure] | None:
-    if mode not in service.CLOSURE_MODES:
-        typer.echo(f"error: --closure-mode must be one of {list(service.CLOSURE_MODES)}", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT)
-    if path is None:
-        return None
-    try:
-        return service.read_closures(path)
-    except service.ClosureFileError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+def _given(**options: Any) -> dict[str, Any]:
+    """The options given on the command line (the request's defaults apply to the rest)."""
+    return {name: value for name, value in options.items() if value is not None}
 
 
-def _licence_counts(values: list[str], option: str) -> dict[str, int]:
+def _options(
+    *,
+    closures: Path | None = None,
+    closure_mode: ClosureMode | None = None,
+    time_limit: float | None = None,
+    seed: int | None = None,
+    max_iterations: int | None = None,
+) -> dict[str, Any]:
+    """The closures (read from their file) and solver options given on the command line."""
+    closed = None
+    if closures is not None:
+        from gridmgmt.services.routes import read_closures
+
+        closed = read_closures(closures)
+    return _given(
+        closures=closed,
+        closure_mode=closure_mode,
+        time_limit=time_limit,
+        seed=seed,
+        max_iterations=max_iterations,
+    )
+
+
+def _roads(ctx: typer.Context, roads: Path | None) -> Path:
+    from gridmgmt.services.routes import roads_file
+
+    return roads or roads_file(settings(ctx))
+
+
+def _licence_counts(values: list[str] | None, option: str) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for value in values:
+    for value in values or []:
         licence, _, cartons = value.partition(":")
         if not licence or not cartons.isdigit() or int(cartons) <= 0:
-            typer.echo(f"error: {option} {value!r} is not LICENCE:CARTONS (cartons > 0)", err=True)
-            raise typer.Exit(EXIT_BAD_INPUT)
+            msg = f"{option} {value!r} is not LICENCE:CARTONS (cartons > 0)"
+            raise InvalidInputError(msg)
         counts[licence] = int(cartons)
     return counts
 
 
-def _date(text: str) -> dt.date:
+def _read_plan(path: Path | None) -> dict[str, Any] | None:
+    if path is None:
+        return None
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        typer.echo(f"error: {text!r} is not a date YYYY-MM-DD", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as error:
+        msg = f"--plan {path}: {error}"
+        raise InvalidInputError(msg) from None
+    if not isinstance(data, dict):
+        msg = f"--plan {path}: not a saved day plan"
+        raise InvalidInputError(msg)
+    return data
 
 
-@contextmanager
-def _session(ctx: typer.Context) -> Iterator[Session]:
-    try:
-        with db.transaction(database_url(ctx)) as session:
-            yield session
-    except (ValueError, LookupError, FileNotFoundError, AccessDeniedError) as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+def _echo_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _write_plan(path: Path | None, plan: DayPlan) -> None:
+    if path is None:
+        return
+    from gridmgmt.services.routes import plan_to_json
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(plan_to_json(plan), ensure_ascii=False), "utf-8")
 
 
 def _print_plan(plan: DayPlan) -> None:
+    from gridmgmt.routing.manifest import day_totals
+    from gridmgmt.routing.model import hhmm
+
     totals = day_totals(plan)
     typer.echo(
         f"{plan.day.isoformat()}: {totals['vehicles']} vehicles, {totals['km']} km, "
@@ -167,40 +238,28 @@ def _print_plan(plan: DayPlan) -> None:
         typer.echo(f"  unserved {u.order_id}: {u.reason.value} {u.detail}")
 
 
-def _print_stored(version: service.PlanVersion) -> None:
+def _print_stored(version: PlanVersion) -> None:
     typer.echo(
         f"stored as version {version.version} of {version.depot_code} "
         f"{version.day.isoformat()} (current)"
     )
 
 
-def _plan_json(plan: DayPlan) -> dict[str, Any]:
-    stops = stop_table(plan)
-    return {
-        "totals": day_totals(plan),
-        "stops": json.loads(stops.to_json(orient="records", force_ascii=False)),
-        "unserved": [
-            {"order_id": u.order_id, "reason": u.reason.value, "detail": u.detail}
-            for u in plan.unserved
-        ],
-        "plan": service.plan_to_json(plan),
-    }
-
-
 @app.command("plan")
 def plan_command(
     ctx: typer.Context,
     depot: DepotOpt,
-    date: Annotated[str, typer.Option("--date", help="Delivery date YYYY-MM-DD.")],
-    time_limit: TimeLimitOpt = 30.0,
+    date: DateOpt,
+    time_limit: TimeLimitOpt = None,
     roads: RoadsOpt = None,
-    seed: SeedOpt = 0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    seed: SeedOpt = None,
+    max_iterations: MaxIterationsOpt = None,
+    as_json: JsonOpt = False,
     out: Annotated[
         Path | None, typer.Option("--out", help="Folder for the manifests (CSV, Excel, HTML).")
     ] = None,
     closures: ClosuresOpt = None,
-    closure_mode: ClosureModeOpt = "skip",
+    closure_mode: ClosureModeOpt = None,
     save: Annotated[
         Path | None,
         typer.Option("--save", help="Write the plan as JSON (the start for `routes replan`)."),
@@ -211,32 +270,27 @@ def plan_command(
     The plan is stored as the day's new current version (older versions are kept): `routes
     manifest` and `routes replan` start from it, `routes plans` lists the versions.
     """
-    day = _date(date)
-    closed = _closures(closures, closure_mode)
-    with _session(ctx) as session:
-        stored = service.plan_and_store_day(
-            session,
-            SYSTEM,
-            depot_code=depot,
-            day=day,
-            roads=roads or service.default_roads(),
-            time_limit=time_limit,
-            seed=seed,
-            closures=closed,
-            closure_mode=closure_mode,
-        )
-    plan = stored.plan
-    if save is not None:
-        save.parent.mkdir(parents=True, exist_ok=True)
-        save.write_text(json.dumps(service.plan_to_json(plan), ensure_ascii=False), "utf-8")
+    from gridmgmt.services import routes as service
+
+    options = _options(
+        closures=closures,
+        closure_mode=closure_mode,
+        time_limit=time_limit,
+        seed=seed,
+        max_iterations=max_iterations,
+    )
+    request = service.PlanRequest.of(depot_code=depot, date=date, **options)
+    with unit_of_work(ctx) as session:
+        stored = service.plan_and_store_day(session, _actor(ctx), request, roads=_roads(ctx, roads))
+    _write_plan(save, stored.plan)
     if out is not None:
-        service.manifest(plan, out, stem=f"{depot}-{day.isoformat()}", title=depot)
+        stem = f"{depot}-{request.day.isoformat()}"
+        service.manifest(stored.plan, out, stem=stem, title=depot)
     if as_json:
-        data = {**_plan_json(plan), "plan_version": stored.version.version}
-        typer.echo(json.dumps(data, ensure_ascii=False))
-    else:
-        _print_plan(plan)
-        _print_stored(stored.version)
+        _echo_json(stored.to_json())
+        return
+    _print_plan(stored.plan)
+    _print_stored(stored.version)
 
 
 @app.command("week")
@@ -244,57 +298,54 @@ def week_command(
     ctx: typer.Context,
     depot: DepotOpt,
     week_of: Annotated[str, typer.Option("--week-of", help="Any date of the week.")],
-    time_limit: TimeLimitOpt = 30.0,
+    time_limit: TimeLimitOpt = None,
     roads: RoadsOpt = None,
-    seed: SeedOpt = 0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    seed: SeedOpt = None,
+    max_iterations: MaxIterationsOpt = None,
+    as_json: JsonOpt = False,
     closures: ClosuresOpt = None,
-    closure_mode: ClosureModeOpt = "skip",
+    closure_mode: ClosureModeOpt = None,
 ) -> None:
     """Assign retailers to delivery weekdays (balanced, stable) and plan each day.
 
     Each day's plan is stored as that date's new current version.
     """
-    closed = _closures(closures, closure_mode)
-    with _session(ctx) as session:
+    from gridmgmt.services import routes as service
+
+    options = _options(
+        closures=closures,
+        closure_mode=closure_mode,
+        time_limit=time_limit,
+        seed=seed,
+        max_iterations=max_iterations,
+    )
+    request = service.WeekRequest.of(depot_code=depot, week_of=week_of, **options)
+    with unit_of_work(ctx) as session:
         stored = service.plan_and_store_week(
-            session,
-            SYSTEM,
-            depot_code=depot,
-            week_of=_date(week_of),
-            roads=roads or service.default_roads(),
-            time_limit=time_limit,
-            seed=seed,
-            closures=closed,
-            closure_mode=closure_mode,
+            session, _actor(ctx), request, roads=_roads(ctx, roads)
         )
-    week = stored.week
-    changes = [
-        {"retailer": c.retailer_id, "from": c.old_weekday, "to": c.new_weekday, "reason": c.reason}
-        for c in week.assignment.changes
-    ]
     if as_json:
-        days = {d.isoformat(): day_totals(p) for d, p in week.days.items()}
-        versions = {d.isoformat(): v.version for d, v in stored.versions.items()}
-        data = {"days": days, "changes": changes, "plan_versions": versions}
-        typer.echo(json.dumps(data, ensure_ascii=False))
+        _echo_json(stored.to_json())
         return
-    for day, plan in week.days.items():
+    for day, plan in stored.week.days.items():
         _print_plan(plan)
         _print_stored(stored.versions[day])
-    typer.echo(f"{len(changes)} retailers change weekday")
+    typer.echo(f"{len(stored.week.assignment.changes)} retailers change weekday")
 
 
 @app.command("manifest")
 def manifest_command(
     ctx: typer.Context,
     depot: DepotOpt,
-    date: Annotated[str, typer.Option("--date", help="Delivery date YYYY-MM-DD.")],
+    date: DateOpt,
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
-    fmt: Annotated[str, typer.Option("--format", help="csv, xlsx or html.")] = "csv",
-    time_limit: TimeLimitOpt = 30.0,
+    fmt: Annotated[ManifestFormat, typer.Option("--format", help="csv, xlsx or html.")] = (
+        ManifestFormat.CSV
+    ),
+    time_limit: TimeLimitOpt = None,
     roads: RoadsOpt = None,
-    seed: SeedOpt = 0,
+    seed: SeedOpt = None,
+    max_iterations: MaxIterationsOpt = None,
     fresh: Annotated[
         bool,
         typer.Option(
@@ -308,21 +359,15 @@ def manifest_command(
     The manifest is the day's stored current plan, as the dispatcher saw it; if none is
     stored (or with --replan) the day is planned and stored first.
     """
-    if fmt not in service.MANIFEST_FORMATS:
-        typer.echo(f"error: --format must be one of {list(service.MANIFEST_FORMATS)}", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT)
-    with _session(ctx) as session:
+    from gridmgmt.services import routes as service
+
+    options = _options(time_limit=time_limit, seed=seed, max_iterations=max_iterations)
+    request = service.PlanRequest.of(depot_code=depot, date=date, **options)
+    with unit_of_work(ctx) as session:
         stored = service.manifest_plan(
-            session,
-            SYSTEM,
-            depot_code=depot,
-            day=_date(date),
-            roads=roads or service.default_roads(),
-            fresh=fresh,
-            time_limit=time_limit,
-            seed=seed,
+            session, _actor(ctx), request, roads=_roads(ctx, roads), fresh=fresh
         )
-    path = service.write_manifest(stored.plan, output, fmt=fmt, title=depot)
+    path = service.write_manifest(stored.plan, output, fmt=fmt.value, title=depot)
     typer.echo(f"wrote {path} (plan version {stored.version.version}, {stored.version.kind})")
 
 
@@ -330,7 +375,7 @@ def manifest_command(
 def replan_command(
     ctx: typer.Context,
     depot: DepotOpt,
-    date: Annotated[str, typer.Option("--date", help="Delivery date YYYY-MM-DD.")],
+    date: DateOpt,
     plan_file: Annotated[
         Path | None,
         typer.Option(
@@ -352,18 +397,19 @@ def replan_command(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the new plan as JSON.")
     ] = None,
-    time_limit: TimeLimitOpt = 10.0,
+    time_limit: TimeLimitOpt = None,
     roads: RoadsOpt = None,
-    seed: SeedOpt = 0,
+    seed: SeedOpt = None,
+    max_iterations: MaxIterationsOpt = None,
     closures: ClosuresOpt = None,
     closure_mode: Annotated[
-        str | None,
+        ClosureMode | None,
         typer.Option(
             "--closure-mode",
             help="Retailers inside a closure: skip or handoff (default: as the stored plan).",
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Re-optimise a planned day after orders are added, cancelled or changed (调整计划).
 
@@ -372,50 +418,35 @@ def replan_command(
     added, cancelled, changed and moved between routes, and stores the new plan as the
     day's current version. The orders themselves are not changed.
     """
-    day = _date(date)
-    added = _licence_counts(add or [], "--add")
-    changed = _licence_counts(change or [], "--change")
-    closed = _closures(closures, closure_mode or "skip")
-    current = None
-    if plan_file is not None:
-        try:
-            current = service.plan_from_json(json.loads(plan_file.read_text("utf-8")))
-        except (OSError, ValueError) as error:
-            typer.echo(f"error: --plan {plan_file}: {error}", err=True)
-            raise typer.Exit(EXIT_BAD_INPUT) from None
-    with _session(ctx) as session:
+    from gridmgmt.services import routes as service
+
+    options = _options(
+        closures=closures,
+        closure_mode=closure_mode,
+        time_limit=time_limit,
+        seed=seed,
+        max_iterations=max_iterations,
+    )
+    request = service.ReplanRequest.of(
+        depot_code=depot,
+        date=date,
+        **_given(plan=_read_plan(plan_file)),
+        add=_licence_counts(add, "--add"),
+        cancel=tuple(cancel or ()),
+        change=_licence_counts(change, "--change"),
+        **options,
+    )
+    with unit_of_work(ctx) as session:
         stored = service.replan_and_store_day(
-            session,
-            SYSTEM,
-            depot_code=depot,
-            day=day,
-            roads=roads or service.default_roads(),
-            current=current,
-            add=added,
-            cancel=cancel or [],
-            change=changed,
-            time_limit=time_limit,
-            seed=seed,
-            closures=closed,
-            closure_mode=closure_mode,
+            session, _actor(ctx), request, roads=_roads(ctx, roads)
         )
-    result, summary = stored.result, stored.changes
-    if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(
-            json.dumps(service.plan_to_json(result.plan), ensure_ascii=False), "utf-8"
-        )
+    _write_plan(output, stored.result.plan)
     if as_json:
-        data = {
-            **_plan_json(result.plan),
-            "changes": summary,
-            "plan_version": stored.version.version,
-        }
-        typer.echo(json.dumps(data, ensure_ascii=False))
+        _echo_json(stored.to_json())
         return
-    _print_plan(result.plan)
+    _print_plan(stored.result.plan)
     for key in ("added", "cancelled", "changed", "moved"):
-        typer.echo(f"{key}: {', '.join(summary[key]) or '-'}")
+        typer.echo(f"{key}: {', '.join(stored.changes[key]) or '-'}")
     _print_stored(stored.version)
 
 
@@ -426,24 +457,27 @@ def plans_command(
     date: Annotated[
         str | None, typer.Option("--date", help="Only this delivery date YYYY-MM-DD.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """List a depot's stored plans (配送计划): every version per date, the current one marked."""
-    day = _date(date) if date is not None else None
-    with _session(ctx) as session:
-        versions = service.plan_versions(session, SYSTEM, depot_code=depot, day=day)
+    import datetime as dt
+
+    from gridmgmt.services import routes as service
+
+    try:
+        day = dt.date.fromisoformat(date) if date is not None else None
+    except ValueError:
+        msg = f"--date {date!r} is not a date YYYY-MM-DD"
+        raise InvalidInputError(msg) from None
+    with unit_of_work(ctx) as session:
+        listing = service.plan_versions(session, _actor(ctx), depot_code=depot, day=day)
     if as_json:
-        data = {
-            "depot_code": depot,
-            "date": day.isoformat() if day is not None else None,
-            "versions": [v.to_json() for v in versions],
-        }
-        typer.echo(json.dumps(data, ensure_ascii=False))
+        _echo_json(listing.to_json())
         return
-    if not versions:
+    if not listing.versions:
         typer.echo(f"no stored plans of depot {depot}" + (f" for {date}" if date else ""))
         return
-    for v in versions:
+    for v in listing.versions:
         mark = "*" if v.current else " "
         typer.echo(
             f"{mark} {v.day.isoformat()} v{v.version} {v.kind:<6} "

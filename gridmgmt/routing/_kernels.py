@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from gridmgmt.routing.hierarchy import _UNSEEN, INF, Array, BoolArray, FloatArray, IntArray
+from gridmgmt.routing._arrays import INF, UNSEEN, Array, BoolArray, FloatArray, IntArray
 
 
 @njit(cache=True, nogil=True)
@@ -300,7 +300,7 @@ def _witness(
             nd = d + pweight[k]
             old = dist[x]
             if nd < old:
-                if old == _UNSEEN:
+                if old == UNSEEN:
                     touched[count] = x
                     count += 1
                 g = goal[x]
@@ -374,7 +374,7 @@ def _simulate(
                 added += 1
                 added_hops += i_hops[j] + o_hops[k]
         for i in range(count):
-            dist[touched[i]] = _UNSEEN
+            dist[touched[i]] = UNSEEN
     for k in range(o_beg[v], o_beg[v] + o_len[v]):
         goal[o_node[k]] = -1
     return level[v] + 2 * added / removed + added_hops / max(removed_hops, 1), added
@@ -400,51 +400,18 @@ def contract(
     """
     m = len(tail)
     # The dynamic graph: out-arcs and in-arcs of each node in blocks of two pools.
-    o_len = np.zeros(n, np.int64)
-    i_len = np.zeros(n, np.int64)
-    for e in range(m):
-        o_len[tail[e]] += 1
-        i_len[head[e]] += 1
-    o_cap = o_len + 2
-    i_cap = i_len + 2
-    o_beg = np.zeros(n, np.int64)
-    i_beg = np.zeros(n, np.int64)
-    for v in range(1, n):
-        o_beg[v] = o_beg[v - 1] + o_cap[v - 1]
-        i_beg[v] = i_beg[v - 1] + i_cap[v - 1]
-    o_fill = o_beg[n - 1] + o_cap[n - 1] if n else 0
-    i_fill = i_beg[n - 1] + i_cap[n - 1] if n else 0
-    o_node = np.empty(2 * o_fill + 16, np.int64)
-    o_weight = np.empty(2 * o_fill + 16, np.int64)
-    o_hops = np.empty(2 * o_fill + 16, np.int64)
-    i_node = np.empty(2 * i_fill + 16, np.int64)
-    i_weight = np.empty(2 * i_fill + 16, np.int64)
-    i_hops = np.empty(2 * i_fill + 16, np.int64)
-    o_len[:] = 0
-    i_len[:] = 0
-    for e in range(m):
-        a, b = tail[e], head[e]
-        k = o_beg[a] + o_len[a]
-        o_node[k], o_weight[k], o_hops[k] = b, weight[e], hops[e]
-        o_len[a] += 1
-        k = i_beg[b] + i_len[b]
-        i_node[k], i_weight[k], i_hops[k] = a, weight[e], hops[e]
-        i_len[b] += 1
+    o_beg, o_len, o_cap, o_node, o_weight, o_hops, o_fill = _arc_pool(n, tail, head, weight, hops)
+    i_beg, i_len, i_cap, i_node, i_weight, i_hops, i_fill = _arc_pool(n, head, tail, weight, hops)
 
     scratch = (
-        np.full(n, _UNSEEN, np.int64),  # dist
+        np.full(n, UNSEEN, np.int64),  # dist
         np.empty(n, np.int64),  # touched
         np.empty(4 * n + 16, np.int64),  # heap keys
         np.empty(4 * n + 16, np.int64),  # heap nodes
         np.full(n, -1, np.int64),  # goal
     )
     found_cap = 1024
-    found = (
-        np.empty(found_cap, np.int64),
-        np.empty(found_cap, np.int64),
-        np.empty(found_cap, np.int64),
-        np.empty(found_cap, np.int64),
-    )
+    found = _shortcut_buffers(found_cap)
     rank = np.full(n, -1, np.int64)
     queue_key = np.empty(n, np.float64)
     queue_node = np.empty(n, np.int64)
@@ -475,12 +442,7 @@ def contract(
             continue
         if added > found_cap:
             found_cap = 2 * added
-            found = (
-                np.empty(found_cap, np.int64),
-                np.empty(found_cap, np.int64),
-                np.empty(found_cap, np.int64),
-                np.empty(found_cap, np.int64),
-            )
+            found = _shortcut_buffers(found_cap)
             p, added = _simulate(v, limit, graph, scratch, level, found)
         size = _heap_pop(queue_key, queue_node, queue_pos, size)
 
@@ -492,14 +454,7 @@ def contract(
             rec_head = _grow(rec_head, rec_cap, recorded)
             rec_weight = _grow(rec_weight, rec_cap, recorded)
             rec_up = _grow(rec_up, rec_cap, recorded)
-        for k in range(o_beg[v], o_beg[v] + o_len[v]):
-            rec_tail[recorded], rec_head[recorded] = v, o_node[k]
-            rec_weight[recorded], rec_up[recorded] = o_weight[k], True
-            recorded += 1
-        for k in range(i_beg[v], i_beg[v] + i_len[v]):
-            rec_tail[recorded], rec_head[recorded] = i_node[k], v
-            rec_weight[recorded], rec_up[recorded] = i_weight[k], False
-            recorded += 1
+        recorded = _record_arcs(v, graph, rec_tail, rec_head, rec_weight, rec_up, recorded)
 
         # Take v out, then add the shortcuts it needs.
         # Neighbours sink deeper; the rest of their priority is refreshed when they come up.
@@ -525,19 +480,9 @@ def contract(
         i_len[v] = 0
         rank[v] = next_rank
         next_rank += 1
-    left = 0
-    for v in range(n):
-        left += o_len[v]
-    res_tail = np.empty(left, np.int64)
-    res_head = np.empty(left, np.int64)
-    res_weight = np.empty(left, np.int64)
-    res_hops = np.empty(left, np.int64)
-    left = 0
-    for v in range(n):
-        for k in range(o_beg[v], o_beg[v] + o_len[v]):
-            res_tail[left], res_head[left] = v, o_node[k]
-            res_weight[left], res_hops[left] = o_weight[k], o_hops[k]
-            left += 1
+    res_tail, res_head, res_weight, res_hops = _remaining_arcs(
+        n, o_beg, o_len, o_node, o_weight, o_hops
+    )
     return (
         rank,
         rec_tail[:recorded].copy(),
@@ -550,6 +495,95 @@ def contract(
         res_weight,
         res_hops,
     )
+
+
+@njit(cache=True, nogil=True)
+def _arc_pool(
+    n: int, frm: IntArray, to: IntArray, weight: IntArray, hops: IntArray
+) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray, IntArray, int]:
+    """The arcs of each node ``frm -> to`` in its own block of a pool, with room to grow.
+
+    Returns the block starts, lengths and capacities, the pool's other ends, weights and
+    hops, and the pool's fill (where a block that outgrows its room moves to).
+    """
+    length = np.zeros(n, np.int64)
+    for e in range(len(frm)):
+        length[frm[e]] += 1
+    cap = length + 2
+    beg = np.zeros(n, np.int64)
+    for v in range(1, n):
+        beg[v] = beg[v - 1] + cap[v - 1]
+    fill = beg[n - 1] + cap[n - 1] if n else 0
+    node = np.empty(2 * fill + 16, np.int64)
+    arc_weight = np.empty(2 * fill + 16, np.int64)
+    arc_hops = np.empty(2 * fill + 16, np.int64)
+    length[:] = 0
+    for e in range(len(frm)):
+        a = frm[e]
+        k = beg[a] + length[a]
+        node[k], arc_weight[k], arc_hops[k] = to[e], weight[e], hops[e]
+        length[a] += 1
+    return beg, length, cap, node, arc_weight, arc_hops, fill
+
+
+@njit(cache=True, nogil=True)
+def _shortcut_buffers(cap: int) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Room for ``cap`` shortcuts found by a simulated contraction (tail, head, weight, hops)."""
+    return (
+        np.empty(cap, np.int64),
+        np.empty(cap, np.int64),
+        np.empty(cap, np.int64),
+        np.empty(cap, np.int64),
+    )
+
+
+@njit(cache=True, nogil=True)
+def _record_arcs(
+    v: int,
+    graph: tuple[Any, ...],
+    rec_tail: IntArray,
+    rec_head: IntArray,
+    rec_weight: IntArray,
+    rec_up: BoolArray,
+    recorded: int,
+) -> int:
+    """Record node ``v``'s arcs in the hierarchy (out-arcs up, in-arcs down); the count."""
+    o_beg, o_len, o_node, o_weight, _, i_beg, i_len, i_node, i_weight, _ = graph
+    for k in range(o_beg[v], o_beg[v] + o_len[v]):
+        rec_tail[recorded], rec_head[recorded] = v, o_node[k]
+        rec_weight[recorded], rec_up[recorded] = o_weight[k], True
+        recorded += 1
+    for k in range(i_beg[v], i_beg[v] + i_len[v]):
+        rec_tail[recorded], rec_head[recorded] = i_node[k], v
+        rec_weight[recorded], rec_up[recorded] = i_weight[k], False
+        recorded += 1
+    return recorded
+
+
+@njit(cache=True, nogil=True)
+def _remaining_arcs(
+    n: int,
+    beg: IntArray,
+    length: IntArray,
+    node: IntArray,
+    weight: IntArray,
+    hops: IntArray,
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """The arcs left in the pool (between frozen nodes): tails, heads, weights, hops."""
+    left = 0
+    for v in range(n):
+        left += length[v]
+    res_tail = np.empty(left, np.int64)
+    res_head = np.empty(left, np.int64)
+    res_weight = np.empty(left, np.int64)
+    res_hops = np.empty(left, np.int64)
+    left = 0
+    for v in range(n):
+        for k in range(beg[v], beg[v] + length[v]):
+            res_tail[left], res_head[left] = v, node[k]
+            res_weight[left], res_hops[left] = weight[k], hops[k]
+            left += 1
+    return res_tail, res_head, res_weight, res_hops
 
 
 @njit(cache=True, nogil=True)
@@ -595,7 +629,7 @@ def phast(
     m = len(sub_start) - 1
     table = np.empty((m, batch), np.int64)
     stamp = np.full(m, -1, np.int64)
-    dist = np.full(n, _UNSEEN, np.int64)
+    dist = np.full(n, UNSEEN, np.int64)
     touched = np.empty(n, np.int64)
     hkey = np.empty(n, np.int64)
     hnode = np.empty(n, np.int64)
@@ -613,7 +647,7 @@ def phast(
                 c = src_cost[s, j]
                 if v < 0:
                     continue
-                if dist[v] == _UNSEEN:
+                if dist[v] == UNSEEN:
                     touched[count] = v
                     count += 1
                 if c < dist[v]:
@@ -633,13 +667,13 @@ def phast(
                     x = up_head[e]
                     nd = d + up_weight[e]
                     if nd < dist[x]:
-                        if dist[x] == _UNSEEN:
+                        if dist[x] == UNSEEN:
                             touched[count] = x
                             count += 1
                         dist[x] = nd
                         size = _heap_set(hkey, hnode, pos, size, x, nd)
             for i in range(count):
-                dist[touched[i]] = _UNSEEN
+                dist[touched[i]] = UNSEEN
         # The sweep: nodes from the top down, each from the arcs entering it from above.
         for i in range(m):
             if stamp[i] == b0:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import osmium
 
-if TYPE_CHECKING:
-    from gridmgmt.routing.network import OsmData, SpeedSettings
+from gridmgmt.routing.osm import OsmData, SpeedSettings, is_drivable
 
 
 def read_pbf(path: str | Path, speeds: SpeedSettings) -> OsmData:
@@ -26,8 +24,6 @@ def read_pbf(path: str | Path, speeds: SpeedSettings) -> OsmData:
     OsmData
         Node coordinates (only of nodes on drivable ways) and drivable ways.
     """
-    from gridmgmt.routing.network import OsmData, is_drivable
-
     data = OsmData()
     # Node locations are stored before the filter drops untagged nodes, so ways get them.
     processor = (

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from gridmgmt.errors import InvalidInputError
 from gridmgmt.routing.search import available_cores, solve_problem
 from gridmgmt.routing.vrplib_io import read_vrplib, routes_cost, solution_routes
 
@@ -140,5 +141,5 @@ def gap_percent(cost: float, best_known: float) -> float:
     """
     if best_known <= 0:
         msg = f"`best_known` must be positive, got {best_known}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     return 100.0 * (cost - best_known) / best_known

@@ -19,7 +19,10 @@ import numpy.typing as npt
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from gridmgmt.routing.network import FloatArray, IntArray, RoadNetwork, transformer
+from gridmgmt.crs import WGS84
+from gridmgmt.errors import InvalidInputError
+from gridmgmt.routing._arrays import FloatArray, IntArray
+from gridmgmt.routing.network import RoadNetwork, transformer
 from gridmgmt.routing.snap import SnappedPoints, snap_xy, to_network_crs
 
 
@@ -58,10 +61,10 @@ class Closure:
         if self.geometry.geom_type not in {"Polygon", "MultiPolygon"}:
             kind = self.geometry.geom_type
             msg = f"closure {self.closure_id}: geometry is a {kind}, expected a (Multi)Polygon"
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
         if _as_datetime(self.end) <= _as_datetime(self.start):
             msg = f"closure {self.closure_id}: end {self.end} is not after start {self.start}"
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
 
     def active_on(self, day: date) -> bool:
         """Whether the closure holds at any time during ``day``."""
@@ -94,7 +97,7 @@ def closures_key(closures: Sequence[Closure]) -> str:
 
 def metric_geometry(network: RoadNetwork, closure: Closure) -> BaseGeometry:
     """A closure's polygon in the network's metric CRS."""
-    project = transformer("EPSG:4326", network.crs).transform
+    project = transformer(WGS84, network.crs).transform
     return shapely.transform(closure.geometry, lambda x, y: project(x, y), interleaved=False)
 
 
@@ -241,7 +244,7 @@ def handoff_points(
         bx[rows], by[rows] = shapely.get_x(end), shapely.get_y(end)
     # The vehicle stops on the road; the walk from there is the retailer's, not the driver's.
     snapped = replace(snap_xy(open_network, bx, by), snap_distance_m=np.zeros(len(x)))
-    back = transformer(open_network.crs, "EPSG:4326")
+    back = transformer(open_network.crs, WGS84)
     hlon, hlat = back.transform(snapped.x, snapped.y)
     return Handoff(
         x=snapped.x,

@@ -28,26 +28,22 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import numpy.typing as npt
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
+from gridmgmt.errors import InvalidInputError
+from gridmgmt.routing._arrays import INF, Array, IntArray
 from gridmgmt.routing.search import available_cores
 
 if TYPE_CHECKING:
     from types import ModuleType
 
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
-Array = npt.NDArray[Any]
+__all__ = ["INF", "Hierarchy", "build_hierarchy", "many_to_many"]
 
-#: Distance meaning "unreachable"; every distance the hierarchy returns is at most this.
-INF: Final = 2**60
-_UNSEEN: Final = 2**62  # marks an untouched entry of a search's distance array
 _BATCH: Final = 16  # sources swept together
 _WITNESS_LIMIT: Final = 200  # settled nodes per witness search
 _SPLIT_MIN_NODES: Final = 20_000  # smaller graphs are contracted in one piece
@@ -128,25 +124,66 @@ def build_hierarchy(
         The hierarchy; query it with :func:`many_to_many`.
     """
     start = time.perf_counter()
+    graph = _checked_arcs(num_nodes, tail, head, weight)
+    workers = workers or available_cores()
+    separator = None
+    if xy is not None and workers > 1 and num_nodes >= _SPLIT_MIN_NODES:
+        separator = _separator(graph[0], graph[1], *xy)
+    rank, arcs, shortcuts = _contract(num_nodes, graph, separator)
+    rec_tail, rec_head, rec_weight, rec_up = (
+        np.concatenate(pieces) for pieces in zip(*arcs, strict=True)
+    )
+    position = (num_nodes - 1 - rank).astype(np.int64)
+    up_start, up_head, up_weight = _csr(
+        position[rec_tail[rec_up]], position[rec_head[rec_up]], rec_weight[rec_up], num_nodes
+    )
+    down = ~rec_up
+    down_start, down_tail, down_weight = _csr(
+        position[rec_head[down]], position[rec_tail[down]], rec_weight[down], num_nodes
+    )
+    return Hierarchy(
+        num_nodes=num_nodes,
+        position=position,
+        up_start=up_start,
+        up_head=up_head,
+        up_weight=up_weight,
+        down_start=down_start,
+        down_tail=down_tail,
+        down_weight=down_weight,
+        shortcuts=shortcuts,
+        build_s=time.perf_counter() - start,
+    )
+
+
+_Graph = tuple[IntArray, IntArray, IntArray, IntArray]
+
+
+def _checked_arcs(
+    num_nodes: int, tail: npt.ArrayLike, head: npt.ArrayLike, weight: npt.ArrayLike
+) -> _Graph:
+    """The arcs as ``int64`` arrays (tail, head, weight, hops), loops, arcs of :data:`INF`
+    and all but the lightest of parallel arcs dropped; bad input refused."""
     tail = np.asarray(tail, np.int64)
     head = np.asarray(head, np.int64)
     weight = np.asarray(weight, np.int64)
     if not len(tail) == len(head) == len(weight):
         msg = "`tail`, `head` and `weight` must have the same length"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     if len(weight) and (weight.min() < 0 or min(tail.min(), head.min()) < 0):
         msg = "weights and node indices must be non-negative"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     if len(tail) and max(tail.max(), head.max()) >= num_nodes:
         msg = f"arcs refer to nodes beyond `num_nodes` = {num_nodes}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     keep = (tail != head) & (weight < INF)
-    graph = _lightest(tail[keep], head[keep], weight[keep], np.ones(int(keep.sum()), np.int64))
-    workers = workers or available_cores()
-    separator = None
-    if xy is not None and workers > 1 and num_nodes >= _SPLIT_MIN_NODES:
-        separator = _separator(graph[0], graph[1], *xy)
+    return _lightest(tail[keep], head[keep], weight[keep], np.ones(int(keep.sum()), np.int64))
 
+
+def _contract(
+    num_nodes: int, graph: _Graph, separator: IntArray | None
+) -> tuple[IntArray, list[tuple[Array, ...]], int]:
+    """Contract the graph (its halves at once, with a separator): every node's rank, the
+    hierarchy's arcs (tail, head, weight, upwards) and the number of shortcuts."""
     rank = np.full(num_nodes, -1, np.int64)
     arcs: list[tuple[Array, ...]] = []
     shortcuts = 0
@@ -187,30 +224,7 @@ def build_hierarchy(
         )
         rank[separator] = np.arange(len(separator)) + int((rank >= 0).sum())
         arcs.append((separator[core_tail], separator[core_head], core_weight, core_up))
-
-    rec_tail, rec_head, rec_weight, rec_up = (
-        np.concatenate(pieces) for pieces in zip(*arcs, strict=True)
-    )
-    position = (num_nodes - 1 - rank).astype(np.int64)
-    up_start, up_head, up_weight = _csr(
-        position[rec_tail[rec_up]], position[rec_head[rec_up]], rec_weight[rec_up], num_nodes
-    )
-    down = ~rec_up
-    down_start, down_tail, down_weight = _csr(
-        position[rec_head[down]], position[rec_tail[down]], rec_weight[down], num_nodes
-    )
-    return Hierarchy(
-        num_nodes=num_nodes,
-        position=position,
-        up_start=up_start,
-        up_head=up_head,
-        up_weight=up_weight,
-        down_start=down_start,
-        down_tail=down_tail,
-        down_weight=down_weight,
-        shortcuts=shortcuts,
-        build_s=time.perf_counter() - start,
-    )
+    return rank, arcs, shortcuts
 
 
 def _lightest(
@@ -234,7 +248,7 @@ def _contract_part(
     local = np.full(num_nodes, -1, np.int64)
     local[nodes] = np.arange(len(nodes))
     inside = (local[tail] >= 0) & (local[head] >= 0)
-    return _kernels().contract(
+    contracted: tuple[IntArray, ...] = _kernels().contract(
         len(nodes),
         local[tail[inside]],
         local[head[inside]],
@@ -244,6 +258,7 @@ def _contract_part(
         frozen,
         _WITNESS_LIMIT,
     )
+    return contracted
 
 
 def _separator(
@@ -281,6 +296,7 @@ def _halves(
     adjacency = csr_matrix(
         (np.ones(int(keep.sum())), (tail[keep], head[keep])), shape=(num_nodes, num_nodes)
     )
+    piece: IntArray
     _, piece = connected_components(adjacency, directed=True, connection="weak")
     sizes = np.bincount(piece[~in_separator], minlength=piece.max() + 1)
     side_of_piece = np.zeros(len(sizes), np.int64)
@@ -399,10 +415,10 @@ def _attachments(
     costs = costs.reshape(nodes.shape)
     if ((nodes < -1) | (nodes >= n)).any():
         msg = f"node indices must lie in [-1, {n})"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     if (costs < 0).any():
         msg = "attachment costs must be non-negative"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     none = (nodes < 0) | (costs >= INF)
     return (
         np.ascontiguousarray(np.where(none, -1, nodes)),

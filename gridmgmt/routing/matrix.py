@@ -44,9 +44,11 @@ import numpy as np
 import numpy.typing as npt
 from scipy.sparse import csr_matrix
 
+from gridmgmt.errors import InvalidInputError
+from gridmgmt.routing._arrays import FloatArray, IntArray
 from gridmgmt.routing.closures import Closure, active_closures, apply_closures, closures_key
 from gridmgmt.routing.hierarchy import INF, Hierarchy, build_hierarchy, many_to_many
-from gridmgmt.routing.network import FloatArray, IntArray, RoadNetwork
+from gridmgmt.routing.network import RoadNetwork
 from gridmgmt.routing.snap import SnappedPoints, snap_points
 
 #: Routes longer than this many hours of driving are reported as unreachable.
@@ -109,7 +111,7 @@ def node_matrix(
     for name, nodes in (("sources", sources), ("targets", targets)):
         if len(nodes) and (nodes.min() < 0 or nodes.max() >= network.num_nodes):
             msg = f"`{name}` must be node indices in [0, {network.num_nodes})"
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
     hierarchy, scale = network_hierarchy(network, workers=workers)
     return _unpack(many_to_many(hierarchy, sources, targets, workers=workers), scale)
 
@@ -145,7 +147,7 @@ def point_matrix(
     """
     if access_speed_kmh <= 0:
         msg = f"`access_speed_kmh` must be positive, got {access_speed_kmh}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     hierarchy, scale = network_hierarchy(network, workers=workers)
     edge, fraction = _canonical(network, points)
     leave, leave_cost, reach, reach_cost = _attachments(network, edge, fraction, scale)
@@ -380,7 +382,7 @@ def _scale(time_cs: FloatArray, length_dm: FloatArray) -> float:
     scale = 2.0 ** math.ceil(math.log2(max(bound, 1.0) + 1))
     if scale * HORIZON_H * 360_000 >= _MAX_EXACT:
         msg = "road speeds too high to pack time and distance exactly; check the speed settings"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     return scale
 
 
@@ -415,7 +417,7 @@ class MatrixCache:
     def __init__(self, *, max_entries: int = 8, directory: str | Path | None = None) -> None:
         if max_entries < 1:
             msg = f"`max_entries` must be at least 1, got {max_entries}"
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
         self.max_entries = max_entries
         self.directory = None if directory is None else Path(directory)
         self._entries: OrderedDict[str, TravelMatrix] = OrderedDict()

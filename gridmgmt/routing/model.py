@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from gridmgmt.errors import InvalidInputError
+
 DAY_S = 24 * 3600
 
 
@@ -50,7 +52,7 @@ class DepotSite:
                 f"depot {self.depot_id}: opening hours {self.opens_s}-{self.closes_s} s are not "
                 "an interval within two days"
             )
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ class VehicleType:
                 f"vehicle type {self.vehicle_type_id}: capacity and shift must be positive and "
                 "count not negative"
             )
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
 
     @property
     def max_duration_s(self) -> int:
@@ -133,11 +135,11 @@ class Order:
     def __post_init__(self) -> None:
         if self.cartons <= 0:
             msg = f"order {self.order_id}: cartons must be positive, got {self.cartons}"
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
         start, end = self.tw_start_s, self.tw_end_s
         if start is not None and end is not None and end < start:
             msg = f"order {self.order_id}: time window ends ({end}) before it starts ({start})"
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
 
 
 @dataclass(frozen=True)

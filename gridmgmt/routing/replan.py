@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
+from gridmgmt.errors import InvalidInputError
 from gridmgmt.routing.closures import Closure
 from gridmgmt.routing.matrix import MatrixCache
 from gridmgmt.routing.model import DayPlan, DepotSite, Order, VehicleType
@@ -96,11 +97,11 @@ def apply_order_changes(
     ]
     if unknown:
         msg = f"orders {sorted(set(unknown))} are not in the plan's orders"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     clash = [o.order_id for o in add if o.order_id in by_id]
     if clash:
         msg = f"new orders reuse existing ids {clash}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     for c in change:
         order = by_id[c.order_id]
         if c.cartons is not None:

@@ -22,6 +22,8 @@ import pyvrp
 from pyvrp import ProblemData, Solution
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
 
+from gridmgmt.errors import InvalidInputError
+
 
 @dataclass(frozen=True)
 class SearchOutcome:
@@ -94,13 +96,13 @@ def solve_problem(
     """
     if time_limit is None and max_iterations is None:
         msg = "give `time_limit`, `max_iterations` or both; the search needs a bound"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     if time_limit is not None and time_limit <= 0:
         msg = f"`time_limit` must be positive, got {time_limit}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     if workers < 1 or rounds < 1:
         msg = f"`workers` and `rounds` must be at least 1, got {workers} and {rounds}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     start = time.monotonic()
     end = None if time_limit is None else time.time() + time_limit
     rounds = rounds if workers > 1 else 1

@@ -14,7 +14,10 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from gridmgmt.routing.network import FloatArray, IntArray, RoadNetwork, transformer
+from gridmgmt.crs import WGS84
+from gridmgmt.errors import InvalidInputError
+from gridmgmt.routing._arrays import FloatArray, IntArray
+from gridmgmt.routing.network import RoadNetwork, transformer
 
 _TREES: weakref.WeakKeyDictionary[RoadNetwork, tuple[shapely.STRtree, IntArray]] = (
     weakref.WeakKeyDictionary()
@@ -51,9 +54,7 @@ def to_network_crs(
     network: RoadNetwork, lon: npt.ArrayLike, lat: npt.ArrayLike
 ) -> tuple[FloatArray, FloatArray]:
     """Project WGS-84 longitude/latitude into the network's metric CRS."""
-    x, y = transformer("EPSG:4326", network.crs).transform(
-        np.asarray(lon, float), np.asarray(lat, float)
-    )
+    x, y = transformer(WGS84, network.crs).transform(np.asarray(lon, float), np.asarray(lat, float))
     return np.atleast_1d(np.asarray(x, float)), np.atleast_1d(np.asarray(y, float))
 
 
@@ -93,7 +94,7 @@ def snap_xy(network: RoadNetwork, x: npt.ArrayLike, y: npt.ArrayLike) -> Snapped
     """
     if network.num_edges == 0:
         msg = "cannot snap to a network without roads"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     points = shapely.points(np.asarray(x, float), np.asarray(y, float))
     tree, edge_of = _segment_tree(network)
     (point_idx, tree_idx), dist = tree.query_nearest(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gridmgmt.errors import InvalidInputError
 from gridmgmt.routing.network import RoadNetwork, largest_strongly_connected, network_from_edges
 
 _M_PER_DEG_LAT = 111_320.0
@@ -49,7 +50,7 @@ def perturbed_grid_network(
     """
     if rows < 2 or cols < 2:
         msg = f"a grid needs at least 2 x 2 junctions, got {rows} x {cols}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     rng = np.random.default_rng(seed)
     ii, jj = np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij")
     north = (ii + rng.uniform(-jitter, jitter, ii.shape)) * spacing_m

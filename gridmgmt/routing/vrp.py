@@ -20,6 +20,7 @@ import pyvrp
 from pyvrp import Activity, ActivityType, Client, Depot, Location, ProblemData, Solution
 from pyvrp.constants import MAX_VALUE
 
+from gridmgmt.errors import InvalidInputError
 from gridmgmt.routing.closures import (
     Closure,
     ClosurePolicy,
@@ -79,7 +80,7 @@ class PlanSettings:
     closure_policy: ClosurePolicy = ClosurePolicy.SKIP
     max_snap_m: float = 1_000.0
     access_speed_kmh: float = 10.0
-    time_limit_s: float | None = 60.0
+    time_limit_s: float | None = 30.0
     max_iterations: int | None = 20_000
     seed: int = 0
     workers: int = 1
@@ -180,7 +181,7 @@ def prepare_day(
         for k, depot in enumerate(depots):
             if inside[k] >= 0:
                 msg = f"depot {depot.depot_id} is inside closure {active[inside[k]].closure_id}"
-                raise ValueError(msg)
+                raise InvalidInputError(msg)
         rows = np.flatnonzero(inside[len(depots) :] >= 0)
         if settings.closure_policy == ClosurePolicy.HANDOFF and len(rows):
             places = rows + len(depots)
@@ -440,10 +441,10 @@ def _check_ids(
         if len(set(ids)) != len(ids):
             dupes = sorted({i for i in ids if ids.count(i) > 1})
             msg = f"duplicate {label} ids: {dupes}"
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
     if not depots:
         msg = "at least one depot is needed"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     known = {d.depot_id for d in depots}
     for v in vehicle_types:
         if v.depot_id not in known:
@@ -451,11 +452,11 @@ def _check_ids(
                 f"vehicle type {v.vehicle_type_id}: depot {v.depot_id!r} is expected to be in "
                 f"{sorted(known)}"
             )
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
     for o in orders:
         if o.depot_id is not None and o.depot_id not in known:
             msg = f"order {o.order_id}: depot {o.depot_id!r} is expected to be in {sorted(known)}"
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
 
 
 def _day_matrix(

@@ -21,6 +21,8 @@ import numpy as np
 import pyvrp
 from pyvrp import Activity, ActivityType, ProblemData, Route, Solution
 
+from gridmgmt.errors import InvalidInputError
+
 #: Integer scale applied to every value by each convention.
 CONVENTION_SCALE: dict[str, int] = {"round": 1, "dimacs": 10}
 
@@ -31,7 +33,7 @@ _COST_LINE = re.compile(r"^\s*cost\s*:?\s*([-+0-9.eE]+)\s*$", re.IGNORECASE)
 _TYPE_LINE = re.compile(r"^\s*TYPE\s*:\s*(\S+)", re.IGNORECASE)
 
 
-class VrplibFormatError(ValueError):
+class VrplibFormatError(InvalidInputError):
     """A VRPLIB file that cannot be read as a supported instance."""
 
 
@@ -111,7 +113,7 @@ def read_vrplib(path: str | Path, *, convention: str | None = None) -> VrplibIns
     convention = convention or CONVENTION_BY_TYPE[kind]
     if convention not in CONVENTION_SCALE:
         msg = f"`convention` was {convention!r} but is expected to be in {sorted(CONVENTION_SCALE)}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     data = pyvrp.read(path, round_func=convention)
     if data.num_depots != 1:
         msg = f"{path.name}: {data.num_depots} depots; only single-depot instances are supported"
@@ -182,7 +184,7 @@ def routes_to_solution(instance: VrplibInstance, routes: list[list[int]]) -> Sol
         bad = [v for v in visits if not 1 <= v <= data.num_clients]
         if bad:
             msg = f"customer indices {bad} are outside 1..{data.num_clients}"
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
         activities = [Activity(ActivityType.CLIENT, v - 1) for v in visits]
         pyvrp_routes.append(Route(data, activities, 0))
     return Solution(data, pyvrp_routes)

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from gridmgmt.crs import metric_crs
+from gridmgmt.crs import WGS84, metric_crs
+from gridmgmt.errors import InvalidInputError
 from gridmgmt.routing.network import transformer
 
 WEEKDAY_NAMES_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
@@ -59,10 +60,10 @@ class RetailerVolume:
             value = getattr(self, name)
             if value is not None and not 0 <= value <= 6:
                 msg = f"retailer {self.retailer_id}: {name} was {value}, expected 0 (Mon)-6 (Sun)"
-                raise ValueError(msg)
+                raise InvalidInputError(msg)
         if self.cartons < 0:
             msg = f"retailer {self.retailer_id}: cartons must not be negative"
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
 
 
 @dataclass(frozen=True)
@@ -92,10 +93,10 @@ class WeekSettings:
     def __post_init__(self) -> None:
         if not self.weekdays or len(set(self.weekdays)) != len(self.weekdays):
             msg = f"`weekdays` must be distinct, got {self.weekdays}"
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
         if any(not 0 <= d <= 6 for d in self.weekdays):
             msg = f"`weekdays` must be in 0 (Mon) to 6 (Sun), got {self.weekdays}"
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
 
 
 @dataclass(frozen=True)
@@ -168,14 +169,14 @@ def assign_weekdays(
     ids = [r.retailer_id for r in retailers]
     if len(set(ids)) != len(ids):
         msg = "duplicate retailer ids"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     for r in retailers:
         if r.fixed_weekday is not None and r.fixed_weekday not in days:
             msg = (
                 f"retailer {r.retailer_id}: fixed weekday {r.fixed_weekday} is expected to be in "
                 f"{days}"
             )
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
     if not retailers:
         return WeekAssignment({}, (), dict.fromkeys(days, 0.0), dict.fromkeys(days, 0), 0.0)
     xy = _project(retailers)
@@ -189,7 +190,7 @@ def _project(retailers: Sequence[RetailerVolume]) -> npt.NDArray[np.float64]:
     lon = np.array([r.lon for r in retailers])
     lat = np.array([r.lat for r in retailers])
     crs = metric_crs((float(np.mean(lon)), float(np.mean(lat))))
-    x, y = transformer("EPSG:4326", crs).transform(lon, lat)
+    x, y = transformer(WGS84, crs).transform(lon, lat)
     return np.column_stack([x, y])
 
 
@@ -234,7 +235,7 @@ def _project_point(
     lon = np.mean([r.lon for r in retailers])
     lat = np.mean([r.lat for r in retailers])
     crs = metric_crs((float(lon), float(lat)))
-    x, y = transformer("EPSG:4326", crs).transform(*lonlat)
+    x, y = transformer(WGS84, crs).transform(*lonlat)
     return np.array([x, y])
 
 

@@ -1,32 +1,58 @@
 """Delivery routes over the JSON API: plan a depot's day, fetch its manifest, county scope.
 
 The seeded world (tests/api/conftest.py): alice (officer) works for 兴和县 150924, bob
-(officer) for 天镇县 140222. A depot with two vans and a day of orders is added here.
+(officer) for 天镇县 140222, lucy (liaison) for both. Added here: the dispatchers dora
+(兴和县) and dan (天镇县), and a depot with two vans and a day of orders in 兴和县. The app
+is built with its own roads file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import secrets
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import shapely
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from gridmgmt.services import routes as service
+from api.main import create_app
+from api.routes.routing import router
+from gridmgmt.config import Settings, get_settings
+from gridmgmt.domain import UserRole
+from gridmgmt.policy import Action, action_of
+from gridmgmt.services.users import add_user
+from gridmgmt.store import db
+from gridmgmt.store.models.routes import RoutePlanRecord
 from tests.gridmgmt.services.routes_world import DAY, seed_delivery, write_grid_osm
 
-XINGHE = "150924"
+XINGHE, TIANZHEN = "150924", "140222"
 Headers = Callable[..., dict[str, str]]
 
 
 @pytest.fixture
-def depot(api_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Depot XH1 in 兴和县 with orders on DAY; the road network is a street grid."""
-    roads = write_grid_osm(tmp_path / "roads.osm", (113.5, 40.7, 114.3, 41.2), n=41)
-    monkeypatch.setattr(service, "default_roads", lambda: roads)
+def roads(tmp_path: Path) -> Path:
+    """The region's road network: a street grid over 兴和县."""
+    return write_grid_osm(tmp_path / "roads.osm", (113.5, 40.7, 114.3, 41.2), n=41)
+
+
+@pytest.fixture
+def client(
+    api_url: str, roads: Path, app_settings: Callable[..., Settings]
+) -> Iterator[TestClient]:
+    """The app on the seeded database, with the street grid as its roads file."""
+    for name, county in (("dora", XINGHE), ("dan", TIANZHEN)):
+        add_user(api_url, name, secrets.token_urlsafe(12), UserRole.DISPATCHER, [county])
+    with TestClient(create_app(app_settings(api_url, roads_file=roads))) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def depot(api_url: str) -> list[str]:
+    """Depot XH1 in 兴和县 with orders on DAY."""
     return seed_delivery(api_url, XINGHE, "XH1", 113.9, 40.95)
 
 
@@ -38,7 +64,7 @@ def _plan(client: TestClient, bearer: Headers, user: str, day: dt.date = DAY, **
 def test_plan_serves_every_order_of_the_day(
     client: TestClient, bearer: Headers, depot: list[str]
 ) -> None:
-    response = _plan(client, bearer, "alice")
+    response = _plan(client, bearer, "dora")
     assert response.status_code == 200, response.text
     plan = response.json()
     ordered_today = {lic for k, lic in enumerate(depot) if k % 4}
@@ -51,10 +77,10 @@ def test_plan_serves_every_order_of_the_day(
 def test_depot_of_another_county_answers_404(
     client: TestClient, bearer: Headers, depot: list[str]
 ) -> None:
-    assert _plan(client, bearer, "bob").status_code == 404
+    assert _plan(client, bearer, "dan").status_code == 404
     response = client.get(
         "/api/v1/routes/manifest",
-        headers=bearer("bob"),
+        headers=bearer("dan"),
         params={"depot": "XH1", "date": DAY.isoformat()},
     )
     assert response.status_code == 404
@@ -64,15 +90,15 @@ def test_manifest_is_a_printable_page_or_csv(
     client: TestClient, bearer: Headers, depot: list[str]
 ) -> None:
     params = {"depot": "XH1", "date": DAY.isoformat()}
-    assert _plan(client, bearer, "alice").status_code == 200
-    page = client.get("/api/v1/routes/manifest", headers=bearer("alice"), params=params)
+    assert _plan(client, bearer, "dora").status_code == 200
+    page = client.get("/api/v1/routes/manifest", headers=bearer("dora"), params=params)
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     assert depot[1] in page.text
     assert "http://" not in page.text
     assert "https://" not in page.text
     csv = client.get(
-        "/api/v1/routes/manifest", headers=bearer("alice"), params={**params, "format": "csv"}
+        "/api/v1/routes/manifest", headers=bearer("dora"), params={**params, "format": "csv"}
     )
     assert csv.status_code == 200
     assert depot[1] in csv.content.decode("utf-8-sig")
@@ -93,20 +119,20 @@ def _closure_feature(stop: dict[str, Any]) -> tuple[shapely.Polygon, dict[str, A
 def test_plan_with_closures_skips_or_hands_off(
     client: TestClient, bearer: Headers, depot: list[str]
 ) -> None:
-    stops = _plan(client, bearer, "alice").json()["stops"]
+    stops = _plan(client, bearer, "dora").json()["stops"]
     far = max(stops, key=lambda s: (s["lon"] - 113.9) ** 2 + (s["lat"] - 40.95) ** 2)
     box, feature = _closure_feature(far)
-    skipped = _plan(client, bearer, "alice", closures=[feature])
+    skipped = _plan(client, bearer, "dora", closures=[feature])
     assert skipped.status_code == 200, skipped.text
     unserved = {u["order_id"]: u for u in skipped.json()["unserved"]}
     assert unserved[far["order_id"]]["reason"] == "inside_closure"
     assert "封控" in unserved[far["order_id"]]["detail"]
-    handed = _plan(client, bearer, "alice", closures=[feature], closure_mode="handoff").json()
+    handed = _plan(client, bearer, "dora", closures=[feature], closure_mode="handoff").json()
     stop = next(s for s in handed["stops"] if s["order_id"] == far["order_id"])
     assert stop["handoff"] is True
     assert not box.contains(shapely.Point(stop["lon"], stop["lat"]))
     bad = {**feature, "properties": {"start": "soon"}}
-    refused = _plan(client, bearer, "alice", closures=[bad])
+    refused = _plan(client, bearer, "dora", closures=[bad])
     assert refused.status_code == 422
     assert "row 1" in refused.text
     assert "start" in refused.text
@@ -116,12 +142,12 @@ def test_replan_changes_orders_from_the_current_plan(
     client: TestClient, bearer: Headers, depot: list[str]
 ) -> None:
     today = [lic for k, lic in enumerate(depot) if k % 4]
-    current = _plan(client, bearer, "alice").json()["plan"]
+    current = _plan(client, bearer, "dora").json()["plan"]
     body = {
         "depot_code": "XH1", "date": DAY.isoformat(), "time_limit": 1, "seed": 1,
         "plan": current, "add": {depot[0]: 10}, "cancel": [today[0]], "change": {today[1]: 45},
     }  # fmt: skip
-    response = client.post("/api/v1/routes/replan", headers=bearer("alice"), json=body)
+    response = client.post("/api/v1/routes/replan", headers=bearer("dora"), json=body)
     assert response.status_code == 200, response.text
     data = response.json()
     day = DAY.isoformat()
@@ -131,11 +157,10 @@ def test_replan_changes_orders_from_the_current_plan(
     served = {s["retailer_id"]: s["cartons"] for s in data["stops"]}
     assert set(served) == {*today[1:], depot[0]}
     assert served[today[1]] == 45
-    assert client.post("/api/v1/routes/replan", headers=bearer("bob"), json=body).status_code == 404
+    assert client.post("/api/v1/routes/replan", headers=bearer("dan"), json=body).status_code == 404
     broken = {**body, "plan": {"routes": []}}
     assert (
-        client.post("/api/v1/routes/replan", headers=bearer("alice"), json=broken).status_code
-        == 422
+        client.post("/api/v1/routes/replan", headers=bearer("dora"), json=broken).status_code == 422
     )
 
 
@@ -148,22 +173,22 @@ def test_week_assigns_weekdays_and_plans_each_day(
         "time_limit": 1,
         "seed": 1,
     }
-    response = client.get("/api/v1/routes/week", headers=bearer("alice"), params=params)
+    response = client.get("/api/v1/routes/week", headers=bearer("dora"), params=params)
     assert response.status_code == 200, response.text
     data = response.json()
     assert set(data["weekday"]) == set(depot)
     assert sum(d["stops"] for d in data["days"].values()) == len(depot)
     assert (
-        client.get("/api/v1/routes/week", headers=bearer("bob"), params=params).status_code == 404
+        client.get("/api/v1/routes/week", headers=bearer("dan"), params=params).status_code == 404
     )
 
 
-def _plans(client: TestClient, bearer: Headers, user: str = "alice", **params: str) -> Any:
+def _plans(client: TestClient, bearer: Headers, user: str = "dora", **params: str) -> Any:
     query = {"depot": "XH1", **params}
     return client.get("/api/v1/routes/plans", headers=bearer(user), params=query)
 
 
-def _current(client: TestClient, bearer: Headers, user: str = "alice", day: dt.date = DAY) -> Any:
+def _current(client: TestClient, bearer: Headers, user: str = "dora", day: dt.date = DAY) -> Any:
     query = {"depot": "XH1", "date": day.isoformat()}
     return client.get("/api/v1/routes/plans/current", headers=bearer(user), params=query)
 
@@ -172,14 +197,14 @@ def test_plans_are_stored_versioned_and_listed(
     client: TestClient, bearer: Headers, depot: list[str]
 ) -> None:
     assert _current(client, bearer).status_code == 404
-    first = _plan(client, bearer, "alice").json()
-    second = _plan(client, bearer, "alice", seed=2).json()
+    first = _plan(client, bearer, "dora").json()
+    second = _plan(client, bearer, "dora", seed=2).json()
     assert (first["plan_version"], second["plan_version"]) == (1, 2)
     listed = _plans(client, bearer, date=DAY.isoformat())
     assert listed.status_code == 200, listed.text
     versions = listed.json()["versions"]
     assert [(v["version"], v["current"], v["created_by"]) for v in versions] == [
-        (1, False, "alice"), (2, True, "alice"),
+        (1, False, "dora"), (2, True, "dora"),
     ]  # fmt: skip
     assert versions[1]["orders_served"] == len(second["stops"])
     assert versions[1]["km"] == second["totals"]["km"]
@@ -191,11 +216,11 @@ def test_plans_are_stored_versioned_and_listed(
     assert data["plan_version"] == 2
     assert data["order_changes"] == {"add": {}, "cancel": [], "change": {}}
     assert _plans(client, bearer, date="2026-12-01").json()["versions"] == []
-    assert _plans(client, bearer, "bob").status_code == 404
-    assert _current(client, bearer, "bob").status_code == 404
+    assert _plans(client, bearer, "dan").status_code == 404
+    assert _current(client, bearer, "dan").status_code == 404
 
 
-def _replan(client: TestClient, bearer: Headers, user: str = "alice", **body: Any) -> Any:
+def _replan(client: TestClient, bearer: Headers, user: str = "dora", **body: Any) -> Any:
     payload = {"depot_code": "XH1", "date": DAY.isoformat(), "time_limit": 1, "seed": 1, **body}
     return client.post("/api/v1/routes/replan", headers=bearer(user), json=payload)
 
@@ -205,7 +230,7 @@ def test_replan_from_the_stored_plan_and_a_failed_one_changes_nothing(
 ) -> None:
     today = [lic for k, lic in enumerate(depot) if k % 4]
     assert _replan(client, bearer, cancel=[today[0]]).status_code == 404  # nothing stored
-    _plan(client, bearer, "alice")
+    _plan(client, bearer, "dora")
     response = _replan(client, bearer, add={depot[0]: 10}, cancel=[today[0]])
     assert response.status_code == 200, response.text
     data = response.json()
@@ -216,11 +241,11 @@ def test_replan_from_the_stored_plan_and_a_failed_one_changes_nothing(
     for bad in ({"add": {today[1]: 5}}, {"cancel": ["999"]}, {"plan": {"routes": []}}):
         refused = _replan(client, bearer, **bad)
         assert refused.status_code == 422, (bad, refused.text)
-    assert _replan(client, bearer, "bob", cancel=[today[1]]).status_code == 404
+    assert _replan(client, bearer, "dan", cancel=[today[1]]).status_code == 404
     assert len(_plans(client, bearer).json()["versions"]) == 2
     assert _current(client, bearer).json() == before
     params = {"depot": "XH1", "date": DAY.isoformat(), "format": "csv"}
-    csv = client.get("/api/v1/routes/manifest", headers=bearer("alice"), params=params)
+    csv = client.get("/api/v1/routes/manifest", headers=bearer("dora"), params=params)
     assert csv.status_code == 200
     assert csv.headers["x-plan-version"] == "2"
     text = csv.content.decode("utf-8-sig")
@@ -233,11 +258,11 @@ def test_manifest_needs_a_stored_plan_and_reads_change_nothing(
     client: TestClient, bearer: Headers, depot: list[str]
 ) -> None:
     params = {"depot": "XH1", "date": DAY.isoformat(), "format": "csv"}
-    missing = client.get("/api/v1/routes/manifest", headers=bearer("alice"), params=params)
+    missing = client.get("/api/v1/routes/manifest", headers=bearer("dora"), params=params)
     assert missing.status_code == 404
     assert "plan the day first" in missing.json()["detail"]
     week = {"depot": "XH1", "week_of": DAY.isoformat(), "time_limit": 1, "seed": 1}
-    preview = client.get("/api/v1/routes/week", headers=bearer("alice"), params=week)
+    preview = client.get("/api/v1/routes/week", headers=bearer("dora"), params=week)
     assert preview.status_code == 200, preview.text
     assert "plan_versions" not in preview.json()
     assert _plans(client, bearer).json()["versions"] == []
@@ -246,18 +271,18 @@ def test_manifest_needs_a_stored_plan_and_reads_change_nothing(
 def test_week_with_closures_stores_each_day(
     client: TestClient, bearer: Headers, depot: list[str]
 ) -> None:
-    stops = _plan(client, bearer, "alice").json()["stops"]
+    stops = _plan(client, bearer, "dora").json()["stops"]
     far = max(stops, key=lambda s: (s["lon"] - 113.9) ** 2 + (s["lat"] - 40.95) ** 2)
     _, feature = _closure_feature(far)
     feature["properties"]["end"] = (DAY + dt.timedelta(days=7)).isoformat()  # the whole week
     body = {"depot_code": "XH1", "week_of": DAY.isoformat(), "time_limit": 1, "seed": 1,
             "closures": [feature]}  # fmt: skip
     bad = {**body, "closures": [{**feature, "properties": {"end": "later"}}]}
-    refused = client.post("/api/v1/routes/week", headers=bearer("alice"), json=bad)
+    refused = client.post("/api/v1/routes/week", headers=bearer("dora"), json=bad)
     assert refused.status_code == 422
     assert len(_plans(client, bearer).json()["versions"]) == 1  # nothing stored
-    assert client.post("/api/v1/routes/week", headers=bearer("bob"), json=body).status_code == 404
-    response = client.post("/api/v1/routes/week", headers=bearer("alice"), json=body)
+    assert client.post("/api/v1/routes/week", headers=bearer("dan"), json=body).status_code == 404
+    response = client.post("/api/v1/routes/week", headers=bearer("dora"), json=body)
     assert response.status_code == 200, response.text
     data = response.json()
     assert set(data["plan_versions"]) == set(data["days"])
@@ -272,3 +297,84 @@ def test_week_with_closures_stores_each_day(
     versions = _plans(client, bearer).json()["versions"]
     assert {v["kind"] for v in versions if v["current"]} == {"week"}
     assert sum(v["current"] for v in versions) == len(data["days"])
+
+
+def _stored_rows(api_url: str) -> int:
+    with db.transaction(api_url) as session:
+        return len(session.query(RoutePlanRecord).all())
+
+
+@pytest.mark.parametrize("user", ["alice", "lucy"])
+def test_officers_and_liaisons_may_not_plan_and_nothing_is_stored(
+    client: TestClient, bearer: Headers, depot: list[str], api_url: str, user: str
+) -> None:
+    assert _plan(client, bearer, "dora").status_code == 200
+    week = {"depot_code": "XH1", "week_of": DAY.isoformat(), "time_limit": 1, "seed": 1}
+    for path, body in (
+        ("/api/v1/routes/plan", {"depot_code": "XH1", "date": DAY.isoformat(), "time_limit": 1}),
+        ("/api/v1/routes/replan", {"depot_code": "XH1", "date": DAY.isoformat(), "cancel": []}),
+        ("/api/v1/routes/week", week),
+    ):
+        refused = client.post(path, headers=bearer(user), json=body)
+        assert refused.status_code == 403, (path, refused.text)
+        assert refused.json()["kind"] == "access_denied"
+        assert "routes.plan" in refused.json()["detail"]
+    assert _stored_rows(api_url) == 1
+    # reading is every role's: the plans, the plan in force, its manifest
+    assert _plans(client, bearer, user).status_code == 200
+    assert _current(client, bearer, user).json()["plan_version"] == 1
+    params = {"depot": "XH1", "date": DAY.isoformat(), "format": "csv"}
+    manifest = client.get("/api/v1/routes/manifest", headers=bearer(user), params=params)
+    assert manifest.status_code == 200
+
+
+def test_the_app_plans_on_its_own_roads_file(
+    api_url: str,
+    roads: Path,
+    tmp_path: Path,
+    bearer: Headers,
+    app_settings: Callable[..., Settings],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    add_user(api_url, "dora", secrets.token_urlsafe(12), UserRole.DISPATCHER, [XINGHE])
+    seed_delivery(api_url, XINGHE, "XH1", 113.9, 40.95)
+    # The process-wide settings name a file that does not exist: the app must not read them.
+    monkeypatch.setenv("GRIDMGMT_ROADS_FILE", str(tmp_path / "nowhere.osm"))
+    get_settings.cache_clear()
+    try:
+        with TestClient(create_app(app_settings(api_url, roads_file=roads))) as app_client:
+            assert _plan(app_client, bearer, "dora").status_code == 200
+        # Another app on a road network far from the depot: it plans on that one.
+        far = write_grid_osm(tmp_path / "far.osm", (100.0, 30.0, 100.05, 30.05), n=3)
+        with TestClient(create_app(app_settings(api_url, roads_file=far))) as app_client:
+            answer = _plan(app_client, bearer, "dora").json()
+    finally:
+        get_settings.cache_clear()
+    assert answer["stops"] == []
+    assert answer["unserved"]
+    assert {u["reason"] for u in answer["unserved"]} == {"no_road_nearby"}
+
+
+def test_week_preview_is_capped_and_bad_requests_answer_422(
+    client: TestClient, bearer: Headers, depot: list[str]
+) -> None:
+    week = {"depot": "XH1", "week_of": DAY.isoformat(), "time_limit": 30}
+    capped = client.get("/api/v1/routes/week", headers=bearer("alice"), params=week)
+    assert capped.status_code == 422
+    for bad in ({"time_limit": 0}, {"max_iterations": 0}, {"time_limit": None,
+                "max_iterations": None}, {"closure_mode": "fly"}):  # fmt: skip
+        assert _plan(client, bearer, "dora", **bad).status_code == 422, bad
+
+
+def test_every_route_declares_its_action() -> None:
+    declared = {
+        (method, route.path): [action_of(d.dependency) for d in route.dependencies if d.dependency]
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods
+    }
+    plans = {"/api/v1/routes/plan", "/api/v1/routes/replan", "/api/v1/routes/week"}
+    for (method, path), actions in declared.items():
+        expected = Action.PLAN_ROUTES if method == "POST" and path in plans else Action.READ_ROUTES
+        assert actions == [expected], (method, path)
+    assert len(declared) == 7

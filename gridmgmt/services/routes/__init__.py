@@ -1,5 +1,8 @@
 """Delivery routes (配送线路) for a depot: a day's plan, a week's plan, driver manifests.
 
+- :mod:`~gridmgmt.services.routes.requests` holds the one typed request per action
+  (:class:`PlanRequest`, :class:`WeekRequest`, :class:`ReplanRequest`, sharing
+  :class:`SolverOptions`), which both faces build;
 - :mod:`~gridmgmt.services.routes.planning` plans a day or a week and replans a day,
   scoped by the actor's counties, storing nothing;
 - :mod:`~gridmgmt.services.routes.stored` stores plans as versions per depot and date
@@ -7,19 +10,20 @@
 - :mod:`~gridmgmt.services.routes.changes` keeps the order changes a stored plan carries;
 - :mod:`~gridmgmt.services.routes.closures` reads closures from files and GeoJSON;
 - :mod:`~gridmgmt.services.routes.codec` turns day plans into JSON and back;
-- :mod:`~gridmgmt.services.routes.manifests` writes driver manifests (司机配送单);
-- :mod:`~gridmgmt.services.routes.demo` is the demo's routing step.
+- :mod:`~gridmgmt.services.routes.manifests` writes driver manifests (司机配送单).
+
+Services planning or storing need :data:`~gridmgmt.policy.Action.PLAN_ROUTES` (dispatcher,
+admin); reads, previews and manifests of a stored plan need ``READ_ROUTES``. The road
+network is the face's to pass (:func:`roads_file` of its settings).
 """
 
 from gridmgmt.services.routes.changes import OrderChanges
 from gridmgmt.services.routes.closures import (
-    CLOSURE_MODES,
     ClosureFileError,
     closures_from_features,
     read_closures,
 )
-from gridmgmt.services.routes.codec import plan_from_json, plan_to_json
-from gridmgmt.services.routes.demo import baseline_comparison
+from gridmgmt.services.routes.codec import day_plan_json, plan_from_json, plan_to_json
 from gridmgmt.services.routes.manifests import (
     MANIFEST_FORMATS,
     manifest,
@@ -29,9 +33,7 @@ from gridmgmt.services.routes.manifests import (
 )
 from gridmgmt.services.routes.planning import (
     DepotDay,
-    DepotNotFoundError,
     WeekPlan,
-    default_roads,
     order_id,
     plan_depot_day,
     plan_depot_day_full,
@@ -39,11 +41,17 @@ from gridmgmt.services.routes.planning import (
     replan_depot_day,
     replan_summary,
     road_network,
+    roads_file,
+)
+from gridmgmt.services.routes.requests import (
+    PlanRequest,
+    ReplanRequest,
+    SolverOptions,
+    WeekRequest,
 )
 from gridmgmt.services.routes.stored import (
-    PlanConflictError,
-    PlanNotFoundError,
     PlanVersion,
+    PlanVersions,
     StoredPlan,
     StoredReplan,
     StoredWeek,
@@ -57,23 +65,23 @@ from gridmgmt.services.routes.stored import (
 )
 
 __all__ = [
-    "CLOSURE_MODES",
     "MANIFEST_FORMATS",
     "ClosureFileError",
     "DepotDay",
-    "DepotNotFoundError",
     "OrderChanges",
-    "PlanConflictError",
-    "PlanNotFoundError",
+    "PlanRequest",
     "PlanVersion",
+    "PlanVersions",
+    "ReplanRequest",
+    "SolverOptions",
     "StoredPlan",
     "StoredReplan",
     "StoredWeek",
     "WeekPlan",
-    "baseline_comparison",
+    "WeekRequest",
     "closures_from_features",
     "current_plan",
-    "default_roads",
+    "day_plan_json",
     "manifest",
     "manifest_html",
     "manifest_plan",
@@ -91,6 +99,7 @@ __all__ = [
     "replan_depot_day",
     "replan_summary",
     "road_network",
+    "roads_file",
     "store_day_plan",
     "write_manifest",
     "write_manifest_html",

@@ -7,6 +7,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from gridmgmt.errors import InvalidInputError
+
 
 @dataclass(frozen=True)
 class OrderChanges:
@@ -88,7 +90,7 @@ class OrderChanges:
 
         Raises
         ------
-        ValueError
+        InvalidInputError
             A retailer added already orders, or one cancelled or changed does not.
         """
         add, change, ordered = dict(add or {}), dict(change or {}), set(ordered)
@@ -104,15 +106,15 @@ class OrderChanges:
             msg = (
                 f"retailers {again} already order on {day.isoformat()}: change their order instead"
             )
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
         missing = sorted((set(cancel) | set(change)) - effective)
         if missing:
             msg = f"retailers {missing} have no order on {day.isoformat()} to cancel or change"
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
         both = sorted(set(cancel) & set(change))
         if both:
             msg = f"retailers {both} are both cancelled and changed"
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
         for k, n in add.items():
             if k in cancelled:  # a stored order cancelled earlier comes back
                 cancelled.discard(k)

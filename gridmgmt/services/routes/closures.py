@@ -12,12 +12,12 @@ import pandas as pd
 import shapely.geometry
 from shapely.geometry.base import BaseGeometry
 
-from gridmgmt.routing.closures import Closure, ClosurePolicy
+from gridmgmt.crs import WGS84
+from gridmgmt.errors import InvalidInputError
+from gridmgmt.routing.closures import Closure
 
-CLOSURE_MODES = tuple(p.value for p in ClosurePolicy)
 
-
-class ClosureFileError(ValueError):
+class ClosureFileError(InvalidInputError):
     """A closure file or feature that cannot be read, naming the file, row and field."""
 
 
@@ -93,8 +93,8 @@ def read_closures(path: str | Path) -> list[Closure]:
     except Exception as error:  # pyogrio raises several kinds for unreadable files
         msg = f"{path}: cannot read closures as GeoJSON or GeoPackage: {error}"
         raise ClosureFileError(msg) from None
-    if frame.crs is not None and frame.crs.to_epsg() != 4326:
-        frame = frame.to_crs(4326)
+    if frame.crs is not None and not frame.crs.equals(WGS84):
+        frame = frame.to_crs(WGS84)
     columns = [c for c in frame.columns if c != frame.geometry.name]
     return [
         _closure(
@@ -128,13 +128,6 @@ def closures_from_features(features: Sequence[Mapping[str, Any]]) -> list[Closur
             raise ClosureFileError(msg) from None
         closures.append(_closure(feature.get("properties") or {}, geometry, where=where, row=row))
     return closures
-
-
-def parse_closure_mode(closure_mode: str) -> ClosurePolicy:
-    if closure_mode not in CLOSURE_MODES:
-        msg = f"`closure_mode` was {closure_mode!r} but is expected to be in {list(CLOSURE_MODES)}"
-        raise ValueError(msg)
-    return ClosurePolicy(closure_mode)
 
 
 def closure_feature(closure: Closure) -> dict[str, Any]:

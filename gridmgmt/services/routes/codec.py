@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from dataclasses import asdict, replace
 from typing import Any
 
+from gridmgmt.errors import InvalidInputError
+from gridmgmt.routing.manifest import day_totals, route_table, stop_table
 from gridmgmt.routing.model import (
     DayPlan,
     PlannedRoute,
@@ -27,10 +30,7 @@ def plan_to_json(plan: DayPlan) -> dict[str, Any]:
             {**asdict(replace(r, stops=())), "stops": [asdict(s) for s in r.stops]}
             for r in plan.routes
         ],
-        "unserved": [
-            {"order_id": u.order_id, "reason": u.reason.value, "detail": u.detail}
-            for u in plan.unserved
-        ],
+        "unserved": unserved_json(plan),
         "places": dict(plan.places),
         "runtime_s": plan.runtime_s,
         "seed": plan.seed,
@@ -42,14 +42,14 @@ def plan_from_json(data: Mapping[str, Any]) -> DayPlan:
 
     Raises
     ------
-    ValueError
+    InvalidInputError
         The data is not a saved plan.
     """
     if "plan" in data and isinstance(data["plan"], Mapping):
         data = data["plan"]
     if data.get("format") != PLAN_FORMAT:
         msg = f"not a saved day plan: `format` is {data.get('format')!r}, expected {PLAN_FORMAT!r}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     try:
         routes = tuple(
             PlannedRoute(
@@ -72,4 +72,32 @@ def plan_from_json(data: Mapping[str, Any]) -> DayPlan:
         )
     except (KeyError, TypeError, ValueError) as error:
         msg = f"saved day plan is malformed: {error!r}"
-        raise ValueError(msg) from None
+        raise InvalidInputError(msg) from None
+
+
+def _records(frame: Any) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = json.loads(
+        frame.to_json(orient="records", date_format="iso", force_ascii=False)
+    )
+    return records
+
+
+def day_plan_json(depot_code: str, plan: DayPlan) -> dict[str, Any]:
+    """A day plan as both faces answer it: totals, routes, stops in order, unserved orders
+    with reasons, and ``plan`` (:func:`plan_to_json`, the start of a replan)."""
+    return {
+        "depot_code": depot_code,
+        "date": plan.day.isoformat(),
+        "totals": day_totals(plan),
+        "routes": _records(route_table(plan)),
+        "stops": _records(stop_table(plan)),
+        "unserved": unserved_json(plan),
+        "plan": plan_to_json(plan),
+    }
+
+
+def unserved_json(plan: DayPlan) -> list[dict[str, Any]]:
+    return [
+        {"order_id": u.order_id, "reason": u.reason.value, "detail": u.detail}
+        for u in plan.unserved
+    ]

@@ -15,7 +15,8 @@ from gridmgmt.routing.model import (
 )
 from gridmgmt.services.frames import load_frame
 from gridmgmt.services.routes.manifests import manifest
-from gridmgmt.services.routes.planning import DepotDay, default_roads, plan_depot_day_full
+from gridmgmt.services.routes.planning import DepotDay, plan_depot_day_full, roads_file
+from gridmgmt.services.routes.requests import PlanRequest
 from gridmgmt.services.routes.stored import store_day_plan
 
 DEMO_TIME_LIMIT_S = 3.0
@@ -55,7 +56,7 @@ def demo(url: str, out_dir: Path) -> tuple[dict[str, int], list[Path]]:
     from maps.assets import write_map
     from maps.routes import build_routes_map
 
-    roads = default_roads()
+    roads = roads_file(get_settings())
     folder = out_dir / "routes"
     folder.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
@@ -69,23 +70,14 @@ def demo(url: str, out_dir: Path) -> tuple[dict[str, int], list[Path]]:
             dates = orders.loc[orders["county_code"] == row.county_code, "date"]
             if dates.empty:
                 continue
-            day = plan_depot_day_full(
-                session,
-                SYSTEM,
+            request = PlanRequest(
                 depot_code=str(row.code),
-                day=min(dates),
-                roads=roads,
+                date=min(dates),
                 time_limit=DEMO_TIME_LIMIT_S,
                 max_iterations=DEMO_MAX_ITERATIONS,
             )
-            store_day_plan(
-                session,
-                SYSTEM,
-                depot_code=str(row.code),
-                plan=day.plan,
-                time_limit=DEMO_TIME_LIMIT_S,
-                max_iterations=DEMO_MAX_ITERATIONS,
-            )
+            day = plan_depot_day_full(session, SYSTEM, request, roads=roads)
+            store_day_plan(session, SYSTEM, plan=day.plan, request=request)
             comparison = baseline_comparison(day)
             km += comparison["plan"]["km"]
             baseline_km += comparison["nearest_neighbour"]["km"]

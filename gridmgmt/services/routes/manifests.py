@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from gridmgmt.errors import InvalidInputError
 from gridmgmt.routing.manifest import (
     day_totals,
     stop_table,
@@ -100,7 +101,7 @@ def write_manifest(plan: DayPlan, path: str | Path, *, fmt: str, title: str = ""
     """Write the manifest in one format: ``csv``, ``xlsx`` or ``html``."""
     if fmt not in MANIFEST_FORMATS:
         msg = f"`fmt` was {fmt!r} but is expected to be in {list(MANIFEST_FORMATS)}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
         return write_manifest_csv(plan, path)

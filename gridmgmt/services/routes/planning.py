@@ -8,16 +8,19 @@ Nothing here is stored; :mod:`gridmgmt.services.routes.stored` stores.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from sqlalchemy.orm import Session
 
 from gridmgmt.domain import Weekday
-from gridmgmt.routing.closures import Closure
+from gridmgmt.errors import InvalidInputError, NotFoundError
+from gridmgmt.policy import Action, requires
+from gridmgmt.routing.closures import ClosurePolicy
+from gridmgmt.routing.manifest import day_totals
 from gridmgmt.routing.matrix import MatrixCache
 from gridmgmt.routing.model import (
     DayPlan,
@@ -27,21 +30,21 @@ from gridmgmt.routing.model import (
 )
 from gridmgmt.routing.network import RoadNetwork, read_osm
 from gridmgmt.routing.replan import OrderChange, ReplanResult, replan_day
-from gridmgmt.routing.vrp import DayInputs, PlanSettings, prepare_day, solve_day
+from gridmgmt.routing.vrp import DayInputs, prepare_day, solve_day
 from gridmgmt.routing.weekly import RetailerVolume, WeekAssignment, assign_weekdays
 from gridmgmt.services.actor import Actor
 from gridmgmt.services.frames import load_frame
 from gridmgmt.services.routes.changes import OrderChanges
-from gridmgmt.services.routes.closures import parse_closure_mode
+from gridmgmt.services.routes.codec import unserved_json
+from gridmgmt.services.routes.requests import PlanRequest, ReplanRequest, WeekRequest
+
+if TYPE_CHECKING:
+    from gridmgmt.config import Settings
 
 _NETWORKS: dict[tuple[str, int], RoadNetwork] = {}
 
 
 _MATRICES = MatrixCache(max_entries=8)
-
-
-class DepotNotFoundError(LookupError):
-    """The depot does not exist or belongs to a county outside the actor's scope."""
 
 
 @dataclass(frozen=True)
@@ -69,21 +72,39 @@ class WeekPlan:
 
     Attributes
     ----------
+    depot_code
+        The depot.
     assignment
         Weekday per retailer and what changed.
     days
         Plan per delivery date.
     """
 
+    depot_code: str
     assignment: WeekAssignment
     days: dict[dt.date, DayPlan]
 
+    def to_json(self) -> dict[str, Any]:
+        """``depot_code``, ``weekday`` per retailer (0 Monday), ``changes`` of weekday and
+        ``days`` (each day's totals), as both faces answer."""
+        return {
+            "depot_code": self.depot_code,
+            "weekday": dict(sorted(self.assignment.weekday.items())),
+            "changes": [
+                {
+                    "retailer": c.retailer_id,
+                    "from": c.old_weekday,
+                    "to": c.new_weekday,
+                    "reason": c.reason,
+                }
+                for c in self.assignment.changes
+            ],
+            "days": {d.isoformat(): day_totals(p) for d, p in self.days.items()},
+        }
 
-def default_roads() -> Path:
-    """The configured road network (``GRIDMGMT_ROADS_FILE``), else the demo region's."""
-    from gridmgmt.config import get_settings
 
-    settings = get_settings()
+def roads_file(settings: Settings) -> Path:
+    """The road network of these settings: ``roads_file``, else the demo region's."""
     return settings.roads_file or settings.demo_dir / "roads.osm"
 
 
@@ -109,7 +130,7 @@ def depot_and_county(session: Session, actor: Actor, depot_code: str) -> tuple[D
     rows = depots[depots["code"] == depot_code]
     if rows.empty:
         msg = f"depot {depot_code!r} not found among {sorted(depots['code'])}"
-        raise DepotNotFoundError(msg)
+        raise NotFoundError("depot", depot_code, message=msg)
     row = rows.iloc[0]
     site = DepotSite(
         depot_id=str(row["code"]),
@@ -172,65 +193,43 @@ def _orders(frame: pd.DataFrame, depot_code: str) -> list[Order]:
     ]
 
 
-def plan_settings(
-    time_limit: float | None, seed: int, max_iterations: int | None, closure_mode: str = "skip"
-) -> PlanSettings:
-    return PlanSettings(
-        time_limit_s=time_limit,
-        max_iterations=max_iterations,
-        seed=seed,
-        closure_policy=parse_closure_mode(closure_mode),
+def _day_inputs(
+    session: Session,
+    actor: Actor,
+    request: PlanRequest,
+    roads: Path,
+) -> tuple[str, DayInputs]:
+    depot, county = depot_and_county(session, actor, request.depot_code)
+    types = _vehicle_types(session, actor, request.depot_code)
+    frame = county_orders(session, actor, county, request.day, request.day)
+    return county, prepare_day(
+        road_network(roads),
+        [depot],
+        types,
+        _orders(frame, request.depot_code),
+        day=request.day,
+        closures=request.closures,
+        settings=request.engine_settings(request.closure_mode),
+        cache=_MATRICES,
     )
 
 
+@requires(Action.READ_ROUTES)
 def plan_depot_day_full(
-    session: Session,
-    actor: Actor,
-    *,
-    depot_code: str,
-    day: dt.date,
-    roads: Path,
-    time_limit: float | None = 30.0,
-    seed: int = 0,
-    max_iterations: int | None = 20_000,
-    closures: Sequence[Closure] | None = None,
-    closure_mode: str = "skip",
+    session: Session, actor: Actor, request: PlanRequest, *, roads: Path
 ) -> DepotDay:
     """Plan a depot's day and keep the prepared inputs (for maps and baselines).
 
     Parameters are those of :func:`plan_depot_day`.
     """
-    depot, county = depot_and_county(session, actor, depot_code)
-    types = _vehicle_types(session, actor, depot_code)
-    orders = _orders(county_orders(session, actor, county, day, day), depot_code)
-    settings = plan_settings(time_limit, seed, max_iterations, closure_mode)
-    inputs = prepare_day(
-        road_network(roads),
-        [depot],
-        types,
-        orders,
-        day=day,
-        closures=closures or (),
-        settings=settings,
-        cache=_MATRICES,
-    )
-    return DepotDay(county, inputs, solve_day(inputs, settings=settings))
+    county, inputs = _day_inputs(session, actor, request, roads)
+    plan = solve_day(inputs, settings=request.engine_settings(request.closure_mode))
+    return DepotDay(county, inputs, plan)
 
 
-def plan_depot_day(
-    session: Session,
-    actor: Actor,
-    *,
-    depot_code: str,
-    day: dt.date,
-    roads: Path,
-    time_limit: float | None = 30.0,
-    seed: int = 0,
-    max_iterations: int | None = 20_000,
-    closures: Sequence[Closure] | None = None,
-    closure_mode: str = "skip",
-) -> DayPlan:
-    """Plan a depot's delivery day (日配送线路): its vehicles, its county's orders of ``day``.
+@requires(Action.READ_ROUTES)
+def plan_depot_day(session: Session, actor: Actor, request: PlanRequest, *, roads: Path) -> DayPlan:
+    """Plan a depot's delivery day (日配送线路) without storing it.
 
     Parameters
     ----------
@@ -238,108 +237,57 @@ def plan_depot_day(
         An open session.
     actor
         Whose county scope applies; a depot of another county is not found.
-    depot_code
-        The depot's code.
-    day
-        Delivery date.
+    request
+        The depot, the day, the closures and the solver options.
     roads
-        OSM XML or PBF file of the region's roads.
-    time_limit
-        Solver budget in seconds.
-    seed
-        Solver seed (reproducible when the iteration bound ends the search).
-    max_iterations
-        Iteration bound of the search.
-    closures
-        Closures (those active on ``day`` apply): their roads are not used.
-    closure_mode
-        ``skip`` retailers inside an active closure (reported unserved with the reason) or
-        serve them at a ``handoff`` point on its edge (约时约地).
+        OSM XML or PBF file of the region's roads (the settings' roads file).
 
     Returns
     -------
     DayPlan
         Routes per vehicle and unserved orders with reasons.
+
+    Raises
+    ------
+    NotFoundError
+        The depot is unknown or of a county outside the actor's.
     """
-    return plan_depot_day_full(
-        session,
-        actor,
-        depot_code=depot_code,
-        day=day,
-        roads=roads,
-        time_limit=time_limit,
-        seed=seed,
-        max_iterations=max_iterations,
-        closures=closures,
-        closure_mode=closure_mode,
-    ).plan
+    return plan_depot_day_full(session, actor, request, roads=roads).plan
 
 
-def plan_week(
-    session: Session,
-    actor: Actor,
-    *,
-    depot_code: str,
-    week_of: dt.date,
-    roads: Path,
-    time_limit: float | None = 30.0,
-    seed: int = 0,
-    max_iterations: int | None = 20_000,
-    closures: Sequence[Closure] | None = None,
-    closure_mode: str = "skip",
-) -> WeekPlan:
+@requires(Action.READ_ROUTES)
+def plan_week(session: Session, actor: Actor, request: WeekRequest, *, roads: Path) -> WeekPlan:
     """Assign the week's retailers to weekdays (balanced, compact, stable) and route each day.
 
     A retailer with a fixed delivery weekday in the data (``delivery_weekday``, 固定送货日)
     gets that day. Another's current weekday is the weekday of its order in the week
     (Monday to Sunday around ``week_of``); it keeps it unless balance or compactness gains
-    enough.
-    The retailer's orders of the week are delivered together on its weekday.
+    enough. The retailer's orders of the week are delivered together on its weekday.
+    Nothing is stored (a preview; see :func:`~gridmgmt.services.routes.stored.
+    plan_and_store_week`).
 
     Parameters
     ----------
-    session, actor, depot_code, roads, time_limit, seed, max_iterations, closures, closure_mode
+    session, actor, roads
         As for :func:`plan_depot_day`.
-    week_of
-        Any date in the week.
+    request
+        The depot, any date of the week, the closures and the solver options (per day).
 
     Returns
     -------
     WeekPlan
         The weekday assignment and a plan per delivery date.
     """
-    return week_with_changes(
-        session,
-        actor,
-        depot_code=depot_code,
-        week_of=week_of,
-        roads=roads,
-        settings=plan_settings(time_limit, seed, max_iterations, closure_mode),
-        closures=closures or (),
-    )[0]
+    return week_with_changes(session, actor, request, roads=roads)[0]
 
 
 def _cartons(frame: pd.DataFrame) -> dict[str, int]:
     return {str(lic): int(n) for lic, n in zip(frame["licence_no"], frame["cartons"], strict=True)}
 
 
-def week_with_changes(
-    session: Session,
-    actor: Actor,
-    *,
-    depot_code: str,
-    week_of: dt.date,
-    roads: Path,
-    settings: PlanSettings,
-    closures: Sequence[Closure],
-) -> tuple[WeekPlan, dict[dt.date, OrderChanges]]:
-    """The week (see :func:`plan_week`) and, per day, how its planned orders differ from
-    the stored orders of that date (retailers moved in or out, weekly cartons)."""
-    depot, county = depot_and_county(session, actor, depot_code)
-    types = _vehicle_types(session, actor, depot_code)
-    monday = week_of - dt.timedelta(days=week_of.weekday())
-    frame = county_orders(session, actor, county, monday, monday + dt.timedelta(days=6))
-    week = (
+def _week_retailers(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per retailer of the week: its cartons summed, its last order's date."""
+    return (
         frame.sort_values("date")
         .groupby("licence_no", sort=True)
         .agg(
@@ -351,6 +299,9 @@ def week_with_changes(
         )
         .reset_index()
     )
+
+
+def _assign_weekdays(week: pd.DataFrame, depot: DepotSite) -> WeekAssignment:
     retailers = [
         RetailerVolume(
             str(r.licence_no),
@@ -362,11 +313,25 @@ def week_with_changes(
         )
         for r in week.itertuples(index=False)
     ]
-    assignment = assign_weekdays(retailers, depot=(depot.lon, depot.lat))
+    return assign_weekdays(retailers, depot=(depot.lon, depot.lat))
+
+
+def week_with_changes(
+    session: Session, actor: Actor, request: WeekRequest, *, roads: Path
+) -> tuple[WeekPlan, dict[dt.date, OrderChanges]]:
+    """The week (see :func:`plan_week`) and, per day, how its planned orders differ from
+    the stored orders of that date (retailers moved in or out, weekly cartons)."""
+    depot, county = depot_and_county(session, actor, request.depot_code)
+    types = _vehicle_types(session, actor, request.depot_code)
+    monday = request.monday
+    frame = county_orders(session, actor, county, monday, monday + dt.timedelta(days=6))
+    week = _week_retailers(frame)
+    assignment = _assign_weekdays(week, depot)
     week["date"] = [
         monday + dt.timedelta(days=assignment.weekday[str(x)]) for x in week["licence_no"]
     ]
     network = road_network(roads)
+    settings = request.engine_settings(request.closure_mode)
     days: dict[dt.date, DayPlan] = {}
     changes: dict[dt.date, OrderChanges] = {}
     for day, part in week.groupby("date", sort=True):
@@ -374,9 +339,9 @@ def week_with_changes(
             network,
             [depot],
             types,
-            _orders(part, depot_code),
+            _orders(part, request.depot_code),
             day=day,
-            closures=closures,
+            closures=request.closures,
             settings=settings,
             cache=_MATRICES,
         )
@@ -386,7 +351,7 @@ def week_with_changes(
     for day in sorted(set(frame["date"]) - set(days)):
         days[day] = DayPlan(day=day, routes=(), unserved=())
         changes[day] = OrderChanges.between(_cartons(frame[frame["date"] == day]), {})
-    return WeekPlan(assignment, dict(sorted(days.items()))), changes
+    return WeekPlan(request.depot_code, assignment, dict(sorted(days.items()))), changes
 
 
 def order_id(licence_no: str, day: dt.date) -> str:
@@ -394,92 +359,81 @@ def order_id(licence_no: str, day: dt.date) -> str:
     return f"{licence_no}@{day.isoformat()}"
 
 
-def replan_depot_day(
-    session: Session,
-    actor: Actor,
-    *,
-    depot_code: str,
-    day: dt.date,
-    roads: Path,
-    current: DayPlan,
-    add: Mapping[str, int] | None = None,
-    cancel: Sequence[str] = (),
-    change: Mapping[str, int] | None = None,
-    time_limit: float | None = 10.0,
-    seed: int = 0,
-    max_iterations: int | None = 5_000,
-    closures: Sequence[Closure] | None = None,
-    closure_mode: str = "skip",
-) -> ReplanResult:
-    """Re-optimise a depot's planned day (调整配送计划) after order changes.
+def _new_orders(session: Session, actor: Actor, county: str, request: ReplanRequest) -> list[Order]:
+    """The orders ``request.add`` makes: retailers of the depot's county ordering anew."""
+    if not request.add:
+        return []
+    retailers = load_frame(session, "retailers", actor, county_codes=[county])
+    where = retailers.set_index("licence_no").geometry
+    unknown = sorted(set(request.add) - set(where.index))
+    if unknown:
+        msg = f"retailers {unknown} are not retailers of county {county}"
+        raise InvalidInputError(msg)
+    return [
+        Order(
+            order_id=order_id(lic, request.day),
+            retailer_id=lic,
+            lon=float(where[lic].x),
+            lat=float(where[lic].y),
+            cartons=cartons,
+            depot_id=request.depot_code,
+        )
+        for lic, cartons in request.add.items()
+    ]
 
-    The day's orders are the county's orders of ``day``; the changes are applied to them
-    (not stored) and the search starts from ``current``.
+
+@requires(Action.READ_ROUTES)
+def replan_depot_day(
+    session: Session, actor: Actor, request: ReplanRequest, *, roads: Path
+) -> ReplanResult:
+    """Re-optimise a depot's planned day (调整配送计划) after order changes, storing nothing.
+
+    The day's orders are the county's orders of the day; the request's changes are applied
+    to them (not stored) and the search starts from ``request.plan``.
 
     Parameters
     ----------
-    session, actor, depot_code, roads, time_limit, seed, max_iterations, closures, closure_mode
+    session, actor, roads
         As for :func:`plan_depot_day`.
-    day
-        Delivery date; ``current`` must be that day's plan.
-    current
-        The plan in force (from :func:`plan_from_json`).
-    add
-        Cartons by licence number of retailers (of the depot's county) ordering anew.
-    cancel
-        Licence numbers whose order of the day is cancelled.
-    change
-        New cartons by licence number of retailers already ordering.
+    request
+        The current plan (required here), the order changes (``add``: cartons by licence
+        number of retailers of the depot's county ordering anew; ``cancel``: licence
+        numbers; ``change``: new cartons by licence number), closures and solver options.
 
     Returns
     -------
     ReplanResult
         The new plan and the orders added, cancelled and moved between routes.
+
+    Raises
+    ------
+    InvalidInputError
+        No current plan is given, or the changes do not fit the day's orders.
     """
-    if current.day != day:
-        msg = f"the current plan is for {current.day.isoformat()}, not {day.isoformat()}"
-        raise ValueError(msg)
-    add, change = dict(add or {}), dict(change or {})
-    depot, county = depot_and_county(session, actor, depot_code)
-    types = _vehicle_types(session, actor, depot_code)
-    orders = _orders(county_orders(session, actor, county, day, day), depot_code)
-    ordered = {o.retailer_id for o in orders}
-    again = sorted(set(add) & ordered)
+    if request.plan is None:
+        msg = "a replan needs the current plan to start from"
+        raise InvalidInputError(msg)
+    day = request.day
+    depot, county = depot_and_county(session, actor, request.depot_code)
+    types = _vehicle_types(session, actor, request.depot_code)
+    orders = _orders(county_orders(session, actor, county, day, day), request.depot_code)
+    again = sorted(set(request.add) & {o.retailer_id for o in orders})
     if again:
         msg = f"retailers {again} already order on {day.isoformat()}: change their order instead"
-        raise ValueError(msg)
-    new_orders: list[Order] = []
-    if add:
-        retailers = load_frame(session, "retailers", actor, county_codes=[county])
-        where = retailers.set_index("licence_no").geometry
-        unknown = sorted(set(add) - set(where.index))
-        if unknown:
-            msg = f"retailers {unknown} are not retailers of county {county}"
-            raise ValueError(msg)
-        new_orders = [
-            Order(
-                order_id=order_id(lic, day),
-                retailer_id=lic,
-                lon=float(where[lic].x),
-                lat=float(where[lic].y),
-                cartons=cartons,
-                depot_id=depot_code,
-            )
-            for lic, cartons in add.items()
-        ]
-    settings = plan_settings(time_limit, seed, max_iterations, closure_mode)
+        raise InvalidInputError(msg)
+    mode = request.closure_mode or ClosurePolicy.SKIP
     return replan_day(
         road_network(roads),
-        current,
+        request.plan,
         [depot],
         types,
         orders,
         day=day,
-        add=new_orders,
-        cancel=[order_id(lic, day) for lic in cancel],
-        change=[OrderChange(order_id(lic, day), cartons=n) for lic, n in change.items()],
-        closures=closures or (),
-        settings=settings,
+        add=_new_orders(session, actor, county, request),
+        cancel=[order_id(lic, day) for lic in request.cancel],
+        change=[OrderChange(order_id(lic, day), cartons=n) for lic, n in request.change.items()],
+        closures=request.closures or (),
+        settings=request.engine_settings(mode),
         cache=_MATRICES,
     )
 
@@ -505,8 +459,5 @@ def replan_summary(result: ReplanResult, *, changed: Sequence[str] = ()) -> dict
         "cancelled": sorted(result.cancelled),
         "changed": sorted(changed),
         "moved": sorted(result.moved),
-        "unserved": [
-            {"order_id": u.order_id, "reason": u.reason.value, "detail": u.detail}
-            for u in result.plan.unserved
-        ],
+        "unserved": unserved_json(result.plan),
     }

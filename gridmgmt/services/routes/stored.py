@@ -9,52 +9,42 @@ so the driver gets the plan the dispatcher saw.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, undefer
 
-from gridmgmt.routing.closures import Closure, active_closures
-from gridmgmt.routing.manifest import (
-    day_totals,
-)
-from gridmgmt.routing.model import (
-    DayPlan,
-)
+from gridmgmt.errors import ConflictError, NotFoundError
+from gridmgmt.policy import Action, requires
+from gridmgmt.routing.closures import Closure, ClosurePolicy, active_closures
+from gridmgmt.routing.manifest import day_totals
+from gridmgmt.routing.model import DayPlan
 from gridmgmt.routing.replan import ReplanResult
 from gridmgmt.services import audit
 from gridmgmt.services.actor import Actor
 from gridmgmt.services.routes.changes import OrderChanges
-from gridmgmt.services.routes.closures import (
-    closure_feature,
-    closures_from_features,
-    parse_closure_mode,
-)
-from gridmgmt.services.routes.codec import plan_from_json, plan_to_json
+from gridmgmt.services.routes.closures import closure_feature, closures_from_features
+from gridmgmt.services.routes.codec import day_plan_json, plan_from_json, plan_to_json
 from gridmgmt.services.routes.planning import (
     WeekPlan,
     county_orders,
     depot_and_county,
     order_id,
     plan_depot_day,
-    plan_settings,
     replan_depot_day,
     replan_summary,
     week_with_changes,
 )
+from gridmgmt.services.routes.requests import (
+    PlanRequest,
+    ReplanRequest,
+    WeekRequest,
+)
 from gridmgmt.store.models.routes import RoutePlanKind, RoutePlanRecord
-
-
-class PlanNotFoundError(LookupError):
-    """No plan of the depot and date is stored."""
-
-
-class PlanConflictError(RuntimeError):
-    """Another plan of the same depot and date was stored at the same moment."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +100,15 @@ class PlanVersion:
         data["created_at"] = self.created_at.isoformat(timespec="seconds")
         return data
 
+    def plan_json(self, plan: DayPlan) -> dict[str, Any]:
+        """``plan`` of this version as both faces answer it (:func:`~gridmgmt.services.
+        routes.codec.day_plan_json`), with ``plan_version`` and ``stored`` (this version)."""
+        return {
+            **day_plan_json(self.depot_code, plan),
+            "plan_version": self.version,
+            "stored": self.to_json(),
+        }
+
 
 @dataclass(frozen=True)
 class StoredPlan:
@@ -132,6 +131,15 @@ class StoredPlan:
     closures: tuple[Closure, ...] = ()
     order_changes: OrderChanges = field(default_factory=OrderChanges)
 
+    def to_json(self) -> dict[str, Any]:
+        """The plan as both faces answer it (:func:`~gridmgmt.services.routes.codec.
+        day_plan_json`), with ``plan_version``, ``stored`` (the version) and
+        ``order_changes``."""
+        return {
+            **self.version.plan_json(self.plan),
+            "order_changes": self.order_changes.to_json(),
+        }
+
 
 @dataclass(frozen=True)
 class StoredWeek:
@@ -139,6 +147,28 @@ class StoredWeek:
 
     week: WeekPlan
     versions: dict[dt.date, PlanVersion]
+
+    def to_json(self) -> dict[str, Any]:
+        """The week (:meth:`WeekPlan.to_json`) and ``plan_versions``: version per date."""
+        versions = {d.isoformat(): v.version for d, v in self.versions.items()}
+        return {**self.week.to_json(), "plan_versions": versions}
+
+
+@dataclass(frozen=True)
+class PlanVersions:
+    """The stored versions of a depot's plans (of one date, or of every date)."""
+
+    depot_code: str
+    day: dt.date | None
+    versions: list[PlanVersion]
+
+    def to_json(self) -> dict[str, Any]:
+        """``depot_code``, ``date`` (or null) and ``versions``, oldest first."""
+        return {
+            "depot_code": self.depot_code,
+            "date": self.day.isoformat() if self.day is not None else None,
+            "versions": [v.to_json() for v in self.versions],
+        }
 
 
 @dataclass(frozen=True)
@@ -158,6 +188,11 @@ class StoredReplan:
     result: ReplanResult
     version: PlanVersion
     changes: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        """The new plan as both faces answer it, ``plan_version``, ``stored`` and
+        ``changes``."""
+        return {**self.version.plan_json(self.result.plan), "changes": self.changes}
 
 
 def _version(record: RoutePlanRecord) -> PlanVersion:
@@ -206,18 +241,31 @@ def _current_record(
     return session.scalars(stmt).one_or_none()
 
 
+def _conflict(session: Session, depot_code: str, day: dt.date) -> ConflictError:
+    """The conflict of a plan stored at the same moment, naming the version stored first
+    when a fresh read finds it (this transaction can no longer read)."""
+    current = None
+    try:
+        with Session(session.get_bind()) as fresh:
+            record = _current_record(fresh, depot_code, day, with_plan=False)
+            current = None if record is None else _version(record).to_json()
+    except SQLAlchemyError:
+        current = None
+    msg = (
+        f"another plan of depot {depot_code!r} for {day.isoformat()} was stored at "
+        "the same moment; nothing was stored, try again"
+    )
+    return ConflictError(msg, current=current)
+
+
+@requires(Action.PLAN_ROUTES)
 def store_day_plan(
     session: Session,
     actor: Actor,
     *,
-    depot_code: str,
     plan: DayPlan,
-    kind: str = "plan",
-    seed: int = 0,
-    time_limit: float | None = None,
-    max_iterations: int | None = None,
-    closures: Sequence[Closure] = (),
-    closure_mode: str = "skip",
+    request: PlanRequest | WeekRequest | ReplanRequest,
+    kind: RoutePlanKind = RoutePlanKind.PLAN,
     order_changes: OrderChanges | None = None,
     detail: Mapping[str, Any] | None = None,
 ) -> PlanVersion:
@@ -232,16 +280,13 @@ def store_day_plan(
         An open session (the caller commits).
     actor
         Who planned (recorded); a depot outside their counties is not found.
-    depot_code
-        The depot.
     plan
         The plan; its day is the delivery date.
+    request
+        What it was made from: the depot, the solver options, the closures (those active
+        on the day are kept) and their mode (a replan's as resolved from its start).
     kind
         ``plan``, ``replan`` or ``week``.
-    seed, time_limit, max_iterations, closure_mode
-        The solver settings it was made with.
-    closures
-        The closures it was made with (those active on the day are kept).
     order_changes
         Order changes the plan applies on top of the day's stored orders.
     detail
@@ -251,8 +296,14 @@ def store_day_plan(
     -------
     PlanVersion
         The stored version.
+
+    Raises
+    ------
+    ConflictError
+        Another plan of the depot and date was stored at the same moment (``current``).
     """
     kind = RoutePlanKind(kind)
+    depot_code = request.depot_code
     _, county = depot_and_county(session, actor, depot_code)
     previous = _current_record(session, depot_code, plan.day, with_plan=False)
     last = session.scalar(
@@ -263,37 +314,19 @@ def store_day_plan(
     if previous is not None:
         previous.is_current = False
         session.flush()  # the old version leaves the one-current-plan index first
-    totals = day_totals(plan)
-    record = RoutePlanRecord(
-        depot_code=depot_code,
-        county_code=county,
-        delivery_date=plan.day,
-        version=(last or 0) + 1,
-        is_current=True,
-        kind=kind,
-        created_by=actor.username,
-        seed=int(seed),
-        time_limit_s=time_limit,
-        max_iterations=max_iterations,
-        closure_mode=parse_closure_mode(closure_mode).value,
-        closures=[closure_feature(c) for c in active_closures(closures, plan.day)],
-        order_changes=(order_changes or OrderChanges()).to_json(),
-        plan=plan_to_json(plan),
-        km=float(totals["km"]),
-        vehicles=int(totals["vehicles"]),
-        hours=float(totals["hours"]),
-        orders_served=len(plan.served_order_ids),
-        orders_unserved=len(plan.unserved),
-    )
+    record = _record(depot_code, county, plan, (last or 0) + 1, kind, actor)
+    record.seed = int(request.seed)
+    record.time_limit_s = request.time_limit
+    record.max_iterations = request.max_iterations
+    record.closure_mode = ClosurePolicy(request.closure_mode or ClosurePolicy.SKIP).value
+    active = active_closures(request.closures or (), plan.day)
+    record.closures = [closure_feature(c) for c in active]
+    record.order_changes = (order_changes or OrderChanges()).to_json()
     session.add(record)
     try:
         session.flush()
     except IntegrityError as error:
-        msg = (
-            f"another plan of depot {depot_code!r} for {plan.day.isoformat()} was stored at "
-            "the same moment; nothing was stored, try again"
-        )
-        raise PlanConflictError(msg) from error
+        raise _conflict(session, depot_code, plan.day) from error
     audit.record(
         session,
         actor,
@@ -316,22 +349,36 @@ def store_day_plan(
     return _version(record)
 
 
-def plan_and_store_day(
-    session: Session,
-    actor: Actor,
-    *,
-    depot_code: str,
-    day: dt.date,
-    roads: Path,
-    time_limit: float | None = 30.0,
-    seed: int = 0,
-    max_iterations: int | None = 20_000,
-    closures: Sequence[Closure] | None = None,
-    closure_mode: str = "skip",
-) -> StoredPlan:
-    """Plan a depot's day (:func:`plan_depot_day`) and store it as the current version.
+def _record(
+    depot_code: str, county: str, plan: DayPlan, version: int, kind: RoutePlanKind, actor: Actor
+) -> RoutePlanRecord:
+    """A new current version row with the plan and its totals."""
+    totals = day_totals(plan)
+    return RoutePlanRecord(
+        depot_code=depot_code,
+        county_code=county,
+        delivery_date=plan.day,
+        version=version,
+        is_current=True,
+        kind=kind,
+        created_by=actor.username,
+        plan=plan_to_json(plan),
+        km=float(totals["km"]),
+        vehicles=int(totals["vehicles"]),
+        hours=float(totals["hours"]),
+        orders_served=len(plan.served_order_ids),
+        orders_unserved=len(plan.unserved),
+    )
 
-    Parameters are those of :func:`plan_depot_day`. The plan is made from the day's stored
+
+@requires(Action.PLAN_ROUTES)
+def plan_and_store_day(
+    session: Session, actor: Actor, request: PlanRequest, *, roads: Path
+) -> StoredPlan:
+    """Plan a depot's day (:func:`~gridmgmt.services.routes.planning.plan_depot_day`) and
+    store it as the current version.
+
+    Parameters are those of ``plan_depot_day``. The plan is made from the day's stored
     orders only: order changes of earlier replans are not carried over.
 
     Returns
@@ -339,81 +386,37 @@ def plan_and_store_day(
     StoredPlan
         The stored version and the plan.
     """
-    closures = list(closures or ())
-    plan = plan_depot_day(
-        session,
-        actor,
-        depot_code=depot_code,
-        day=day,
-        roads=roads,
-        time_limit=time_limit,
-        seed=seed,
-        max_iterations=max_iterations,
-        closures=closures,
-        closure_mode=closure_mode,
-    )
-    version = store_day_plan(
-        session,
-        actor,
-        depot_code=depot_code,
-        plan=plan,
-        seed=seed,
-        time_limit=time_limit,
-        max_iterations=max_iterations,
-        closures=closures,
-        closure_mode=closure_mode,
-    )
-    active = tuple(active_closures(closures, day))
+    plan = plan_depot_day(session, actor, request, roads=roads)
+    version = store_day_plan(session, actor, plan=plan, request=request)
+    active = tuple(active_closures(request.closures, request.day))
     return StoredPlan(version, plan, active, OrderChanges())
 
 
+@requires(Action.PLAN_ROUTES)
 def plan_and_store_week(
-    session: Session,
-    actor: Actor,
-    *,
-    depot_code: str,
-    week_of: dt.date,
-    roads: Path,
-    time_limit: float | None = 30.0,
-    seed: int = 0,
-    max_iterations: int | None = 20_000,
-    closures: Sequence[Closure] | None = None,
-    closure_mode: str = "skip",
+    session: Session, actor: Actor, request: WeekRequest, *, roads: Path
 ) -> StoredWeek:
-    """Plan a depot's week (:func:`plan_week`) and store each day's plan as its current one.
+    """Plan a depot's week (:func:`~gridmgmt.services.routes.planning.plan_week`) and store
+    each day's plan as its current one.
 
     A day's stored plan keeps, as order changes, how the week moved retailers into or out
     of that date and summed their cartons, so replanning the day starts from the week.
 
-    Parameters are those of :func:`plan_week`.
+    Parameters are those of ``plan_week``.
 
     Returns
     -------
     StoredWeek
         The week and the stored version of each day.
     """
-    closures = list(closures or ())
-    week, changes = week_with_changes(
-        session,
-        actor,
-        depot_code=depot_code,
-        week_of=week_of,
-        roads=roads,
-        settings=plan_settings(time_limit, seed, max_iterations, closure_mode),
-        closures=closures,
-    )
+    week, changes = week_with_changes(session, actor, request, roads=roads)
     versions = {
         day: store_day_plan(
             session,
             actor,
-            depot_code=depot_code,
             plan=plan,
-            kind="week",
-            seed=seed,
-            time_limit=time_limit,
-            max_iterations=max_iterations,
-            closures=closures,
-            closure_mode=closure_mode,
+            request=request,
+            kind=RoutePlanKind.WEEK,
             order_changes=changes[day],
         )
         for day, plan in week.days.items()
@@ -421,30 +424,45 @@ def plan_and_store_week(
     return StoredWeek(week, versions)
 
 
-def current_plan(
-    session: Session, actor: Actor, *, depot_code: str, day: dt.date
+def _stored_current(
+    session: Session, actor: Actor, depot_code: str, day: dt.date
 ) -> StoredPlan | None:
-    """The stored plan in force for a depot and date (当前配送计划), or None.
-
-    Raises
-    ------
-    DepotNotFoundError
-        The depot is unknown or of a county outside the actor's.
-    """
     depot_and_county(session, actor, depot_code)
     record = _current_record(session, depot_code, day)
     return None if record is None else _stored(record)
 
 
+def _no_plan(depot_code: str, day: dt.date) -> NotFoundError:
+    msg = f"no plan of depot {depot_code!r} for {day.isoformat()} is stored: plan the day first"
+    return NotFoundError("plan", f"{depot_code} {day.isoformat()}", message=msg)
+
+
+@requires(Action.READ_ROUTES)
+def current_plan(session: Session, actor: Actor, *, depot_code: str, day: dt.date) -> StoredPlan:
+    """The stored plan in force for a depot and date (当前配送计划).
+
+    Raises
+    ------
+    NotFoundError
+        The depot is unknown or of a county outside the actor's, or no plan of the day is
+        stored.
+    """
+    stored = _stored_current(session, actor, depot_code, day)
+    if stored is None:
+        raise _no_plan(depot_code, day)
+    return stored
+
+
+@requires(Action.READ_ROUTES)
 def plan_versions(
     session: Session, actor: Actor, *, depot_code: str, day: dt.date | None = None
-) -> list[PlanVersion]:
+) -> PlanVersions:
     """The stored versions of a depot's plans, by date then version (oldest first).
 
     Parameters
     ----------
     session, actor
-        As for :func:`plan_depot_day`.
+        As for :func:`~gridmgmt.services.routes.planning.plan_depot_day`.
     depot_code
         The depot.
     day
@@ -452,7 +470,7 @@ def plan_versions(
 
     Raises
     ------
-    DepotNotFoundError
+    NotFoundError
         The depot is unknown or of a county outside the actor's.
     """
     depot_and_county(session, actor, depot_code)
@@ -460,45 +478,38 @@ def plan_versions(
     if day is not None:
         stmt = stmt.where(RoutePlanRecord.delivery_date == day)
     stmt = stmt.order_by(RoutePlanRecord.delivery_date, RoutePlanRecord.version)
-    return [_version(r) for r in session.scalars(stmt)]
+    return PlanVersions(depot_code, day, [_version(r) for r in session.scalars(stmt)])
 
 
+def _replan_start(
+    session: Session, actor: Actor, request: ReplanRequest
+) -> tuple[ReplanRequest, OrderChanges]:
+    """The request with its start filled in, and the order changes carried from it.
+
+    With no plan in the request the stored plan in force is the start: its order changes
+    still apply, and unless the request gives them, its closures and closure mode.
+    """
+    if request.plan is not None:
+        return request, OrderChanges()
+    stored = _stored_current(session, actor, request.depot_code, request.day)
+    if stored is None:
+        raise _no_plan(request.depot_code, request.day)
+    closures = stored.closures if request.closures is None else request.closures
+    mode = request.closure_mode or ClosurePolicy(stored.version.closure_mode)
+    update = {"plan": stored.plan, "closures": closures, "closure_mode": mode}
+    return request.model_copy(update=update), stored.order_changes
+
+
+@requires(Action.PLAN_ROUTES)
 def replan_and_store_day(
-    session: Session,
-    actor: Actor,
-    *,
-    depot_code: str,
-    day: dt.date,
-    roads: Path,
-    current: DayPlan | None = None,
-    add: Mapping[str, int] | None = None,
-    cancel: Sequence[str] = (),
-    change: Mapping[str, int] | None = None,
-    time_limit: float | None = 10.0,
-    seed: int = 0,
-    max_iterations: int | None = 5_000,
-    closures: Sequence[Closure] | None = None,
-    closure_mode: str | None = None,
+    session: Session, actor: Actor, request: ReplanRequest, *, roads: Path
 ) -> StoredReplan:
-    """Replan a depot's day (:func:`replan_depot_day`) and store the new current version.
+    """Replan a depot's day (:func:`~gridmgmt.services.routes.planning.replan_depot_day`)
+    and store the new current version.
 
-    With no ``current`` plan the stored plan in force is the start: its earlier order
-    changes still apply, and by default its closures and closure mode. An explicit
-    ``current`` plan (from a file or a request) starts with no earlier changes.
-
-    Parameters
-    ----------
-    session, actor, depot_code, roads, time_limit, seed, max_iterations
-        As for :func:`plan_depot_day`.
-    day
-        Delivery date.
-    current
-        The plan to start from (default: the stored current plan).
-    add, cancel, change
-        The order changes, as for :func:`replan_depot_day`.
-    closures, closure_mode
-        As for :func:`plan_depot_day`; None keeps the stored plan's (or none and
-        ``skip`` with an explicit ``current``).
+    With no ``plan`` in the request the stored plan in force is the start: its earlier
+    order changes still apply, and by default its closures and closure mode. An explicit
+    ``plan`` starts with no earlier changes (and no closures, ``skip``, by default).
 
     Returns
     -------
@@ -507,89 +518,62 @@ def replan_and_store_day(
 
     Raises
     ------
-    PlanNotFoundError
-        No ``current`` is given and no plan of the day is stored.
-    ValueError
-        The changes do not fit the day's orders, or ``current`` is of another day.
+    NotFoundError
+        The depot is unknown, or no ``plan`` is given and no plan of the day is stored.
+    InvalidInputError
+        The changes do not fit the day's orders.
     """
-    _, county = depot_and_county(session, actor, depot_code)
-    base = OrderChanges()
-    if current is None:
-        record = _current_record(session, depot_code, day)
-        if record is None:
-            msg = (
-                f"no plan of depot {depot_code!r} for {day.isoformat()} is stored: "
-                "plan the day first, or give the current plan"
-            )
-            raise PlanNotFoundError(msg)
-        stored = _stored(record)
-        current, base = stored.plan, stored.order_changes
-        closures = stored.closures if closures is None else closures
-        closure_mode = stored.version.closure_mode if closure_mode is None else closure_mode
-    closures, closure_mode = list(closures or ()), closure_mode or "skip"
+    day = request.day
+    _, county = depot_and_county(session, actor, request.depot_code)
+    start, base = _replan_start(session, actor, request)
     ordered = set(county_orders(session, actor, county, day, day)["licence_no"].astype(str))
-    merged = base.then(ordered, day=day, add=add, cancel=cancel, change=change)
-    result = replan_depot_day(
-        session,
-        actor,
-        depot_code=depot_code,
-        day=day,
-        roads=roads,
-        current=current,
-        add=merged.add,
-        cancel=merged.cancel,
-        change=merged.change,
-        time_limit=time_limit,
-        seed=seed,
-        max_iterations=max_iterations,
-        closures=closures,
-        closure_mode=closure_mode,
+    merged = base.then(
+        ordered, day=day, add=request.add, cancel=request.cancel, change=request.change
     )
-    # Report this replan's changes only, not the earlier ones carried along.
-    served = result.plan.route_of()
-    cancelled = tuple(order_id(k, day) for k in cancel)
-    result = replace(
-        result,
-        added=tuple(i for i in (order_id(k, day) for k in add or {}) if i in served),
-        cancelled=cancelled,
-        moved=tuple(i for i in result.moved if i not in set(cancelled)),
+    effective = start.model_copy(
+        update={"add": dict(merged.add), "cancel": merged.cancel, "change": dict(merged.change)}
     )
-    summary = replan_summary(result, changed=[order_id(k, day) for k in change or {}])
+    result = _this_replans_changes(
+        replan_depot_day(session, actor, effective, roads=roads), request
+    )
+    summary = replan_summary(result, changed=[order_id(k, day) for k in request.change])
     version = store_day_plan(
         session,
         actor,
-        depot_code=depot_code,
         plan=result.plan,
-        kind="replan",
-        seed=seed,
-        time_limit=time_limit,
-        max_iterations=max_iterations,
-        closures=closures,
-        closure_mode=closure_mode,
+        request=effective,
+        kind=RoutePlanKind.REPLAN,
         order_changes=merged,
         detail={"changes": {k: summary[k] for k in ("added", "cancelled", "changed", "moved")}},
     )
     return StoredReplan(result, version, summary)
 
 
+def _this_replans_changes(result: ReplanResult, request: ReplanRequest) -> ReplanResult:
+    """The result reporting this request's changes only, not the earlier ones carried."""
+    served = result.plan.route_of()
+    cancelled = tuple(order_id(k, request.day) for k in request.cancel)
+    return replace(
+        result,
+        added=tuple(i for i in (order_id(k, request.day) for k in request.add) if i in served),
+        cancelled=cancelled,
+        moved=tuple(i for i in result.moved if i not in set(cancelled)),
+    )
+
+
+@requires(Action.READ_ROUTES)
 def manifest_plan(
     session: Session,
     actor: Actor,
+    request: PlanRequest,
     *,
-    depot_code: str,
-    day: dt.date,
     roads: Path,
     fresh: bool = False,
-    time_limit: float | None = 30.0,
-    seed: int = 0,
-    max_iterations: int | None = 20_000,
-    closures: Sequence[Closure] | None = None,
-    closure_mode: str = "skip",
 ) -> StoredPlan:
     """The plan a driver manifest (配送单) is written from: the stored current plan.
 
     When none is stored, or ``fresh`` is asked for, the day is planned and stored first
-    (:func:`plan_and_store_day`, with the other parameters).
+    (:func:`plan_and_store_day`, which needs the role to plan routes).
 
     Returns
     -------
@@ -597,18 +581,7 @@ def manifest_plan(
         The plan in force.
     """
     if not fresh:
-        stored = current_plan(session, actor, depot_code=depot_code, day=day)
+        stored = _stored_current(session, actor, request.depot_code, request.day)
         if stored is not None:
             return stored
-    return plan_and_store_day(
-        session,
-        actor,
-        depot_code=depot_code,
-        day=day,
-        roads=roads,
-        time_limit=time_limit,
-        seed=seed,
-        max_iterations=max_iterations,
-        closures=closures,
-        closure_mode=closure_mode,
-    )
+    return plan_and_store_day(session, actor, request, roads=roads)

@@ -15,7 +15,13 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from gridmgmt.cli import commands  # noqa: F401  (registers every command group)
+from gridmgmt.cli import routes as routes_cli
 from gridmgmt.cli._app import app
+from gridmgmt.config import get_settings
+from gridmgmt.domain import UserRole
+from gridmgmt.routing.closures import ClosurePolicy
+from gridmgmt.services.actor import Actor
+from gridmgmt.services.routes import MANIFEST_FORMATS
 
 from ..services.grids_world import BOX_A, LAT, LON, A, seed_world
 from ..services.routes_world import DAY, seed_delivery, write_grid_osm
@@ -58,7 +64,7 @@ def test_plan_table_and_bad_input(world: tuple[str, Path, list[str]]) -> None:
     assert "DAV" in ok.stdout
     unknown = _run(url, "routes", "plan", "--depot", "NOPE", "--date", DAY.isoformat(),
                    "--roads", str(roads), *FAST)  # fmt: skip
-    assert unknown.exit_code == 2
+    assert unknown.exit_code == 3  # not found
     assert "NOPE" in unknown.stderr
     bad_date = _run(url, "routes", "plan", "--depot", "DA", "--date", "16/11/2026")
     assert bad_date.exit_code == 2
@@ -206,7 +212,7 @@ def test_plans_are_stored_and_listed(world: tuple[str, Path, list[str]]) -> None
     assert f"* {DAY.isoformat()} v2 plan" in text.stdout
     assert f"  {DAY.isoformat()} v1 plan" in text.stdout
     unknown = _run(url, "routes", "plans", "--depot", "NOPE")
-    assert unknown.exit_code == 2
+    assert unknown.exit_code == 3
     assert "NOPE" in unknown.stderr
 
 
@@ -218,7 +224,7 @@ def test_replan_and_manifest_use_the_stored_plan(
     replan = ["routes", "replan", "--depot", "DA", "--date", DAY.isoformat(),
               "--roads", str(roads), *FAST]  # fmt: skip
     nothing = _run(url, *replan, "--cancel", today[0])
-    assert nothing.exit_code == 2
+    assert nothing.exit_code == 3  # no stored plan: not found
     assert "plan the day first" in nothing.stderr
     _plan_json(url, roads)
     added = _run(url, *replan, "--add", f"{ordered[0]}:12", "--json")
@@ -239,3 +245,57 @@ def test_replan_and_manifest_use_the_stored_plan(
     manifest = pd.read_csv(target, dtype={"retailer_id": str})
     assert set(manifest["retailer_id"]) == {*today[1:], ordered[0]}
     assert len(_plans(url)) == 3  # the manifest planned nothing
+
+
+@pytest.mark.parametrize("role", [UserRole.OFFICER, UserRole.LIAISON])
+def test_roles_that_do_not_plan_exit_4_and_store_nothing(
+    world: tuple[str, Path, list[str]], monkeypatch: pytest.MonkeyPatch, role: UserRole
+) -> None:
+    url, roads, _ = world
+    _plan_json(url, roads)  # as the local administrator
+    clerk = Actor("clerk", role, frozenset({A}))
+    monkeypatch.setattr(routes_cli, "_actor", lambda ctx: clerk)
+    day = ["--depot", "DA", "--date", DAY.isoformat(), "--roads", str(roads), *FAST]
+    for args in (
+        ["routes", "plan", *day],
+        ["routes", "replan", *day, "--cancel", "x"],
+        ["routes", "week", "--depot", "DA", "--week-of", DAY.isoformat(), "--roads", str(roads),
+         *FAST],
+        ["routes", "manifest", *day, "-o", "m.csv", "--replan"],
+    ):  # fmt: skip
+        refused = _run(url, *args)
+        assert refused.exit_code == 4, (args, refused.output)
+        assert "routes.plan" in refused.stderr
+    assert [v["version"] for v in _plans(url)] == [1]  # reads are allowed, nothing stored
+
+
+def test_roads_come_from_the_settings(
+    world: tuple[str, Path, list[str]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    url, roads, _ = world
+    monkeypatch.setenv("GRIDMGMT_ROADS_FILE", str(tmp_path / "missing.osm"))
+    get_settings.cache_clear()
+    try:
+        missing = _run(url, "routes", "plan", "--depot", "DA", "--date", DAY.isoformat(), *FAST)
+        assert missing.exit_code == 2
+        assert "missing.osm" in missing.stderr
+        monkeypatch.setenv("GRIDMGMT_ROADS_FILE", str(roads))
+        get_settings.cache_clear()
+        ok = _run(url, "routes", "plan", "--depot", "DA", "--date", DAY.isoformat(), *FAST)
+        assert ok.exit_code == 0, ok.output
+    finally:
+        get_settings.cache_clear()
+
+
+def test_bad_options_exit_2_before_planning(world: tuple[str, Path, list[str]]) -> None:
+    url, roads, _ = world
+    day = ["--depot", "DA", "--date", DAY.isoformat(), "--roads", str(roads)]
+    for extra in (["--max-iterations", "0"], ["--time-limit", "0"], ["--seed", "x"]):
+        refused = _run(url, "routes", "plan", *day, *extra)
+        assert refused.exit_code == 2, (extra, refused.output)
+    assert _plans(url) == []
+
+
+def test_cli_closure_modes_are_the_engines() -> None:
+    assert [m.value for m in routes_cli.ClosureMode] == [p.value for p in ClosurePolicy]
+    assert tuple(f.value for f in routes_cli.ManifestFormat) == MANIFEST_FORMATS

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -17,10 +18,12 @@ import shapely
 from sqlalchemy import select
 
 from gridmgmt.domain import UserRole, Weekday
-from gridmgmt.routing.closures import Closure
+from gridmgmt.errors import InvalidInputError, NotFoundError
+from gridmgmt.routing.closures import Closure, ClosurePolicy
 from gridmgmt.routing.feasibility import check_plan
 from gridmgmt.routing.model import UnservedReason
 from gridmgmt.routing.paths import route_paths
+from gridmgmt.routing.replan import ReplanResult
 from gridmgmt.routing.vrp import PlanSettings
 from gridmgmt.services import routes as svc
 from gridmgmt.services.actor import SYSTEM, Actor
@@ -29,7 +32,11 @@ from gridmgmt.store.models import Retailer
 from tests.gridmgmt.services.grids_world import BOX_A, BOX_B, LAT, LON, A, B, seed_world
 from tests.gridmgmt.services.routes_world import DAY, seed_delivery, write_grid_osm
 
-FAST = {"time_limit": None, "max_iterations": 300, "seed": 1}
+FAST: dict[str, Any] = {"time_limit": None, "max_iterations": 300, "seed": 1}
+
+
+def _day(depot: str = "DA", **options: Any) -> svc.PlanRequest:
+    return svc.PlanRequest.of(depot_code=depot, date=DAY, **{**FAST, **options})
 
 
 @pytest.fixture
@@ -44,9 +51,7 @@ def world(sqlite_url: str, tmp_path: Path) -> tuple[str, Path, list[str]]:
 def test_depot_day_serves_the_days_orders_feasibly(world: tuple[str, Path, list[str]]) -> None:
     url, roads, ordered = world
     with db.transaction(url) as session:
-        day = svc.plan_depot_day_full(
-            session, SYSTEM, depot_code="DA", day=DAY, roads=roads, **FAST
-        )
+        day = svc.plan_depot_day_full(session, SYSTEM, _day(), roads=roads)
     plan, inputs = day.plan, day.inputs
     expected = {f"{lic}@{DAY.isoformat()}" for k, lic in enumerate(ordered) if k % 4}
     assert set(plan.served_order_ids) == expected
@@ -67,15 +72,15 @@ def test_depot_day_serves_the_days_orders_feasibly(world: tuple[str, Path, list[
 def test_depot_of_another_county_is_not_found(world: tuple[str, Path, list[str]]) -> None:
     url, roads, _ = world
     bob = Actor("bob", UserRole.OFFICER, frozenset({B}))
-    with db.transaction(url) as session, pytest.raises(svc.DepotNotFoundError, match="DA"):
-        svc.plan_depot_day(session, bob, depot_code="DA", day=DAY, roads=roads, **FAST)
+    with db.transaction(url) as session, pytest.raises(NotFoundError, match="DA"):
+        svc.plan_depot_day(session, bob, _day(), roads=roads)
 
 
 def test_same_seed_same_plan(world: tuple[str, Path, list[str]]) -> None:
     url, roads, _ = world
     with db.transaction(url) as session:
-        one = svc.plan_depot_day(session, SYSTEM, depot_code="DA", day=DAY, roads=roads, **FAST)
-        two = svc.plan_depot_day(session, SYSTEM, depot_code="DA", day=DAY, roads=roads, **FAST)
+        one = svc.plan_depot_day(session, SYSTEM, _day(), roads=roads)
+        two = svc.plan_depot_day(session, SYSTEM, _day(), roads=roads)
     assert one.routes == two.routes
     assert one.routes
 
@@ -96,14 +101,8 @@ def test_week_assigns_every_retailer_and_routes_each_day(
 ) -> None:
     url, roads, ordered = world
     with db.transaction(url) as session:
-        week = svc.plan_week(
-            session,
-            SYSTEM,
-            depot_code="DA",
-            week_of=DAY + dt.timedelta(days=3),
-            roads=roads,
-            **FAST,
-        )
+        request = svc.WeekRequest(depot_code="DA", week_of=DAY + dt.timedelta(days=3), **FAST)
+        week = svc.plan_week(session, SYSTEM, request, roads=roads)
     assert set(week.assignment.weekday) == set(ordered)
     served = {o.split("@")[0] for p in week.days.values() for o in p.served_order_ids}
     assert served == set(ordered)
@@ -119,7 +118,8 @@ def test_week_keeps_fixed_delivery_weekdays_from_the_data(
         for retailer in session.scalars(select(Retailer).where(Retailer.licence_no.in_(fixed))):
             retailer.delivery_weekday = fixed[retailer.licence_no]
     with db.transaction(url) as session:
-        week = svc.plan_week(session, SYSTEM, depot_code="DA", week_of=DAY, roads=roads, **FAST)
+        request = svc.WeekRequest(depot_code="DA", week_of=DAY, **FAST)
+        week = svc.plan_week(session, SYSTEM, request, roads=roads)
     assert {lic: week.assignment.weekday[lic] for lic in fixed} == {
         lic: day.index for lic, day in fixed.items()
     }
@@ -135,7 +135,7 @@ def test_manifest_writes_csv_excel_and_printable_page(
 ) -> None:
     url, roads, _ = world
     with db.transaction(url) as session:
-        plan = svc.plan_depot_day(session, SYSTEM, depot_code="DA", day=DAY, roads=roads, **FAST)
+        plan = svc.plan_depot_day(session, SYSTEM, _day(), roads=roads)
     files = svc.manifest(plan, tmp_path / "out", stem="DA", title="兴和 <中心>")
     assert [f.suffix for f in files] == [".csv", ".xlsx", ".html"]
     table = pd.read_csv(files[0])
@@ -146,7 +146,7 @@ def test_manifest_writes_csv_excel_and_printable_page(
     assert html.count('class="route"') == len(plan.routes)
     assert "http://" not in html
     assert "https://" not in html
-    with pytest.raises(ValueError, match="csv"):
+    with pytest.raises(InvalidInputError, match="csv"):
         svc.write_manifest(plan, tmp_path / "x.pdf", fmt="pdf")
 
 
@@ -168,14 +168,10 @@ def test_closure_roads_unused_and_retailer_skipped_or_handed_off(
 ) -> None:
     url, roads, _ = world
     with db.transaction(url) as session:
-        before = svc.plan_depot_day_full(
-            session, SYSTEM, depot_code="DA", day=DAY, roads=roads, **FAST
-        )
+        before = svc.plan_depot_day_full(session, SYSTEM, _day(), roads=roads)
         closure, inside = _closure_around(before)
-        day = svc.plan_depot_day_full(
-            session, SYSTEM, depot_code="DA", day=DAY, roads=roads, closures=[closure],
-            closure_mode=mode, **FAST,
-        )  # fmt: skip
+        request = _day(closures=[closure], closure_mode=mode)
+        day = svc.plan_depot_day_full(session, SYSTEM, request, roads=roads)
     assert day.inputs.open_network.num_edges < before.inputs.open_network.num_edges
     for path in route_paths(day.inputs, day.plan).values():
         xy = np.array(path)
@@ -192,25 +188,19 @@ def test_closure_roads_unused_and_retailer_skipped_or_handed_off(
         assert stop.handoff
         assert not closure.geometry.contains(shapely.Point(stop.lon, stop.lat))
         assert closure.geometry.exterior.distance(shapely.Point(stop.lon, stop.lat)) < 0.01
-    with db.transaction(url) as session, pytest.raises(ValueError, match="handoff"):
-        svc.plan_depot_day(
-            session, SYSTEM, depot_code="DA", day=DAY, roads=roads, closure_mode="walk", **FAST
-        )
+    with pytest.raises(InvalidInputError, match="handoff"):
+        _day(closure_mode="walk")
 
 
 def test_closure_outside_its_period_changes_nothing(world: tuple[str, Path, list[str]]) -> None:
     url, roads, _ = world
     with db.transaction(url) as session:
-        before = svc.plan_depot_day_full(
-            session, SYSTEM, depot_code="DA", day=DAY, roads=roads, **FAST
-        )
+        before = svc.plan_depot_day_full(session, SYSTEM, _day(), roads=roads)
         closure, _ = _closure_around(before)
         later = dataclasses.replace(
             closure, start=DAY + dt.timedelta(days=2), end=DAY + dt.timedelta(days=3)
         )
-        plan = svc.plan_depot_day(
-            session, SYSTEM, depot_code="DA", day=DAY, roads=roads, closures=[later], **FAST
-        )
+        plan = svc.plan_depot_day(session, SYSTEM, _day(closures=[later]), roads=roads)
     assert plan.routes == before.plan.routes
 
 
@@ -266,11 +256,11 @@ def test_bad_closure_names_file_row_and_field(
 def test_plan_json_round_trip(world: tuple[str, Path, list[str]]) -> None:
     url, roads, _ = world
     with db.transaction(url) as session:
-        plan = svc.plan_depot_day(session, SYSTEM, depot_code="DA", day=DAY, roads=roads, **FAST)
+        plan = svc.plan_depot_day(session, SYSTEM, _day(), roads=roads)
     again = svc.plan_from_json(json.loads(json.dumps(svc.plan_to_json(plan))))
     assert again == plan
     assert svc.plan_from_json({"plan": svc.plan_to_json(plan)}) == plan
-    with pytest.raises(ValueError, match="format"):
+    with pytest.raises(InvalidInputError, match="format"):
         svc.plan_from_json({"routes": []})
 
 
@@ -278,21 +268,19 @@ def test_replan_adds_cancels_and_changes_orders(world: tuple[str, Path, list[str
     url, roads, ordered = world
     today = [lic for k, lic in enumerate(ordered) if k % 4]
     with db.transaction(url) as session:
-        current = svc.plan_depot_day(session, SYSTEM, depot_code="DA", day=DAY, roads=roads, **FAST)
-        result = svc.replan_depot_day(
-            session, SYSTEM, depot_code="DA", day=DAY, roads=roads, current=current,
-            add={ordered[0]: 15}, cancel=[today[0]], change={today[1]: 40}, **FAST,
-        )  # fmt: skip
-        with pytest.raises(ValueError, match="already order"):
-            svc.replan_depot_day(
-                session, SYSTEM, depot_code="DA", day=DAY, roads=roads, current=current,
-                add={today[2]: 5}, **FAST,
-            )  # fmt: skip
-        with pytest.raises(ValueError, match="not retailers"):
-            svc.replan_depot_day(
-                session, SYSTEM, depot_code="DA", day=DAY, roads=roads, current=current,
-                add={"999": 5}, **FAST,
-            )  # fmt: skip
+        current = svc.plan_depot_day(session, SYSTEM, _day(), roads=roads)
+
+        def replan(**changes: Any) -> ReplanResult:
+            request = svc.ReplanRequest.of(
+                depot_code="DA", date=DAY, plan=current, **FAST, **changes
+            )
+            return svc.replan_depot_day(session, SYSTEM, request, roads=roads)
+
+        result = replan(add={ordered[0]: 15}, cancel=[today[0]], change={today[1]: 40})
+        with pytest.raises(InvalidInputError, match="already order"):
+            replan(add={today[2]: 5})
+        with pytest.raises(InvalidInputError, match="not retailers"):
+            replan(add={"999": 5})
     expected = {svc.order_id(lic, DAY) for lic in [*today[1:], ordered[0]]}
     assert set(result.plan.served_order_ids) == expected
     assert result.added == (svc.order_id(ordered[0], DAY),)
@@ -311,3 +299,76 @@ def test_replan_adds_cancels_and_changes_orders(world: tuple[str, Path, list[str
         service=PlanSettings().service,
     )
     assert violations == []
+
+
+def test_requests_have_one_set_of_defaults_and_build_the_engine_settings() -> None:
+    plan = svc.PlanRequest.of(depot_code="DA", date="2026-11-16")
+    week = svc.WeekRequest.of(depot_code="DA", week_of=DAY)
+    replan = svc.ReplanRequest.of(depot_code="DA", date=DAY)
+    engine = PlanSettings()
+    assert (plan.time_limit, plan.max_iterations, plan.seed) == (
+        engine.time_limit_s,
+        engine.max_iterations,
+        engine.seed,
+    )
+    assert (week.time_limit, week.max_iterations) == (plan.time_limit, plan.max_iterations)
+    assert plan.time_limit == 30.0
+    assert (replan.time_limit, replan.max_iterations) == (10.0, 5_000)  # a replan moves little
+    assert replan.closures is None  # the stored plan's, unless given
+    settings = svc.PlanRequest.of(
+        depot_code="DA", date=DAY, time_limit=5, seed=7, max_iterations=99, closure_mode="handoff"
+    )
+    assert settings.engine_settings(settings.closure_mode) == PlanSettings(
+        time_limit_s=5, seed=7, max_iterations=99, closure_policy=ClosurePolicy.HANDOFF
+    )
+    assert week.monday == DAY
+
+
+def test_request_closures_are_features_on_the_wire_and_closures_inside() -> None:
+    box = shapely.box(114.0, 40.5, 114.01, 40.51)
+    closure = Closure("C1", box, DAY, DAY + dt.timedelta(days=1), "施工")
+    request = svc.PlanRequest.of(depot_code="DA", date=DAY, closures=[closure])
+    data = request.model_dump(mode="json")
+    assert data["closures"][0]["type"] == "Feature"
+    again = svc.PlanRequest.model_validate(json.loads(json.dumps(data)))
+    assert again.closures[0].closure_id == "C1"
+    assert again.closures[0].geometry.equals_exact(box, 1e-12)
+    assert again == svc.PlanRequest.model_validate(data)
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"date": "16/11/2026"}, "date"),
+        ({"time_limit": 0}, "time_limit"),
+        ({"time_limit": 601}, "time_limit"),
+        ({"max_iterations": 0}, "max_iterations"),
+        ({"time_limit": None, "max_iterations": None}, ""),
+        ({"closure_mode": "walk"}, "closure_mode"),
+        ({"closures": [{"type": "Feature", "properties": {"start": "soon"}}]}, "closures"),
+    ],
+)
+def test_bad_requests_are_invalid_input_naming_the_field(
+    values: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        svc.PlanRequest.of(**{"depot_code": "DA", "date": DAY, **values})
+    assert caught.value.problems
+    assert caught.value.problems[0]["field"] == field
+
+
+def test_replan_request_checks_its_plan_and_changes() -> None:
+    plan = svc.plan_from_json(
+        {"format": "gridmgmt.dayplan/1", "day": DAY.isoformat(), "routes": [], "unserved": []}
+    )
+    request = svc.ReplanRequest.of(
+        depot_code="DA", date=DAY, plan=svc.plan_to_json(plan), add={"L1": 3}, cancel=["L2"]
+    )
+    assert request.plan == plan
+    assert request.cancel == ("L2",)
+    with pytest.raises(InvalidInputError, match="not 2026-11-17"):
+        svc.ReplanRequest.of(depot_code="DA", date=DAY + dt.timedelta(days=1), plan=plan)
+    with pytest.raises(InvalidInputError, match="add"):
+        svc.ReplanRequest.of(depot_code="DA", date=DAY, add={"L1": 0})
+    with pytest.raises(InvalidInputError, match="format"):
+        svc.ReplanRequest.of(depot_code="DA", date=DAY, plan={"routes": []})

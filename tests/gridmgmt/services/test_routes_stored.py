@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from inspect import signature as inspect_signature
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select
 
 from gridmgmt.domain import UserRole
+from gridmgmt.errors import AccessDeniedError, ConflictError, InvalidInputError, NotFoundError
+from gridmgmt.policy import Action, action_of
 from gridmgmt.routing.closures import Closure
 from gridmgmt.routing.manifest import day_totals
 from gridmgmt.routing.model import DayPlan, UnservedReason
@@ -51,31 +54,36 @@ def _today(ordered: list[str]) -> list[str]:
     return [lic for k, lic in enumerate(ordered) if k % 4]
 
 
+def _day(depot: str = "DA", day: dt.date = DAY, **options: Any) -> svc.PlanRequest:
+    return svc.PlanRequest.of(depot_code=depot, date=day, **{**FAST, **options})
+
+
+def _replan_request(depot: str = "DA", **changes: Any) -> svc.ReplanRequest:
+    return svc.ReplanRequest.of(depot_code=depot, date=DAY, **{**FAST, **changes})
+
+
+def _week(depot: str = "DA") -> svc.WeekRequest:
+    return svc.WeekRequest.of(depot_code=depot, week_of=DAY, **FAST)
+
+
 def _plan(url: str, roads: Path, actor: Actor = ALICE, **options: Any) -> svc.StoredPlan:
-    settings: dict[str, Any] = {**FAST, **options}
     with db.transaction(url) as session:
-        return svc.plan_and_store_day(
-            session, actor, depot_code="DA", day=DAY, roads=roads, **settings
-        )
+        return svc.plan_and_store_day(session, actor, _day(**options), roads=roads)
 
 
 def _replan(url: str, roads: Path, **changes: Any) -> svc.StoredReplan:
     with db.transaction(url) as session:
-        return svc.replan_and_store_day(
-            session, ALICE, depot_code="DA", day=DAY, roads=roads, **FAST, **changes
-        )
+        return svc.replan_and_store_day(session, ALICE, _replan_request(**changes), roads=roads)
 
 
 def _versions(url: str, day: dt.date | None = DAY) -> list[svc.PlanVersion]:
     with db.transaction(url) as session:
-        return svc.plan_versions(session, ALICE, depot_code="DA", day=day)
+        return svc.plan_versions(session, ALICE, depot_code="DA", day=day).versions
 
 
 def _current(url: str) -> svc.StoredPlan:
     with db.transaction(url) as session:
-        stored = svc.current_plan(session, ALICE, depot_code="DA", day=DAY)
-    assert stored is not None
-    return stored
+        return svc.current_plan(session, ALICE, depot_code="DA", day=DAY)
 
 
 def _served(plan: DayPlan) -> set[str]:
@@ -88,7 +96,7 @@ def test_planning_stores_a_new_current_version_and_keeps_the_old(world: World) -
     second = _plan(url, roads, seed=2)
     with db.transaction(url) as session:
         other_day = svc.plan_and_store_day(
-            session, SYSTEM, depot_code="DA", day=DAY + dt.timedelta(days=1), roads=roads, **FAST
+            session, SYSTEM, _day(day=DAY + dt.timedelta(days=1)), roads=roads
         )
     assert (first.version.version, second.version.version) == (1, 2)
     assert other_day.version.version == 1
@@ -130,11 +138,11 @@ def test_manifest_is_written_from_the_stored_plan(world: World, tmp_path: Path) 
     url, roads, ordered = world
     today = _today(ordered)
     with db.transaction(url) as session:
-        made = svc.manifest_plan(session, ALICE, depot_code="DA", day=DAY, roads=roads, **FAST)
+        made = svc.manifest_plan(session, ALICE, _day(), roads=roads)
     assert made.version.version == 1  # nothing stored: planned and stored first
     _replan(url, roads, cancel=[today[0]])  # version 2 drops a stored order
     with db.transaction(url) as session:
-        stored = svc.manifest_plan(session, ALICE, depot_code="DA", day=DAY, roads=roads, **FAST)
+        stored = svc.manifest_plan(session, ALICE, _day(), roads=roads)
     assert stored.version.version == 2
     assert stored.plan == _current(url).plan
     assert today[0] not in _served(stored.plan)
@@ -143,9 +151,7 @@ def test_manifest_is_written_from_the_stored_plan(world: World, tmp_path: Path) 
     assert path.read_bytes() == expected.read_bytes()
     assert today[0] not in path.read_text("utf-8-sig")
     with db.transaction(url) as session:
-        fresh = svc.manifest_plan(
-            session, ALICE, depot_code="DA", day=DAY, roads=roads, fresh=True, **FAST
-        )
+        fresh = svc.manifest_plan(session, ALICE, _day(), roads=roads, fresh=True)
     assert fresh.version.version == 3
     assert _served(fresh.plan) == set(today)
     assert [v.version for v in _versions(url)] == [1, 2, 3]
@@ -188,12 +194,12 @@ def test_replan_starts_from_the_stored_plan_and_keeps_earlier_changes(world: Wor
 def test_replan_needs_a_stored_or_given_plan(world: World) -> None:
     url, roads, ordered = world
     today = _today(ordered)
-    with pytest.raises(svc.PlanNotFoundError, match="plan the day first"):
+    with pytest.raises(NotFoundError, match="plan the day first"):
         _replan(url, roads, cancel=[today[0]])
     assert _versions(url) == []
     with db.transaction(url) as session:
-        given = svc.plan_depot_day(session, ALICE, depot_code="DA", day=DAY, roads=roads, **FAST)
-    result = _replan(url, roads, current=given, cancel=[today[0]])
+        given = svc.plan_depot_day(session, ALICE, _day(), roads=roads)
+    result = _replan(url, roads, plan=given, cancel=[today[0]])
     assert result.version.version == 1
     assert result.version.kind == "replan"
     assert _served(_current(url).plan) == set(today[1:])
@@ -204,13 +210,12 @@ def test_failed_replan_leaves_the_stored_plan_unchanged(world: World) -> None:
     today = _today(ordered)
     stored = _plan(url, roads)
     for bad in ({"add": {today[0]: 5}}, {"cancel": [ordered[0]]}, {"add": {"999": 5}}):
-        with pytest.raises(ValueError, match=r"already order|no order|not retailers"):
+        with pytest.raises(InvalidInputError, match=r"already order|no order|not retailers"):
             _replan(url, roads, **bad)
-    with pytest.raises(ValueError, match="not 2026-11-17"), db.transaction(url) as session:
-        svc.replan_and_store_day(
-            session, ALICE, depot_code="DA", day=DAY + dt.timedelta(days=1), roads=roads,
-            current=stored.plan, **FAST,
-        )  # fmt: skip
+    with pytest.raises(InvalidInputError, match="not 2026-11-17"):
+        svc.ReplanRequest.of(
+            depot_code="DA", date=DAY + dt.timedelta(days=1), plan=stored.plan, **FAST
+        )
     assert [(v.version, v.current) for v in _versions(url)] == [(1, True)]
     assert _current(url).plan == stored.plan
     with db.transaction(url) as session:
@@ -222,45 +227,34 @@ def test_plans_of_another_county_are_not_found(world: World) -> None:
     url, roads, _ = world
     _plan(url, roads)
     with db.transaction(url) as session:
-        svc.plan_and_store_day(session, BOB, depot_code="DB", day=DAY, roads=roads, **FAST)
+        svc.plan_and_store_day(session, BOB, _day("DB"), roads=roads)
     calls = {
-        "plan": lambda s: svc.plan_and_store_day(
-            s, BOB, depot_code="DA", day=DAY, roads=roads, **FAST
-        ),
+        "plan": lambda s: svc.plan_and_store_day(s, BOB, _day(), roads=roads),
         "current": lambda s: svc.current_plan(s, BOB, depot_code="DA", day=DAY),
         "versions": lambda s: svc.plan_versions(s, BOB, depot_code="DA"),
-        "replan": lambda s: svc.replan_and_store_day(
-            s, BOB, depot_code="DA", day=DAY, roads=roads, **FAST
-        ),
-        "manifest": lambda s: svc.manifest_plan(
-            s, BOB, depot_code="DA", day=DAY, roads=roads, **FAST
-        ),
-        "week": lambda s: svc.plan_and_store_week(
-            s, BOB, depot_code="DA", week_of=DAY, roads=roads, **FAST
-        ),
+        "replan": lambda s: svc.replan_and_store_day(s, BOB, _replan_request(), roads=roads),
+        "manifest": lambda s: svc.manifest_plan(s, BOB, _day(), roads=roads),
+        "week": lambda s: svc.plan_and_store_week(s, BOB, _week(), roads=roads),
     }
     for name, call in calls.items():
-        with db.transaction(url) as session, pytest.raises(svc.DepotNotFoundError, match="DA"):
+        with db.transaction(url) as session, pytest.raises(NotFoundError, match="DA"):
             call(session)
         assert [v.version for v in _versions(url)] == [1], name
     assert all(v.depot_code == "DA" for v in _versions(url, None))
     with db.transaction(url) as session:
-        theirs = svc.plan_versions(session, BOB, depot_code="DB")
+        theirs = svc.plan_versions(session, BOB, depot_code="DB").versions
     assert [(v.depot_code, v.county_code, v.created_by) for v in theirs] == [("DB", B, "bob")]
 
 
 def test_week_stores_each_day_and_replan_starts_from_it(world: World) -> None:
     url, roads, ordered = world
     with db.transaction(url) as session:
-        stored = svc.plan_and_store_week(
-            session, ALICE, depot_code="DA", week_of=DAY, roads=roads, **FAST
-        )
+        stored = svc.plan_and_store_week(session, ALICE, _week(), roads=roads)
     assert set(stored.versions) == set(stored.week.days)
     assert {v.kind for v in stored.versions.values()} == {"week"}
     for day, plan in stored.week.days.items():
         with db.transaction(url) as session:
             current = svc.current_plan(session, ALICE, depot_code="DA", day=day)
-        assert current is not None
         assert current.plan == plan
         assert current.version == stored.versions[day]
     monday = stored.week.days[DAY]
@@ -308,11 +302,11 @@ def test_order_changes_combine() -> None:
     assert combined == svc.OrderChanges(add={"N2": 4}, cancel=("S3",), change={"S1": 7, "S2": 30})
     # orders re-imported since: the addition became a stored order, a cancelled one went
     assert base.then({"N1", "S2"}, day=DAY) == svc.OrderChanges(change={"N1": 10, "S2": 30})
-    with pytest.raises(ValueError, match="already order"):
+    with pytest.raises(InvalidInputError, match="already order"):
         base.then(ordered, day=DAY, add={"S2": 1})
-    with pytest.raises(ValueError, match="no order"):
+    with pytest.raises(InvalidInputError, match="no order"):
         base.then(ordered, day=DAY, change={"S1": 1})
-    with pytest.raises(ValueError, match="both"):
+    with pytest.raises(InvalidInputError, match="both"):
         base.then(ordered, day=DAY, cancel=["S2"], change={"S2": 1})
     assert svc.OrderChanges.from_json(combined.to_json()) == combined
     assert svc.OrderChanges.between({"A": 1, "B": 2}, {"B": 3, "C": 4}) == svc.OrderChanges(
@@ -359,6 +353,7 @@ def test_two_plans_stored_at_once_conflict_and_the_second_stores_nothing(
     seed_world(postgres_url)
     seed_delivery(postgres_url, A, "DA", LON + 0.01, LAT + 0.01)
     empty = DayPlan(day=DAY, routes=(), unserved=())
+    request = _day()
     first_stored, second_done = threading.Event(), threading.Event()
     outcome: dict[str, BaseException | None] = {}
 
@@ -366,7 +361,7 @@ def test_two_plans_stored_at_once_conflict_and_the_second_stores_nothing(
         first_stored.wait(30)
         try:
             with db.transaction(postgres_url) as session:
-                svc.store_day_plan(session, ALICE, depot_code="DA", plan=empty)
+                svc.store_day_plan(session, ALICE, plan=empty, request=request)
             outcome["error"] = None
         except BaseException as error:
             outcome["error"] = error
@@ -376,11 +371,52 @@ def test_two_plans_stored_at_once_conflict_and_the_second_stores_nothing(
     worker = threading.Thread(target=second)
     worker.start()
     with db.transaction(postgres_url) as session:
-        svc.store_day_plan(session, ALICE, depot_code="DA", plan=empty)
+        svc.store_day_plan(session, ALICE, plan=empty, request=request)
         first_stored.set()
         # The second writer waits on this transaction's version row until it commits.
         assert not second_done.wait(1.0)
     worker.join(30)
-    assert isinstance(outcome["error"], svc.PlanConflictError)
+    assert isinstance(outcome["error"], ConflictError)
+    assert outcome["error"].current["version"] == 1  # the version stored first
     versions = _versions(postgres_url)
     assert [(v.version, v.current) for v in versions] == [(1, True)]
+
+
+@pytest.mark.parametrize("role", [UserRole.OFFICER, UserRole.LIAISON])
+def test_only_dispatchers_and_admins_plan_and_nothing_is_stored(
+    world: World, role: UserRole
+) -> None:
+    url, roads, _ = world
+    _plan(url, roads)  # alice is a dispatcher
+    clerk = Actor("clerk", role, frozenset({A}))
+    empty = DayPlan(day=DAY, routes=(), unserved=())
+    calls = {
+        "plan": lambda s: svc.plan_and_store_day(s, clerk, _day(), roads=roads),
+        "replan": lambda s: svc.replan_and_store_day(s, clerk, _replan_request(), roads=roads),
+        "week": lambda s: svc.plan_and_store_week(s, clerk, _week(), roads=roads),
+        "fresh manifest": lambda s: svc.manifest_plan(s, clerk, _day(), roads=roads, fresh=True),
+        "store": lambda s: svc.store_day_plan(s, clerk, plan=empty, request=_day()),
+    }
+    for name, call in calls.items():
+        with (
+            db.transaction(url) as session,
+            pytest.raises(AccessDeniedError, match=r"routes\.plan"),
+        ):
+            call(session)
+        assert [v.version for v in _versions(url)] == [1], name
+    with db.transaction(url) as session:  # reads are every role's
+        assert svc.manifest_plan(session, clerk, _day(), roads=roads).version.version == 1
+        assert svc.current_plan(session, clerk, depot_code="DA", day=DAY).version.version == 1
+        assert svc.plan_week(session, clerk, _week(), roads=roads).days
+
+
+def test_every_routes_service_with_an_actor_declares_its_action() -> None:
+    plans = {"plan_and_store_day", "plan_and_store_week", "replan_and_store_day", "store_day_plan"}
+    for name in svc.__all__:
+        function = getattr(svc, name)
+        if not callable(function) or isinstance(function, type):
+            continue
+        if "actor" not in inspect_signature(function).parameters:
+            continue
+        expected = Action.PLAN_ROUTES if name in plans else Action.READ_ROUTES
+        assert action_of(function) == expected, name
