@@ -28,7 +28,9 @@ def servers(_sqlite_template: Path, tmp_path: Path) -> Iterator[Servers]:
     urls = Servers(
         xinghe=make_database(_sqlite_template, tmp_path / "xinghe.db", xinghe_cases()),
         tianzhen=make_database(_sqlite_template, tmp_path / "tianzhen.db", tianzhen_cases()),
-        area=make_database(_sqlite_template, tmp_path / "area.db", xinghe_cases() + tianzhen_cases()),
+        area=make_database(
+            _sqlite_template, tmp_path / "area.db", xinghe_cases() + tianzhen_cases()
+        ),
     )
     yield urls
     dispose(urls.xinghe, urls.tianzhen, urls.area)

@@ -70,7 +70,13 @@ def _mentions(case_no: str, *pairs: tuple[EntityKind, str]) -> list[Mention]:
 def test_identifiers_written_differently_normalise_alike() -> None:
     left = strong_identifiers(
         [
-            Mention("A", EntityKind.PERSON, name="王建国", id_number=SHARED_ID, phone="+86 139-4746-1234"),
+            Mention(
+                "A",
+                EntityKind.PERSON,
+                name="王建国",
+                id_number=SHARED_ID,
+                phone="+86 139-4746-1234",
+            ),
             *_mentions(
                 "A",
                 (EntityKind.PLATE, "晋B 12345"),
@@ -163,9 +169,7 @@ phones = st.integers(min_value=0, max_value=9999).map(lambda n: f"1394746{n:04d}
 
 
 @settings(max_examples=25, deadline=None)
-@given(
-    st.lists(st.tuples(st.sampled_from(["150924", "140222", "130728"]), phones), max_size=30)
-)
+@given(st.lists(st.tuples(st.sampled_from(["150924", "140222", "130728"]), phones), max_size=30))
 def test_bundle_matching_equals_clear_matching(rows: list[tuple[str, str]]) -> None:
     identifiers = [
         (county, StrongIdentifier(f"{county}-{i}", EntityKind.PHONE, "+86" + phone))

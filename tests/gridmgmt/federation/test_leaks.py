@@ -89,9 +89,7 @@ def test_only_liaisons_and_admins_see_hits_and_only_of_their_counties(servers: S
         with pytest.raises(NotFoundError):
             list_hits(session, actor=XINGHE_LIAISON, settings=settings, county_code=TIANZHEN)
         with pytest.raises(NotFoundError):
-            export_bundle(
-                session, actor=XINGHE_LIAISON, settings=settings, county_code=TIANZHEN
-            )
+            export_bundle(session, actor=XINGHE_LIAISON, settings=settings, county_code=TIANZHEN)
         with pytest.raises(AccessDeniedError):
             export_bundle(session, actor=XINGHE_OFFICER, settings=settings, county_code=XINGHE)
 

@@ -40,7 +40,11 @@ def _export(url: str, county: str, path: Path) -> Path:
 def _import(url: str, path: Path) -> str:
     with db.transaction(url) as session:
         result = import_bundle(
-            session, actor=SYSTEM, settings=settings_for(url), data=path.read_bytes(), source=path.name
+            session,
+            actor=SYSTEM,
+            settings=settings_for(url),
+            data=path.read_bytes(),
+            source=path.name,
         )
     return result.outcome
 
