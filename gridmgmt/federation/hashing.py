@@ -30,7 +30,10 @@ REF_PATTERN: Final = re.compile(r"^[0-9a-f]{32}$")
 
 
 def identifier_digest(match_key: bytes, kind: str, value: str) -> bytes:
-    """HMAC-SHA256(match_key, kind NUL value), first :data:`DIGEST_BYTES` bytes."""
+    """HMAC-SHA256(match_key, kind NUL value), first :data:`DIGEST_BYTES` bytes.
+
+    ``kind`` may be an :class:`~gridmgmt.cases.model.EntityKind`: it formats as its value.
+    """
     message = f"{kind}\x00{value}".encode()
     return hmac.digest(match_key, message, hashlib.sha256)[:DIGEST_BYTES]
 

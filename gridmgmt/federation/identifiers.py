@@ -15,8 +15,7 @@ evidence. Within a county the case graph still links them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from gridmgmt.cases.identifiers import (
     NormalisedIdentifier,
@@ -54,9 +53,8 @@ _NORMALISERS: Final[dict[EntityKind, Callable[[str], NormalisedIdentifier]]] = {
 }
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class StrongIdentifier:
-    """A valid strong identifier one case mentions.
+class StrongIdentifier(NamedTuple):
+    """A valid strong identifier one case mentions (a tuple: counties hold millions).
 
     Parameters
     ----------

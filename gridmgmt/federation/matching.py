@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gridmgmt.cases.model import EntityKind
 from gridmgmt.federation.hashing import identifier_digest
@@ -30,8 +30,7 @@ RefOf = Callable[[str, str, EntityKind], str]
 """(county, case_no, kind) -> the opaque reference of that case and kind."""
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Hit:
+class Hit(NamedTuple):
     """A local case shares an identifier of ``kind`` with a case of ``county_code``.
 
     Parameters
@@ -93,7 +92,7 @@ def digest_index(identifiers: Iterable[CountyIdentifier], match_key: bytes) -> D
     """The local identifiers' digests under one area key, for :func:`match_bundle`."""
     index: DigestIndex = defaultdict(list)
     for county, item in identifiers:
-        digest = identifier_digest(match_key, item.kind.value, item.value)
+        digest = identifier_digest(match_key, item.kind, item.value)
         holder = (county, item.case_no, item.kind)
         if holder not in index[digest]:
             index[digest].append(holder)
@@ -118,7 +117,7 @@ def match_bundle(
     for kind_text, ref, digest in entries:
         for local_county, case_no, kind in index.get(digest, ()):
             # The kind is inside the digest; the check guards against a mislabelled entry.
-            if local_county == county_code or kind.value != kind_text:
+            if local_county == county_code or kind != kind_text:
                 continue
             key = (case_no, local_county, kind, ref)
             if key not in seen:
