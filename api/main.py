@@ -15,6 +15,7 @@ from api.routes import (
     cases,
     counties,
     docs,
+    federation,
     grids,
     health,
     inspections,
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (rules, inspections, tickets, cases, grids, routing):
         app.include_router(module.router)
     app.include_router(jobs.router)
+    app.include_router(federation.router)
     app.add_exception_handler(LoginRequiredError, _to_login)
     install_error_handlers(app)
     install_web(app, other_templates=(cases.templates,))

@@ -52,6 +52,12 @@ class Settings(BaseSettings):
         description="Address of a Dask scheduler running background jobs, e.g. "
         "tcp://scheduler.bureau.local:8786. Empty: an in-process cluster of threads.",
     )
+    federation_key: str | None = Field(
+        default=None,
+        description="The cooperation area's key(s) for private matching between county "
+        "servers, as kid:secret pairs separated by commas (e.g. 2026q1:<secret>,2025q4:<old>); "
+        "the first exports bundles, any of them is accepted on import. Empty: no bundles.",
+    )
     demo_dir: Path = Field(
         default=REPO_ROOT / "data" / "demo", description="Folder with the demo region's files."
     )

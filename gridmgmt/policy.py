@@ -51,6 +51,10 @@ class Action(StrEnum):
     # Background jobs (后台任务): each user sees and cancels jobs of their own counties.
     READ_JOBS = "jobs.read"
     CANCEL_JOBS = "jobs.cancel"
+    # Cross-county cooperation (毗邻协作): private matching of strong identifiers.
+    READ_FEDERATION_HITS = "federation.hits.read"
+    EXPORT_FEDERATION_BUNDLE = "federation.bundle.export"
+    IMPORT_FEDERATION_BUNDLE = "federation.bundle.import"
 
 
 _ALL: Final = frozenset(UserRole)
@@ -78,6 +82,9 @@ POLICY: Final[Mapping[Action, frozenset[UserRole]]] = {
     Action.PLAN_ROUTES: frozenset({UserRole.DISPATCHER, UserRole.ADMIN}),
     Action.READ_JOBS: _ALL,
     Action.CANCEL_JOBS: _ALL,
+    Action.READ_FEDERATION_HITS: frozenset({UserRole.LIAISON, UserRole.ADMIN}),
+    Action.EXPORT_FEDERATION_BUNDLE: frozenset({UserRole.LIAISON, UserRole.ADMIN}),
+    Action.IMPORT_FEDERATION_BUNDLE: frozenset({UserRole.LIAISON, UserRole.ADMIN}),
 }
 """The role x action table: the roles that may take each action."""
 

@@ -8,6 +8,7 @@ from gridmgmt.cli import (  # noqa: F401
     data,
     db,
     demo,
+    federation,
     grids,
     jobs,
     routes,
