@@ -19,7 +19,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from gridmgmt.crs import metric_crs
+from gridmgmt.crs import WGS84, metric_crs
+from gridmgmt.errors import InvalidInputError
 from gridmgmt.grids._balance import Score, balance, plan_flows
 from gridmgmt.grids._inputs import GeometryInput, check_grids, check_retailers, county_geometry
 from gridmgmt.grids._layout import Layout
@@ -182,7 +183,7 @@ def rebalance_grids(
     unknown = locked_ids - set(grids["grid_id"])
     if unknown:
         msg = f"locked grids {sorted(map(str, unknown))} are not among the grid ids"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     county = county_geometry(county_boundary)
     crs = metric_crs(county)
     weights = retailer_workload(retailers, table=workload_table).to_numpy(float)
@@ -453,7 +454,7 @@ def _new_grids(
     return gpd.GeoDataFrame(
         {"grid_id": ids, "locked": [g in locked for g in ids]},
         geometry=geometry,
-        crs="EPSG:4326",
+        crs=WGS84,
     )
 
 

@@ -18,7 +18,9 @@ import shapely
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from gridmgmt.crs import WGS84
 from gridmgmt.domain import StaffRole
+from gridmgmt.errors import InvalidInputError
 from gridmgmt.services.actor import Actor
 from gridmgmt.services.scope import scoped
 from gridmgmt.store.models import (
@@ -33,8 +35,6 @@ from gridmgmt.store.models import (
     Vehicle,
 )
 from gridmgmt.store.models.grids import GridRecord, RetailerGrid, StaffGrid
-
-WGS84 = "EPSG:4326"
 
 
 @dataclass(frozen=True)
@@ -269,7 +269,7 @@ def load_frame(
     spec = FRAMES.get(kind)
     if spec is None:
         msg = f"`kind` was {kind!r} but is expected to be in {frame_kinds()}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg, [{"field": "kind", "message": msg}])
     stmt = scoped(spec.build(), spec.county_column, actor)
     if county_codes is not None:
         stmt = stmt.where(spec.county_column.in_(county_codes))
