@@ -20,6 +20,7 @@ from api.main import create_app
 from api.security import create_access_token
 from gridmgmt.config import Settings
 from gridmgmt.domain import BusinessType, CheckpointKind, RetailerStatus, SchoolKind, UserRole
+from gridmgmt.services.actor import SYSTEM
 from gridmgmt.services.users import add_user
 from gridmgmt.store import db
 from gridmgmt.store.models import Checkpoint, County, Province, Retailer, School
@@ -122,7 +123,16 @@ def seed(url: str) -> World:
     passwords = {}
     for username, (role, counties) in users.items():
         passwords[username] = secrets.token_urlsafe(12)
-        add_user(url, username, passwords[username], role, counties, full_name=username.title())
+        with db.transaction(url) as session:
+            add_user(
+                session,
+                SYSTEM,
+                username,
+                passwords[username],
+                role,
+                counties,
+                full_name=username.title(),
+            )
     return World(passwords=passwords, licences=licences)
 
 

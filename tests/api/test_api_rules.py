@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gridmgmt.domain import StaffRole, UserRole
+from gridmgmt.services.actor import SYSTEM
 from gridmgmt.services.users import add_user
 from gridmgmt.store import db
 from gridmgmt.store.models import Staff
@@ -125,7 +126,8 @@ def test_settings_can_be_read_by_officers_and_set_by_admins(
     path = f"/api/v1/rules/settings/{XINGHE}"
     assert client.get(path, headers=bearer("alice")).json()["preset"] == "default"
     assert client.put(path, headers=bearer("alice"), json={"preset": "wuhan"}).status_code == 403
-    add_user(api_url, "ada", "a-long-admin-passphrase", UserRole.ADMIN, [XINGHE])
+    with db.transaction(api_url) as session:
+        add_user(session, SYSTEM, "ada", "a-long-admin-passphrase", UserRole.ADMIN, [XINGHE])
     changed = client.put(
         path,
         headers=bearer("ada"),

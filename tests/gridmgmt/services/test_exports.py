@@ -36,7 +36,6 @@ def _export(url: str, kind: str, *, actor: Actor = SYSTEM, **options: Any) -> Pa
         return export_kind(session, actor, kind, **options)
 
 
-
 def _write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path

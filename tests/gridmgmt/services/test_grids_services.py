@@ -12,9 +12,9 @@ import shapely
 from sqlalchemy import func, select
 
 from gridmgmt.domain import StaffRole, UserRole
+from gridmgmt.errors import AccessDeniedError, ConflictError, InvalidInputError, NotFoundError
 from gridmgmt.grids import GridIndex
 from gridmgmt.services import grids as svc
-from gridmgmt.errors import AccessDeniedError, ConflictError, InvalidInputError, NotFoundError
 from gridmgmt.services.actor import SYSTEM, Actor
 from gridmgmt.services.exports import export_kind
 from gridmgmt.services.frames import load_frame

@@ -302,9 +302,7 @@ def test_fixed_delivery_weekday_in_chinese_numbers_or_english(url: str, tmp_path
     header = f"{HEADER},固定送货日"
     days = ["周三", "5", "Saturday", "星期日", ""]
     lines = [f"{_retailer(n)},{day}" for n, day in enumerate(days, start=1)]
-    assert (
-        _import(url, "retailers", _csv(tmp_path / "r.csv", lines, header=header)).inserted == 5
-    )
+    assert _import(url, "retailers", _csv(tmp_path / "r.csv", lines, header=header)).inserted == 5
     with db.transaction(url) as session:
         stored = session.scalars(select(Retailer).order_by(Retailer.licence_no)).all()
         weekdays = [r.delivery_weekday for r in stored]
@@ -431,9 +429,7 @@ def test_an_officer_imports_only_their_counties(url: str, tmp_path: Path) -> Non
     problems = _problems(url, "retailers", path, actor=officer)
     assert _where(problems) == [(3, "county_code")]
     assert "not one of your counties (150924)" in problems[0].message
-    report = _import(
-        url, "retailers", _csv(tmp_path / "mine.csv", [_retailer(1)]), actor=officer
-    )
+    report = _import(url, "retailers", _csv(tmp_path / "mine.csv", [_retailer(1)]), actor=officer)
     assert report.inserted == 1
 
 
@@ -550,8 +546,7 @@ def test_school_campus_file_after_the_points_keeps_the_points(url: str, tmp_path
 
 def test_demo_files_import_cleanly_and_idempotently(store_url: str) -> None:
     reports: dict[str, ImportReport] = {
-        name: _import(store_url, kind, DEMO_DIR / name, crs=crs)
-        for name, kind, crs in DEMO_FILES
+        name: _import(store_url, kind, DEMO_DIR / name, crs=crs) for name, kind, crs in DEMO_FILES
     }
     assert all(r.ignored_columns == () for r in reports.values())
     assert reports["retailers.csv"].inserted > 5000

@@ -16,13 +16,13 @@ from gridmgmt.services.actor import SYSTEM, Actor
 from gridmgmt.services.users import (
     DuplicateUserError,
     UnknownCountyError,
+    UserInfo,
     WeakPasswordError,
     actor_for,
     add_user,
     authenticate,
     check_password_strength,
     ensure_demo_users,
-    UserInfo,
     list_users,
 )
 from gridmgmt.store import db
@@ -150,7 +150,7 @@ def test_error_kinds_of_bad_users(url: str) -> None:
 def test_only_administrators_manage_users(url: str) -> None:
     officer = Actor("alice", UserRole.OFFICER, frozenset({"150924"}))
     with db.transaction(url) as session:
-        with pytest.raises(AccessDeniedError, match="users.manage"):
+        with pytest.raises(AccessDeniedError, match=r"users\.manage"):
             add_user(session, officer, "bob", GOOD, "officer", ["150924"])
         with pytest.raises(AccessDeniedError):
             list_users(session, officer)
