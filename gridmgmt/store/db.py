@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,6 +54,8 @@ def get_engine(url: str) -> Engine:
             engine = create_engine(url, connect_args={"check_same_thread": False})
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
+            import geoalchemy2  # noqa: F401  (PostGIS types and functions, before any query)
+
             engine = create_engine(url, pool_pre_ping=True)
         _ENGINES[url] = engine
     return engine
@@ -92,19 +95,30 @@ def current_revision(engine: Engine) -> str | None:
         return ",".join(sorted(str(head) for head in heads)) or None
 
 
-def _header_value(module: ast.Module, name: str) -> Any:
-    """The literal a migration file assigns to ``name`` at module level (or None)."""
-    for node in module.body:
-        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            target, value = node.target.id, node.value
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
-            first = node.targets[0]
-            target, value = (first.id if isinstance(first, ast.Name) else ""), node.value
-        else:
-            continue
-        if target == name and value is not None:
-            return ast.literal_eval(value)
-    return None
+_HEADER = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.MULTILINE)
+
+
+def _header_values(path: Path) -> dict[str, Any]:
+    """The ``revision`` and ``down_revision`` a migration file assigns at module level.
+
+    The one-line assignments are read with a regular expression (parsing whole migration
+    files would cost more than the query it saves); anything else is parsed properly.
+    """
+    source = path.read_text(encoding="utf-8")
+    try:
+        return {name: ast.literal_eval(value) for name, value in _HEADER.findall(source)}
+    except (ValueError, SyntaxError):  # a header spread over several lines
+        values: dict[str, Any] = {}
+        for node in ast.parse(source, filename=str(path)).body:
+            if isinstance(node, ast.AnnAssign | ast.Assign) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    if isinstance(target, ast.Name) and target.id in _HEADER_NAMES:
+                        values[target.id] = ast.literal_eval(node.value)
+        return values
+
+
+_HEADER_NAMES = frozenset({"revision", "down_revision"})
 
 
 @functools.cache
@@ -117,12 +131,12 @@ def head_revision() -> str | None:
     revisions: set[str] = set()
     revised: set[str] = set()
     for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
-        module = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        revision = _header_value(module, "revision")
+        header = _header_values(path)
+        revision = header.get("revision")
         if revision is None:
             continue
         revisions.add(str(revision))
-        down = _header_value(module, "down_revision")
+        down = header.get("down_revision")
         revised.update([down] if isinstance(down, str) else list(down or ()))
     return ",".join(sorted(revisions - revised)) or None
 
