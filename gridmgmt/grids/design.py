@@ -252,14 +252,7 @@ def design_grids(
         compact_effort=compact_effort,
     )
     ids = _grid_ids(units, part, id_prefix)
-    pieces = units.dissolve(part.labels)
-    grids = gpd.GeoDataFrame(
-        {"grid_id": ids, "locked": [g >= n_free for g in range(len(ids))]},
-        geometry=[pieces[g] for g in range(len(ids))],
-        crs=WGS84,
-    )
-    grids = grids.sort_values("grid_id", key=lambda s: s.astype(str), kind="stable")
-    grids = grids.reset_index(drop=True)
+    grids = _dissolve_grids(units, part, ids, n_free)
     assigned = GridIndex(grids).assign(points)
     assignment = pd.DataFrame(
         {"licence_no": retailers["licence_no"].to_numpy(), "grid_id": assigned},
@@ -269,6 +262,20 @@ def design_grids(
     report = _report(grids, units, part, county, assigned, started)
     unit_grid = np.array(ids, dtype=object)[part.labels]
     return GridDesign(grids, assignment, report, units, unit_grid)
+
+
+def _dissolve_grids(
+    units: Units, part: Partition, ids: list[object], n_free: int
+) -> gpd.GeoDataFrame:
+    """One polygon per grid, sorted by id; the designed grids come before the locked ones."""
+    pieces = units.dissolve(part.labels)
+    grids = gpd.GeoDataFrame(
+        {"grid_id": ids, "locked": [g >= n_free for g in range(len(ids))]},
+        geometry=[pieces[g] for g in range(len(ids))],
+        crs=WGS84,
+    )
+    grids = grids.sort_values("grid_id", key=lambda s: s.astype(str), kind="stable")
+    return grids.reset_index(drop=True)
 
 
 def grid_table(

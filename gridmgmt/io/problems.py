@@ -76,7 +76,7 @@ class ImportValidationError(InvalidInputError):
         shown = "\n".join(str(problem) for problem in ordered[:20])
         more = len(ordered) - 20
         tail = f"\n... and {more} more" if more > 0 else ""
-        summary = f"{len(ordered)} problem(s) in the input; nothing was imported"
+        summary = f"{len(ordered)} problem(s); nothing was imported."
         super().__init__(summary, ordered)
         self.full_message = f"{summary}:\n{shown}{tail}"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import geopandas as gpd
 import numpy as np
@@ -36,19 +36,22 @@ from gridmgmt.store.models import (
 )
 from gridmgmt.store.models.grids import GridRecord, RetailerGrid, StaffGrid
 
+AnySelect: TypeAlias = Select[*tuple[Any, ...]]
+"""A select of any columns (the kinds differ in their number and types)."""
+
 
 @dataclass(frozen=True)
 class FrameSpec:
     """How to read one stored kind: the select, its county column, its geometry column, and
     columns joined on from other tables once there is something to join (``extend``)."""
 
-    build: Callable[[], Select[Any]]
+    build: Callable[[], AnySelect]
     county_column: Any
     geometry: str | None
     extend: Callable[[Session, pd.DataFrame], pd.DataFrame] | None = None
 
 
-def _counties() -> Select[Any]:
+def _counties() -> AnySelect:
     return (
         select(
             County.code,
@@ -63,7 +66,7 @@ def _counties() -> Select[Any]:
     )
 
 
-def _retailers() -> Select[Any]:
+def _retailers() -> AnySelect:
     return select(
         Retailer.licence_no,
         Retailer.name,
@@ -79,7 +82,7 @@ def _retailers() -> Select[Any]:
     ).order_by(Retailer.licence_no)
 
 
-def _schools() -> Select[Any]:
+def _schools() -> AnySelect:
     return select(
         School.name,
         School.kind,
@@ -89,7 +92,7 @@ def _schools() -> Select[Any]:
     ).order_by(School.county_code, School.name)
 
 
-def _checkpoints() -> Select[Any]:
+def _checkpoints() -> AnySelect:
     return select(
         Checkpoint.name,
         Checkpoint.kind,
@@ -98,7 +101,7 @@ def _checkpoints() -> Select[Any]:
     ).order_by(Checkpoint.county_code, Checkpoint.name)
 
 
-def _depots() -> Select[Any]:
+def _depots() -> AnySelect:
     return select(
         Depot.code,
         Depot.name,
@@ -109,7 +112,7 @@ def _depots() -> Select[Any]:
     ).order_by(Depot.code)
 
 
-def _vehicles() -> Select[Any]:
+def _vehicles() -> AnySelect:
     return (
         select(
             Vehicle.plate,
@@ -124,7 +127,7 @@ def _vehicles() -> Select[Any]:
     )
 
 
-def _orders() -> Select[Any]:
+def _orders() -> AnySelect:
     return (
         select(
             Retailer.licence_no,
@@ -137,7 +140,7 @@ def _orders() -> Select[Any]:
     )
 
 
-def _staff() -> Select[Any]:
+def _staff() -> AnySelect:
     return select(
         Staff.staff_no,
         Staff.name,
@@ -162,7 +165,7 @@ def _grid_staff(role: StaffRole) -> Any:
     )
 
 
-def _grids() -> Select[Any]:
+def _grids() -> AnySelect:
     return select(
         GridRecord.grid_id,
         GridRecord.county_code,

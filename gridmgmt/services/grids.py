@@ -373,18 +373,7 @@ def design_county_grids(
     """
     boundary = _county(session, actor, county).boundary
     stored = _stored_grids(session, county)
-    lock_ids = {str(g) for g in lock}
-    unknown = sorted(lock_ids - {r.grid_id for r in stored})
-    if unknown:
-        msg = f"grids {unknown} to lock are not stored grids of county {county}"
-        raise InvalidInputError(msg, [{"field": "lock", "message": msg}])
-    if stored and not replace:
-        msg = (
-            f"county {county} already has {len(stored)} grids; design again with "
-            "replace (--replace), which keeps locked grids"
-        )
-        raise ConflictError(msg)
-    kept = [r for r in stored if r.locked or r.grid_id in lock_ids]
+    kept = _grids_to_keep(county, stored, {str(g) for g in lock}, replace=replace)
     design = design_grids(
         boundary,
         _retailers(session, actor, county),
@@ -395,6 +384,62 @@ def design_county_grids(
         locked_grids=_grid_frame(kept) if kept else None,
         workload_table=workload_table,
     )
+    _save_design(session, actor, county, design, stored=stored, kept=kept, seed=seed)
+    assigned = _save_assignment(session, county, design.assignment)
+    report = design.report
+    audit.record(
+        session,
+        actor,
+        "grids.design",
+        kind="grids",
+        county_code=county,
+        detail={
+            "n_grids": report.n_grids,
+            "n_locked": report.n_locked,
+            "requested": {"n_grids": n_grids, "target_workload": target_workload},
+            "seed": seed,
+            "fixed_lines": fixed_lines is not None,
+            "replaced": len(stored),
+            "retailers_assigned": assigned,
+            "max_deviation": round(report.max_deviation, 6),
+            "tolerance": report.tolerance,
+            "within_tolerance": report.within_tolerance,
+            "mean_polsby_popper": round(report.mean_polsby_popper, 4),
+            "exact_tiling": report.exact_tiling,
+            "notes": list(report.notes),
+        },
+    )
+    return design
+
+
+def _grids_to_keep(
+    county: str, stored: list[GridRecord], lock_ids: set[str], *, replace: bool
+) -> list[GridRecord]:
+    """The stored grids a new design keeps (locked ones); refuses what cannot be done."""
+    unknown = sorted(lock_ids - {r.grid_id for r in stored})
+    if unknown:
+        msg = f"grids {unknown} to lock are not stored grids of county {county}"
+        raise InvalidInputError(msg, [{"field": "lock", "message": msg}])
+    if stored and not replace:
+        msg = (
+            f"county {county} already has {len(stored)} grids; design again with "
+            "replace (--replace), which keeps locked grids"
+        )
+        raise ConflictError(msg)
+    return [r for r in stored if r.locked or r.grid_id in lock_ids]
+
+
+def _save_design(
+    session: Session,
+    actor: Actor,
+    county: str,
+    design: GridDesign,
+    *,
+    stored: list[GridRecord],
+    kept: list[GridRecord],
+    seed: int,
+) -> None:
+    """Replace the stored grids by the design's; kept grids keep their outlines exactly."""
     kept_ids = {r.grid_id for r in kept}
     session.execute(delete(RetailerGrid).where(RetailerGrid.county_code == county))
     dropped = [r.grid_id for r in stored if r.grid_id not in kept_ids]
@@ -425,31 +470,6 @@ def design_county_grids(
         # A locked grid keeps its stored outline exactly; only its figures are refreshed.
         _apply_figures(row, figures, geometry=grid_id not in kept_ids)
     session.flush()
-    assigned = _save_assignment(session, county, design.assignment)
-    report = design.report
-    audit.record(
-        session,
-        actor,
-        "grids.design",
-        kind="grids",
-        county_code=county,
-        detail={
-            "n_grids": report.n_grids,
-            "n_locked": report.n_locked,
-            "requested": {"n_grids": n_grids, "target_workload": target_workload},
-            "seed": seed,
-            "fixed_lines": fixed_lines is not None,
-            "replaced": len(stored),
-            "retailers_assigned": assigned,
-            "max_deviation": round(report.max_deviation, 6),
-            "tolerance": report.tolerance,
-            "within_tolerance": report.within_tolerance,
-            "mean_polsby_popper": round(report.mean_polsby_popper, 4),
-            "exact_tiling": report.exact_tiling,
-            "notes": list(report.notes),
-        },
-    )
-    return design
 
 
 # --- assignment ---------------------------------------------------------------------------

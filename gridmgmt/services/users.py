@@ -57,6 +57,8 @@ _COMMON_PASSWORDS = frozenset(
 _ADJACENCY_TOLERANCE_DEG = 1e-6
 
 _hasher = PasswordHash((Argon2Hasher(),))
+
+
 # Verified against when the username is unknown, so a wrong name costs as much as a wrong
 # password and response times do not reveal which usernames exist.
 @functools.cache

@@ -79,10 +79,10 @@ def test_bad_input_lists_every_problem_and_exits_2(url: str, tmp_path: Path) -> 
     result = _run(url, "import", "retailers", str(path))
     assert result.exit_code == 2
     lines = result.stderr.splitlines()
-    assert lines[0] == "error: 3 problem(s) in the input; nothing was imported"
-    assert lines[1] == f"  file {path}, row 2, field licence_no: licence_no is required but empty"
-    assert lines[2].startswith(f"  file {path}, row 3, field tier: must be a whole number")
-    assert lines[3].startswith(f"  file {path}, row 4, field lon: lon/lat look swapped")
+    assert lines[0] == f"{path}:2: licence_no: licence_no is required but empty"
+    assert lines[1].startswith(f"{path}:3: tier: must be a whole number from 1 to 30")
+    assert lines[2].startswith(f"{path}:4: lon: lon/lat look swapped")
+    assert lines[3] == "3 problem(s); nothing was imported."
     assert _count(url) == 0
 
 
@@ -90,7 +90,7 @@ def test_unknown_crs_and_kind_exit_2(url: str, tmp_path: Path) -> None:
     path = _retailers(tmp_path, ["150924000001,张记,113.7,41.0,10,便利店,正常"])
     bad_crs = _run(url, "import", "retailers", str(path), "--crs", "mars")
     assert bad_crs.exit_code == 2
-    assert f"file {path}, field crs: coordinate system 'mars' is not known" in bad_crs.stderr
+    assert f"{path}: crs: coordinate system 'mars' is not known" in bad_crs.stderr
     bad_kind = _run(url, "import", "shops", str(path))
     assert bad_kind.exit_code == 2
     assert "'shops'" in bad_kind.stderr
@@ -102,7 +102,7 @@ def test_gbk_file_needs_its_encoding_named(url: str, tmp_path: Path) -> None:
     path.write_bytes((HEADER + "\n150924000001,张记,113.7,41.0,10,便利店,正常\n").encode("gbk"))
     refused = _run(url, "import", "retailers", str(path))
     assert refused.exit_code == 2
-    assert f"file {path}, row 1, field encoding:" in refused.stderr
+    assert f"{path}:1: encoding:" in refused.stderr
     assert "GBK" in refused.stderr
     accepted = _run(url, "import", "retailers", str(path), "--encoding", "gbk")
     assert accepted.exit_code == 0, accepted.output
