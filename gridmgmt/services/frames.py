@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from gridmgmt.crs import WGS84
 from gridmgmt.domain import StaffRole
 from gridmgmt.errors import InvalidInputError
+from gridmgmt.policy import Action, requires
 from gridmgmt.services.actor import Actor
 from gridmgmt.services.scope import scoped
 from gridmgmt.store.models import (
@@ -243,6 +244,7 @@ def frame_kinds() -> list[str]:
     return list(FRAMES)
 
 
+@requires(Action.READ_BASE_DATA)
 def load_frame(
     session: Session,
     kind: str,
