@@ -19,9 +19,8 @@ from api.security import COOKIE_NAME, InvalidTokenError, read_access_token
 from gridmgmt.config import Settings
 from gridmgmt.policy import ACTION_ATTRIBUTE, Action, require
 from gridmgmt.services.actor import Actor
-from gridmgmt.services.users import actor_for, user_by_name
+from gridmgmt.services.users import UserInfo, actor_for, user_by_name
 from gridmgmt.store import db
-from gridmgmt.store.models import User
 
 TOKEN_URL = "/api/v1/auth/token"
 
@@ -59,7 +58,7 @@ def get_session(settings: SettingsDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def _user_from_token(session: Session, settings: Settings, token: str | None) -> User | None:
+def _user_from_token(session: Session, settings: Settings, token: str | None) -> UserInfo | None:
     if not token:
         return None
     try:
@@ -74,7 +73,7 @@ def get_current_user(
     session: SessionDep,
     settings: SettingsDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
-) -> User:
+) -> UserInfo:
     """The user named by the bearer token (or the session cookie); 401 otherwise."""
     user = _user_from_token(session, settings, token or request.cookies.get(COOKIE_NAME))
     if user is None:
@@ -86,7 +85,7 @@ def get_current_user(
     return user
 
 
-CurrentUser = Annotated[User, Depends(get_current_user)]
+CurrentUser = Annotated[UserInfo, Depends(get_current_user)]
 
 
 def get_current_actor(user: CurrentUser) -> Actor:
@@ -111,7 +110,7 @@ def allow(action: Action) -> Any:
     return Depends(check)
 
 
-def get_page_user(request: Request, session: SessionDep, settings: SettingsDep) -> User:
+def get_page_user(request: Request, session: SessionDep, settings: SettingsDep) -> UserInfo:
     """The user of the session cookie; without one, a redirect to the login page."""
     user = _user_from_token(session, settings, request.cookies.get(COOKIE_NAME))
     if user is None:
@@ -120,4 +119,4 @@ def get_page_user(request: Request, session: SessionDep, settings: SettingsDep) 
     return user
 
 
-PageUser = Annotated[User, Depends(get_page_user)]
+PageUser = Annotated[UserInfo, Depends(get_page_user)]

@@ -479,8 +479,9 @@ def case_api_licence_check(calls: int, seed: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
         db.upgrade(url)
-        for name, kind, crs in files:
-            import_file(url, kind, demo / name, crs=crs)
+        with db.transaction(url) as session:
+            for name, kind, crs in files:
+                import_file(session, SYSTEM, kind, demo / name, crs=crs)
         counties = gpd.read_file(demo / "counties.geojson")
         codes = [str(c) for c in counties["code"]]
         with db.transaction(url) as session:
@@ -488,7 +489,7 @@ def case_api_licence_check(calls: int, seed: int) -> dict[str, Any]:
                 set_rule_settings(
                     session, SYSTEM, code, preset_name="default", roads_file=demo / "roads.osm"
                 )
-        add_user(url, "bench", secrets.token_urlsafe(16), UserRole.ADMIN, codes)
+            add_user(session, SYSTEM, "bench", secrets.token_urlsafe(16), UserRole.ADMIN, codes)
         rng = np.random.default_rng(seed)
         area = shapely.union_all(counties.geometry.array)
         x0, y0, x1, y1 = area.bounds

@@ -20,12 +20,12 @@ give NaN outputs and no warnings.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 from functools import lru_cache
-from typing import Final, TypeVar
+from typing import TYPE_CHECKING, Final, TypeVar
 
-import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pyproj
@@ -54,7 +54,10 @@ WGS84: Final = "EPSG:4326"
 
 FloatArray = npt.NDArray[np.float64]
 _Transform = Callable[[FloatArray, FloatArray], tuple[FloatArray, FloatArray]]
-_Frame = TypeVar("_Frame", gpd.GeoDataFrame, gpd.GeoSeries)
+if TYPE_CHECKING:  # geopandas takes a few tenths of a second: imported where it is used
+    import geopandas as gpd
+
+    _Frame = TypeVar("_Frame", gpd.GeoDataFrame, gpd.GeoSeries)
 
 
 class CoordinateSystem(StrEnum):
@@ -335,6 +338,8 @@ def convert_geoseries(
         )
         raise ValueError(msg)
     geoms = convert_geometry(np.asarray(gs.array), source=source, target=target)
+    import geopandas as gpd
+
     return gpd.GeoSeries(geoms, index=gs.index, name=gs.name, crs=WGS84)
 
 
@@ -522,7 +527,8 @@ def _crs_from_epsg(code: int) -> pyproj.CRS:
 def _area_centre(
     area: BaseGeometry | gpd.GeoSeries | gpd.GeoDataFrame | Sequence[float],
 ) -> tuple[float, float]:
-    if isinstance(area, gpd.GeoSeries | gpd.GeoDataFrame):
+    gpd = sys.modules.get("geopandas")  # not loaded: ``area`` cannot be a GeoSeries
+    if gpd is not None and isinstance(area, gpd.GeoSeries | gpd.GeoDataFrame):
         if area.crs is None:
             msg = "cannot choose a metric CRS: the GeoSeries/GeoDataFrame has no CRS"
             raise ValueError(msg)

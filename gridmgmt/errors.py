@@ -25,7 +25,7 @@ This module imports nothing heavy: engines, services and faces all use it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 
@@ -68,11 +68,11 @@ class InvalidInputError(GridmgmtError, ValueError):
     exit_code = 2
 
     def __init__(
-        self, message: str, problems: Sequence[dict[str, Any] | str] | None = None
+        self, message: str, problems: Sequence[Mapping[str, Any] | str] | None = None
     ) -> None:
         super().__init__(message)
-        self.problems: list[dict[str, Any]] = [
-            p if isinstance(p, dict) else {"message": p} for p in (problems or [])
+        self.problems: list[Mapping[str, Any]] = [
+            p if isinstance(p, Mapping) else {"message": p} for p in (problems or [])
         ]
 
     def details(self) -> dict[str, Any]:

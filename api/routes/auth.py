@@ -9,9 +9,9 @@ from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.deps import CurrentUser, SessionDep, SettingsDep
-from api.schemas import TokenOut, UserOut
+from api.schemas import TokenOut
 from api.security import create_access_token
-from gridmgmt.services.users import authenticate
+from gridmgmt.services.users import UserInfo, authenticate
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -42,6 +42,6 @@ def login_for_token(
 
 
 @router.get("/me")
-def read_me(user: CurrentUser) -> UserOut:
+def read_me(user: CurrentUser) -> UserInfo:
     """The logged-in user: role and counties."""
-    return UserOut.of(user)
+    return user

@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter
 
-from api.deps import CurrentActor, SessionDep
-from api.schemas import CountyDetail, CountyOut
+from api.deps import CurrentActor, SessionDep, allow
+from gridmgmt.policy import Action
 from gridmgmt.services import records
+from gridmgmt.services.records import CountyDetail, CountyInfo
 
 router = APIRouter(prefix="/api/v1/counties", tags=["counties"])
 
 
-@router.get("")
-def list_counties(session: SessionDep, actor: CurrentActor) -> list[CountyOut]:
+@router.get("", dependencies=[allow(Action.READ_BASE_DATA)])
+def list_counties(session: SessionDep, actor: CurrentActor) -> list[CountyInfo]:
     """The caller's counties, by code."""
-    return [CountyOut.of(county) for county in records.list_counties(session, actor)]
+    return records.list_counties(session, actor)
 
 
-@router.get("/{code}")
+@router.get("/{code}", dependencies=[allow(Action.READ_BASE_DATA)])
 def get_county(code: str, session: SessionDep, actor: CurrentActor) -> CountyDetail:
     """One of the caller's counties, with its boundary and retailer counts."""
-    county = records.get_county(session, actor, code)
-    if county is None:
-        raise HTTPException(status_code=status.HTTP_404_NOT_FOUND, detail="county not found")
-    return CountyDetail(
-        **CountyOut.of(county).model_dump(),
-        retailers_by_status=records.retailer_counts(session, actor, code),
-        boundary=county.boundary.__geo_interface__,
-    )
+    return records.get_county(session, actor, code)

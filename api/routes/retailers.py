@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from api.deps import CurrentActor, SessionDep
-from api.schemas import RetailerFeature, RetailerFeatureCollection, RetailerOut, RetailerPageOut
+from api.deps import CurrentActor, SessionDep, allow
+from api.schemas import RetailerFeatureCollection
+from gridmgmt.policy import Action
 from gridmgmt.services import records
+from gridmgmt.services.records import RetailerPage
 
 router = APIRouter(prefix="/api/v1/retailers", tags=["retailers"])
 GEOJSON = "application/geo+json"
@@ -17,8 +19,9 @@ GEOJSON = "application/geo+json"
 
 @router.get(
     "",
-    response_model=RetailerPageOut | RetailerFeatureCollection,
+    response_model=RetailerPage | RetailerFeatureCollection,
     responses={200: {"content": {GEOJSON: {}}}},
+    dependencies=[allow(Action.READ_BASE_DATA)],
 )
 def list_retailers(
     session: SessionDep,
@@ -34,27 +37,12 @@ def list_retailers(
         Literal["json", "geojson"],
         Query(alias="format", description="`geojson` for a FeatureCollection."),
     ] = "json",
-) -> RetailerPageOut | JSONResponse:
+) -> RetailerPage | JSONResponse:
     """A page of the caller's retailers, ordered by licence number."""
-    try:
-        page = records.list_retailers(
-            session, actor, county=county, status=status_, limit=limit, offset=offset
-        )
-    except ValueError as error:
-        raise HTTPException(
-            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(error)
-        ) from error
-    if format_ == "geojson":
-        collection = RetailerFeatureCollection(
-            total=page.total,
-            limit=page.limit,
-            offset=page.offset,
-            features=[RetailerFeature.of(r) for r in page.items],
-        )
-        return JSONResponse(collection.model_dump(mode="json"), media_type=GEOJSON)
-    return RetailerPageOut(
-        total=page.total,
-        limit=page.limit,
-        offset=page.offset,
-        items=[RetailerOut.of(r) for r in page.items],
+    page = records.list_retailers(
+        session, actor, county=county, status=status_, limit=limit, offset=offset
     )
+    if format_ == "geojson":
+        collection = RetailerFeatureCollection.of(page)
+        return JSONResponse(collection.model_dump(mode="json"), media_type=GEOJSON)
+    return page

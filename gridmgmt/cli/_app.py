@@ -33,9 +33,20 @@ DEBUG_ENV = "GRIDMGMT_DEBUG"
 
 
 def report_error(error: GridmgmtError) -> None:
-    """Print a service error as users see it: one line, then its problems, on stderr."""
-    typer.echo(f"error: {error.message}", err=True)
+    """Print a service error as users see it: one line, then its problems, on stderr.
+
+    Problems in input files are listed compiler-style instead (``FILE:ROW: FIELD: MESSAGE``,
+    one a line, which editors can jump to), with the summary last.
+    """
     problems = getattr(error, "problems", None) or []
+    if problems and all(problem.get("file") for problem in problems):
+        for problem in problems:
+            row = "" if problem.get("row") is None else f"{problem['row']}:"
+            field = f" {problem['field']}:" if problem.get("field") else ""
+            typer.echo(f"{problem['file']}:{row}{field} {problem.get('message', '')}", err=True)
+        typer.echo(error.message, err=True)
+        return
+    typer.echo(f"error: {error.message}", err=True)
     for problem in problems:
         where = ", ".join(
             f"{key} {problem[key]}" for key in ("file", "row", "field") if problem.get(key)

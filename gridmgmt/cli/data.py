@@ -10,11 +10,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeElapsedColumn
 
-from gridmgmt.cli._app import app, database_url
-from gridmgmt.io.problems import ImportValidationError
+from gridmgmt.cli._app import app, database_url, unit_of_work
 from gridmgmt.io.schemas import import_kinds
 
-EXIT_BAD_INPUT = 2
 PROGRESS_THRESHOLD_ROWS = 5_000
 """Imports of at least this many rows show a progress bar (they take over a second)."""
 
@@ -81,30 +79,30 @@ def import_command(
 ) -> None:
     """Import FILE as rows of KIND: all or nothing, upserting on each kind's natural key.
 
-    Every problem is listed as FILE:ROW: FIELD: MESSAGE and the exit code is 2.
+    Every problem is listed with its file, row and field, and the exit code is 2.
     """
-    from gridmgmt.services.imports import import_file
+    if kind == "cases":  # JSON or CSV of cases and their entities
+        from gridmgmt.services.cases import import_cases
 
-    url = database_url(ctx)
-    stderr = Console(stderr=True)
-    try:
-        with _ProgressBar(stderr, f"importing {kind}") as progress:
-            if kind == "cases":  # JSON or CSV of cases and their entities
-                from gridmgmt.services.cases import import_cases
+        report = import_cases(database_url(ctx), file, crs=crs)
+    else:
+        from gridmgmt.services.actor import SYSTEM
+        from gridmgmt.services.imports import import_file
 
-                report = import_cases(url, file, crs=crs)
-            else:
-                report = import_file(
-                    url, kind, file, crs=crs, progress=progress, encoding=encoding, layer=layer
-                )
-    except ImportValidationError as exc:
-        for problem in exc.problems:
-            typer.echo(str(problem), err=True)
-        typer.echo(f"{len(exc.problems)} problem(s); nothing was imported.", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    except ValueError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+        with (
+            _ProgressBar(Console(stderr=True), f"importing {kind}") as progress,
+            unit_of_work(ctx) as session,
+        ):
+            report = import_file(
+                session,
+                SYSTEM,
+                kind,
+                file,
+                crs=crs,
+                progress=progress,
+                encoding=encoding,
+                layer=layer,
+            )
     typer.echo(
         f"{report.kind} from {report.file} ({report.crs}): {report.rows} rows, "
         f"inserted {report.inserted}, updated {report.updated}, unchanged {report.unchanged}"
@@ -130,16 +128,13 @@ def export_command(
     ] = None,
 ) -> None:
     """Export every stored row of KIND in WGS-84 with all attributes."""
+    from gridmgmt.services.actor import SYSTEM
     from gridmgmt.services.exports import SUFFIXES, default_output, export_kind
 
     if fmt is None:
         by_suffix = {suffix: name for name, suffix in SUFFIXES.items()}
         fmt = by_suffix.get(output.suffix.lower(), "geojson") if output else "geojson"
     out = output or default_output(kind, fmt)
-    url = database_url(ctx)
-    try:
-        path = export_kind(url, kind, fmt=fmt, out=out)
-    except ValueError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+    with unit_of_work(ctx) as session:
+        path = export_kind(session, SYSTEM, kind, fmt=fmt, out=out)
     typer.echo(f"wrote {path}")

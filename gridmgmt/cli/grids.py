@@ -1,32 +1,32 @@
 """``gridmgmt grids ...``: design, assign, rebalance, staff, report and locate grids (网格).
 
 Commands are thin: parse options, call one service in :mod:`gridmgmt.services.grids` in one
-transaction as the local administrator, print a table (or ``--json``). Input problems
-(unknown county, a stored design without ``--replace``, a bad file) exit with code 2.
+unit of work as the local administrator, print a table (or ``--json``: the same summary the
+API answers). Errors are reported by the root group: an unknown county exits 3, a stored
+design without ``--replace`` 5, bad options or files 2.
+
+Services, pandas and geopandas are imported inside the commands, so ``gridmgmt --help``
+does not load them.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import asdict
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import geopandas as gpd
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session
 
-from gridmgmt.cli._app import app, database_url
-from gridmgmt.services import grids as service
-from gridmgmt.services.actor import SYSTEM, AccessDeniedError
-from gridmgmt.store import db
+from gridmgmt.cli._app import app, unit_of_work
+from gridmgmt.errors import InvalidInputError
 
-EXIT_BAD_INPUT = 2
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from gridmgmt.services.results import Result
 
 grids_app = typer.Typer(
     help="Grids (网格): design, assign retailers, rebalance, staff (三员), report, locate.",
@@ -45,21 +45,6 @@ GRID_COLUMNS = (
 )  # fmt: skip
 
 
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
-    return typer.Exit(EXIT_BAD_INPUT)
-
-
-@contextmanager
-def _session(ctx: typer.Context) -> Iterator[Session]:
-    url = database_url(ctx)
-    try:
-        with db.transaction(url) as session:
-            yield session
-    except (ValueError, LookupError, FileNotFoundError, AccessDeniedError) as error:
-        raise _fail(str(error)) from None
-
-
 def _ids(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
 
@@ -68,37 +53,45 @@ def _read_lines(path: Path | None) -> gpd.GeoDataFrame | None:
     if path is None:
         return None
     if not path.is_file():
-        raise _fail(f"fixed-lines file {path} does not exist")
+        msg = f"fixed-lines file {path} does not exist"
+        raise InvalidInputError(msg, [{"file": str(path), "field": "fixed_lines", "message": msg}])
+    import geopandas as gpd
+    import pyogrio.errors
+
+    from gridmgmt.crs import WGS84
+
     try:
         frame = gpd.read_file(path)
-    except Exception as error:
-        raise _fail(f"{path}: cannot read fixed lines: {error}") from None
-    return frame.set_crs("EPSG:4326") if frame.crs is None else frame.to_crs("EPSG:4326")
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as error:
+        msg = f"{path}: cannot read fixed lines: {error}"
+        raise InvalidInputError(msg) from None
+    return frame.set_crs(WGS84) if frame.crs is None else frame.to_crs(WGS84)
+
+
+def _print_json(result: Result) -> None:
+    from gridmgmt.services.results import jsonable
+
+    typer.echo(json.dumps(jsonable(result), ensure_ascii=False, indent=2))
 
 
 def _cell(value: Any) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if value is None or (isinstance(value, float) and value != value):  # None or NaN
         return ""
     if isinstance(value, float):
         return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
     return str(value)
 
 
-def _table(frame: pd.DataFrame, title: str, columns: tuple[str, ...] | list[str]) -> None:
-    table = Table(title=f"{title} ({len(frame)})", title_justify="left")
-    shown = [c for c in columns if c in frame.columns]
+def _table(records: Sequence[dict[str, Any]], title: str, columns: Sequence[str] = ()) -> None:
+    """Print records (a summary's table) with ``columns``, or all of the first record's."""
+    names = list(records[0]) if records else []
+    shown = [c for c in columns if c in names] if columns else names
+    table = Table(title=f"{title} ({len(records)})", title_justify="left")
     for column in shown:
         table.add_column(column, overflow="fold")
-    for row in frame[shown].itertuples(index=False):
-        table.add_row(*(_cell(v) for v in row))
+    for record in records:
+        table.add_row(*(_cell(record.get(column)) for column in shown))
     console.print(table)
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    plain = pd.DataFrame(frame).drop(columns=["geometry"], errors="ignore")
-    text = plain.to_json(orient="records", date_format="iso", force_ascii=False)
-    records: list[dict[str, Any]] = json.loads(text)
-    return records
 
 
 @grids_app.command("design")
@@ -131,9 +124,13 @@ def design_command(
 ) -> None:
     """Design a county's grids and put every retailer in one."""
     if (count is None) == (target_workload is None):
-        raise _fail("give exactly one of --count and --target-workload")
+        msg = "give exactly one of --count and --target-workload"
+        raise InvalidInputError(msg)
+    from gridmgmt.services import grids as service
+    from gridmgmt.services.actor import SYSTEM
+
     lines = _read_lines(fixed_lines)
-    with _session(ctx) as session:
+    with unit_of_work(ctx) as session:
         design = service.design_county_grids(
             session,
             SYSTEM,
@@ -145,13 +142,12 @@ def design_command(
             lock=_ids(lock),
             replace=replace,
         )
-    report = asdict(design.report)
+        summary = service.DesignSummary.of(design)
     if as_json:
-        typer.echo(
-            json.dumps({"report": report, "grids": _records(design.grids)}, ensure_ascii=False)
-        )
+        _print_json(summary)
         return
-    _table(design.grids, f"grids of {county}", GRID_COLUMNS)
+    report = summary.report
+    _table(summary.grids, f"grids of {county}", GRID_COLUMNS)
     console.print(
         f"{report['n_grids']} grids, largest deviation {report['max_deviation']:.1%} "
         f"(tolerance {report['tolerance']:.0%}), mean Polsby-Popper "
@@ -169,18 +165,22 @@ def assign_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Put new and moved retailers into the grid that contains them."""
-    with _session(ctx) as session:
-        report = service.assign_retailers(session, SYSTEM, county=county)
-    figures = {k: v for k, v in asdict(report).items() if k != "changes"}
+    from gridmgmt.services import grids as service
+    from gridmgmt.services.actor import SYSTEM
+
+    with unit_of_work(ctx) as session:
+        summary = service.AssignmentSummary.of(
+            service.assign_retailers(session, SYSTEM, county=county)
+        )
     if as_json:
-        typer.echo(json.dumps({**figures, "changes": _records(report.changes)}, ensure_ascii=False))
+        _print_json(summary)
         return
     console.print(
-        f"{report.assigned} assigned, {report.moved} moved, {report.unchanged} unchanged, "
-        f"{report.outside} outside every grid ({', '.join(report.counties) or 'no grids'})"
+        f"{summary.assigned} assigned, {summary.moved} moved, {summary.unchanged} unchanged, "
+        f"{summary.outside} outside every grid ({', '.join(summary.counties) or 'no grids'})"
     )
-    if len(report.changes):
-        _table(report.changes.head(50), "changes", list(report.changes.columns))
+    if summary.changes:
+        _table(summary.changes[:50], "changes")
 
 
 @grids_app.command("rebalance")
@@ -193,21 +193,24 @@ def rebalance_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Bring workloads back within tolerance, moving as few retailers as possible."""
-    with _session(ctx) as session:
-        result = service.rebalance_county_grids(session, SYSTEM, county, lock=_ids(lock))
-    report = asdict(result.report)
-    if as_json:
-        typer.echo(
-            json.dumps({"report": report, "moved": _records(result.moved)}, ensure_ascii=False)
+    from gridmgmt.services import grids as service
+    from gridmgmt.services.actor import SYSTEM
+
+    with unit_of_work(ctx) as session:
+        summary = service.RebalanceSummary.of(
+            service.rebalance_county_grids(session, SYSTEM, county, lock=_ids(lock))
         )
+    if as_json:
+        _print_json(summary)
         return
+    report = summary.report
     console.print(
         f"deviation {report['max_deviation_before']:.1%} -> {report['max_deviation_after']:.1%}"
         f" (tolerance {report['tolerance']:.0%}); moved {report['n_moved']} of "
         f"{report['n_existing']} retailers ({report['moved_share']:.1%})"
     )
-    if len(result.moved):
-        _table(result.moved, "moved retailers", ["licence_no", "from_grid", "to_grid"])
+    if summary.moved:
+        _table(summary.moved, "moved retailers", ["licence_no", "from_grid", "to_grid"])
 
 
 @grids_app.command("staff")
@@ -220,21 +223,20 @@ def staff_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Post a monopoly officer, account manager and deliverer to every grid (三员)."""
-    with _session(ctx) as session:
-        result = service.staff_county_grids(session, SYSTEM, county, allow_overload=allow_overload)
+    from gridmgmt.services import grids as service
+    from gridmgmt.services.actor import SYSTEM
+
+    with unit_of_work(ctx) as session:
+        summary = service.StaffingSummary.of(
+            service.staff_county_grids(session, SYSTEM, county, allow_overload=allow_overload)
+        )
     if as_json:
-        payload = {
-            "assignments": _records(result.assignments),
-            "unstaffed": _records(result.unstaffed),
-            "staff_load": _records(result.staff_load),
-            "overloaded": [str(s) for s in result.overloaded],
-        }
-        typer.echo(json.dumps(payload, ensure_ascii=False))
+        _print_json(summary)
         return
-    _table(result.assignments, "posts", ["grid_id", "role", "staff_id", "kept"])
-    _table(result.staff_load, "staff load", list(result.staff_load.columns))
-    if len(result.unstaffed):
-        _table(result.unstaffed, "unstaffed posts", ["grid_id", "role"])
+    _table(summary.assignments, "posts", ["grid_id", "role", "staff_id", "kept"])
+    _table(summary.staff_load, "staff load")
+    if summary.unstaffed:
+        _table(summary.unstaffed, "unstaffed posts", ["grid_id", "role"])
 
 
 @grids_app.command("report")
@@ -249,21 +251,20 @@ def report_command(
     as_json: JsonOpt = False,
 ) -> None:
     """The grids' figures and the responsibility sheet (网格责任清单)."""
-    with _session(ctx) as session:
+    from gridmgmt.services import grids as service
+    from gridmgmt.services.actor import SYSTEM
+
+    with unit_of_work(ctx) as session:
         report = service.grid_report(session, SYSTEM, county)
-        if output is not None:
-            service.write_grid_sheet(report, output, headers=headers)
-            err.print(f"wrote {len(report.sheet)} grids to {output}", highlight=False)
+    if output is not None:
+        service.write_grid_sheet(report, output, headers=headers)
+        err.print(f"wrote {len(report.sheet)} grids to {output}", highlight=False)
+    summary = service.ReportSummary.of(report)
     if as_json:
-        payload = {
-            "figures": report.figures,
-            "grids": _records(report.grids),
-            "unstaffed": _records(report.unstaffed),
-        }
-        typer.echo(json.dumps(payload, ensure_ascii=False, default=str))
+        _print_json(summary)
         return
-    _table(report.grids, f"grids of {county}", GRID_COLUMNS)
-    console.print(", ".join(f"{k} {_cell(v)}" for k, v in report.figures.items()))
+    _table(summary.grids, f"grids of {county}", GRID_COLUMNS)
+    console.print(", ".join(f"{k} {_cell(v)}" for k, v in summary.figures.items()))
 
 
 @grids_app.command("locate")
@@ -277,7 +278,10 @@ def locate_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Which grid a location is in, and who answers for it (exit 1 when in none)."""
-    with _session(ctx) as session:
+    from gridmgmt.services import grids as service
+    from gridmgmt.services.actor import SYSTEM
+
+    with unit_of_work(ctx) as session:
         found = service.locate(session, SYSTEM, lon, lat, crs=crs)
     if found is None:
         if as_json:
@@ -286,7 +290,7 @@ def locate_command(
             err.print("the location is in no grid", highlight=False)
         raise typer.Exit(1)
     if as_json:
-        typer.echo(json.dumps(asdict(found), ensure_ascii=False))
+        _print_json(found)
         return
     staff = ", ".join(f"{role} {name or '-'}" for role, name in found.staff.items())
     console.print(f"{found.county_code} {found.grid_id}: {staff}")

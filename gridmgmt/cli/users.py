@@ -9,17 +9,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from gridmgmt.cli._app import app, database_url
-from gridmgmt.domain import UserRole, parse_enum
-from gridmgmt.services.users import add_user, describe_role, list_users
-from gridmgmt.store import db
+from gridmgmt.cli._app import app, unit_of_work
+from gridmgmt.domain import UserRole, label_zh, parse_enum
 
 users_app = typer.Typer(help="Users: add and list logins.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 console = Console()
-err_console = Console(stderr=True)
 
-ROLES = ", ".join(describe_role(role) for role in UserRole)
+ROLES = ", ".join(f"{role.value} {label_zh(role)}" for role in UserRole)
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -45,36 +42,33 @@ def add_command(
     ] = False,
 ) -> None:
     """Add a user with a role and one or more counties; the password is prompted for."""
-    try:
-        user_role = parse_enum(UserRole, role)
-    except ValueError as error:
-        err_console.print(f"[red]error:[/red] {error}")
-        raise typer.Exit(2) from error
-    url = database_url(ctx)
+    from gridmgmt.services.actor import SYSTEM
+    from gridmgmt.services.users import add_user, describe_role
+
+    user_role = parse_enum(UserRole, role)  # before the prompt: a bad role exits 2 at once
     password = _read_password(password_stdin)
-    try:
-        user = add_user(url, username, password, user_role, county, full_name=full_name)
-    except ValueError as error:
-        err_console.print(f"[red]error:[/red] {error}")
-        raise typer.Exit(2) from error
+    with unit_of_work(ctx) as session:
+        user = add_user(session, SYSTEM, username, password, user_role, county, full_name=full_name)
     console.print(
-        f"added {user.username} ({describe_role(user.role)}) for {', '.join(user.county_codes)}"
+        f"added {user.username} ({describe_role(user.role)}) for {', '.join(user.counties)}"
     )
 
 
 @users_app.command("list")
 def list_command(ctx: typer.Context) -> None:
     """List every user with role and counties."""
-    url = database_url(ctx)
-    with db.transaction(url) as session:
-        users = list_users(session)
-        table = Table("username", "name", "role", "counties", "active")
-        for user in users:
-            table.add_row(
-                user.username,
-                user.full_name or "",
-                describe_role(user.role),
-                " ".join(user.county_codes),
-                "yes" if user.active else "no",
-            )
+    from gridmgmt.services.actor import SYSTEM
+    from gridmgmt.services.users import describe_role, list_users
+
+    with unit_of_work(ctx) as session:
+        users = list_users(session, SYSTEM)
+    table = Table("username", "name", "role", "counties", "active")
+    for user in users:
+        table.add_row(
+            user.username,
+            user.full_name or "",
+            describe_role(user.role),
+            " ".join(user.counties),
+            "yes" if user.active else "no",
+        )
     console.print(table)

@@ -16,6 +16,8 @@ import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from gridmgmt.crs import WGS84
+
 # A segment whose midpoint lies this close (degrees, ~0.1 mm) to a fixed line is on it.
 _ON_LINE_DEG = 1e-9
 
@@ -116,7 +118,7 @@ def build_faces(
 
 @lru_cache(maxsize=16)
 def _transformer(crs: pyproj.CRS) -> pyproj.Transformer:
-    return pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+    return pyproj.Transformer.from_crs(WGS84, crs, always_xy=True)
 
 
 def _segment_topology(faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

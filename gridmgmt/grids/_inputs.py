@@ -10,7 +10,10 @@ import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-_WGS84 = pyproj.CRS.from_epsg(4326)
+from gridmgmt.crs import WGS84
+from gridmgmt.errors import InvalidInputError
+
+_WGS84 = pyproj.CRS(WGS84)
 
 GeometryInput: TypeAlias = BaseGeometry | gpd.GeoSeries | gpd.GeoDataFrame
 
@@ -33,11 +36,11 @@ def county_geometry(county: GeometryInput) -> BaseGeometry:
     ]
     if not polygons:
         msg = "county_boundary has no polygon area; expected a Polygon or MultiPolygon"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     merged = shapely.union_all(polygons)
     if merged.is_empty or merged.area == 0:
         msg = "county_boundary is empty"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     return merged
 
 
@@ -57,7 +60,7 @@ def line_geometry(lines: GeometryInput | None, name: str) -> BaseGeometry | None
             linear.append(part)
     if not linear:
         msg = f"{name} has no lines or polygons; expected LineString or Polygon geometries"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     return shapely.union_all(linear)
 
 
@@ -65,10 +68,10 @@ def check_wgs84(frame: gpd.GeoDataFrame | gpd.GeoSeries, name: str) -> None:
     """Raise when a frame's CRS is missing or not WGS-84 longitude/latitude."""
     if frame.crs is None:
         msg = f"{name} has no CRS; expected EPSG:4326 (WGS-84)"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     if not pyproj.CRS.from_user_input(frame.crs).equals(_WGS84):
         msg = f"{name} has CRS {frame.crs.to_string()!r}; expected EPSG:4326 (WGS-84)"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
 
 
 def check_retailers(retailers: gpd.GeoDataFrame) -> None:
@@ -80,13 +83,13 @@ def check_retailers(retailers: gpd.GeoDataFrame) -> None:
     missing = [c for c in RETAILER_COLUMNS if c not in retailers.columns]
     if missing:
         msg = f"retailers lack columns {missing}; need {list(RETAILER_COLUMNS)} and geometry"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     geoms = np.asarray(retailers.geometry.array)
     kinds = shapely.get_type_id(geoms)
     bad = (kinds != shapely.GeometryType.POINT) | shapely.is_empty(geoms)
     if bad.any():
         msg = f"{int(bad.sum())} retailers have no point geometry; every retailer needs a point"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
 
 
 def check_grids(grids: gpd.GeoDataFrame, name: str = "grids") -> None:
@@ -97,11 +100,11 @@ def check_grids(grids: gpd.GeoDataFrame, name: str = "grids") -> None:
     check_wgs84(grids, name)
     if "grid_id" not in grids.columns:
         msg = f"{name} lacks a 'grid_id' column"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     ids = grids["grid_id"]
     if ids.isna().any() or ids.duplicated().any():
         msg = f"{name} has missing or duplicate grid ids"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
 
 
 def _single_geometry(value: GeometryInput, name: str, *, allow_empty: bool = False) -> BaseGeometry:
@@ -115,12 +118,12 @@ def _single_geometry(value: GeometryInput, name: str, *, allow_empty: bool = Fal
             if allow_empty:
                 return shapely.GeometryCollection()
             msg = f"{name} is empty"
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
         return shapely.union_all(shapely.make_valid(geoms)) if geoms.size > 1 else geoms[0]
     if isinstance(value, BaseGeometry):
         if value.is_empty and not allow_empty:
             msg = f"{name} is empty"
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
         return value
     msg = (
         f"{name} must be a shapely geometry, GeoSeries or GeoDataFrame; got {type(value).__name__}"

@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gridmgmt.crs import metric_crs
+from gridmgmt.crs import WGS84, metric_crs
+from gridmgmt.errors import InvalidInputError
 from gridmgmt.grids._inputs import (
     GeometryInput,
     check_grids,
@@ -251,14 +252,7 @@ def design_grids(
         compact_effort=compact_effort,
     )
     ids = _grid_ids(units, part, id_prefix)
-    pieces = units.dissolve(part.labels)
-    grids = gpd.GeoDataFrame(
-        {"grid_id": ids, "locked": [g >= n_free for g in range(len(ids))]},
-        geometry=[pieces[g] for g in range(len(ids))],
-        crs="EPSG:4326",
-    )
-    grids = grids.sort_values("grid_id", key=lambda s: s.astype(str), kind="stable")
-    grids = grids.reset_index(drop=True)
+    grids = _dissolve_grids(units, part, ids, n_free)
     assigned = GridIndex(grids).assign(points)
     assignment = pd.DataFrame(
         {"licence_no": retailers["licence_no"].to_numpy(), "grid_id": assigned},
@@ -268,6 +262,20 @@ def design_grids(
     report = _report(grids, units, part, county, assigned, started)
     unit_grid = np.array(ids, dtype=object)[part.labels]
     return GridDesign(grids, assignment, report, units, unit_grid)
+
+
+def _dissolve_grids(
+    units: Units, part: Partition, ids: list[object], n_free: int
+) -> gpd.GeoDataFrame:
+    """One polygon per grid, sorted by id; the designed grids come before the locked ones."""
+    pieces = units.dissolve(part.labels)
+    grids = gpd.GeoDataFrame(
+        {"grid_id": ids, "locked": [g >= n_free for g in range(len(ids))]},
+        geometry=[pieces[g] for g in range(len(ids))],
+        crs=WGS84,
+    )
+    grids = grids.sort_values("grid_id", key=lambda s: s.astype(str), kind="stable")
+    return grids.reset_index(drop=True)
 
 
 def grid_table(
@@ -327,13 +335,13 @@ def grid_table(
 
 def _clip_locked(locked: gpd.GeoDataFrame | None, county: shapely.Geometry) -> gpd.GeoDataFrame:
     if locked is None or len(locked) == 0:
-        return gpd.GeoDataFrame({"grid_id": []}, geometry=[], crs="EPSG:4326")
+        return gpd.GeoDataFrame({"grid_id": []}, geometry=[], crs=WGS84)
     check_grids(locked, "locked_grids")
     clipped = locked[["grid_id"]].copy()
     clipped = gpd.GeoDataFrame(
         clipped,
         geometry=shapely.intersection(np.asarray(locked.geometry.array), county),
-        crs="EPSG:4326",
+        crs=WGS84,
     )
     keep = shapely.area(np.asarray(clipped.geometry.array)) > 0
     return clipped[keep].reset_index(drop=True)
@@ -353,16 +361,16 @@ def _designed_count(
 ) -> int:
     if (n_grids is None) == (target_workload is None):
         msg = "give exactly one of n_grids and target_workload"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     if n_grids is not None:
         if n_grids <= n_locked:
             msg = f"n_grids ({n_grids}) must exceed the number of locked grids ({n_locked})"
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
         return n_grids - n_locked
     assert target_workload is not None
     if not target_workload > 0:
         msg = f"target_workload must be positive; got {target_workload}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     return max(1, round(free_weight / target_workload))
 
 

@@ -15,7 +15,8 @@ import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from gridmgmt.crs import metric_crs
+from gridmgmt.crs import WGS84, metric_crs
+from gridmgmt.errors import InvalidInputError
 
 __all__ = [
     "TilingCheck",
@@ -85,7 +86,7 @@ def polsby_popper(geometries: gpd.GeoSeries, *, crs: pyproj.CRS | None = None) -
 
 def polsby_popper_of_geometry(geometry: BaseGeometry, *, crs: pyproj.CRS | None = None) -> float:
     """Polsby-Popper compactness of one WGS-84 geometry (e.g. the county itself)."""
-    series = gpd.GeoSeries([geometry], crs="EPSG:4326")
+    series = gpd.GeoSeries([geometry], crs=WGS84)
     return float(polsby_popper(series, crs=crs)[0])
 
 
@@ -152,13 +153,13 @@ def check_tiling(
         The measured areas and whether the tiling is exact within the tolerance.
     """
     target = crs or metric_crs(county)
-    geoms = np.asarray(grids.to_crs(4326).array)
+    geoms = np.asarray(grids.to_crs(WGS84).array)
     union = shapely.union_all(geoms)
     # Differences are measured in longitude/latitude, where grids and county share their
     # vertices exactly, and converted with the county's square metres per square degree:
     # projecting first would bend a long county edge differently from the same edge split
     # by extra vertices and report the bend as a gap.
-    county_area = float(gpd.GeoSeries([county], crs="EPSG:4326").to_crs(target).area.iloc[0])
+    county_area = float(gpd.GeoSeries([county], crs=WGS84).to_crs(target).area.iloc[0])
     per_degree = county_area / county.area
     gap = shapely.difference(county, union).area * per_degree
     outside = shapely.difference(union, county).area * per_degree
@@ -171,7 +172,7 @@ def check_tiling(
 def _projected(geometries: gpd.GeoSeries, crs: pyproj.CRS | None) -> gpd.GeoSeries:
     if geometries.crs is None:
         msg = "geometries have no CRS; set it first (data at rest is EPSG:4326)"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     if geometries.crs.is_projected:
         return geometries
     return geometries.to_crs(crs or metric_crs(geometries))

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from gridmgmt.errors import InvalidInputError
 from gridmgmt.grids._balance import Score, balance
 from gridmgmt.grids._compact import anneal
 from gridmgmt.grids._layout import Layout
@@ -111,10 +112,10 @@ def partition_units(
     free = ~units.frame["locked"].to_numpy(bool)
     if n_grids < 1:
         msg = f"n_grids must be at least 1; got {n_grids}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     if free.sum() < n_grids:
         msg = f"{int(free.sum())} free units cannot make {n_grids} grids; use fewer grids"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     weight, balanced_on = units.workload, "workload"
     if weight[free].sum() <= 0:
         weight, balanced_on = units.area_m2, "area"

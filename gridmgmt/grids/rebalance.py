@@ -19,7 +19,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from gridmgmt.crs import metric_crs
+from gridmgmt.crs import WGS84, metric_crs
+from gridmgmt.errors import InvalidInputError
 from gridmgmt.grids._balance import Score, balance, plan_flows
 from gridmgmt.grids._inputs import GeometryInput, check_grids, check_retailers, county_geometry
 from gridmgmt.grids._layout import Layout
@@ -178,25 +179,20 @@ def rebalance_grids(
     started = time.perf_counter()
     check_retailers(retailers)
     check_grids(grids)
-    locked_ids = frozenset(locked)
-    unknown = locked_ids - set(grids["grid_id"])
-    if unknown:
-        msg = f"locked grids {sorted(map(str, unknown))} are not among the grid ids"
-        raise ValueError(msg)
+    locked_ids = _locked_ids(grids, locked)
     county = county_geometry(county_boundary)
     crs = metric_crs(county)
     weights = retailer_workload(retailers, table=workload_table).to_numpy(float)
     points = np.asarray(retailers.geometry.array)
     before = GridIndex(grids).assign(points)
-    if existing_column in retailers.columns:
-        existing = retailers[existing_column].notna().to_numpy()
-    else:
-        existing = pd.notna(before)
+    # Retailers already in a grid; the others are new and do not count as moved.
+    existing = (
+        retailers[existing_column].notna().to_numpy()
+        if existing_column in retailers.columns
+        else pd.notna(before)
+    )
     ids = sorted(grids["grid_id"], key=str)
-    free_ids = [g for g in ids if g not in locked_ids]
-    weight_by_grid = pd.Series(weights).groupby(pd.Series(before, dtype=object)).sum()
-    free_weight = float(weight_by_grid.reindex(free_ids).fillna(0).sum())
-    target = free_weight / max(len(free_ids), 1)
+    target = _free_target(weights, before, [g for g in ids if g not in locked_ids])
     units = build_units(
         county,
         points,
@@ -212,21 +208,11 @@ def rebalance_grids(
     )
     labels = _current_labels(units, ids)
     layout = _layout(units, labels, ids, locked_ids)
-    churn = np.bincount(
-        units.retailer_unit[existing & (units.retailer_unit >= 0)], minlength=units.n
-    )
-    score = churn_score(layout, churn.astype(float))
-    pair_cost = churn_pair_cost(layout, churn.astype(float))
+    churn = _existing_per_unit(units, existing)
     dev_before = max_deviation([layout.W[g] for g in range(len(ids)) if not layout.frozen[g]])
     existing_weight = float(weights[existing].sum())
     least_flow = _least_flow(layout, target, tolerance) / max(existing_weight, 1e-9)
-    used, sparse = tolerance, False
-    ok = _balance_within(layout, target, tolerance, score, pair_cost)
-    if not ok and sparse_tolerance > tolerance:
-        used, sparse = sparse_tolerance, True
-        ok = _balance_within(layout, target, sparse_tolerance, score, pair_cost)
-    if ok:
-        send_units_home(layout, labels, churn, *_band(layout, target, used))
+    ok, used = _balance(layout, labels, churn, target, tolerance, sparse_tolerance)
     new_labels = layout.labels_array()
     new_grids = _new_grids(grids, units, labels, new_labels, ids, locked_ids)
     after = GridIndex(new_grids).assign(points)
@@ -234,6 +220,7 @@ def rebalance_grids(
     table = grid_table(new_grids, retailers, after, weights)
     free = ~table["locked"].to_numpy(bool)
     dev_after = max_deviation(table.loc[free, "workload"])
+    n_existing = int(existing.sum())
     report = RebalanceReport(
         n_grids=len(ids),
         n_locked=len(locked_ids),
@@ -241,10 +228,10 @@ def rebalance_grids(
         max_deviation_after=float(dev_after),
         tolerance=used,
         within_tolerance=bool(ok and dev_after <= used + 1e-9),
-        sparse_fallback=sparse,
-        n_existing=int(existing.sum()),
+        sparse_fallback=used != tolerance,
+        n_existing=n_existing,
         n_moved=len(moved),
-        moved_share=len(moved) / max(int(existing.sum()), 1),
+        moved_share=len(moved) / max(n_existing, 1),
         n_changed_grids=len(_changed(labels, new_labels)),
         least_flow_share=float(least_flow),
         seconds=time.perf_counter() - started,
@@ -254,6 +241,54 @@ def rebalance_grids(
         index=retailers.index,
     )
     return Rebalance(table, assignment, moved, report)
+
+
+def _existing_per_unit(units: Units, existing: np.ndarray) -> np.ndarray:
+    """How many existing retailers each unit holds: what moving it costs."""
+    return np.bincount(
+        units.retailer_unit[existing & (units.retailer_unit >= 0)], minlength=units.n
+    )
+
+
+def _locked_ids(grids: gpd.GeoDataFrame, locked: Iterable[object]) -> frozenset[object]:
+    locked_ids = frozenset(locked)
+    unknown = locked_ids - set(grids["grid_id"])
+    if unknown:
+        msg = f"locked grids {sorted(map(str, unknown))} are not among the grid ids"
+        raise InvalidInputError(msg)
+    return locked_ids
+
+
+def _free_target(weights: np.ndarray, before: np.ndarray, free_ids: list[object]) -> float:
+    """The mean workload of the grids that may change, as they are now."""
+    weight_by_grid = pd.Series(weights).groupby(pd.Series(before, dtype=object)).sum()
+    free_weight = float(weight_by_grid.reindex(free_ids).fillna(0).sum())
+    return free_weight / max(len(free_ids), 1)
+
+
+def _balance(
+    layout: Layout,
+    labels: np.ndarray,
+    churn: np.ndarray,
+    target: float,
+    tolerance: float,
+    sparse_tolerance: float,
+) -> tuple[bool, float]:
+    """Balance ``layout`` within ``tolerance``, else the sparse one, moving few retailers.
+
+    Returns whether it succeeded and the tolerance it used; on success units that can go
+    back to their current grid within the band do.
+    """
+    score = churn_score(layout, churn.astype(float))
+    pair_cost = churn_pair_cost(layout, churn.astype(float))
+    used = tolerance
+    ok = _balance_within(layout, target, tolerance, score, pair_cost)
+    if not ok and sparse_tolerance > tolerance:
+        used = sparse_tolerance
+        ok = _balance_within(layout, target, sparse_tolerance, score, pair_cost)
+    if ok:
+        send_units_home(layout, labels, churn, *_band(layout, target, used))
+    return ok, used
 
 
 def churn_score(layout: Layout, churn: np.ndarray) -> Score:
@@ -453,7 +488,7 @@ def _new_grids(
     return gpd.GeoDataFrame(
         {"grid_id": ids, "locked": [g in locked for g in ids]},
         geometry=geometry,
-        crs="EPSG:4326",
+        crs=WGS84,
     )
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from gridmgmt.crs import metric_crs
 from gridmgmt.domain import RetailerStatus, StaffRole, label_zh
+from gridmgmt.errors import InvalidInputError
 from gridmgmt.grids.workload import parse_statuses
 
 __all__ = ["SHEET_HEADERS_ZH", "TIER_BANDS", "responsibility_sheet", "write_sheet"]
@@ -89,7 +90,7 @@ def write_sheet(sheet: pd.DataFrame, path: str | Path, *, headers: str = "zh") -
     target = Path(path)
     if headers not in ("zh", "en"):
         msg = f"headers was {headers!r} but is expected to be in ['zh', 'en']"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     out = sheet.rename(columns=SHEET_HEADERS_ZH) if headers == "zh" else sheet
     suffix = target.suffix.lower()
     if suffix == ".csv":
@@ -98,7 +99,7 @@ def write_sheet(sheet: pd.DataFrame, path: str | Path, *, headers: str = "zh") -
         out.to_excel(target, index=False, sheet_name="网格责任清单" if headers == "zh" else "grids")
     else:
         msg = f"file suffix {target.suffix!r} is expected to be in ['.csv', '.xlsx']"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     return target
 
 

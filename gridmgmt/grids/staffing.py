@@ -21,6 +21,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
 
 from gridmgmt.domain import StaffRole, parse_enum
+from gridmgmt.errors import InvalidInputError
 
 __all__ = ["StaffingResult", "assign_staff"]
 
@@ -203,16 +204,16 @@ def _validate(
     _require(staff, ("staff_id", "role", "capacity"), "staff")
     if grids["grid_id"].duplicated().any():
         msg = "grids have duplicate grid ids"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     if staff["staff_id"].duplicated().any():
         msg = "staff have duplicate staff ids"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     staff_frame = staff.copy()
     staff_frame["role"] = [parse_enum(StaffRole, str(r)).value for r in staff["role"]]
     staff_frame["capacity"] = pd.to_numeric(staff["capacity"], errors="coerce")
     if staff_frame["capacity"].isna().any() or (staff_frame["capacity"] < 0).any():
         msg = "staff capacities must be numbers of workload units, 0 or more"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     grid_frame = grids[["grid_id", "workload"]].copy()
     grid_frame["workload"] = pd.to_numeric(grid_frame["workload"], errors="coerce").fillna(0.0)
     if current is None:
@@ -228,4 +229,4 @@ def _require(frame: pd.DataFrame, columns: tuple[str, ...], name: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         msg = f"{name} lack columns {missing}; need {list(columns)}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)

@@ -35,7 +35,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 from shapely.geometry.base import BaseGeometry
 
-from gridmgmt.crs import metric_crs
+from gridmgmt.crs import WGS84, metric_crs
+from gridmgmt.errors import InvalidInputError
 from gridmgmt.grids._cells import CellPlan
 from gridmgmt.grids._faces import Faces, build_faces
 from gridmgmt.grids._inputs import (
@@ -216,10 +217,10 @@ def build_units(
             f"resolutions must satisfy 0 <= base_resolution <= max_resolution <= 15; got "
             f"{base_resolution} and {max_resolution}"
         )
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     if not 0 < max_share <= 1:
         msg = f"max_share must be in (0, 1]; got {max_share}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     county_geom = county_geometry(county)
     lines = line_geometry(fixed_lines, "fixed_lines")
     crs = crs or metric_crs(county_geom)
@@ -296,7 +297,7 @@ def _assemble(
             "component": component,
         },
         geometry=geoms,
-        crs="EPSG:4326",
+        crs=WGS84,
     )
     return Units(
         frame=frame,
@@ -355,7 +356,7 @@ def _links(geoms: np.ndarray, component: np.ndarray, crs: pyproj.CRS) -> np.ndar
     n_comp = int(component.max()) + 1
     if n_comp == 1:
         return np.empty((0, 2), dtype=np.int64)
-    metric = np.asarray(gpd.GeoSeries(geoms, crs="EPSG:4326").to_crs(crs).array)
+    metric = np.asarray(gpd.GeoSeries(geoms, crs=WGS84).to_crs(crs).array)
     members = [np.flatnonzero(component == c) for c in range(n_comp)]
     trees = [shapely.STRtree(metric[m]) for m in members]
     dist = np.zeros((n_comp, n_comp))

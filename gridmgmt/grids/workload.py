@@ -17,6 +17,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gridmgmt.domain import BusinessType, RetailerStatus, parse_enum
+from gridmgmt.errors import InvalidInputError
 
 __all__ = [
     "MAX_TIER",
@@ -74,11 +75,11 @@ class WorkloadTable(BaseModel):
         missing = [t.value for t in BusinessType if t not in value]
         if missing:
             msg = f"base_minutes lacks business types {missing}; give minutes for every type"
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
         bad = {t.value: m for t, m in value.items() if not m > 0}
         if bad:
             msg = f"base_minutes must be positive; got {bad}"
-            raise ValueError(msg)
+            raise InvalidInputError(msg)
         return value
 
 
@@ -108,7 +109,7 @@ def active_mask(retailers: pd.DataFrame) -> np.ndarray:
     """Tell which retailers are active (正常营业), the ones that need grids."""
     if "status" not in retailers.columns:
         msg = "retailers need a 'status' column (active, suspended or closed)"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     statuses = parse_statuses(retailers["status"])
     return np.asarray(statuses == RetailerStatus.ACTIVE.value, dtype=bool)
 
@@ -139,7 +140,7 @@ def retailer_workload(retailers: pd.DataFrame, *, table: WorkloadTable | None = 
     missing = [c for c in ("tier", "business_type", "status") if c not in retailers.columns]
     if missing:
         msg = f"retailers lack columns {missing}; need tier, business_type and status"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     tiers = _parse_tiers(retailers["tier"])
     types = parse_business_types(retailers["business_type"])
     statuses = parse_statuses(retailers["status"])
@@ -168,7 +169,7 @@ def _parse_tiers(values: pd.Series) -> np.ndarray:
             f"{int(bad.sum())} tiers are not whole numbers in {MIN_TIER}-{MAX_TIER}, "
             f"e.g. {examples}"
         )
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     return np.asarray(numbers, dtype=float)
 
 

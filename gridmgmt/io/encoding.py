@@ -7,14 +7,14 @@ import codecs
 import re
 from dataclasses import dataclass
 
-import charset_normalizer
+from gridmgmt.errors import InvalidInputError
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _GB_NAMES = frozenset({"gb2312", "gbk", "gb18030", "cp936", "hz"})
 _GUESS_BYTES = 1 << 20
 
 
-class EncodingProblemError(ValueError):
+class EncodingProblemError(InvalidInputError):
     """The bytes are not in the expected encoding.
 
     Parameters
@@ -99,6 +99,8 @@ def guess_encoding(data: bytes) -> str | None:
             return "GBK/GB18030"
     except UnicodeDecodeError:
         pass
+    import charset_normalizer  # only for files that are not UTF-8
+
     best = charset_normalizer.from_bytes(sample).best()
     if best is None:
         return None

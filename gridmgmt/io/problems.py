@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+from gridmgmt.errors import InvalidInputError
+
+_FIELDS = ("file", "row", "field", "message")
 
 
 @dataclass(frozen=True, order=True)
-class Problem:
+class Problem(Mapping[str, Any]):
     """One thing wrong with an input file.
+
+    Also a read-only mapping of ``file``, ``row``, ``field`` and ``message``: the shape of
+    :attr:`gridmgmt.errors.InvalidInputError.problems`, which both faces print or return.
 
     Parameters
     ----------
@@ -34,9 +42,26 @@ class Problem:
         field = "" if self.field is None else f" {self.field}:"
         return f"{self.file}:{row}{field} {self.message}"
 
+    def __getitem__(self, key: str) -> Any:
+        if key not in _FIELDS:
+            raise KeyError(key)
+        return getattr(self, key)
 
-class ImportValidationError(ValueError):
+    def __iter__(self) -> Iterator[str]:
+        return iter(_FIELDS)
+
+    def __len__(self) -> int:
+        return len(_FIELDS)
+
+
+assert tuple(f.name for f in fields(Problem)) == _FIELDS
+
+
+class ImportValidationError(InvalidInputError):
     """An input file cannot be imported; :attr:`problems` lists everything wrong with it.
+
+    Nothing has been written. The CLI prints each problem (file, row, field, message) and
+    exits 2; the API answers 422 with the problems in its body.
 
     Parameters
     ----------
@@ -44,12 +69,19 @@ class ImportValidationError(ValueError):
         Every problem found, in file order.
     """
 
+    problems: list[Problem]  # type: ignore[assignment]  # Problems are mappings too
+
     def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems: list[Problem] = in_file_order(problems)
-        shown = "\n".join(str(problem) for problem in self.problems[:20])
-        more = len(self.problems) - 20
+        ordered = in_file_order(problems)
+        shown = "\n".join(str(problem) for problem in ordered[:20])
+        more = len(ordered) - 20
         tail = f"\n... and {more} more" if more > 0 else ""
-        super().__init__(f"{len(self.problems)} problem(s) in the input:\n{shown}{tail}")
+        summary = f"{len(ordered)} problem(s); nothing was imported."
+        super().__init__(summary, ordered)
+        self.full_message = f"{summary}:\n{shown}{tail}"
+
+    def __str__(self) -> str:
+        return self.full_message
 
 
 def in_file_order(problems: Iterable[Problem]) -> list[Problem]:

@@ -15,18 +15,18 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import pyogrio
-import pyproj
-from pyogrio.errors import DataLayerError, DataSourceError
 
 from gridmgmt.io.encoding import EncodingProblemError, decode_bytes
 from gridmgmt.io.headers import normalise_header
 from gridmgmt.io.problems import ImportValidationError, Problem
+
+if TYPE_CHECKING:
+    import pyproj
 
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
 SPATIAL_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp")
@@ -258,6 +258,9 @@ def _read_geojson(path: Path, label: str, encoding: str | None) -> SourceTable:
 
 
 def _choose_layer(path: Path, label: str, preferred: str | None) -> str | None:
+    import pyogrio  # spatial files only: GDAL takes a second to load
+    from pyogrio.errors import DataLayerError, DataSourceError
+
     try:
         layers = [str(name) for name in pyogrio.list_layers(path)[:, 0]]
     except (DataSourceError, DataLayerError) as exc:
@@ -312,6 +315,9 @@ def _read_spatial(
     encoding: str | None = None,
     encoding_used: str | None = None,
 ) -> SourceTable:
+    import pyogrio  # spatial files only: GDAL takes a second to load
+    from pyogrio.errors import DataLayerError, DataSourceError
+
     try:
         gdf = pyogrio.read_dataframe(source, layer=layer, encoding=encoding)
     except (DataSourceError, DataLayerError, ValueError) as exc:

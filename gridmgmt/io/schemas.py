@@ -19,6 +19,7 @@ from gridmgmt.domain import (
     StaffRole,
     Weekday,
 )
+from gridmgmt.errors import InvalidInputError
 
 
 class FieldType(StrEnum):
@@ -607,11 +608,11 @@ def get_schema(kind: str) -> KindSchema:
 
     Raises
     ------
-    ValueError
+    InvalidInputError
         If the kind is unknown; the message lists the known kinds.
     """
     schema = SCHEMAS.get(kind.strip().lower())
     if schema is None:
         msg = f"`kind` was {kind!r} but is expected to be in {import_kinds()}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg, [{"field": "kind", "message": msg}])
     return schema

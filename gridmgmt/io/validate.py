@@ -11,14 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyproj
 import shapely
 
-from gridmgmt.crs import CoordinateSystem, convert_geometry, in_china, metric_crs, to_wgs84
+from gridmgmt.crs import WGS84, CoordinateSystem, convert_geometry, in_china, metric_crs, to_wgs84
 from gridmgmt.io.headers import LOCATION_COLUMN, accepted_headers, map_headers
 from gridmgmt.io.parsing import clean_text, parse_column
 from gridmgmt.io.problems import Problem, in_file_order
@@ -41,7 +40,8 @@ class Reference:
     Parameters
     ----------
     counties
-        Boundaries of the stored counties (WGS-84), indexed by county code.
+        Boundaries of the stored counties (shapely geometries in WGS-84; a GeoSeries or a
+        plain Series), indexed by county code.
     scope
         County codes the importing user may write; ``None`` for every county.
     retailers
@@ -50,7 +50,7 @@ class Reference:
         County code of each stored depot, indexed by depot code (for vehicles).
     """
 
-    counties: gpd.GeoSeries
+    counties: pd.Series
     scope: frozenset[str] | None = None
     retailers: pd.Series | None = None
     depots: pd.Series | None = None
@@ -244,7 +244,9 @@ def _spatial_geometry(table: SourceTable, schema: KindSchema) -> npt.NDArray[np.
     if pd.isna(geoms).all():
         return None
     if table.crs is not None and table.crs.is_projected:
-        series = gpd.GeoSeries(geoms, crs=table.crs).to_crs(4326)
+        import geopandas as gpd  # projected spatial files only
+
+        series = gpd.GeoSeries(geoms, crs=table.crs).to_crs(WGS84)
         geoms = np.asarray(series.array, dtype=object)
     return geoms
 
@@ -580,7 +582,7 @@ def _outside(points: npt.NDArray[np.object_], boundary: shapely.Geometry) -> npt
 def _metric_distance(
     points: npt.NDArray[np.object_], boundary: shapely.Geometry
 ) -> npt.NDArray[np.float64]:
-    transformer = pyproj.Transformer.from_crs(4326, metric_crs(boundary), always_xy=True)
+    transformer = pyproj.Transformer.from_crs(WGS84, metric_crs(boundary), always_xy=True)
     projected = shapely.transform(
         boundary, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
     )
@@ -588,7 +590,7 @@ def _metric_distance(
     return np.asarray(shapely.distance(projected, shapely.points(x, y)), dtype=np.float64)
 
 
-def _locate(points: npt.NDArray[np.object_], counties: gpd.GeoSeries) -> npt.NDArray[np.object_]:
+def _locate(points: npt.NDArray[np.object_], counties: pd.Series) -> npt.NDArray[np.object_]:
     """The code of the county containing each point (lowest code on a shared border)."""
     result = np.full(len(points), None, dtype=object)
     if counties.empty:

@@ -56,7 +56,8 @@ def load_demo_data(
             raise FileNotFoundError(msg)
         if on_step is not None:
             on_step(f"import {kind} from {name}")
-        steps.append(DemoStep(name, import_file(url, kind, path, crs=crs)))
+        with session_factory(url).begin() as session:
+            steps.append(DemoStep(name, import_file(session, SYSTEM, kind, path, crs=crs)))
     return steps
 
 

@@ -17,14 +17,14 @@ from typing import Literal, get_args
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 from sqlalchemy.orm import Session
 
+from gridmgmt.errors import InvalidInputError
+from gridmgmt.policy import Action, requires
 from gridmgmt.services import audit
-from gridmgmt.services.actor import SYSTEM, Actor
+from gridmgmt.services.actor import Actor
 from gridmgmt.services.frames import frame_kinds, load_frame
-from gridmgmt.store import db
 
 ExportFormat = Literal["geojson", "csv", "gpkg"]
 EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)
@@ -43,20 +43,23 @@ ignore them.
 """
 
 
+@requires(Action.READ_BASE_DATA)
 def export_kind(
-    url: str,
+    session: Session,
+    actor: Actor,
     kind: str,
     *,
     fmt: str = "geojson",
     out: Path,
-    actor: Actor = SYSTEM,
 ) -> Path:
     """Write every row of ``kind`` the actor may see to a file.
 
     Parameters
     ----------
-    url
-        Database URL.
+    session
+        An open session; the export's audit line is added to its transaction.
+    actor
+        Whose county scope applies; the export is recorded in the audit log.
     kind
         A stored kind: counties, retailers, schools, checkpoints, depots, vehicles, orders,
         staff.
@@ -64,8 +67,6 @@ def export_kind(
         ``geojson``, ``csv`` or ``gpkg``.
     out
         The file to write (replaced if it exists).
-    actor
-        Whose county scope applies; the export is recorded in the audit log.
 
     Returns
     -------
@@ -74,27 +75,26 @@ def export_kind(
 
     Raises
     ------
-    ValueError
+    InvalidInputError
         If ``kind`` or ``fmt`` is not known.
     """
     if fmt not in EXPORT_FORMATS:
         msg = f"`fmt` was {fmt!r} but is expected to be in {list(EXPORT_FORMATS)}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg, [{"field": "format", "message": msg}])
     if kind not in frame_kinds():
         msg = f"`kind` was {kind!r} but is expected to be in {frame_kinds()}"
-        raise ValueError(msg)
-    with db.transaction(url) as session:
-        frame = load_frame(session, kind, actor)
-        enrich = ENRICHERS.get(kind)
-        if enrich is not None:
-            frame = enrich(session, frame)
-        audit.record(
-            session,
-            actor,
-            "export",
-            kind=kind,
-            detail={"file": out.name, "format": fmt, "rows": len(frame)},
-        )
+        raise InvalidInputError(msg, [{"field": "kind", "message": msg}])
+    frame = load_frame(session, kind, actor)
+    enrich = ENRICHERS.get(kind)
+    if enrich is not None:
+        frame = enrich(session, frame)
+    audit.record(
+        session,
+        actor,
+        "export",
+        kind=kind,
+        detail={"file": out.name, "format": fmt, "rows": len(frame)},
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.unlink(missing_ok=True)
     WRITERS[fmt](_plain_columns(frame), out, kind)
@@ -146,6 +146,8 @@ def _write_csv(frame: pd.DataFrame, out: Path, kind: str) -> None:
 
 def _write_spatial(driver: str) -> Callable[[pd.DataFrame, Path, str], None]:
     def write(frame: pd.DataFrame, out: Path, kind: str) -> None:
+        import pyogrio  # GDAL takes a second to load: only when writing such a file
+
         layer = kind if driver == "GPKG" else None
         if isinstance(frame, gpd.GeoDataFrame):
             geometry_type = "MultiPolygon" if kind in POLYGON_KINDS else "Point"

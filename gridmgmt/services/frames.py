@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import geopandas as gpd
 import numpy as np
@@ -18,7 +18,10 @@ import shapely
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from gridmgmt.crs import WGS84
 from gridmgmt.domain import StaffRole
+from gridmgmt.errors import InvalidInputError
+from gridmgmt.policy import Action, requires
 from gridmgmt.services.actor import Actor
 from gridmgmt.services.scope import scoped
 from gridmgmt.store.models import (
@@ -34,7 +37,8 @@ from gridmgmt.store.models import (
 )
 from gridmgmt.store.models.grids import GridRecord, RetailerGrid, StaffGrid
 
-WGS84 = "EPSG:4326"
+AnySelect: TypeAlias = Select[*tuple[Any, ...]]
+"""A select of any columns (the kinds differ in their number and types)."""
 
 
 @dataclass(frozen=True)
@@ -42,13 +46,13 @@ class FrameSpec:
     """How to read one stored kind: the select, its county column, its geometry column, and
     columns joined on from other tables once there is something to join (``extend``)."""
 
-    build: Callable[[], Select[Any]]
+    build: Callable[[], AnySelect]
     county_column: Any
     geometry: str | None
     extend: Callable[[Session, pd.DataFrame], pd.DataFrame] | None = None
 
 
-def _counties() -> Select[Any]:
+def _counties() -> AnySelect:
     return (
         select(
             County.code,
@@ -63,7 +67,7 @@ def _counties() -> Select[Any]:
     )
 
 
-def _retailers() -> Select[Any]:
+def _retailers() -> AnySelect:
     return select(
         Retailer.licence_no,
         Retailer.name,
@@ -79,7 +83,7 @@ def _retailers() -> Select[Any]:
     ).order_by(Retailer.licence_no)
 
 
-def _schools() -> Select[Any]:
+def _schools() -> AnySelect:
     return select(
         School.name,
         School.kind,
@@ -89,7 +93,7 @@ def _schools() -> Select[Any]:
     ).order_by(School.county_code, School.name)
 
 
-def _checkpoints() -> Select[Any]:
+def _checkpoints() -> AnySelect:
     return select(
         Checkpoint.name,
         Checkpoint.kind,
@@ -98,7 +102,7 @@ def _checkpoints() -> Select[Any]:
     ).order_by(Checkpoint.county_code, Checkpoint.name)
 
 
-def _depots() -> Select[Any]:
+def _depots() -> AnySelect:
     return select(
         Depot.code,
         Depot.name,
@@ -109,7 +113,7 @@ def _depots() -> Select[Any]:
     ).order_by(Depot.code)
 
 
-def _vehicles() -> Select[Any]:
+def _vehicles() -> AnySelect:
     return (
         select(
             Vehicle.plate,
@@ -124,7 +128,7 @@ def _vehicles() -> Select[Any]:
     )
 
 
-def _orders() -> Select[Any]:
+def _orders() -> AnySelect:
     return (
         select(
             Retailer.licence_no,
@@ -137,7 +141,7 @@ def _orders() -> Select[Any]:
     )
 
 
-def _staff() -> Select[Any]:
+def _staff() -> AnySelect:
     return select(
         Staff.staff_no,
         Staff.name,
@@ -162,7 +166,7 @@ def _grid_staff(role: StaffRole) -> Any:
     )
 
 
-def _grids() -> Select[Any]:
+def _grids() -> AnySelect:
     return select(
         GridRecord.grid_id,
         GridRecord.county_code,
@@ -240,6 +244,7 @@ def frame_kinds() -> list[str]:
     return list(FRAMES)
 
 
+@requires(Action.READ_BASE_DATA)
 def load_frame(
     session: Session,
     kind: str,
@@ -269,7 +274,7 @@ def load_frame(
     spec = FRAMES.get(kind)
     if spec is None:
         msg = f"`kind` was {kind!r} but is expected to be in {frame_kinds()}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg, [{"field": "kind", "message": msg}])
     stmt = scoped(spec.build(), spec.county_column, actor)
     if county_codes is not None:
         stmt = stmt.where(spec.county_column.in_(county_codes))

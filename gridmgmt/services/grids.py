@@ -18,9 +18,10 @@ county answers as if it did not exist).
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Final
 
@@ -33,8 +34,9 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from gridmgmt.crs import to_wgs84
-from gridmgmt.domain import StaffRole, UserRole
+from gridmgmt.crs import WGS84, to_wgs84
+from gridmgmt.domain import StaffRole
+from gridmgmt.errors import ConflictError, InvalidInputError, NotFoundError
 from gridmgmt.grids import (
     GridDesign,
     GridIndex,
@@ -50,40 +52,34 @@ from gridmgmt.grids import (
     write_sheet,
 )
 from gridmgmt.grids.partition import DEFAULT_TOLERANCE
+from gridmgmt.policy import Action, requires
 from gridmgmt.services import audit
-from gridmgmt.services.actor import AccessDeniedError, Actor
-from gridmgmt.services.frames import load_frame
+from gridmgmt.services.actor import Actor
+from gridmgmt.services.frames import frame_records, load_frame
 from gridmgmt.services.records import county_codes
+from gridmgmt.services.results import Result
 from gridmgmt.store.models import County, Retailer, Staff
 from gridmgmt.store.models.grids import GridRecord, RetailerGrid, StaffGrid
 
 __all__ = [
-    "WRITER_ROLES",
     "AssignmentReport",
+    "AssignmentSummary",
+    "DesignSummary",
     "GridLocation",
-    "GridNotFoundError",
     "GridReport",
-    "GridsExistError",
+    "RebalanceSummary",
+    "ReportSummary",
+    "StaffingSummary",
     "assign_retailers",
     "design_county_grids",
     "grid_report",
+    "grids_geojson",
     "list_grids",
     "locate",
     "rebalance_county_grids",
     "staff_county_grids",
     "write_grid_sheet",
 ]
-
-WGS84: Final = "EPSG:4326"
-WRITER_ROLES: Final = frozenset({UserRole.OFFICER, UserRole.ADMIN})
-
-
-class GridNotFoundError(LookupError):
-    """The county (or its grids) does not exist, or is one the actor may not see."""
-
-
-class GridsExistError(ValueError):
-    """The county already has a stored design; designing again must be asked for."""
 
 
 @dataclass(frozen=True)
@@ -140,9 +136,8 @@ class GridReport:
     figures: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class GridLocation:
-    """The grid a location lies in, and who answers for it."""
+class GridLocation(Result):
+    """The grid a location lies in, and who answers for it (staff name per role)."""
 
     county_code: str
     grid_id: str
@@ -151,23 +146,107 @@ class GridLocation:
     staff: dict[str, str | None]
 
 
+# --- what the faces answer ----------------------------------------------------------------
+# One summary per action, built from the engine's result: the API returns it and the CLI
+# prints it for ``--json``, so both say the same thing. Tables become lists of records.
+
+Records = list[dict[str, Any]]
+
+
+class DesignSummary(Result):
+    """A stored design: the engine's report and one record per grid (no outlines)."""
+
+    report: dict[str, Any]
+    grids: Records
+
+    @classmethod
+    def of(cls, design: GridDesign) -> DesignSummary:
+        return cls(report=asdict(design.report), grids=frame_records(design.grids, lonlat=False))
+
+
+class AssignmentSummary(Result):
+    """The counts of :class:`AssignmentReport` and its changes, one record each."""
+
+    counties: list[str]
+    assigned: int
+    moved: int
+    unchanged: int
+    outside: int
+    changes: Records
+
+    @classmethod
+    def of(cls, report: AssignmentReport) -> AssignmentSummary:
+        return cls(
+            counties=report.counties,
+            assigned=report.assigned,
+            moved=report.moved,
+            unchanged=report.unchanged,
+            outside=report.outside,
+            changes=frame_records(report.changes, lonlat=False),
+        )
+
+
+class RebalanceSummary(Result):
+    """A rebalance: the engine's report and the retailers that moved."""
+
+    report: dict[str, Any]
+    moved: Records
+
+    @classmethod
+    def of(cls, result: Rebalance) -> RebalanceSummary:
+        return cls(report=asdict(result.report), moved=frame_records(result.moved, lonlat=False))
+
+
+class StaffingSummary(Result):
+    """Posts held, posts no one can take, each person's load, and who is overloaded."""
+
+    assignments: Records
+    unstaffed: Records
+    staff_load: Records
+    overloaded: list[str]
+
+    @classmethod
+    def of(cls, result: StaffingResult) -> StaffingSummary:
+        return cls(
+            assignments=frame_records(result.assignments, lonlat=False),
+            unstaffed=frame_records(result.unstaffed, lonlat=False),
+            staff_load=frame_records(result.staff_load, lonlat=False),
+            overloaded=[str(s) for s in result.overloaded],
+        )
+
+
+class ReportSummary(Result):
+    """A county's grid figures, grids, responsibility sheet and unstaffed posts."""
+
+    figures: dict[str, Any]
+    grids: Records
+    sheet: Records
+    unstaffed: Records
+
+    @classmethod
+    def of(cls, report: GridReport) -> ReportSummary:
+        return cls(
+            figures=report.figures,
+            grids=frame_records(report.grids, lonlat=False),
+            sheet=frame_records(report.sheet, lonlat=False),
+            unstaffed=frame_records(report.unstaffed, lonlat=False),
+        )
+
+
 # --- scope -------------------------------------------------------------------------------
-
-
-def _require_writer(actor: Actor, action: str) -> None:
-    if actor.role not in WRITER_ROLES:
-        allowed = sorted(role.value for role in WRITER_ROLES)
-        msg = f"{action} needs one of the roles {allowed}; user {actor.username!r} is {actor.role}"
-        raise AccessDeniedError(msg)
 
 
 def _county(session: Session, actor: Actor, county: str) -> County:
     """The county if it exists and the actor may see it; else not found (the same answer)."""
     row = session.get(County, county) if actor.can_see(county) else None
     if row is None:
-        msg = f"county {county} not found"
-        raise GridNotFoundError(msg)
+        raise NotFoundError("county", county)
     return row
+
+
+def _no_grids(county: str) -> NotFoundError:
+    msg = f"county {county} has no grids; design them first (gridmgmt grids design)"
+    return NotFoundError("grids of county", county, message=msg)
 
 
 def _stored_grids(session: Session, county: str) -> list[GridRecord]:
@@ -239,6 +318,7 @@ def _geometry_input(fixed_lines: BaseGeometry | gpd.GeoDataFrame | gpd.GeoSeries
 # --- design -------------------------------------------------------------------------------
 
 
+@requires(Action.CHANGE_GRIDS)
 def design_county_grids(
     session: Session,
     actor: Actor,
@@ -282,28 +362,18 @@ def design_county_grids(
 
     Raises
     ------
-    GridNotFoundError
+    NotFoundError
         If the county does not exist or is not the actor's.
-    GridsExistError
+    ConflictError
         If the county has grids and ``replace`` is false.
-    ValueError
+    InvalidInputError
         If a locked id is not a stored grid, or the engine refuses the options.
+    AccessDeniedError
+        If the actor's role may not change grids.
     """
-    _require_writer(actor, "designing grids")
     boundary = _county(session, actor, county).boundary
     stored = _stored_grids(session, county)
-    lock_ids = {str(g) for g in lock}
-    unknown = sorted(lock_ids - {r.grid_id for r in stored})
-    if unknown:
-        msg = f"grids {unknown} to lock are not stored grids of county {county}"
-        raise ValueError(msg)
-    if stored and not replace:
-        msg = (
-            f"county {county} already has {len(stored)} grids; design again with "
-            "replace (--replace), which keeps locked grids"
-        )
-        raise GridsExistError(msg)
-    kept = [r for r in stored if r.locked or r.grid_id in lock_ids]
+    kept = _grids_to_keep(county, stored, {str(g) for g in lock}, replace=replace)
     design = design_grids(
         boundary,
         _retailers(session, actor, county),
@@ -314,6 +384,62 @@ def design_county_grids(
         locked_grids=_grid_frame(kept) if kept else None,
         workload_table=workload_table,
     )
+    _save_design(session, actor, county, design, stored=stored, kept=kept, seed=seed)
+    assigned = _save_assignment(session, county, design.assignment)
+    report = design.report
+    audit.record(
+        session,
+        actor,
+        "grids.design",
+        kind="grids",
+        county_code=county,
+        detail={
+            "n_grids": report.n_grids,
+            "n_locked": report.n_locked,
+            "requested": {"n_grids": n_grids, "target_workload": target_workload},
+            "seed": seed,
+            "fixed_lines": fixed_lines is not None,
+            "replaced": len(stored),
+            "retailers_assigned": assigned,
+            "max_deviation": round(report.max_deviation, 6),
+            "tolerance": report.tolerance,
+            "within_tolerance": report.within_tolerance,
+            "mean_polsby_popper": round(report.mean_polsby_popper, 4),
+            "exact_tiling": report.exact_tiling,
+            "notes": list(report.notes),
+        },
+    )
+    return design
+
+
+def _grids_to_keep(
+    county: str, stored: list[GridRecord], lock_ids: set[str], *, replace: bool
+) -> list[GridRecord]:
+    """The stored grids a new design keeps (locked ones); refuses what cannot be done."""
+    unknown = sorted(lock_ids - {r.grid_id for r in stored})
+    if unknown:
+        msg = f"grids {unknown} to lock are not stored grids of county {county}"
+        raise InvalidInputError(msg, [{"field": "lock", "message": msg}])
+    if stored and not replace:
+        msg = (
+            f"county {county} already has {len(stored)} grids; design again with "
+            "replace (--replace), which keeps locked grids"
+        )
+        raise ConflictError(msg)
+    return [r for r in stored if r.locked or r.grid_id in lock_ids]
+
+
+def _save_design(
+    session: Session,
+    actor: Actor,
+    county: str,
+    design: GridDesign,
+    *,
+    stored: list[GridRecord],
+    kept: list[GridRecord],
+    seed: int,
+) -> None:
+    """Replace the stored grids by the design's; kept grids keep their outlines exactly."""
     kept_ids = {r.grid_id for r in kept}
     session.execute(delete(RetailerGrid).where(RetailerGrid.county_code == county))
     dropped = [r.grid_id for r in stored if r.grid_id not in kept_ids]
@@ -344,31 +470,6 @@ def design_county_grids(
         # A locked grid keeps its stored outline exactly; only its figures are refreshed.
         _apply_figures(row, figures, geometry=grid_id not in kept_ids)
     session.flush()
-    assigned = _save_assignment(session, county, design.assignment)
-    report = design.report
-    audit.record(
-        session,
-        actor,
-        "grids.design",
-        kind="grids",
-        county_code=county,
-        detail={
-            "n_grids": report.n_grids,
-            "n_locked": report.n_locked,
-            "requested": {"n_grids": n_grids, "target_workload": target_workload},
-            "seed": seed,
-            "fixed_lines": fixed_lines is not None,
-            "replaced": len(stored),
-            "retailers_assigned": assigned,
-            "max_deviation": round(report.max_deviation, 6),
-            "tolerance": report.tolerance,
-            "within_tolerance": report.within_tolerance,
-            "mean_polsby_popper": round(report.mean_polsby_popper, 4),
-            "exact_tiling": report.exact_tiling,
-            "notes": list(report.notes),
-        },
-    )
-    return design
 
 
 # --- assignment ---------------------------------------------------------------------------
@@ -393,6 +494,7 @@ def _counties_with_grids(session: Session, actor: Actor, county: str | None) -> 
     return sorted(session.scalars(stmt))
 
 
+@requires(Action.CHANGE_GRIDS)
 def assign_retailers(
     session: Session, actor: Actor, *, county: str | None = None
 ) -> AssignmentReport:
@@ -409,10 +511,9 @@ def assign_retailers(
 
     Raises
     ------
-    GridNotFoundError
+    NotFoundError
         If ``county`` is given and is not the actor's.
     """
-    _require_writer(actor, "assigning retailers to grids")
     changes: list[pd.DataFrame] = []
     assigned = moved = unchanged = outside = 0
     codes = _counties_with_grids(session, actor, county)
@@ -481,6 +582,7 @@ def _refresh_counts(session: Session, actor: Actor, county: str) -> None:
 # --- rebalancing --------------------------------------------------------------------------
 
 
+@requires(Action.CHANGE_GRIDS)
 def rebalance_county_grids(
     session: Session,
     actor: Actor,
@@ -497,15 +599,13 @@ def rebalance_county_grids(
 
     Raises
     ------
-    GridNotFoundError
+    NotFoundError
         If the county is not the actor's, or has no grids.
     """
-    _require_writer(actor, "rebalancing grids")
     boundary = _county(session, actor, county).boundary
     rows = _stored_grids(session, county)
     if not rows:
-        msg = f"county {county} has no grids; design them first (gridmgmt grids design)"
-        raise GridNotFoundError(msg)
+        raise _no_grids(county)
     locked = {r.grid_id for r in rows if r.locked} | {str(g) for g in lock}
     retailers = _retailers(session, actor, county)
     result = rebalance_grids(
@@ -570,6 +670,7 @@ def _posts(session: Session, county: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["grid_id", "role", "staff_id"])
 
 
+@requires(Action.CHANGE_GRIDS)
 def staff_county_grids(
     session: Session, actor: Actor, county: str, *, allow_overload: bool = False
 ) -> StaffingResult:
@@ -581,15 +682,13 @@ def staff_county_grids(
 
     Raises
     ------
-    GridNotFoundError
+    NotFoundError
         If the county is not the actor's, or has no grids.
     """
-    _require_writer(actor, "staffing grids")
     _county(session, actor, county)
     rows = _stored_grids(session, county)
     if not rows:
-        msg = f"county {county} has no grids; design them first (gridmgmt grids design)"
-        raise GridNotFoundError(msg)
+        raise _no_grids(county)
     grids = pd.DataFrame(
         {"grid_id": [r.grid_id for r in rows], "workload": [r.workload for r in rows]}
     )
@@ -632,12 +731,13 @@ def staff_county_grids(
 # --- reading ------------------------------------------------------------------------------
 
 
+@requires(Action.READ_GRIDS)
 def list_grids(session: Session, actor: Actor, county: str) -> gpd.GeoDataFrame:
     """The stored grids of one of the actor's counties, with staff names per role.
 
     Raises
     ------
-    GridNotFoundError
+    NotFoundError
         If the county does not exist or is not the actor's.
     """
     _county(session, actor, county)
@@ -645,18 +745,28 @@ def list_grids(session: Session, actor: Actor, county: str) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=WGS84)
 
 
+def grids_geojson(grids: gpd.GeoDataFrame) -> dict[str, Any]:
+    """Grids (from :func:`list_grids`) as a GeoJSON FeatureCollection, times in ISO 8601."""
+    plain = grids.copy()
+    for column in plain.columns:
+        if str(plain[column].dtype).startswith("datetime64"):
+            plain[column] = plain[column].map(lambda t: t.isoformat())
+    collection: dict[str, Any] = json.loads(plain.to_json(drop_id=True, na="null"))
+    return collection
+
+
+@requires(Action.READ_GRIDS)
 def grid_report(session: Session, actor: Actor, county: str) -> GridReport:
     """Figures and responsibility sheet (网格责任清单) of one county's grids.
 
     Raises
     ------
-    GridNotFoundError
+    NotFoundError
         If the county is not the actor's, or has no grids.
     """
     grids = list_grids(session, actor, county)
     if not len(grids):
-        msg = f"county {county} has no grids; design them first (gridmgmt grids design)"
-        raise GridNotFoundError(msg)
+        raise _no_grids(county)
     retailers = _retailers(session, actor, county)
     posts = _posts(session, county)
     staff = _staff_frame(session, county)
@@ -689,6 +799,7 @@ def write_grid_sheet(report: GridReport, path: str | Path, *, headers: str = "zh
     return write_sheet(report.sheet, path, headers=headers)
 
 
+@requires(Action.READ_GRIDS)
 def locate(
     session: Session, actor: Actor, lon: float, lat: float, *, crs: str = "wgs84"
 ) -> GridLocation | None:
@@ -721,7 +832,9 @@ def locate(
     )
     held = {role.value: name for role, name in session.execute(names)}
     staff = {role.value: held.get(role.value) for role in StaffRole}
-    return GridLocation(str(county), str(grid_id), wlon, wlat, staff)
+    return GridLocation(
+        county_code=str(county), grid_id=str(grid_id), lon=wlon, lat=wlat, staff=staff
+    )
 
 
 # --- demo ---------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -38,9 +37,9 @@ from gridmgmt.io.problems import ImportValidationError, Problem
 from gridmgmt.io.readers import read_source
 from gridmgmt.io.schemas import get_schema
 from gridmgmt.io.validate import LOCATION, Reference, ValidatedRows, validate_table
+from gridmgmt.policy import Action, requires
 from gridmgmt.services import audit
-from gridmgmt.services.actor import SYSTEM, Actor
-from gridmgmt.store import db
+from gridmgmt.services.actor import Actor
 from gridmgmt.store.models import (
     Base,
     Checkpoint,
@@ -176,13 +175,14 @@ _TARGETS: dict[str, _Target] = {
 }
 
 
+@requires(Action.IMPORT_DATA)
 def import_file(
-    url: str,
+    session: Session,
+    actor: Actor,
     kind: str,
     path: Path,
     *,
     crs: str = "wgs84",
-    actor: Actor = SYSTEM,
     progress: Progress | None = None,
     encoding: str | None = None,
     layer: str | None = None,
@@ -192,8 +192,11 @@ def import_file(
 
     Parameters
     ----------
-    url
-        Database URL.
+    session
+        An open session; the rows and the audit line are written in its transaction, which
+        the caller commits (or rolls back: nothing is written when a problem is found).
+    actor
+        Who imports; rows must belong to the actor's counties.
     kind
         One of :func:`gridmgmt.io.schemas.import_kinds`: counties, retailers, schools,
         checkpoints, depots, vehicles, orders, staff.
@@ -202,8 +205,6 @@ def import_file(
     crs
         Coordinate system of the file's coordinates: wgs84, gcj02 (Amap, Tencent), bd09
         (Baidu) or cgcs2000, or any alias :func:`gridmgmt.crs.parse_crs` accepts.
-    actor
-        Who imports; rows must belong to the actor's counties.
     progress
         Called with ``(rows done, rows in file)`` while rows are written.
     encoding
@@ -223,8 +224,10 @@ def import_file(
     ImportValidationError
         If anything is wrong with the file; ``problems`` lists every problem and nothing
         has been written.
-    ValueError
+    InvalidInputError
         If ``kind`` is not an importable kind.
+    AccessDeniedError
+        If the actor's role may not import data.
     """
     schema = get_schema(kind)
     label = str(path) if label is None else label
@@ -236,32 +239,31 @@ def import_file(
         path, label=label, encoding=encoding, layer=layer, preferred_layer=schema.kind
     )
     target = _TARGETS[schema.kind]
-    with db.transaction(url) as session:
-        reference, ids = _load_reference(session, schema.kind, actor)
-        rows, problems = validate_table(table, schema, crs=source_crs, reference=reference)
-        if len(table) == 0:  # nothing to store (an export of an empty kind has no columns)
-            frame, plan = rows.frame, _Plan(pd.DataFrame(), pd.DataFrame(), 0, [])
-        else:
-            if problems:
-                raise ImportValidationError(problems)
-            frame = _store_columns(schema.kind, rows, ids)
-            plan = _plan(session, target, frame, rows, actor, label)
-            if plan.problems:
-                raise ImportValidationError(plan.problems)
-            if schema.kind == "counties":
-                _upsert_provinces(session, rows.frame)
-        _write(session, target, plan, len(frame), progress)
-        report = ImportReport(
-            kind=schema.kind,
-            file=label,
-            rows=len(frame),
-            inserted=len(plan.inserts),
-            updated=len(plan.updates),
-            unchanged=plan.unchanged,
-            crs=source_crs.value,
-            ignored_columns=tuple(rows.ignored_columns),
-        )
-        _audit(session, actor, report, frame, path)
+    reference, ids = _load_reference(session, schema.kind, actor)
+    rows, problems = validate_table(table, schema, crs=source_crs, reference=reference)
+    if len(table) == 0:  # nothing to store (an export of an empty kind has no columns)
+        frame, plan = rows.frame, _Plan(pd.DataFrame(), pd.DataFrame(), 0, [])
+    else:
+        if problems:
+            raise ImportValidationError(problems)
+        frame = _store_columns(schema.kind, rows, ids)
+        plan = _plan(session, target, frame, rows, actor, label)
+        if plan.problems:
+            raise ImportValidationError(plan.problems)
+        if schema.kind == "counties":
+            _upsert_provinces(session, rows.frame)
+    _write(session, target, plan, len(frame), progress)
+    report = ImportReport(
+        kind=schema.kind,
+        file=label,
+        rows=len(frame),
+        inserted=len(plan.inserts),
+        updated=len(plan.updates),
+        unchanged=plan.unchanged,
+        crs=source_crs.value,
+        ignored_columns=tuple(rows.ignored_columns),
+    )
+    _audit(session, actor, report, frame, path)
     return report
 
 
@@ -271,10 +273,8 @@ def _load_reference(
     """Counties, and for orders and vehicles the retailers or depots they refer to."""
     result = session.execute(select(County.code, County.boundary))
     counties = pd.DataFrame(result.all(), columns=["code", "boundary"])
-    boundaries = gpd.GeoSeries(
-        counties["boundary"].to_numpy(dtype=object),
-        index=counties["code"].astype(object),
-        crs="EPSG:4326",
+    boundaries = pd.Series(
+        counties["boundary"].to_numpy(dtype=object), index=counties["code"].astype(object)
     )
     scope = actor.counties
     if kind == "orders":

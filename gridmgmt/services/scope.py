@@ -10,7 +10,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from gridmgmt.services.actor import Actor
 from gridmgmt.store.models import Share
 
-S = TypeVar("S", bound=Select[Any])
+S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 
 
 def scoped(

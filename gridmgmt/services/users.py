@@ -7,6 +7,7 @@ random passwords generated at start and printed once.
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from collections.abc import Iterable
@@ -20,9 +21,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridmgmt.domain import UserRole, label_zh, parse_enum
+from gridmgmt.errors import ConflictError, InvalidInputError
+from gridmgmt.policy import Action, requires
 from gridmgmt.services.actor import SYSTEM, Actor
 from gridmgmt.services.audit import record
-from gridmgmt.store import db
+from gridmgmt.services.results import Result
 from gridmgmt.store.models import County, User, UserCounty
 
 MIN_PASSWORD_LENGTH = 10
@@ -54,21 +57,47 @@ _COMMON_PASSWORDS = frozenset(
 _ADJACENCY_TOLERANCE_DEG = 1e-6
 
 _hasher = PasswordHash((Argon2Hasher(),))
+
+
 # Verified against when the username is unknown, so a wrong name costs as much as a wrong
 # password and response times do not reveal which usernames exist.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(24))
+@functools.cache
+def _dummy_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(24))
 
 
-class WeakPasswordError(ValueError):
+class WeakPasswordError(InvalidInputError):
     """The password is empty, too short or too easy to guess."""
 
 
-class UnknownCountyError(ValueError):
+class UnknownCountyError(InvalidInputError):
     """A user was to be given a county that is not in the database."""
 
 
-class DuplicateUserError(ValueError):
+class DuplicateUserError(ConflictError):
     """A user with this username exists already."""
+
+
+class UserInfo(Result):
+    """A user as the faces show one: role (and its Chinese name) and counties."""
+
+    username: str
+    full_name: str | None
+    role: UserRole
+    role_zh: str
+    counties: list[str]
+    active: bool
+
+    @classmethod
+    def of(cls, user: User) -> UserInfo:
+        return cls(
+            username=user.username,
+            full_name=user.full_name,
+            role=user.role,
+            role_zh=label_zh(user.role),
+            counties=user.county_codes,
+            active=user.active,
+        )
 
 
 class DemoUser(NamedTuple):
@@ -123,7 +152,7 @@ def _check_username(username: str) -> str:
             f"username {username!r} is not valid: use 2-64 characters from A-Z, a-z, 0-9, "
             "'_', '.' and '-', starting with a letter or digit"
         )
-        raise ValueError(msg)
+        raise InvalidInputError(msg, [{"field": "username", "message": msg}])
     return cleaned
 
 
@@ -178,23 +207,25 @@ def _add_user(
     return user
 
 
+@requires(Action.MANAGE_USERS)
 def add_user(
-    target: str | Session,
+    session: Session,
+    actor: Actor,
     username: str,
     password: str,
     role: UserRole | str,
     counties: Iterable[str],
     *,
     full_name: str | None = None,
-    actor: Actor = SYSTEM,
-) -> User:
+) -> UserInfo:
     """Create a user with an argon2-hashed password and their counties.
 
     Parameters
     ----------
-    target
-        A database URL (the user is committed in its own transaction) or an open session
-        (the caller commits).
+    session
+        An open session; the user and the audit line are committed with its transaction.
+    actor
+        Who creates the user (an administrator), for the audit log.
     username
         Login name: 2-64 characters from letters, digits, ``_``, ``.`` and ``-``.
     password
@@ -205,44 +236,43 @@ def add_user(
         Codes of the counties the user works for; each must be in the database.
     full_name
         The person's name, shown on pages.
-    actor
-        Who creates the user, for the audit log.
 
     Returns
     -------
-    User
+    UserInfo
         The new user.
 
     Raises
     ------
-    WeakPasswordError, UnknownCountyError, DuplicateUserError, ValueError
+    WeakPasswordError, UnknownCountyError, InvalidInputError
         If the password, a county, the username or the role is not acceptable.
+    DuplicateUserError
+        If the username is taken (a conflict).
     """
-    if isinstance(target, Session):
-        return _add_user(
-            target, username, password, role, counties, full_name=full_name, actor=actor
-        )
-    with db.transaction(target) as session:
-        return _add_user(
-            session, username, password, role, counties, full_name=full_name, actor=actor
-        )
+    user = _add_user(session, username, password, role, counties, full_name=full_name, actor=actor)
+    return UserInfo.of(user)
 
 
-def user_by_name(session: Session, username: str) -> User | None:
-    """The active user called ``username``, or None."""
+def _active_user(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username, User.active.is_(True)))
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
+def user_by_name(session: Session, username: str) -> UserInfo | None:
+    """The active user called ``username``, or None."""
+    user = _active_user(session, username)
+    return None if user is None else UserInfo.of(user)
+
+
+def authenticate(session: Session, username: str, password: str) -> UserInfo | None:
     """Check a username and password; return the user, or None if either is wrong.
 
     Unknown usernames cost as much time as wrong passwords. A hash made with older
     parameters is upgraded in the session (committed by the caller). Both outcomes are
     written to the audit log.
     """
-    user = user_by_name(session, username) if username else None
+    user = _active_user(session, username) if username else None
     if user is None:
-        _hasher.verify(password, _DUMMY_HASH)
+        _hasher.verify(password, _dummy_hash())
         ok, new_hash = False, None
     else:
         ok, new_hash = _hasher.verify_and_update(password, user.password_hash)
@@ -252,22 +282,24 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         return None
     if new_hash is not None:
         user.password_hash = new_hash
-    record(session, actor_for(user), "auth.login", kind="user")
-    return user
+    info = UserInfo.of(user)
+    record(session, actor_for(info), "auth.login", kind="user")
+    return info
 
 
-def actor_for(user: User) -> Actor:
+def actor_for(user: UserInfo) -> Actor:
     """The actor a logged-in user's requests run as: their role and counties."""
-    return Actor(username=user.username, role=user.role, counties=frozenset(user.county_codes))
+    return Actor(username=user.username, role=user.role, counties=frozenset(user.counties))
 
 
-def list_users(session: Session, *, actor: Actor = SYSTEM) -> list[User]:
+@requires(Action.MANAGE_USERS)
+def list_users(session: Session, actor: Actor) -> list[UserInfo]:
     """Users who share at least one county with the actor, by username."""
     stmt = select(User).order_by(User.username)
     if actor.counties is not None:
         linked = select(UserCounty.user_id).where(UserCounty.county_code.in_(actor.counties))
         stmt = stmt.where(User.id.in_(linked))
-    return list(session.scalars(stmt))
+    return [UserInfo.of(user) for user in session.scalars(stmt)]
 
 
 def describe_role(role: UserRole) -> str:

@@ -1,21 +1,29 @@
-"""Engines, sessions and schema migrations."""
+"""Engines, sessions and schema migrations.
+
+Alembic (about a second to import) is loaded only when a database actually needs
+migrating: whether it does is decided by comparing the revisions stored in the database's
+``alembic_version`` table with the heads read from the migration files' headers.
+"""
 
 from __future__ import annotations
 
+import ast
+import functools
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+VERSION_TABLE = "alembic_version"
 
 
 def normalise_url(url: str) -> str:
@@ -46,6 +54,8 @@ def get_engine(url: str) -> Engine:
             engine = create_engine(url, connect_args={"check_same_thread": False})
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
+            import geoalchemy2  # noqa: F401  (PostGIS types and functions, before any query)
+
             engine = create_engine(url, pool_pre_ping=True)
         _ENGINES[url] = engine
     return engine
@@ -58,8 +68,15 @@ def dispose_engine(url: str) -> None:
         engine.dispose()
 
 
+def redacted_url(url: str) -> str:
+    """``url`` as it may be shown: the driver made explicit, the password hidden."""
+    return make_url(normalise_url(url)).render_as_string(hide_password=True)
+
+
 def alembic_config(url: str) -> Config:
     """An Alembic configuration pointing at the packaged migrations and ``url``."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
@@ -72,21 +89,69 @@ def current_revision(engine: Engine) -> str | None:
     Each engine's tables come in their own migration branch, so there may be several heads.
     """
     with engine.connect() as connection:
-        heads = MigrationContext.configure(connection).get_current_heads()
-    return ",".join(sorted(heads)) or None
+        if not inspect(connection).has_table(VERSION_TABLE):
+            return None
+        heads = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars()
+        return ",".join(sorted(str(head) for head in heads)) or None
 
 
+_HEADER = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.MULTILINE)
+
+
+def _header_values(path: Path) -> dict[str, Any]:
+    """The ``revision`` and ``down_revision`` a migration file assigns at module level.
+
+    The one-line assignments are read with a regular expression (parsing whole migration
+    files would cost more than the query it saves); anything else is parsed properly.
+    """
+    source = path.read_text(encoding="utf-8")
+    try:
+        return {name: ast.literal_eval(value) for name, value in _HEADER.findall(source)}
+    except (ValueError, SyntaxError):  # a header spread over several lines
+        values: dict[str, Any] = {}
+        for node in ast.parse(source, filename=str(path)).body:
+            if isinstance(node, ast.AnnAssign | ast.Assign) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    if isinstance(target, ast.Name) and target.id in _HEADER_NAMES:
+                        values[target.id] = ast.literal_eval(node.value)
+        return values
+
+
+_HEADER_NAMES = frozenset({"revision", "down_revision"})
+
+
+@functools.cache
 def head_revision() -> str | None:
-    """The newest schema revision(s) this code knows, comma-separated."""
-    heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
-    return ",".join(sorted(heads)) or None
+    """The newest schema revision(s) this code knows, comma-separated.
+
+    Read from the ``revision`` and ``down_revision`` headers of the migration files, as
+    Alembic reads them, without importing Alembic: a head is a revision no other revises.
+    """
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
+        header = _header_values(path)
+        revision = header.get("revision")
+        if revision is None:
+            continue
+        revisions.add(str(revision))
+        down = header.get("down_revision")
+        revised.update([down] if isinstance(down, str) else list(down or ()))
+    return ",".join(sorted(revisions - revised)) or None
 
 
 def upgrade(url: str) -> None:
-    """Bring the database at ``url`` to the newest schema (creates it if empty)."""
+    """Bring the database at ``url`` to the newest schema (creates it if empty).
+
+    A database already at the heads costs one query; only one that needs migrating loads
+    Alembic.
+    """
     engine = get_engine(url)
     if current_revision(engine) == head_revision():
         return
+    from alembic import command
+
     config = alembic_config(url)
     with engine.begin() as connection:
         config.attributes["connection"] = connection

@@ -2,6 +2,9 @@
 
 On PostgreSQL the column is a PostGIS ``geometry(<type>, 4326)``; elsewhere it is a BLOB
 holding ISO WKB. Either way Python code sees shapely geometries.
+
+geoalchemy2 (most of a second to import) is only needed on PostgreSQL: it is imported when
+an engine for PostgreSQL is made (:func:`gridmgmt.store.db.get_engine`), not for SQLite.
 """
 
 from __future__ import annotations
@@ -9,9 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 import shapely
-from geoalchemy2 import Geometry as PostGISGeometry
-from geoalchemy2.elements import WKBElement
-from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import LargeBinary
 from sqlalchemy.engine import Dialect
@@ -51,6 +51,8 @@ class Geometry(TypeDecorator[BaseGeometry]):
         if dialect is None:
             return LargeBinary()
         if dialect.name == "postgresql":
+            from geoalchemy2 import Geometry as PostGISGeometry
+
             return dialect.type_descriptor(
                 PostGISGeometry(
                     geometry_type=self.geometry_type, srid=self.srid, spatial_index=False
@@ -65,12 +67,16 @@ class Geometry(TypeDecorator[BaseGeometry]):
             msg = f"expected a shapely geometry, got {type(value).__name__}"
             raise TypeError(msg)
         if dialect.name == "postgresql":
+            from geoalchemy2.shape import from_shape
+
             return from_shape(value, srid=self.srid)
         return shapely.to_wkb(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> BaseGeometry | None:
         if value is None:
             return None
-        if isinstance(value, WKBElement):
-            return to_shape(value)
-        return shapely.from_wkb(bytes(value))
+        if isinstance(value, bytes | memoryview):
+            return shapely.from_wkb(bytes(value))
+        from geoalchemy2.shape import to_shape  # a PostGIS WKBElement
+
+        return to_shape(value)

@@ -20,6 +20,7 @@ from api.main import create_app
 from api.security import create_access_token
 from gridmgmt.config import Settings
 from gridmgmt.domain import BusinessType, CheckpointKind, RetailerStatus, SchoolKind, UserRole
+from gridmgmt.services.actor import SYSTEM
 from gridmgmt.services.users import add_user
 from gridmgmt.store import db
 from gridmgmt.store.models import Checkpoint, County, Province, Retailer, School
@@ -122,8 +123,24 @@ def seed(url: str) -> World:
     passwords = {}
     for username, (role, counties) in users.items():
         passwords[username] = secrets.token_urlsafe(12)
-        add_user(url, username, passwords[username], role, counties, full_name=username.title())
+        add_test_user(
+            url, username, passwords[username], role, counties, full_name=username.title()
+        )
     return World(passwords=passwords, licences=licences)
+
+
+def add_test_user(
+    url: str,
+    username: str,
+    password: str,
+    role: UserRole,
+    counties: list[str],
+    *,
+    full_name: str | None = None,
+) -> None:
+    """Add a user to the database at ``url`` in a transaction of its own, as the CLI would."""
+    with db.transaction(url) as session:
+        add_user(session, SYSTEM, username, password, role, counties, full_name=full_name)
 
 
 @pytest.fixture(scope="session")

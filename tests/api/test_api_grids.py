@@ -105,3 +105,35 @@ def test_other_counties_answer_404_and_readers_cannot_write(
     assert client.get(f"/api/v1/grids/{XINGHE}", headers=bearer("lucy")).status_code == 200
     assert _design(client, bearer, "lucy", replace=True).status_code == 403
     assert client.get(f"/api/v1/grids/{XINGHE}").status_code == 401
+
+
+def test_errors_answer_their_kind_and_roles_are_refused_first(
+    grid_world: str, client: TestClient, bearer: Headers
+) -> None:
+    refused = _design(client, bearer, "lucy", n_grids=0)  # a bad body, but the role comes first
+    assert refused.status_code == 403
+    assert refused.json()["kind"] == "access_denied"
+    assert "grids.change" in refused.json()["detail"]
+    assert _design(client, bearer).status_code == 201
+    conflict = _design(client, bearer)
+    assert conflict.json()["kind"] == "conflict"
+    assert "replace" in conflict.json()["detail"]
+    bad_lock = _design(client, bearer, replace=True, lock=["G99"])
+    assert bad_lock.status_code == 422
+    assert bad_lock.json()["problems"][0]["field"] == "lock"
+    nowhere = client.get("/api/v1/grids/locate?lon=100&lat=30", headers=bearer("alice"))
+    assert nowhere.status_code == 404
+    assert nowhere.json()["kind"] == "not_found"
+
+
+def test_every_grid_route_declares_its_action() -> None:
+    from api.routes.grids import router
+    from gridmgmt.policy import ACTION_ATTRIBUTE, Action
+
+    for route in router.routes:
+        actions = {
+            getattr(dependency.dependency, ACTION_ATTRIBUTE, None)
+            for dependency in route.dependencies  # type: ignore[attr-defined]
+        }
+        expected = Action.READ_GRIDS if "GET" in route.methods else Action.CHANGE_GRIDS  # type: ignore[attr-defined]
+        assert actions == {expected}, route.path  # type: ignore[attr-defined]

@@ -24,9 +24,9 @@ from api.routes.routing import router
 from gridmgmt.config import Settings, get_settings
 from gridmgmt.domain import UserRole
 from gridmgmt.policy import Action, action_of
-from gridmgmt.services.users import add_user
 from gridmgmt.store import db
 from gridmgmt.store.models.routes import RoutePlanRecord
+from tests.api.conftest import add_test_user
 from tests.gridmgmt.services.routes_world import DAY, seed_delivery, write_grid_osm
 
 XINGHE, TIANZHEN = "150924", "140222"
@@ -45,7 +45,7 @@ def client(
 ) -> Iterator[TestClient]:
     """The app on the seeded database, with the street grid as its roads file."""
     for name, county in (("dora", XINGHE), ("dan", TIANZHEN)):
-        add_user(api_url, name, secrets.token_urlsafe(12), UserRole.DISPATCHER, [county])
+        add_test_user(api_url, name, secrets.token_urlsafe(12), UserRole.DISPATCHER, [county])
     with TestClient(create_app(app_settings(api_url, roads_file=roads))) as test_client:
         yield test_client
 
@@ -336,7 +336,7 @@ def test_the_app_plans_on_its_own_roads_file(
     app_settings: Callable[..., Settings],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    add_user(api_url, "dora", secrets.token_urlsafe(12), UserRole.DISPATCHER, [XINGHE])
+    add_test_user(api_url, "dora", secrets.token_urlsafe(12), UserRole.DISPATCHER, [XINGHE])
     seed_delivery(api_url, XINGHE, "XH1", 113.9, 40.95)
     # The process-wide settings name a file that does not exist: the app must not read them.
     monkeypatch.setenv("GRIDMGMT_ROADS_FILE", str(tmp_path / "nowhere.osm"))

@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gridmgmt.domain import StaffRole, UserRole
-from gridmgmt.services.users import add_user
 from gridmgmt.store import db
 from gridmgmt.store.models import Staff
+from tests.api.conftest import add_test_user
 
 XINGHE, TIANZHEN = "150924", "140222"
 Headers = Callable[..., dict[str, str]]
@@ -125,7 +125,7 @@ def test_settings_can_be_read_by_officers_and_set_by_admins(
     path = f"/api/v1/rules/settings/{XINGHE}"
     assert client.get(path, headers=bearer("alice")).json()["preset"] == "default"
     assert client.put(path, headers=bearer("alice"), json={"preset": "wuhan"}).status_code == 403
-    add_user(api_url, "ada", "a-long-admin-passphrase", UserRole.ADMIN, [XINGHE])
+    add_test_user(api_url, "ada", "a-long-admin-passphrase", UserRole.ADMIN, [XINGHE])
     changed = client.put(
         path,
         headers=bearer("ada"),
@@ -261,7 +261,7 @@ def test_every_rules_inspections_and_tickets_route_declares_its_action() -> None
 def test_a_dispatcher_may_not_read_inspections_or_tickets(
     client: TestClient, bearer: Headers, api_url: str, path: str
 ) -> None:
-    add_user(api_url, "dora", "a-long-dispatch-passphrase", UserRole.DISPATCHER, [XINGHE])
+    add_test_user(api_url, "dora", "a-long-dispatch-passphrase", UserRole.DISPATCHER, [XINGHE])
     refused = client.get(path, headers=bearer("dora"))
     assert refused.status_code == 403
     assert refused.json()["kind"] == "access_denied"

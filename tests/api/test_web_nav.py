@@ -10,9 +10,8 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from api.nav import NAV_ENTRIES, NavEntry, entries_for
 from gridmgmt.domain import UserRole
-from gridmgmt.services.users import add_user
 
-from .conftest import XINGHE, make_settings
+from .conftest import XINGHE, add_test_user, make_settings
 
 SITE = {"Origin": "http://testserver"}
 
@@ -67,7 +66,7 @@ def test_pages_added_later_appear_for_their_roles(api_url: str) -> None:
     def dispatch() -> HTMLResponse:
         return HTMLResponse("")
 
-    add_user(api_url, "dora", "Seven-Pine-Lantern-42", UserRole.DISPATCHER, [XINGHE])
+    add_test_user(api_url, "dora", "Seven-Pine-Lantern-42", UserRole.DISPATCHER, [XINGHE])
     with TestClient(app) as client:
         _login(client, "dora", "Seven-Pine-Lantern-42")
         html = client.get("/map").text
@@ -88,7 +87,7 @@ def test_the_header_in_english(client: TestClient, world) -> None:
 
 def test_user_text_is_escaped_in_the_header(client: TestClient, api_url: str) -> None:
     evil = "<img src=x onerror=alert(1)>"
-    add_user(api_url, "eve", "Tall-Crane-Harbour-71", UserRole.OFFICER, [XINGHE], full_name=evil)
+    add_test_user(api_url, "eve", "Tall-Crane-Harbour-71", UserRole.OFFICER, [XINGHE], full_name=evil)
     _login(client, "eve", "Tall-Crane-Harbour-71")
     for path in ("/map", "/cases", "/logout"):
         html = client.get(path).text

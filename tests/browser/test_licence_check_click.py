@@ -14,6 +14,7 @@ import pytest
 from api.main import create_app
 from gridmgmt.config import Settings
 from gridmgmt.domain import UserRole
+from gridmgmt.services.actor import SYSTEM
 from gridmgmt.services.users import add_user
 from gridmgmt.store import db
 
@@ -35,7 +36,8 @@ def served(sqlite_url: str) -> Iterator[tuple[str, str]]:
 
     seed_world(sqlite_url)
     password = secrets.token_urlsafe(12)
-    add_user(sqlite_url, "alice", password, UserRole.OFFICER, [A])
+    with db.transaction(sqlite_url) as session:
+        add_user(session, SYSTEM, "alice", password, UserRole.OFFICER, [A])
     settings = Settings(database_url=sqlite_url, secret_key=secrets.token_urlsafe(32))
     port = _free_port()
     server = uvicorn.Server(

@@ -24,6 +24,7 @@ from shapely.geometry import MultiPolygon, Point, box
 from api.main import create_app
 from gridmgmt.config import Settings
 from gridmgmt.domain import BusinessType, RetailerStatus, UserRole
+from gridmgmt.services.actor import SYSTEM
 from gridmgmt.services.users import add_user
 from gridmgmt.store import db
 from gridmgmt.store.models import County, Province, Retailer
@@ -141,7 +142,8 @@ def _seed(url: str) -> str:
                     )
                 )
     password = secrets.token_urlsafe(12)
-    add_user(url, "alice", password, UserRole.OFFICER, ["150924"])
+    with db.transaction(url) as session:
+        add_user(session, SYSTEM, "alice", password, UserRole.OFFICER, ["150924"])
     return password
 
 

@@ -40,7 +40,7 @@ def test_design_then_refuse_then_replace_with_lock(url: str) -> None:
     assert first["report"]["n_grids"] == 5
     assert first["report"]["exact_tiling"] is True
     again = _run(url, "grids", "design", "--county", A, "--count", "5")
-    assert again.exit_code == 2
+    assert again.exit_code == 5  # a conflict: the county has a design
     assert "--replace" in again.stderr
     locked = _json(
         _run(
@@ -67,8 +67,14 @@ def test_design_needs_one_of_count_and_target(url: str) -> None:
     both = _run(url, "grids", "design", "--county", A, "--count", "3", "--target-workload", "900")
     assert both.exit_code == 2
     unknown = _run(url, "grids", "design", "--county", "999999", "--count", "3")
-    assert unknown.exit_code == 2
+    assert unknown.exit_code == 3  # not found
     assert "999999" in unknown.stderr
+    missing = _run(url, "grids", "design", "--county", A, "--count", "3", "--fixed-lines", "no.shp")
+    assert missing.exit_code == 2
+    assert "no.shp" in missing.stderr
+    no_grids = _run(url, "grids", "report", "--county", A)
+    assert no_grids.exit_code == 3
+    assert "design them first" in no_grids.stderr
 
 
 def test_fixed_lines_file_is_respected(url: str, tmp_path: Path) -> None:

@@ -84,3 +84,31 @@ def test_bad_input_exits_2_and_adds_nobody(url: str, args, stdin: str, message: 
     assert message in result.output
     with db.transaction(url) as session:
         assert session.scalars(select(User)).all() == []
+
+
+def test_a_taken_username_is_a_conflict_exit_5(url: str) -> None:
+    assert (
+        _add(
+            url,
+            "alice",
+            "--role",
+            "officer",
+            "--county",
+            "150924",
+            "--password-stdin",
+            stdin=f"{PASSWORD}\n",
+        ).exit_code
+        == 0
+    )
+    again = _add(
+        url,
+        "alice",
+        "--role",
+        "admin",
+        "--county",
+        "150924",
+        "--password-stdin",
+        stdin=f"{PASSWORD}\n",
+    )
+    assert again.exit_code == 5
+    assert "exists already" in again.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyogrio
@@ -12,16 +13,27 @@ from shapely.geometry import box, mapping
 from sqlalchemy import select
 
 from gridmgmt.domain import UserRole
+from gridmgmt.errors import InvalidInputError
 from gridmgmt.io.schemas import import_kinds
-from gridmgmt.services.actor import Actor
+from gridmgmt.services.actor import SYSTEM, Actor
 from gridmgmt.services.exports import EXPORT_FORMATS, export_kind
 from gridmgmt.services.frames import frame_kinds
-from gridmgmt.services.imports import import_file
+from gridmgmt.services.imports import ImportReport, import_file
 from gridmgmt.store import db
 from gridmgmt.store.models import AuditEntry, Base
 
 WEST = box(113.5, 40.8, 114.0, 41.2)
 EAST = box(114.0, 40.8, 114.5, 41.2)
+
+
+def _import(url: str, kind: str, path: Path, **options: Any) -> ImportReport:
+    with db.transaction(url) as session:
+        return import_file(session, SYSTEM, kind, path, **options)
+
+
+def _export(url: str, kind: str, *, actor: Actor = SYSTEM, **options: Any) -> Path:
+    with db.transaction(url) as session:
+        return export_kind(session, actor, kind, **options)
 
 
 def _write(path: Path, text: str) -> Path:
@@ -125,7 +137,7 @@ def _seed(url: str, folder: Path) -> None:
         ),
     ]
     for kind, path, crs in files:
-        import_file(url, kind, path, crs=crs)
+        _import(url, kind, path, crs=crs)
 
 
 def _data(url: str) -> dict[str, list[tuple[object, ...]]]:
@@ -146,8 +158,8 @@ def test_every_kind_exports_and_imports_back_unchanged(
     before = _data(store_url)
     assert set(import_kinds()) <= set(frame_kinds())
     for kind in import_kinds():
-        out = export_kind(store_url, kind, fmt=fmt, out=tmp_path / "out" / f"{kind}.{fmt}")
-        report = import_file(store_url, kind, out)
+        out = _export(store_url, kind, fmt=fmt, out=tmp_path / "out" / f"{kind}.{fmt}")
+        report = _import(store_url, kind, out)
         assert (report.inserted, report.updated) == (0, 0), kind
         assert report.unchanged == len(before[kind]), kind
     assert _data(store_url) == before
@@ -155,8 +167,8 @@ def test_every_kind_exports_and_imports_back_unchanged(
 
 def test_csv_has_lon_lat_for_points_and_wkt_for_polygons(store_url: str, tmp_path: Path) -> None:
     _seed(store_url, tmp_path)
-    retailers = export_kind(store_url, "retailers", fmt="csv", out=tmp_path / "r.csv")
-    counties = export_kind(store_url, "counties", fmt="csv", out=tmp_path / "c.csv")
+    retailers = _export(store_url, "retailers", fmt="csv", out=tmp_path / "r.csv")
+    counties = _export(store_url, "counties", fmt="csv", out=tmp_path / "c.csv")
     assert retailers.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel needs the BOM for Chinese
     frame = pd.read_csv(retailers, dtype=str, encoding="utf-8-sig", keep_default_na=False)
     assert list(frame.columns) == [
@@ -178,7 +190,7 @@ def test_csv_has_lon_lat_for_points_and_wkt_for_polygons(store_url: str, tmp_pat
 def test_geojson_and_geopackage_are_wgs84_features(store_url: str, tmp_path: Path) -> None:
     _seed(store_url, tmp_path)
     for fmt in ("geojson", "gpkg"):
-        out = export_kind(store_url, "schools", fmt=fmt, out=tmp_path / f"s.{fmt}")
+        out = _export(store_url, "schools", fmt=fmt, out=tmp_path / f"s.{fmt}")
         frame = pyogrio.read_dataframe(out)
         assert frame.crs.to_epsg() == 4326
         assert set(frame.geometry.geom_type) == {"Point"}
@@ -189,7 +201,7 @@ def test_geojson_and_geopackage_are_wgs84_features(store_url: str, tmp_path: Pat
 
 def test_non_spatial_kinds_export_as_tables(store_url: str, tmp_path: Path) -> None:
     _seed(store_url, tmp_path)
-    out = export_kind(store_url, "vehicles", fmt="gpkg", out=tmp_path / "v.gpkg")
+    out = _export(store_url, "vehicles", fmt="gpkg", out=tmp_path / "v.gpkg")
     frame = pyogrio.read_dataframe(out)
     assert "geometry" not in frame.columns
     assert sorted(frame["plate"]) == ["晋B54321", "蒙J12345"]
@@ -199,7 +211,7 @@ def test_non_spatial_kinds_export_as_tables(store_url: str, tmp_path: Path) -> N
 def test_an_officer_exports_only_their_county(store_url: str, tmp_path: Path) -> None:
     _seed(store_url, tmp_path)
     officer = Actor("wang", UserRole.OFFICER, frozenset({"140222"}))
-    out = export_kind(store_url, "retailers", fmt="csv", out=tmp_path / "r.csv", actor=officer)
+    out = _export(store_url, "retailers", fmt="csv", out=tmp_path / "r.csv", actor=officer)
     frame = pd.read_csv(out, dtype=str, encoding="utf-8-sig")
     assert frame["licence_no"].tolist() == ["140222000001"]
     with db.transaction(store_url) as session:
@@ -208,14 +220,14 @@ def test_an_officer_exports_only_their_county(store_url: str, tmp_path: Path) ->
 
 
 def test_unknown_kind_and_format_list_the_allowed_values(sqlite_url: str, tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match=r"\['geojson', 'csv', 'gpkg'\]"):
-        export_kind(sqlite_url, "retailers", fmt="xlsx", out=tmp_path / "r.xlsx")
-    with pytest.raises(ValueError, match="'counties', 'retailers'"):
-        export_kind(sqlite_url, "shops", fmt="csv", out=tmp_path / "r.csv")
+    with pytest.raises(InvalidInputError, match=r"\['geojson', 'csv', 'gpkg'\]"):
+        _export(sqlite_url, "retailers", fmt="xlsx", out=tmp_path / "r.xlsx")
+    with pytest.raises(InvalidInputError, match="'counties', 'retailers'"):
+        _export(sqlite_url, "shops", fmt="csv", out=tmp_path / "r.csv")
 
 
 def test_an_empty_kind_exports_and_imports(sqlite_url: str, tmp_path: Path) -> None:
     for fmt in EXPORT_FORMATS:
-        out = export_kind(sqlite_url, "retailers", fmt=fmt, out=tmp_path / f"r.{fmt}")
-        report = import_file(sqlite_url, "retailers", out)
+        out = _export(sqlite_url, "retailers", fmt=fmt, out=tmp_path / f"r.{fmt}")
+        report = _import(sqlite_url, "retailers", out)
         assert report.rows == 0

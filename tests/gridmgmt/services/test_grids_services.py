@@ -12,9 +12,10 @@ import shapely
 from sqlalchemy import func, select
 
 from gridmgmt.domain import StaffRole, UserRole
+from gridmgmt.errors import AccessDeniedError, ConflictError, InvalidInputError, NotFoundError
 from gridmgmt.grids import GridIndex
 from gridmgmt.services import grids as svc
-from gridmgmt.services.actor import SYSTEM, AccessDeniedError, Actor
+from gridmgmt.services.actor import SYSTEM, Actor
 from gridmgmt.services.exports import export_kind
 from gridmgmt.services.frames import load_frame
 from gridmgmt.store import db
@@ -32,6 +33,11 @@ def world(store_url: str) -> str:
     with db.transaction(store_url) as session:
         svc.design_county_grids(session, SYSTEM, A, n_grids=6, seed=3)
     return store_url
+
+
+def _export(url: str, kind: str, *, fmt: str, out: Path) -> Path:
+    with db.transaction(url) as session:
+        return export_kind(session, SYSTEM, kind, fmt=fmt, out=out)
 
 
 def _grids(url: str, county: str = A) -> pd.DataFrame:
@@ -59,7 +65,7 @@ def test_design_stores_grids_assignment_and_audit(world: str) -> None:
 
 def test_design_refuses_to_overwrite_and_keeps_locked_grids(world: str) -> None:
     before = _grids(world).set_index("grid_id")
-    with db.transaction(world) as session, pytest.raises(svc.GridsExistError, match="replace"):
+    with db.transaction(world) as session, pytest.raises(ConflictError, match="replace"):
         svc.design_county_grids(session, SYSTEM, A, n_grids=5)
     with db.transaction(world) as session:
         design = svc.design_county_grids(
@@ -70,7 +76,7 @@ def test_design_refuses_to_overwrite_and_keeps_locked_grids(world: str) -> None:
     assert len(after) == 5
     assert bool(after.loc["G02", "locked"])
     assert after.loc["G02", "geometry"].equals(before.loc["G02", "geometry"])
-    with db.transaction(world) as session, pytest.raises(ValueError, match="G99"):
+    with db.transaction(world) as session, pytest.raises(InvalidInputError, match="G99"):
         svc.design_county_grids(session, SYSTEM, A, n_grids=5, lock=["G99"], replace=True)
 
 
@@ -174,9 +180,9 @@ def test_report_sheet_and_lookup(world: str, tmp_path: Path) -> None:
 
 def test_other_counties_are_invisible(world: str) -> None:
     with db.transaction(world) as session:
-        with pytest.raises(svc.GridNotFoundError):
+        with pytest.raises(NotFoundError):
             svc.list_grids(session, OFFICER_B, A)
-        with pytest.raises(svc.GridNotFoundError):
+        with pytest.raises(NotFoundError):
             svc.design_county_grids(session, OFFICER_B, A, n_grids=3, replace=True)
         assert svc.locate(session, OFFICER_B, LON + 0.01, LAT + 0.01) is None
         viewer = Actor("viewer", UserRole.LIAISON, frozenset({A}))
@@ -187,16 +193,16 @@ def test_other_counties_are_invisible(world: str) -> None:
 def test_exports_carry_grids_and_staff(world: str, tmp_path: Path) -> None:
     with db.transaction(world) as session:
         svc.staff_county_grids(session, SYSTEM, A)
-    out = export_kind(world, "grids", fmt="geojson", out=tmp_path / "grids.geojson")
+    out = _export(world, "grids", fmt="geojson", out=tmp_path / "grids.geojson")
     features = json.loads(out.read_text(encoding="utf-8"))["features"]
     assert len(features) == 6
     props = features[0]["properties"]
     assert {"grid_id", "county_code", "workload", "monopoly_officer"} <= set(props)
     assert features[0]["geometry"]["type"] == "MultiPolygon"
-    retailers = export_kind(world, "retailers", fmt="csv", out=tmp_path / "r.csv")
+    retailers = _export(world, "retailers", fmt="csv", out=tmp_path / "r.csv")
     table = pd.read_csv(retailers, encoding="utf-8-sig", dtype=str)
     assert table.loc[table["county_code"] == A, "grid_id"].notna().all()
-    staff = export_kind(world, "staff", fmt="csv", out=tmp_path / "s.csv")
+    staff = _export(world, "staff", fmt="csv", out=tmp_path / "s.csv")
     people = pd.read_csv(staff, encoding="utf-8-sig", dtype=str).set_index("staff_no")
     assert people.loc[f"{A}-M0", "grid_ids"].count(";") >= 1
     assert people.loc[f"{A}-M0", "grid_id"] == people.loc[f"{A}-M0", "grid_ids"].split(";")[0]
@@ -229,3 +235,40 @@ def test_demo_designs_staffs_and_maps_every_county_and_a_rerun_keeps_them(
     assert again["grids"] == counts["grids"]
     after = _grids(sqlite_url)
     assert list(after["grid_id"]) == list(before["grid_id"])
+
+
+def test_policy_guards_every_grid_service(world: str) -> None:
+    from gridmgmt.policy import Action, action_of
+
+    readers = {svc.list_grids, svc.grid_report, svc.locate}
+    writers = {
+        svc.design_county_grids,
+        svc.assign_retailers,
+        svc.rebalance_county_grids,
+        svc.staff_county_grids,
+    }
+    assert {action_of(f) for f in readers} == {Action.READ_GRIDS}
+    assert {action_of(f) for f in writers} == {Action.CHANGE_GRIDS}
+    dispatcher = Actor("d", UserRole.DISPATCHER, frozenset({A}))
+    with db.transaction(world) as session:
+        assert len(svc.list_grids(session, dispatcher, A)) == 6
+        with pytest.raises(AccessDeniedError, match=r"grids\.change"):
+            svc.assign_retailers(session, dispatcher, county=A)
+        with pytest.raises(AccessDeniedError):
+            svc.design_county_grids(session, dispatcher, A, n_grids=3, replace=True)
+    assert len(_grids(world)) == 6
+
+
+def test_summaries_are_what_both_faces_answer(world: str) -> None:
+    from gridmgmt.services.results import jsonable
+
+    with db.transaction(world) as session:
+        summary = svc.ReportSummary.of(svc.grid_report(session, SYSTEM, A))
+        found = svc.locate(session, SYSTEM, LON + 0.01, LAT + 0.01)
+    data = jsonable(summary)
+    assert data["figures"]["n_grids"] == 6
+    assert {row["grid_id"] for row in data["grids"]} == {f"G0{i}" for i in range(1, 7)}
+    assert "geometry" not in data["grids"][0]
+    assert json.loads(json.dumps(data)) == data
+    assert found is not None
+    assert jsonable(found)["county_code"] == A

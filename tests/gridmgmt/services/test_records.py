@@ -6,6 +6,7 @@ import pytest
 from shapely.geometry import MultiPolygon, Point, box
 
 from gridmgmt.domain import BusinessType, RetailerStatus, UserRole
+from gridmgmt.errors import InvalidInputError, NotFoundError
 from gridmgmt.services import records
 from gridmgmt.services.actor import SYSTEM, Actor
 from gridmgmt.store import db
@@ -59,8 +60,16 @@ def test_counties_are_scoped(url: str) -> None:
     with db.transaction(url) as session:
         assert [c.code for c in records.list_counties(session, XINGHE)] == ["150924"]
         assert records.county_codes(session, SYSTEM) == ["140222", "150924"]
-        assert records.get_county(session, XINGHE, "150924") is not None
-        assert records.get_county(session, XINGHE, "140222") is None
+        detail = records.get_county(session, XINGHE, "150924")
+        assert (detail.code, detail.province, detail.retailers_by_status["active"]) == (
+            "150924",
+            "内蒙古",
+            2,
+        )
+        with pytest.raises(NotFoundError):
+            records.get_county(session, XINGHE, "140222")
+        with pytest.raises(NotFoundError):
+            records.get_county(session, XINGHE, "999999")
         assert records.retailer_counts(session, XINGHE, "150924") == {
             "active": 2,
             "suspended": 0,
@@ -80,9 +89,9 @@ def test_retailer_pages(url: str) -> None:
         assert [r.licence_no for r in page.items] == ["150924000000", "150924000001"]
         assert records.list_retailers(session, XINGHE, county="140222").total == 0
         assert records.list_retailers(session, SYSTEM, status="停业").total == 2
-        with pytest.raises(ValueError, match="active"):
+        with pytest.raises(InvalidInputError, match="active"):
             records.list_retailers(session, XINGHE, status="open")
-        with pytest.raises(ValueError, match="limit"):
+        with pytest.raises(InvalidInputError, match="limit"):
             records.list_retailers(session, XINGHE, limit=0)
 
 

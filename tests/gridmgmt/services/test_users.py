@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
@@ -9,10 +11,12 @@ from shapely.geometry import MultiPolygon, box
 from sqlalchemy import select
 
 from gridmgmt.domain import UserRole
-from gridmgmt.services.actor import Actor
+from gridmgmt.errors import AccessDeniedError, ConflictError, InvalidInputError
+from gridmgmt.services.actor import SYSTEM, Actor
 from gridmgmt.services.users import (
     DuplicateUserError,
     UnknownCountyError,
+    UserInfo,
     WeakPasswordError,
     actor_for,
     add_user,
@@ -25,6 +29,12 @@ from gridmgmt.store import db
 from gridmgmt.store.models import AuditEntry, County, Province, User
 
 GOOD = "tall-Horse-battery-42"
+
+
+def _add(url: str, *args: Any, **kwargs: Any) -> UserInfo:
+    """Add a user in a unit of work of its own, as the local administrator."""
+    with db.transaction(url) as session:
+        return add_user(session, SYSTEM, *args, **kwargs)
 
 
 def _seed_counties(url: str) -> None:
@@ -55,7 +65,7 @@ def url(store_url: str) -> str:
 
 
 def test_add_user_hashes_with_argon2_and_links_counties(url: str) -> None:
-    add_user(url, "alice", GOOD, "officer", ["150924", "140222"], full_name="王丽")
+    _add(url, "alice", GOOD, "officer", ["150924", "140222"], full_name="王丽")
     with db.transaction(url) as session:
         user = session.scalars(select(User)).one()
         audit = session.scalars(select(AuditEntry).where(AuditEntry.action == "user.add")).one()
@@ -75,7 +85,7 @@ def test_add_user_hashes_with_argon2_and_links_counties(url: str) -> None:
 def test_add_user_in_a_callers_session_is_committed_with_it(url: str) -> None:
     def add_then_fail() -> None:
         with db.transaction(url) as session:
-            add_user(session, "alice", GOOD, "稽查员", ["150924"])
+            add_user(session, SYSTEM, "alice", GOOD, "稽查员", ["150924"])
             raise RuntimeError
 
     with pytest.raises(RuntimeError):
@@ -97,32 +107,59 @@ def test_add_user_in_a_callers_session_is_committed_with_it(url: str) -> None:
 )
 def test_weak_passwords_are_refused(url: str, password: str, complaint: str) -> None:
     with pytest.raises(WeakPasswordError, match=complaint):
-        add_user(url, "alice", password, "officer", ["150924"])
+        _add(url, "alice", password, "officer", ["150924"])
     with db.transaction(url) as session:
         assert session.scalars(select(User)).all() == []
 
 
 def test_unknown_counties_are_named_with_the_known_ones(url: str) -> None:
     with pytest.raises(UnknownCountyError) as caught:
-        add_user(url, "alice", GOOD, "officer", ["150924", "999999"])
+        _add(url, "alice", GOOD, "officer", ["150924", "999999"])
     assert "999999" in str(caught.value)
     assert "130728, 140222, 150924" in str(caught.value)
     with pytest.raises(UnknownCountyError, match="at least one county"):
-        add_user(url, "alice", GOOD, "officer", [])
+        _add(url, "alice", GOOD, "officer", [])
 
 
 def test_bad_role_and_username_and_duplicates(url: str) -> None:
-    with pytest.raises(ValueError, match="officer"):
-        add_user(url, "alice", GOOD, "boss", ["150924"])
-    with pytest.raises(ValueError, match="not valid"):
-        add_user(url, "a b", GOOD, "officer", ["150924"])
-    add_user(url, "alice", GOOD, "officer", ["150924"])
-    with pytest.raises(DuplicateUserError, match="exists"):
-        add_user(url, "alice", GOOD, "admin", ["140222"])
+    with pytest.raises(InvalidInputError, match="officer"):
+        _add(url, "alice", GOOD, "boss", ["150924"])
+    with pytest.raises(InvalidInputError, match="not valid"):
+        _add(url, "a b", GOOD, "officer", ["150924"])
+    added = _add(url, "alice", GOOD, "officer", ["150924"])
+    assert added == UserInfo(
+        username="alice",
+        full_name=None,
+        role=UserRole.OFFICER,
+        role_zh="稽查员",
+        counties=["150924"],
+        active=True,
+    )
+    with pytest.raises(DuplicateUserError, match="exists") as caught:
+        _add(url, "alice", GOOD, "admin", ["140222"])
+    assert isinstance(caught.value, ConflictError)
+
+
+def test_error_kinds_of_bad_users(url: str) -> None:
+    with pytest.raises(InvalidInputError):
+        _add(url, "alice", "short", "officer", ["150924"])
+    with pytest.raises(InvalidInputError):
+        _add(url, "alice", GOOD, "officer", ["999999"])
+
+
+def test_only_administrators_manage_users(url: str) -> None:
+    officer = Actor("alice", UserRole.OFFICER, frozenset({"150924"}))
+    with db.transaction(url) as session:
+        with pytest.raises(AccessDeniedError, match=r"users\.manage"):
+            add_user(session, officer, "bob", GOOD, "officer", ["150924"])
+        with pytest.raises(AccessDeniedError):
+            list_users(session, officer)
+    with db.transaction(url) as session:
+        assert session.scalars(select(User)).all() == []
 
 
 def test_authenticate(url: str) -> None:
-    add_user(url, "alice", GOOD, "officer", ["150924"])
+    _add(url, "alice", GOOD, "officer", ["150924"])
     with db.transaction(url) as session:
         user = authenticate(session, "alice", GOOD)
         assert user is not None
@@ -130,7 +167,7 @@ def test_authenticate(url: str) -> None:
         assert authenticate(session, "alice", GOOD.upper()) is None
         assert authenticate(session, "nobody", GOOD) is None
         assert authenticate(session, "", "") is None
-        user.active = False
+        session.scalars(select(User)).one().active = False
     with db.transaction(url) as session:
         assert authenticate(session, "alice", GOOD) is None
         actions = list(session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
@@ -139,7 +176,7 @@ def test_authenticate(url: str) -> None:
 
 
 def test_old_hash_parameters_are_upgraded_at_login(url: str) -> None:
-    add_user(url, "alice", GOOD, "officer", ["150924"])
+    _add(url, "alice", GOOD, "officer", ["150924"])
     weak = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=8192, parallelism=1),))
     old_hash = weak.hash(GOOD)
     with db.transaction(url) as session:
@@ -153,22 +190,22 @@ def test_old_hash_parameters_are_upgraded_at_login(url: str) -> None:
 
 
 def test_actor_for_carries_role_and_counties(url: str) -> None:
-    add_user(url, "lucy", GOOD, UserRole.LIAISON, ["150924", "140222"])
+    _add(url, "lucy", GOOD, UserRole.LIAISON, ["150924", "140222"])
     with db.transaction(url) as session:
-        actor = actor_for(session.scalars(select(User)).one())
+        actor = actor_for(UserInfo.of(session.scalars(select(User)).one()))
     assert actor == Actor("lucy", UserRole.LIAISON, frozenset({"150924", "140222"}))
     assert actor.can_see("140222")
     assert not actor.can_see("130728")
 
 
 def test_list_users_is_scoped(url: str) -> None:
-    add_user(url, "alice", GOOD, "officer", ["150924"])
-    add_user(url, "bob", GOOD, "officer", ["140222"])
-    add_user(url, "lucy", GOOD, "liaison", ["150924", "140222"])
-    officer = Actor("alice", UserRole.OFFICER, frozenset({"150924"}))
+    _add(url, "alice", GOOD, "officer", ["150924"])
+    _add(url, "bob", GOOD, "officer", ["140222"])
+    _add(url, "lucy", GOOD, "liaison", ["150924", "140222"])
+    admin = Actor("ada", UserRole.ADMIN, frozenset({"150924"}))
     with db.transaction(url) as session:
-        assert [u.username for u in list_users(session)] == ["alice", "bob", "lucy"]
-        assert [u.username for u in list_users(session, actor=officer)] == ["alice", "lucy"]
+        assert [u.username for u in list_users(session, SYSTEM)] == ["alice", "bob", "lucy"]
+        assert [u.username for u in list_users(session, admin)] == ["alice", "lucy"]
 
 
 def test_check_password_strength_accepts_a_good_one() -> None:
