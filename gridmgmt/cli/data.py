@@ -90,9 +90,12 @@ def import_command(
     try:
         with _ProgressBar(stderr, f"importing {kind}") as progress:
             if kind == "cases":  # JSON or CSV of cases and their entities
+                from gridmgmt.services.actor import SYSTEM
                 from gridmgmt.services.cases import import_cases
+                from gridmgmt.store import db
 
-                report = import_cases(url, file, crs=crs)
+                with db.transaction(url) as session:
+                    report = import_cases(session, SYSTEM, file, crs=crs)
             else:
                 report = import_file(
                     url, kind, file, crs=crs, progress=progress, encoding=encoding, layer=layer
