@@ -10,6 +10,7 @@ cases), 4 refused.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -61,7 +62,7 @@ def _echo_json(result: Any) -> None:
     typer.echo(json.dumps(jsonable(result), ensure_ascii=False, indent=2))
 
 
-def _table(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> Table:
+def _table(title: str, columns: Sequence[str], rows: Iterable[Sequence[str]]) -> Table:
     table = Table(title=title, title_justify="left")
     for column in columns:
         table.add_column(column, overflow="fold")
@@ -139,8 +140,8 @@ def _print_network(detail: NetworkDetail) -> None:
         (e.opened_on, e.case_no, e.county_code, e.type, "; ".join(e.linked_to_earlier))
         for e in detail.timeline
     ]
-    columns = ("opened", "case", "county", "type", "shared with earlier cases")
-    console.print(_table("时间线 timeline", columns, timeline))
+    heads = ("opened", "case", "county", "type", "shared with earlier cases")
+    console.print(_table("时间线 timeline", heads, timeline))
     central = [
         (item.kind, item.label, str(item.cases), f"{item.betweenness}")
         for item in detail.central_entities
