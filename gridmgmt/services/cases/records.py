@@ -442,15 +442,22 @@ def _insert(
             }
             for case in cases[start : start + _CHUNK]
         ]
-        stmt = insert(CaseRecord).returning(CaseRecord.id, CaseRecord.case_no)
+        stmt = (
+            insert(CaseRecord)
+            .returning(CaseRecord.id, CaseRecord.case_no)
+            .execution_options(render_nulls=True)
+        )
         ids.update((case_no, case_id) for case_id, case_no in session.execute(stmt, rows))
     mentions = [
         {"case_id": ids[case.case_no], **_mention_values(m, i, case.county_code, normaliser)}
         for case in cases
         for i, m in enumerate(grouped.get(case.case_no, []))
     ]
+    # render_nulls: one statement shape for every row (else each run of rows with other
+    # missing fields becomes a statement of its own: a thousand for the demo's cases).
+    stmt = insert(CaseMentionRecord).execution_options(render_nulls=True)
     for start in range(0, len(mentions), _CHUNK * 10):
-        session.execute(insert(CaseMentionRecord), mentions[start : start + _CHUNK * 10])
+        session.execute(stmt, mentions[start : start + _CHUNK * 10])
 
 
 def _replace(
