@@ -165,30 +165,28 @@ def _normalise_person(mention: Mention) -> NormalisedIdentifier:
     if identifier is None:
         identifier = name or normalise_name("")
     elif name is not None:
-        attributes = identifier.attributes | {
-            "name": name.value,
-            "pinyin": name.attributes.get("pinyin"),
-        }
-        identifier = NormalisedIdentifier(
-            EntityKind.PERSON,
-            mention.text,
-            identifier.value,
-            identifier.valid,
-            identifier.reason,
-            attributes,
-        )
+        extra = {"name": name.value, "pinyin": name.attributes.get("pinyin")}
+        identifier = _person_with(identifier, mention, extra)
     if mention.phone:
         phone = normalise_phone(mention.phone, geocode=False)
-        attributes = identifier.attributes | {"phone": phone.value, "phone_valid": phone.valid}
-        identifier = NormalisedIdentifier(
-            EntityKind.PERSON,
-            mention.text,
-            identifier.value,
-            identifier.valid,
-            identifier.reason,
-            attributes,
+        identifier = _person_with(
+            identifier, mention, {"phone": phone.value, "phone_valid": phone.valid}
         )
     return identifier
+
+
+def _person_with(
+    identifier: NormalisedIdentifier, mention: Mention, extra: Mapping[str, Any]
+) -> NormalisedIdentifier:
+    """The person ``identifier`` as the mention wrote it, with ``extra`` attributes."""
+    return NormalisedIdentifier(
+        EntityKind.PERSON,
+        mention.text,
+        identifier.value,
+        identifier.valid,
+        identifier.reason,
+        identifier.attributes | dict(extra),
+    )
 
 
 # --- rows to engine records -----------------------------------------------------------------
