@@ -83,7 +83,7 @@ def import_command(
 
     Every problem is listed as FILE:ROW: FIELD: MESSAGE and the exit code is 2.
     """
-    from gridmgmt.services.imports import import_file
+    from gridmgmt.services.imports import ImportReport, import_file
 
     url = database_url(ctx)
     stderr = Console(stderr=True)
@@ -95,7 +95,8 @@ def import_command(
                 from gridmgmt.store import db
 
                 with db.transaction(url) as session:
-                    report = import_cases(session, SYSTEM, file, crs=crs)
+                    cases_report = import_cases(session, SYSTEM, file, crs=crs)
+                report = ImportReport(**cases_report.model_dump())
             else:
                 report = import_file(
                     url, kind, file, crs=crs, progress=progress, encoding=encoding, layer=layer

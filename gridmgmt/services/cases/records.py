@@ -455,9 +455,9 @@ def _insert(
     ]
     # render_nulls: one statement shape for every row (else each run of rows with other
     # missing fields becomes a statement of its own: a thousand for the demo's cases).
-    stmt = insert(CaseMentionRecord).execution_options(render_nulls=True)
+    insert_mentions = insert(CaseMentionRecord).execution_options(render_nulls=True)
     for start in range(0, len(mentions), _CHUNK * 10):
-        session.execute(stmt, mentions[start : start + _CHUNK * 10])
+        session.execute(insert_mentions, mentions[start : start + _CHUNK * 10])
 
 
 def _replace(

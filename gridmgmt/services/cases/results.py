@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pydantic import Field
-
 from gridmgmt.services.results import Result
 
 if TYPE_CHECKING:
@@ -49,7 +47,7 @@ class CaseImportReport(Result):
     updated: int
     unchanged: int
     crs: str
-    ignored_columns: list[str] = Field(default_factory=list)
+    ignored_columns: tuple[str, ...] = ()
 
 
 class CaseSummary(Result):
