@@ -112,6 +112,39 @@ class UserRole(StrEnum):
     ADMIN = "admin"
 
 
+class EntityKind(StrEnum):
+    """Kind of entity a case mentions (涉案要素)."""
+
+    PERSON = "person"
+    ID_NUMBER = "id_number"
+    PHONE = "phone"
+    PLATE = "plate"
+    WAYBILL = "waybill"
+    ADDRESS = "address"
+    LICENCE_NO = "licence_no"
+    BANK_ACCOUNT = "bank_account"
+    COMPANY = "company"
+
+
+class CaseType(StrEnum):
+    """Type of a tobacco case (案件类型)."""
+
+    COUNTERFEIT = "counterfeit"
+    SMUGGLED = "smuggled"
+    GENUINE_OUTFLOW = "genuine_outflow"
+    UNLICENSED_SALE = "unlicensed_sale"
+    COURIER_SHIPMENT = "courier_shipment"
+
+
+class CaseStatus(StrEnum):
+    """Procedural status of a case (案件状态)."""
+
+    OPEN = "open"
+    INVESTIGATING = "investigating"
+    TRANSFERRED = "transferred"
+    CLOSED = "closed"
+
+
 LABELS_ZH: dict[StrEnum, str] = {
     RetailerStatus.ACTIVE: "正常",
     RetailerStatus.SUSPENDED: "歇业",

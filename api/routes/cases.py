@@ -6,6 +6,13 @@ county shared with one of theirs (read-only), never more. Another county's case 
 over the visible cases only. Pages: ``/cases`` (the networks) and ``/cases/network/{id}``
 (facts, link chart and map of one network; no internet needed).
 
+Reading cases and networks needs ``cases.read`` (every role); a dispatcher, who may not read
+personal data, gets cases and networks with their personal identifiers masked, and is refused
+(403) the merge suggestions, chains, exports and network pages, which are made of them.
+Changing needs ``cases.change``, sharing ``cases.share`` (see :mod:`gridmgmt.policy`). Errors
+are answered by the app's handlers (``api/errors.py``): 404 for an unknown case or network,
+422 with the problems for a bad body, 409 for a taken case number.
+
 Case numbers often contain ``/`` (``XH/2026/012``), and network ids are built from them
 (``N-XH/2026/012``), so both are matched as paths: ``/api/v1/cases/XH/2026/012``,
 ``/api/v1/cases/XH/2026/012/share``, ``/cases/network/N-XH/2026/012``, with the slashes
@@ -16,27 +23,29 @@ match.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.convertors import PathConvertor, register_url_convertor
 
-from api.deps import CurrentActor, PageUser, SessionDep, SettingsDep
+from api.deps import CurrentActor, PageUser, SessionDep, SettingsDep, allow
 from api.static import STATIC_URL
+from gridmgmt.cases.networks import Network
 from gridmgmt.domain import label_zh
-from gridmgmt.io.problems import ImportValidationError
-from gridmgmt.services.actor import AccessDeniedError
+from gridmgmt.policy import Action
 from gridmgmt.services.cases import (
-    CaseExistsError,
-    CaseNotFoundError,
+    CaseDetail,
+    CasePage,
+    CaseShare,
+    ChainResult,
+    MergeSuggestionItem,
+    NetworkDetail,
+    NetworkShare,
     case_path,
-    chain_dict,
     county_names,
     create_case,
     get_case,
@@ -49,7 +58,6 @@ from gridmgmt.services.cases import (
     network_view,
     share_case,
     share_network,
-    suggestion_dict,
     update_case,
 )
 from gridmgmt.services.cases.records import MAX_PAGE_SIZE
@@ -69,25 +77,6 @@ router = APIRouter(tags=["cases"])
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 PREFIX = "/api/v1/cases"
 GEOJSON = "application/geo+json"
-
-
-@contextmanager
-def case_errors() -> Iterator[None]:
-    """Service errors as HTTP answers: 404 not found (or not yours), 403 not allowed,
-    409 case number taken, 422 bad input (with every problem)."""
-    try:
-        yield
-    except CaseNotFoundError as error:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(error)) from error
-    except AccessDeniedError as error:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(error)) from error
-    except CaseExistsError as error:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(error)) from error
-    except ImportValidationError as error:
-        detail = [{"row": p.row, "field": p.field, "message": p.message} for p in error.problems]
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=detail) from error
-    except ValueError as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(error)) from error
 
 
 class EntityIn(BaseModel):
@@ -158,7 +147,13 @@ def _entities(body: CaseIn | CaseChangeIn) -> list[dict[str, Any]]:
     return [e.model_dump(exclude_none=True) for e in body.entities or []]
 
 
-@router.get(PREFIX)
+READ = [allow(Action.READ_CASES)]
+PERSONAL = [allow(Action.READ_CASE_PERSONAL_DATA)]
+CHANGE = [allow(Action.CHANGE_CASES)]
+SHARE = [allow(Action.SHARE_CASES)]
+
+
+@router.get(PREFIX, dependencies=READ)
 def read_cases(
     session: SessionDep,
     actor: CurrentActor,
@@ -167,44 +162,35 @@ def read_cases(
     type_: Annotated[str | None, Query(alias="type", description="Only this case type.")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> dict[str, Any]:
+) -> CasePage:
     """A page of the cases you may see (yours and those shared with you), newest first."""
-    with case_errors():
-        page = list_cases(
-            session,
-            actor,
-            county=county,
-            status=status_,
-            case_type=type_,
-            limit=limit,
-            offset=offset,
-        )
-    return {"total": page.total, "limit": page.limit, "offset": page.offset, "items": page.items}
+    return list_cases(
+        session, actor, county=county, status=status_, case_type=type_, limit=limit, offset=offset
+    )
 
 
-@router.post(PREFIX, status_code=status.HTTP_201_CREATED)
-def add_case(body: CaseIn, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
+@router.post(PREFIX, status_code=status.HTTP_201_CREATED, dependencies=CHANGE)
+def add_case(body: CaseIn, session: SessionDep, actor: CurrentActor) -> CaseDetail:
     """Create a case of one of your counties; its mentions are normalised and linked."""
     data = body.model_dump(exclude={"crs", "entities"}, exclude_none=True)
     data["entities"] = _entities(body)
-    with case_errors():
-        return create_case(session, actor, data, crs=body.crs)
+    return create_case(session, actor, data, crs=body.crs)
 
 
-@router.get(f"{PREFIX}/networks")
+@router.get(f"{PREFIX}/networks", dependencies=READ)
 def read_networks(
     session: SessionDep,
     actor: CurrentActor,
     county: Annotated[str | None, Query(description="Only networks with a case here.")] = None,
-) -> list[dict[str, Any]]:
+) -> list[Network]:
     """Networks of linked cases among the cases you may see, the largest first."""
-    with case_errors():
-        return [n.as_dict() for n in list_networks(session, actor, county=county)]
+    return list_networks(session, actor, county=county)
 
 
 @router.get(
     f"{PREFIX}/networks/{{network_id:nonempty_path}}/export",
     responses={200: {"content": {GEOJSON: {}, "text/csv": {}}}},
+    dependencies=PERSONAL,
 )
 def export_network(
     network_id: str,
@@ -219,11 +205,9 @@ def export_network(
     ] = "nodes",
 ) -> Response:
     """A network as GeoJSON (cases as points, links as lines) or as node/edge CSV tables."""
-    with case_errors():
-        if format_ == "geojson":
-            data = network_geojson(session, actor, network_id)
-            return JSONResponse(data, media_type=GEOJSON)
-        nodes, edges = network_tables(session, actor, network_id)
+    if format_ == "geojson":
+        return JSONResponse(network_geojson(session, actor, network_id), media_type=GEOJSON)
+    nodes, edges = network_tables(session, actor, network_id)
     frame = nodes if table == "nodes" else edges
     text = "\ufeff" + frame.to_csv(index=False, lineterminator="\n")
     filename = f"{network_id}-{table}.csv"
@@ -234,76 +218,69 @@ def export_network(
     )
 
 
-@router.get(f"{PREFIX}/networks/{{network_id:nonempty_path}}")
-def read_network(network_id: str, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
+@router.get(f"{PREFIX}/networks/{{network_id:nonempty_path}}", dependencies=READ)
+def read_network(network_id: str, session: SessionDep, actor: CurrentActor) -> NetworkDetail:
     """One network with its timeline and most central people and phones."""
-    with case_errors():
-        return network_detail(session, actor, network_id)
+    return network_detail(session, actor, network_id)
 
 
-@router.post(f"{PREFIX}/networks/{{network_id:nonempty_path}}/share")
+@router.post(f"{PREFIX}/networks/{{network_id:nonempty_path}}/share", dependencies=SHARE)
 def share_a_network(
     network_id: str, body: ShareIn, session: SessionDep, actor: CurrentActor
-) -> dict[str, Any]:
+) -> NetworkShare:
     """Share every case of the network that is yours with another county (liaisons)."""
-    with case_errors():
-        return share_network(session, actor, network_id, body.to_county, note=body.note)
+    return share_network(session, actor, network_id, body.to_county, note=body.note)
 
 
-@router.get(f"{PREFIX}/merge-suggestions")
+@router.get(f"{PREFIX}/merge-suggestions", dependencies=PERSONAL)
 def read_merge_suggestions(
     session: SessionDep,
     actor: CurrentActor,
     min_score: Annotated[float, Query(ge=0, le=1, description="Weakest score suggested.")] = 0.7,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[dict[str, Any]]:
+) -> list[MergeSuggestionItem]:
     """Cases to merge (并案), strongest first, each with the entities that tie them."""
-    with case_errors():
-        found = merge_suggestions(session, actor, min_score=min_score, limit=limit)
-    return [suggestion_dict(s) for s in found]
+    return merge_suggestions(session, actor, min_score=min_score, limit=limit)
 
 
-@router.get(f"{PREFIX}/path")
+@router.get(f"{PREFIX}/path", dependencies=PERSONAL)
 def read_path(
     session: SessionDep,
     actor: CurrentActor,
     source: Annotated[str, Query(alias="from", description="Case number to start from.")],
     target: Annotated[str, Query(alias="to", description="Case number to reach.")],
-) -> dict[str, Any]:
+) -> ChainResult:
     """The strongest chain of shared entities between two cases; ``found`` false if none."""
-    with case_errors():
-        chain = case_path(session, actor, source, target)
-    if chain is None:
-        return {"found": False, "cases": [], "links": [], "cost": None}
-    return {"found": True, **chain_dict(chain)}
+    return case_path(session, actor, source, target)
 
 
-@router.post(f"{PREFIX}/{{case_no:nonempty_path}}/share")
+@router.post(f"{PREFIX}/{{case_no:nonempty_path}}/share", dependencies=SHARE)
 def share_a_case(
     case_no: str, body: ShareIn, session: SessionDep, actor: CurrentActor
-) -> dict[str, Any]:
+) -> CaseShare:
     """Share a case of your counties with another county (liaisons); audited."""
-    with case_errors():
-        return share_case(session, actor, case_no, body.to_county, note=body.note)
+    return share_case(session, actor, case_no, body.to_county, note=body.note)
 
 
-@router.get(f"{PREFIX}/{{case_no:nonempty_path}}")
-def read_case(case_no: str, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
-    """One case with its mentions (raw, normalised, valid or why not) and its network."""
-    with case_errors():
-        return get_case(session, actor, case_no)
+@router.get(f"{PREFIX}/{{case_no:nonempty_path}}", dependencies=READ)
+def read_case(case_no: str, session: SessionDep, actor: CurrentActor) -> CaseDetail:
+    """One case with its mentions (raw, normalised, valid or why not) and its network.
+
+    For a role that may not read personal data (the dispatcher), names, ID numbers, phones,
+    plates, bank accounts and waybills are masked and ``redacted`` is true.
+    """
+    return get_case(session, actor, case_no)
 
 
-@router.patch(f"{PREFIX}/{{case_no:nonempty_path}}")
+@router.patch(f"{PREFIX}/{{case_no:nonempty_path}}", dependencies=CHANGE)
 def edit_case(
     case_no: str, body: CaseChangeIn, session: SessionDep, actor: CurrentActor
-) -> dict[str, Any]:
+) -> CaseDetail:
     """Change a case of your counties (a case shared with you is read-only: 403)."""
     changes = body.model_dump(exclude_unset=True, exclude={"crs", "entities"})
     if "entities" in body.model_fields_set:
         changes["entities"] = _entities(body)
-    with case_errors():
-        return update_case(session, actor, case_no, changes, crs=body.crs)
+    return update_case(session, actor, case_no, changes, crs=body.crs)
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -334,10 +311,11 @@ def network_page_view(
     session: SessionDep,
     settings: SettingsDep,
 ) -> HTMLResponse:
-    """One network: facts, timeline, link chart (inline SVG) and map, all served locally."""
-    actor = actor_for(user)
-    with case_errors():
-        view = network_view(session, actor, network_id)
+    """One network: facts, timeline, link chart (inline SVG) and map, all served locally.
+
+    Made of personal data (the link chart): refused (403) to roles that may not read it.
+    """
+    view = network_view(session, actor_for(user), network_id)
     page = network_page(
         view.network,
         view.timeline,

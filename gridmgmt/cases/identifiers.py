@@ -9,7 +9,9 @@ it failed, so an investigator can still see and search it.
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
@@ -19,8 +21,7 @@ from functools import lru_cache
 from typing import Any
 
 import phonenumbers
-from phonenumbers import PhoneNumber, PhoneNumberType, carrier, geocoder
-from pypinyin import Style, pinyin
+from phonenumbers import PhoneNumber, PhoneNumberType
 from stdnum import luhn, numdb
 from stdnum.cn import ric, uscc
 
@@ -269,6 +270,9 @@ def _cn_mobile_pattern() -> re.Pattern[str]:
 
 @lru_cache(maxsize=65536)
 def _region_of(country_code: int, national: str) -> tuple[str, str, str | None, str]:
+    # phonenumbers' geocoder and carrier tables (19 MB of Python) load on the first look-up.
+    from phonenumbers import carrier, geocoder
+
     number = PhoneNumber(country_code=country_code, national_number=int(national))
     zh = geocoder.description_for_number(number, "zh")
     en = geocoder.description_for_number(number, "en")
@@ -807,6 +811,13 @@ def char_readings(char: str) -> frozenset[str]:
     """Every toneless pinyin reading of a character (重 -> zhong, chong)."""
     if not "\u3400" <= char <= "\U0002ffff":
         return frozenset({char.lower()})
+    if "pypinyin" not in sys.modules:
+        # Names are read one character at a time, so pypinyin's phrase dictionary (half a
+        # second to load) is never consulted: skip it with pypinyin's own switch, unless
+        # the process chose otherwise. Readings of all 41,923 characters are the same.
+        os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
+    from pypinyin import Style, pinyin
+
     readings = pinyin(char, style=Style.NORMAL, heteronym=True, errors="default")
     return frozenset(readings[0]) if readings and readings[0] else frozenset({char})
 

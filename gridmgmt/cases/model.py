@@ -24,39 +24,10 @@ from typing import Any, TypeVar
 from charset_normalizer import from_bytes
 
 from gridmgmt import domain
-
-
-class EntityKind(StrEnum):
-    """Kind of entity a case mentions (涉案要素)."""
-
-    PERSON = "person"
-    ID_NUMBER = "id_number"
-    PHONE = "phone"
-    PLATE = "plate"
-    WAYBILL = "waybill"
-    ADDRESS = "address"
-    LICENCE_NO = "licence_no"
-    BANK_ACCOUNT = "bank_account"
-    COMPANY = "company"
-
-
-class CaseType(StrEnum):
-    """Type of a tobacco case (案件类型)."""
-
-    COUNTERFEIT = "counterfeit"
-    SMUGGLED = "smuggled"
-    GENUINE_OUTFLOW = "genuine_outflow"
-    UNLICENSED_SALE = "unlicensed_sale"
-    COURIER_SHIPMENT = "courier_shipment"
-
-
-class CaseStatus(StrEnum):
-    """Procedural status of a case (案件状态)."""
-
-    OPEN = "open"
-    INVESTIGATING = "investigating"
-    TRANSFERRED = "transferred"
-    CLOSED = "closed"
+from gridmgmt.domain import CaseStatus as CaseStatus
+from gridmgmt.domain import CaseType as CaseType
+from gridmgmt.domain import EntityKind as EntityKind
+from gridmgmt.errors import InvalidInputError
 
 
 class ChainStage(StrEnum):
@@ -267,14 +238,24 @@ class FieldError:
         return f"{self.source}, row {self.row}, field {self.field!r}: {self.message}"
 
 
-class CaseValidationError(ValueError):
-    """An import file has problems; nothing was imported. ``errors`` lists every one."""
+class CaseValidationError(InvalidInputError):
+    """An import file has problems; nothing was imported. ``errors`` lists every one.
+
+    Also an :class:`~gridmgmt.errors.InvalidInputError` whose ``problems`` give the file,
+    row, field and message of each error.
+    """
 
     def __init__(self, errors: Sequence[FieldError]) -> None:
         self.errors = list(errors)
         shown = "\n".join(f"  {error}" for error in self.errors[:20])
         more = f"\n  ... and {len(self.errors) - 20} more" if len(self.errors) > 20 else ""
-        super().__init__(f"{len(self.errors)} problem(s), nothing imported:\n{shown}{more}")
+        problems = [
+            {"file": e.source, "row": e.row or None, "field": e.field or None, "message": e.message}
+            for e in self.errors
+        ]
+        super().__init__(
+            f"{len(self.errors)} problem(s), nothing imported:\n{shown}{more}", problems
+        )
 
 
 @dataclass(slots=True)

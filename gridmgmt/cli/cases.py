@@ -1,30 +1,35 @@
 """``gridmgmt cases``: networks of linked cases, merge suggestions, chains, exports, sharing.
 
 Import cases with ``gridmgmt import cases FILE`` (JSON or CSV). Commands are thin: one
-service call in one transaction as the local administrator (every county), a table or
-``--json`` on stdout. Input problems exit with code 2 and a message on stderr.
+service call in one unit of work as the local administrator (every county, personal data
+included), a table or ``--json`` on stdout (the same JSON the API answers). Errors exit with
+the house's codes: 2 bad input, 3 an unknown case or network (or no chain between two
+cases), 4 refused.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session
 
-from gridmgmt.cli._app import app, database_url
-from gridmgmt.services.actor import SYSTEM, AccessDeniedError
-from gridmgmt.store import db
+from gridmgmt.cli._app import app, unit_of_work
+from gridmgmt.errors import NotFoundError
 
-EXIT_BAD_INPUT = 2
-EXIT_NOT_FOUND = 1
+if TYPE_CHECKING:
+    from gridmgmt.cases.networks import Network
+    from gridmgmt.services.cases.results import (
+        ChainResult,
+        MergeSuggestionItem,
+        NetworkDetail,
+        NetworkShare,
+    )
 
 cases_app = typer.Typer(
     help="Case links (涉烟案件串并): networks, merge suggestions, chains, exports, sharing.",
@@ -32,9 +37,9 @@ cases_app = typer.Typer(
 )
 app.add_typer(cases_app, name="cases")
 console = Console()
-err = Console(stderr=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+NetworkArg = Annotated[str, typer.Argument(help="Network id, e.g. N-150924-2021-00012.")]
 
 
 class ExportFormat(StrEnum):
@@ -51,28 +56,19 @@ class ShareWhat(StrEnum):
     NETWORK = "network"
 
 
-def _fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
-    return typer.Exit(code)
+def _echo_json(result: Any) -> None:
+    from gridmgmt.services.results import jsonable
+
+    typer.echo(json.dumps(jsonable(result), ensure_ascii=False, indent=2))
 
 
-@contextmanager
-def _session(ctx: typer.Context) -> Iterator[Session]:
-    """One transaction for the command; unknown cases exit 1, bad input 2."""
-    from gridmgmt.services.cases import CaseNotFoundError
-
-    url = database_url(ctx)
-    try:
-        with db.transaction(url) as session:
-            yield session
-    except CaseNotFoundError as error:
-        raise _fail(str(error), EXIT_NOT_FOUND) from None
-    except (ValueError, AccessDeniedError) as error:
-        raise _fail(str(error)) from None
-
-
-def _echo_json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False))
+def _table(title: str, columns: Sequence[str], rows: Iterable[Sequence[str]]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    return table
 
 
 @cases_app.command("networks")
@@ -88,68 +84,70 @@ def networks_command(
     JSON: a list of networks, each with ``cases`` (case numbers), ``counties``,
     ``cross_province`` and ``network_case`` (网络案件), and more.
     """
-    from gridmgmt.services.cases import list_networks
+    from gridmgmt.services.actor import SYSTEM
+    from gridmgmt.services.cases.networks import list_networks
 
-    with _session(ctx) as session:
+    with unit_of_work(ctx) as session:
         networks = list_networks(session, SYSTEM, county=county)
     if as_json:
-        _echo_json([n.as_dict() for n in networks])
+        _echo_json(networks)
         return
-    table = Table(title=f"案件网络 networks ({len(networks)})", title_justify="left")
-    for column in ("network", "cases", "counties", "cross-province", "network case", "stages"):
-        table.add_column(column, overflow="fold")
-    for n in networks:
-        table.add_row(
-            n.network_id,
-            str(len(n.cases)),
-            ", ".join(n.counties),
-            "yes" if n.cross_province else "",
-            "yes" if n.network_case else "",
-            ", ".join(n.stages),
-        )
-    console.print(table)
+    console.print(_networks_table(networks))
+
+
+def _networks_table(networks: list[Network]) -> Table:
+    return _table(
+        f"案件网络 networks ({len(networks)})",
+        ("network", "cases", "counties", "cross-province", "network case", "stages"),
+        [
+            (
+                n.network_id,
+                str(len(n.cases)),
+                ", ".join(n.counties),
+                "yes" if n.cross_province else "",
+                "yes" if n.network_case else "",
+                ", ".join(n.stages),
+            )
+            for n in networks
+        ],
+    )
 
 
 @cases_app.command("network")
-def network_command(
-    ctx: typer.Context,
-    network_id: Annotated[str, typer.Argument(help="Network id, e.g. N-150924-2021-00012.")],
-    as_json: JsonOpt = False,
-) -> None:
+def network_command(ctx: typer.Context, network_id: NetworkArg, as_json: JsonOpt = False) -> None:
     """One network: its flags, timeline and most central people and phones."""
-    from gridmgmt.services.cases import network_detail
+    from gridmgmt.services.actor import SYSTEM
+    from gridmgmt.services.cases.networks import network_detail
 
-    with _session(ctx) as session:
+    with unit_of_work(ctx) as session:
         detail = network_detail(session, SYSTEM, network_id)
     if as_json:
         _echo_json(detail)
         return
+    _print_network(detail)
+
+
+def _print_network(detail: NetworkDetail) -> None:
     console.print(
-        f"{detail['network_id']}: {len(detail['cases'])} cases in {', '.join(detail['counties'])}"
-        f"{'; network case' if detail['network_case'] else ''}"
-        f"{'; cross-province' if detail['cross_province'] else ''}",
+        f"{detail.network_id}: {len(detail.cases)} cases in {', '.join(detail.counties)}"
+        f"{'; network case' if detail.network_case else ''}"
+        f"{'; cross-province' if detail.cross_province else ''}",
         highlight=False,
     )
-    for reason in detail["network_case_reasons"] + detail["cross_province_signals"]:
+    for reason in detail.network_case_reasons + detail.cross_province_signals:
         console.print(f"  {reason}", highlight=False)
-    table = Table(title="时间线 timeline", title_justify="left")
-    for column in ("opened", "case", "county", "type", "shared with earlier cases"):
-        table.add_column(column, overflow="fold")
-    for entry in detail["timeline"]:
-        table.add_row(
-            entry["opened_on"],
-            entry["case_no"],
-            entry["county_code"],
-            entry["type"],
-            "; ".join(entry["linked_to_earlier"]),
-        )
-    console.print(table)
-    central = Table(title="核心人员与电话 central people and phones", title_justify="left")
-    for column in ("kind", "entity", "cases", "betweenness"):
-        central.add_column(column)
-    for item in detail["central_entities"]:
-        central.add_row(item["kind"], item["label"], str(item["cases"]), f"{item['betweenness']}")
-    console.print(central)
+    timeline = [
+        (e.opened_on, e.case_no, e.county_code, e.type, "; ".join(e.linked_to_earlier))
+        for e in detail.timeline
+    ]
+    heads = ("opened", "case", "county", "type", "shared with earlier cases")
+    console.print(_table("时间线 timeline", heads, timeline))
+    central = [
+        (item.kind, item.label, str(item.cases), f"{item.betweenness}")
+        for item in detail.central_entities
+    ]
+    columns = ("kind", "entity", "cases", "betweenness")
+    console.print(_table("核心人员与电话 central people and phones", columns, central))
 
 
 @cases_app.command("suggest-merges")
@@ -162,23 +160,29 @@ def suggest_merges_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Cases that should be merged (并案), strongest evidence first."""
-    from gridmgmt.services.cases import merge_suggestions, suggestion_dict
+    from gridmgmt.services.actor import SYSTEM
+    from gridmgmt.services.cases.networks import merge_suggestions
 
-    with _session(ctx) as session:
+    with unit_of_work(ctx) as session:
         suggestions = merge_suggestions(session, SYSTEM, min_score=min_score, limit=limit)
-    data = [suggestion_dict(s) for s in suggestions]
     if as_json:
-        _echo_json(data)
+        _echo_json(suggestions)
         return
-    table = Table(title=f"并案建议 merge suggestions ({len(data)})", title_justify="left")
-    for column in ("score", "level", "cases", "evidence"):
-        table.add_column(column, overflow="fold")
-    for item in data:
-        evidence = "; ".join(
-            f"{e['label']} ({e['kind']}, {e['weight']:.2f})" for e in item["evidence"]
+    console.print(_suggestions_table(suggestions))
+
+
+def _suggestions_table(suggestions: list[MergeSuggestionItem]) -> Table:
+    rows = [
+        (
+            f"{s.score:.2f}",
+            s.level,
+            ", ".join(s.cases),
+            "; ".join(f"{e.label} ({e.kind}, {e.weight:.2f})" for e in s.evidence),
         )
-        table.add_row(f"{item['score']:.2f}", item["level"], ", ".join(item["cases"]), evidence)
-    console.print(table)
+        for s in suggestions
+    ]
+    title = f"并案建议 merge suggestions ({len(suggestions)})"
+    return _table(title, ("score", "level", "cases", "evidence"), rows)
 
 
 @cases_app.command("path")
@@ -188,31 +192,38 @@ def path_command(
     target: Annotated[str, typer.Argument(help="Case number to reach.")],
     as_json: JsonOpt = False,
 ) -> None:
-    """The strongest chain of shared entities from case A to case B (exit 1 if none)."""
-    from gridmgmt.services.cases import case_path, chain_dict
+    """The strongest chain of shared entities from case A to case B.
 
-    with _session(ctx) as session:
+    Exits 3 when a case is unknown or no chain links them (with ``--json``, the answer
+    ``{"found": false, ...}`` is printed first, as the API answers it).
+    """
+    from gridmgmt.services.actor import SYSTEM
+    from gridmgmt.services.cases.networks import case_path
+
+    with unit_of_work(ctx) as session:
         chain = case_path(session, SYSTEM, source, target)
-    if chain is None:
-        if as_json:
-            _echo_json(None)
-        raise _fail(f"no chain of shared entities links {source} and {target}", EXIT_NOT_FOUND)
-    data = chain_dict(chain)
     if as_json:
-        _echo_json(data)
-        return
-    typer.echo(" -> ".join(data["cases"]))
-    for link in data["links"]:
+        _echo_json(chain)
+    if not chain.found:
+        raise NotFoundError(
+            "chain", message=f"no chain of shared entities links {source} and {target}"
+        )
+    if not as_json:
+        _print_chain(chain)
+
+
+def _print_chain(chain: ChainResult) -> None:
+    typer.echo(" -> ".join(chain.cases))
+    for link in chain.links:
         typer.echo(
-            f"  {link['from_case']} --[{link['kind']} {link['label']}, {link['weight']:.2f}]-- "
-            f"{link['to_case']}"
+            f"  {link.from_case} --[{link.kind} {link.label}, {link.weight:.2f}]-- {link.to_case}"
         )
 
 
 @cases_app.command("export")
 def export_command(
     ctx: typer.Context,
-    network_id: Annotated[str, typer.Argument(help="Network id, e.g. N-150924-2021-00012.")],
+    network_id: NetworkArg,
     fmt: Annotated[
         ExportFormat,
         typer.Option(
@@ -225,16 +236,12 @@ def export_command(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write.")] = None,
 ) -> None:
     """Export a network for maps or other link-analysis tools."""
-    from gridmgmt.services.cases import CaseNotFoundError, export_network
+    from gridmgmt.services.actor import SYSTEM
+    from gridmgmt.services.cases.exports import export_network
 
     out = output or Path(f"{network_id}.{fmt.value}")
-    url = database_url(ctx)
-    try:
-        paths = export_network(url, network_id, fmt=fmt.value, out=out)
-    except CaseNotFoundError as error:
-        raise _fail(str(error), EXIT_NOT_FOUND) from None
-    except ValueError as error:
-        raise _fail(str(error)) from None
+    with unit_of_work(ctx) as session:
+        paths = export_network(session, SYSTEM, network_id, fmt=fmt.value, out=out)
     for path in paths:
         typer.echo(f"wrote {path}")
 
@@ -249,21 +256,29 @@ def share_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Share a case, or every case of a network, with another county (recorded in the audit log)."""
-    from gridmgmt.services.cases import share_case, share_network
+    from gridmgmt.services.actor import SYSTEM
+    from gridmgmt.services.cases.results import CaseShare, NetworkShare
+    from gridmgmt.services.cases.shares import share_case, share_network
 
-    with _session(ctx) as session:
+    with unit_of_work(ctx) as session:
         if what is ShareWhat.CASE:
-            data = share_case(session, SYSTEM, key, to_county, note=note)
+            result: CaseShare | NetworkShare = share_case(
+                session, SYSTEM, key, to_county, note=note
+            )
         else:
-            data = share_network(session, SYSTEM, key, to_county, note=note)
+            result = share_network(session, SYSTEM, key, to_county, note=note)
     if as_json:
-        _echo_json(data)
-        return
-    if what is ShareWhat.CASE:
-        verb = "shared" if data["created"] else "was already shared"
+        _echo_json(result)
+    elif isinstance(result, NetworkShare):
+        typer.echo(_network_share_line(result))
+    else:
+        verb = "shared" if result.created else "was already shared"
         typer.echo(f"case {key} {verb} with county {to_county}")
-        return
-    typer.echo(
-        f"network {key}: {len(data['shared'])} case(s) shared with county {to_county}, "
-        f"{len(data['already'])} already shared, {len(data['skipped'])} skipped"
+
+
+def _network_share_line(answer: NetworkShare) -> str:
+    return (
+        f"network {answer.network_id}: {len(answer.shared)} case(s) shared with county "
+        f"{answer.to_county}, {len(answer.already)} already shared, "
+        f"{len(answer.skipped)} skipped"
     )

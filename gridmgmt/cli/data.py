@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeElapsedColumn
 
-from gridmgmt.cli._app import app, database_url, unit_of_work
+from gridmgmt.cli._app import app, unit_of_work
 from gridmgmt.io.schemas import import_kinds
 
 PROGRESS_THRESHOLD_ROWS = 5_000
@@ -81,18 +81,21 @@ def import_command(
 
     Every problem is listed with its file, row and field, and the exit code is 2.
     """
-    if kind == "cases":  # JSON or CSV of cases and their entities
-        from gridmgmt.services.cases import import_cases
+    from gridmgmt.services.actor import SYSTEM
+    from gridmgmt.services.imports import ImportReport
 
-        report = import_cases(database_url(ctx), file, crs=crs)
-    else:
-        from gridmgmt.services.actor import SYSTEM
-        from gridmgmt.services.imports import import_file
+    with (
+        _ProgressBar(Console(stderr=True), f"importing {kind}") as progress,
+        unit_of_work(ctx) as session,
+    ):
+        if kind == "cases":  # JSON or CSV of cases and their entities
+            from gridmgmt.services.cases import import_cases
 
-        with (
-            _ProgressBar(Console(stderr=True), f"importing {kind}") as progress,
-            unit_of_work(ctx) as session,
-        ):
+            cases_report = import_cases(session, SYSTEM, file, crs=crs)
+            report = ImportReport(**cases_report.model_dump())
+        else:
+            from gridmgmt.services.imports import import_file
+
             report = import_file(
                 session,
                 SYSTEM,

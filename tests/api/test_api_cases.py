@@ -17,12 +17,19 @@ from fastapi.testclient import TestClient
 from api.security import COOKIE_NAME, create_access_token
 from gridmgmt.domain import UserRole
 from gridmgmt.services.actor import SYSTEM
-from gridmgmt.services.cases import import_cases, share_case
+from gridmgmt.services.cases import share_case
 from gridmgmt.store import db
 from gridmgmt.store.models import User, UserCounty
 from maps.assets import remote_references
 
-from ..gridmgmt.services.cases_world import HUAIAN, TIANZHEN, XINGHE, write_case_file
+from ..gridmgmt.services.cases_world import (
+    HUAIAN,
+    TIANZHEN,
+    XINGHE,
+    ZHANG_ID,
+    import_case_file,
+    write_case_file,
+)
 from .conftest import SECRET
 
 Headers = Callable[..., dict[str, str]]
@@ -31,17 +38,22 @@ CASES = "/api/v1/cases"
 
 @pytest.fixture
 def cases_client(client: TestClient, api_url: str, tmp_path: Path) -> TestClient:
-    """The test client, with the case world imported and hugo, a liaison of 怀安县."""
-    import_cases(api_url, write_case_file(tmp_path / "cases.json"))
+    """The test client, with the case world imported, hugo, a liaison of 怀安县, and dan, a
+    dispatcher of 兴和县 and 天镇县."""
+    import_case_file(api_url, write_case_file(tmp_path / "cases.json"))
     with db.transaction(api_url) as session:
-        session.add(
-            User(
-                username="hugo",
-                role=UserRole.LIAISON,
-                password_hash="not-used: these tests sign tokens",
-                county_links=[UserCounty(county_code=HUAIAN)],
+        for username, role, counties in (
+            ("hugo", UserRole.LIAISON, [HUAIAN]),
+            ("dan", UserRole.DISPATCHER, [XINGHE, TIANZHEN]),
+        ):
+            session.add(
+                User(
+                    username=username,
+                    role=role,
+                    password_hash="not-used: these tests sign tokens",
+                    county_links=[UserCounty(county_code=code) for code in counties],
+                )
             )
-        )
     return client
 
 
@@ -89,6 +101,7 @@ def test_another_countys_cases_answer_404(
 ) -> None:
     response = cases_client.request(method, path, headers=bearer(user), json=body)
     assert response.status_code == 404, response.text
+    assert response.json()["kind"] == "not_found"
 
 
 @pytest.mark.parametrize(
@@ -203,7 +216,8 @@ def test_writes_outside_scope_or_malformed_are_refused(
 ) -> None:
     theirs = cases_client.post(CASES, headers=bearer("alice"), json=_new_case("T-100", TIANZHEN))
     assert theirs.status_code == 422
-    assert theirs.json()["detail"][0]["field"] == "county_code"
+    assert theirs.json()["kind"] == "invalid_input"
+    assert theirs.json()["problems"][0]["field"] == "county_code"
     taken = cases_client.post(CASES, headers=bearer("alice"), json=_new_case("T-001", XINGHE))
     assert taken.status_code == 422
     assert "another county" in taken.text
@@ -212,10 +226,10 @@ def test_writes_outside_scope_or_malformed_are_refused(
         CASES, headers=bearer("alice"), json=_new_case("X-200", XINGHE, type="arson")
     )
     assert bad.status_code == 422
-    assert bad.json()["detail"][0] == {
+    assert bad.json()["problems"][0] == {
         "row": 1,
         "field": "type",
-        "message": bad.json()["detail"][0]["message"],
+        "message": bad.json()["problems"][0]["message"],
     }
     assert cases_client.get(f"{CASES}/X-200", headers=bearer("alice")).status_code == 404
 
@@ -368,3 +382,57 @@ def test_the_case_list_is_not_a_case(cases_client: TestClient, bearer: Headers) 
     response = cases_client.get(f"{CASES}/", headers=bearer("alice"), follow_redirects=False)
     assert response.status_code == 307
     assert response.headers["location"].endswith(CASES)
+
+
+# --- the dispatcher: cases without personal data ---------------------------------------------
+
+
+def test_a_dispatcher_reads_cases_and_networks_masked(
+    cases_client: TestClient, bearer: Headers
+) -> None:
+    case = cases_client.get(f"{CASES}/X-001", headers=bearer("dan"))
+    assert case.status_code == 200, case.text
+    body = case.json()
+    assert body["redacted"] is True
+    assert [m["kind"] for m in body["mentions"]] == ["person", "phone"]
+    assert body["mentions"][0]["name"] == "张*"
+    officer = cases_client.get(f"{CASES}/X-001", headers=bearer("lucy")).json()
+    assert officer["redacted"] is False
+    assert officer["mentions"][0]["id_number"] == ZHANG_ID
+    networks = cases_client.get(f"{CASES}/networks", headers=bearer("dan"))
+    detail = cases_client.get(f"{CASES}/networks/N-T-001", headers=bearer("dan"))
+    assert [n["cases"] for n in networks.json()] == [["T-001", "X-001", "X-002"]]
+    assert detail.json()["central_entities"]
+    for text in (case.text, networks.text, detail.text):
+        for secret in (ZHANG_ID, "13947461234", "张伟"):
+            assert secret not in text
+    assert cases_client.get(CASES, headers=bearer("dan")).json()["total"] == 5
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("get", f"{CASES}/merge-suggestions", None),
+        ("get", f"{CASES}/path?from=X-001&to=X-002", None),
+        ("get", f"{CASES}/networks/N-T-001/export", None),
+        ("get", f"{CASES}/networks/N-T-001/export?format=csv", None),
+        ("post", CASES, _new_case("X-300", XINGHE)),
+        ("patch", f"{CASES}/X-001", {"status": "closed"}),
+        ("post", f"{CASES}/X-001/share", {"to_county": HUAIAN}),
+        ("post", f"{CASES}/networks/N-T-001/share", {"to_county": HUAIAN}),
+    ],
+)
+def test_a_dispatcher_is_refused_link_analysis_and_writes(
+    cases_client: TestClient, bearer: Headers, method: str, path: str, body: Any
+) -> None:
+    response = cases_client.request(method, path, headers=bearer("dan"), json=body)
+    assert response.status_code == 403, response.text
+    assert response.json()["kind"] == "access_denied"
+
+
+def test_a_dispatcher_is_refused_the_network_page(cases_client: TestClient) -> None:
+    _page_login(cases_client, "dan")
+    assert cases_client.get("/cases/network/N-T-001").status_code == 403
+    listing = cases_client.get("/cases")
+    assert listing.status_code == 200
+    assert "N-T-001" in listing.text

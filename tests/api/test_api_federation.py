@@ -19,7 +19,6 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from gridmgmt.config import Settings
 from gridmgmt.domain import UserRole
-from gridmgmt.services.cases import import_cases
 from gridmgmt.store import db
 from gridmgmt.store.models import User, UserCounty
 
@@ -30,6 +29,7 @@ from ..gridmgmt.services.cases_world import (
     XINGHE,
     ZHANG_ID,
     case_records,
+    import_case_file,
     seed_counties,
     write_case_file,
 )
@@ -53,7 +53,7 @@ def fed_client(
     api_url: str, tmp_path: Path, app_settings: Callable[..., Settings]
 ) -> Iterator[TestClient]:
     """The app with the case world, hugo (liaison of 怀安县) and the area key."""
-    import_cases(api_url, write_case_file(tmp_path / "cases.json"))
+    import_case_file(api_url, write_case_file(tmp_path / "cases.json"))
     with db.transaction(api_url) as session:
         session.add(_liaison("hugo", HUAIAN))
     with TestClient(create_app(app_settings(api_url, federation_key=KEY))) as client:
@@ -128,7 +128,7 @@ def test_bundle_export_and_import_over_the_api(
     url = empty_database
     seed_counties(url)
     tianzhen = [record for record in case_records() if record["county_code"] == TIANZHEN]
-    import_cases(url, write_case_file(tmp_path / "t.json", tianzhen))
+    import_case_file(url, write_case_file(tmp_path / "t.json", tianzhen))
     with db.transaction(url) as session:
         session.add(_liaison("tian", TIANZHEN))
     try:

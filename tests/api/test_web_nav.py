@@ -87,7 +87,9 @@ def test_the_header_in_english(client: TestClient, world) -> None:
 
 def test_user_text_is_escaped_in_the_header(client: TestClient, api_url: str) -> None:
     evil = "<img src=x onerror=alert(1)>"
-    add_test_user(api_url, "eve", "Tall-Crane-Harbour-71", UserRole.OFFICER, [XINGHE], full_name=evil)
+    add_test_user(
+        api_url, "eve", "Tall-Crane-Harbour-71", UserRole.OFFICER, [XINGHE], full_name=evil
+    )
     _login(client, "eve", "Tall-Crane-Harbour-71")
     for path in ("/map", "/cases", "/logout"):
         html = client.get(path).text

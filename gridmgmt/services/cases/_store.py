@@ -1,4 +1,4 @@
-"""What every case service shares: errors, roles, county scope, conversions, the link index.
+"""What every case service shares: county scope, conversions, the link index.
 
 Cases are county-scoped like every other row: an actor sees the cases of their own counties
 and the cases another county shared with one of them (a :class:`~gridmgmt.store.models.Share`
@@ -17,15 +17,15 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from sqlalchemy import Select, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from gridmgmt.cases.identifiers import (
     NormalisedIdentifier,
@@ -36,35 +36,33 @@ from gridmgmt.cases.identifiers import (
     normalise_phone,
 )
 from gridmgmt.cases.model import Case, CaseStatus, CaseType, EntityKind, Mention
-from gridmgmt.cases.networks import CaseLinkIndex
-from gridmgmt.cases.resolution import ResolutionSettings
-from gridmgmt.domain import UserRole
-from gridmgmt.services.actor import SYSTEM, AccessDeniedError, Actor
+from gridmgmt.cases.resolution import EntityResolver, ResolutionSettings
+from gridmgmt.errors import AccessDeniedError, NotFoundError
+from gridmgmt.policy import Action, requires
+from gridmgmt.services.actor import SYSTEM, Actor
 from gridmgmt.services.scope import scoped
 from gridmgmt.store.models import County
 from gridmgmt.store.models.cases import CaseMentionRecord, CaseRecord
 
+if TYPE_CHECKING:
+    from gridmgmt.cases.networks import CaseLinkIndex
+
 __all__ = [
     "SHARE_KIND",
-    "SHARE_ROLES",
-    "WRITER_ROLES",
-    "CaseExistsError",
-    "CaseNotFoundError",
     "LinkView",
     "county_names",
     "link_index",
     "new_version",
     "normalise_mention",
+    "own_case",
     "plain",
     "refresh_entity_ids",
-    "require_role",
     "visible",
+    "visible_case",
 ]
 
 SHARE_KIND: Final = "case"
 """``Share.kind`` of a shared case; ``Share.object_key`` is its case number."""
-WRITER_ROLES: Final = frozenset({UserRole.OFFICER, UserRole.LIAISON, UserRole.ADMIN})
-SHARE_ROLES: Final = frozenset({UserRole.LIAISON, UserRole.ADMIN})
 MAX_CACHED_INDEXES: Final = 8
 REBUILD_SHARE: Final = 0.2
 """More new cases than this share of the cached ones (and at least 50): rebuild, not add."""
@@ -72,28 +70,50 @@ REBUILD_SHARE: Final = 0.2
 S = TypeVar("S", bound=Select)  # type: ignore[type-arg]
 
 
-class CaseNotFoundError(LookupError):
-    """The case or network does not exist, or the actor may not see it (the same answer)."""
-
-
-class CaseExistsError(ValueError):
-    """A case with this number is already stored."""
-
-
-def require_role(actor: Actor, roles: Iterable[UserRole], action: str) -> None:
-    """Raise :class:`AccessDeniedError` unless the actor has one of ``roles``."""
-    allowed = set(roles)
-    if actor.role not in allowed:
-        names = sorted(role.value for role in allowed)
-        msg = f"{action} needs one of the roles {names}; user {actor.username!r} is {actor.role}"
-        raise AccessDeniedError(msg)
-
-
 def visible(stmt: S, actor: Actor) -> S:
     """Restrict a select over ``cases`` to the actor's counties and the cases shared with them."""
     return scoped(
         stmt, CaseRecord.county_code, actor, share_kind=SHARE_KIND, key_column=CaseRecord.case_no
     )
+
+
+def visible_case(
+    session: Session, actor: Actor, case_no: str, *, with_mentions: bool = False
+) -> CaseRecord:
+    """The stored case if the actor may see it (own or shared).
+
+    Raises
+    ------
+    NotFoundError
+        If there is no such case, or it is another county's (the same answer).
+    """
+    stmt = visible(select(CaseRecord).where(CaseRecord.case_no == case_no), actor)
+    if with_mentions:
+        stmt = stmt.options(selectinload(CaseRecord.mentions))
+    record = session.scalars(stmt).one_or_none()
+    if record is None:
+        raise NotFoundError("case", case_no)
+    return record
+
+
+def own_case(session: Session, actor: Actor, case_no: str, *, doing: str) -> CaseRecord:
+    """The stored case if it is of one of the actor's own counties.
+
+    Raises
+    ------
+    NotFoundError
+        If the actor may not see the case.
+    AccessDeniedError
+        If the case was only shared with the actor: only its county may be ``doing`` it.
+    """
+    record = visible_case(session, actor, case_no)
+    if not actor.can_see(record.county_code):
+        msg = (
+            f"case {case_no!r} was shared with you by county {record.county_code} and is "
+            f"read-only; only county {record.county_code} may {doing} it"
+        )
+        raise AccessDeniedError(msg)
+    return record
 
 
 def county_names(session: Session) -> dict[str, str]:
@@ -145,30 +165,28 @@ def _normalise_person(mention: Mention) -> NormalisedIdentifier:
     if identifier is None:
         identifier = name or normalise_name("")
     elif name is not None:
-        attributes = identifier.attributes | {
-            "name": name.value,
-            "pinyin": name.attributes.get("pinyin"),
-        }
-        identifier = NormalisedIdentifier(
-            EntityKind.PERSON,
-            mention.text,
-            identifier.value,
-            identifier.valid,
-            identifier.reason,
-            attributes,
-        )
+        extra = {"name": name.value, "pinyin": name.attributes.get("pinyin")}
+        identifier = _person_with(identifier, mention, extra)
     if mention.phone:
         phone = normalise_phone(mention.phone, geocode=False)
-        attributes = identifier.attributes | {"phone": phone.value, "phone_valid": phone.valid}
-        identifier = NormalisedIdentifier(
-            EntityKind.PERSON,
-            mention.text,
-            identifier.value,
-            identifier.valid,
-            identifier.reason,
-            attributes,
+        identifier = _person_with(
+            identifier, mention, {"phone": phone.value, "phone_valid": phone.valid}
         )
     return identifier
+
+
+def _person_with(
+    identifier: NormalisedIdentifier, mention: Mention, extra: Mapping[str, Any]
+) -> NormalisedIdentifier:
+    """The person ``identifier`` as the mention wrote it, with ``extra`` attributes."""
+    return NormalisedIdentifier(
+        EntityKind.PERSON,
+        mention.text,
+        identifier.value,
+        identifier.valid,
+        identifier.reason,
+        identifier.attributes | dict(extra),
+    )
 
 
 # --- rows to engine records -----------------------------------------------------------------
@@ -254,10 +272,14 @@ _CACHE: OrderedDict[tuple[str, str], _Entry] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 
 
-def _cache_entry(session: Session, actor: Actor) -> _Entry:
+def _cache_key(session: Session, actor: Actor) -> tuple[str, str]:
     database = session.get_bind().engine.url.render_as_string(hide_password=True)
     scope = "*" if actor.counties is None else ",".join(sorted(actor.counties))
-    key = (database, scope)
+    return database, scope
+
+
+def _cache_entry(session: Session, actor: Actor) -> _Entry:
+    key = _cache_key(session, actor)
     with _CACHE_LOCK:
         entry = _CACHE.get(key)
         if entry is None:
@@ -268,6 +290,7 @@ def _cache_entry(session: Session, actor: Actor) -> _Entry:
     return entry
 
 
+@requires(Action.READ_CASES)
 @contextmanager
 def link_index(session: Session, actor: Actor) -> Iterator[LinkView]:
     """The link index over the cases the actor may see, current with the session's view.
@@ -304,17 +327,30 @@ def _settings(counties: Sequence[tuple[str, str]]) -> ResolutionSettings:
     return ResolutionSettings(counties=dict(counties))
 
 
+def _visible_rows(session: Session, actor: Actor) -> tuple[list[Any], list[Any]]:
+    """Rows of the cases the actor may see and of their mentions, in index order."""
+    rows = list(
+        session.execute(visible(select(*CASE_COLUMNS), actor).order_by(CaseRecord.id)).all()
+    )
+    mentions = select(*MENTION_COLUMNS).join(CaseRecord, CaseMentionRecord.case_id == CaseRecord.id)
+    if actor.counties is not None:
+        mentions = mentions.where(
+            CaseMentionRecord.case_id.in_(visible(select(CaseRecord.id), actor))
+        )
+    mention_rows = list(
+        session.execute(
+            mentions.order_by(CaseMentionRecord.case_id, CaseMentionRecord.position)
+        ).all()
+    )
+    return rows, mention_rows
+
+
 def _build(
     session: Session, actor: Actor, counties: Sequence[tuple[str, str]]
 ) -> tuple[LinkView, dict[str, str]]:
-    rows = session.execute(visible(select(*CASE_COLUMNS), actor).order_by(CaseRecord.id)).all()
-    visible_ids = visible(select(CaseRecord.id), actor)
-    mention_rows = session.execute(
-        select(*MENTION_COLUMNS)
-        .join(CaseRecord, CaseMentionRecord.case_id == CaseRecord.id)
-        .where(CaseMentionRecord.case_id.in_(visible_ids))
-        .order_by(CaseMentionRecord.case_id, CaseMentionRecord.position)
-    ).all()
+    from gridmgmt.cases.networks import CaseLinkIndex
+
+    rows, mention_rows = _visible_rows(session, actor)
     index = CaseLinkIndex.build(
         [to_case(row) for row in rows],
         [to_mention(row, row.case_no) for row in mention_rows],
@@ -350,17 +386,34 @@ def refresh_entity_ids(session: Session) -> int:
     """Store the entity every mention resolves to over the whole store; return rows changed.
 
     Resolution is global (the local administrator's view), so ``entity_id`` is the same for
-    every user; answers to a user are computed over their own cases only.
+    every user; answers to a user are computed over their own cases only. A cached index of
+    the whole store (a running server) is brought up to date and used; otherwise only the
+    resolver runs (no link graph, no networks: what a one-off import needs).
     """
-    with link_index(session, SYSTEM) as view:
-        resolved = view.index.resolver.entity_ids()
-        stmt = select(CaseMentionRecord.id, CaseMentionRecord.entity_id)
-        stored = dict(session.execute(stmt).all())
-        changes = [
-            {"id": mention_id, "entity_id": entity}
-            for mention_id, entity in zip(view.mention_ids, resolved, strict=True)
-            if stored.get(mention_id) != entity
-        ]
+    with _CACHE_LOCK:
+        cached = _CACHE.get(_cache_key(session, SYSTEM))
+    if cached is not None and cached.view is not None:
+        with link_index(session, SYSTEM) as view:
+            resolved, mention_ids = view.index.resolver.entity_ids(), list(view.mention_ids)
+    else:
+        resolved, mention_ids = _resolve_all(session)
+    stored = dict(session.execute(select(CaseMentionRecord.id, CaseMentionRecord.entity_id)).all())
+    changes = [
+        {"id": mention_id, "entity_id": entity}
+        for mention_id, entity in zip(mention_ids, resolved, strict=True)
+        if stored.get(mention_id) != entity
+    ]
     if changes:
         session.execute(update(CaseMentionRecord), changes)
     return len(changes)
+
+
+def _resolve_all(session: Session) -> tuple[list[str], list[int]]:
+    """The entity of every stored mention, and the mentions' ids, in the index's order."""
+    rows, mention_rows = _visible_rows(session, SYSTEM)
+    resolver = EntityResolver(settings=_settings(tuple(county_names(session).items())))
+    resolver.add(
+        [to_mention(row, row.case_no) for row in mention_rows],
+        {row.case_no: row.county_code for row in rows},
+    )
+    return resolver.entity_ids(), [row.id for row in mention_rows]

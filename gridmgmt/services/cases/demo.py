@@ -15,9 +15,9 @@ from gridmgmt.services.cases.networks import (
     list_networks,
     merge_suggestions,
     network_view,
-    suggestion_dict,
 )
 from gridmgmt.services.cases.records import import_cases
+from gridmgmt.services.results import jsonable
 from gridmgmt.store import db
 from gridmgmt.store.models.cases import CaseMentionRecord
 
@@ -63,7 +63,8 @@ def demo(
     if not path.exists():
         msg = f"demo file {path} is missing; regenerate it: uv run python data/generate_cases.py"
         raise FileNotFoundError(msg)
-    report = import_cases(url, path, label=DEMO_CASES_FILE)
+    with db.transaction(url) as session:
+        report = import_cases(session, SYSTEM, path, label=DEMO_CASES_FILE)
     out_dir.mkdir(parents=True, exist_ok=True)
     with db.transaction(url) as session:
         networks = list_networks(session, SYSTEM)
@@ -79,9 +80,7 @@ def demo(
         )
         files = [
             _write_json(out_dir / "case-networks.json", [n.as_dict() for n in networks]),
-            _write_json(
-                out_dir / "case-merge-suggestions.json", [suggestion_dict(s) for s in suggestions]
-            ),
+            _write_json(out_dir / "case-merge-suggestions.json", jsonable(suggestions)),
         ]
         shown = sorted(networks, key=lambda n: (not n.cross_province, -len(n.cases)))
         if shown:

@@ -12,18 +12,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Final, Literal, get_args
+from typing import TYPE_CHECKING, Any, Final, Literal, get_args
 
-import networkx as nx
 import pandas as pd
 from sqlalchemy.orm import Session
 
 from gridmgmt.cases.graph import is_case_node
+from gridmgmt.errors import InvalidInputError
+from gridmgmt.policy import Action, requires
 from gridmgmt.services import audit
-from gridmgmt.services.actor import SYSTEM, Actor
+from gridmgmt.services.actor import Actor
 from gridmgmt.services.cases._store import plain
 from gridmgmt.services.cases.networks import NetworkView, network_view
-from gridmgmt.store import db
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = [
     "EDGE_COLUMNS",
@@ -82,6 +85,7 @@ def _json_value(value: Any) -> Any:
     return plain(value)
 
 
+@requires(Action.READ_CASE_PERSONAL_DATA)
 def network_geojson(session: Session, actor: Actor, network_id: str) -> dict[str, Any]:
     """The network as a GeoJSON FeatureCollection (WGS-84): cases as points, links as lines.
 
@@ -92,8 +96,10 @@ def network_geojson(session: Session, actor: Actor, network_id: str) -> dict[str
 
     Raises
     ------
-    CaseNotFoundError
+    NotFoundError
         If the actor's view has no such network.
+    AccessDeniedError
+        If the actor's role may not read personal data.
     """
     view = network_view(session, actor, network_id)
     return _geojson(view)
@@ -108,6 +114,7 @@ def _geojson(view: NetworkView) -> dict[str, Any]:
     }
 
 
+@requires(Action.READ_CASE_PERSONAL_DATA)
 def network_tables(
     session: Session, actor: Actor, network_id: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -115,8 +122,10 @@ def network_tables(
 
     Raises
     ------
-    CaseNotFoundError
+    NotFoundError
         If the actor's view has no such network.
+    AccessDeniedError
+        If the actor's role may not read personal data.
     """
     return _tables(network_view(session, actor, network_id))
 
@@ -187,16 +196,14 @@ def _mention_edge(chart: nx.Graph, u: str, v: str, data: dict[str, Any]) -> dict
     }
 
 
+@requires(Action.READ_CASE_PERSONAL_DATA)
 def export_network(
-    url: str,
-    network_id: str,
-    *,
-    fmt: str = "geojson",
-    out: Path,
-    actor: Actor = SYSTEM,
+    session: Session, actor: Actor, network_id: str, *, fmt: str = "geojson", out: Path
 ) -> list[Path]:
     """Write a network to files: ``out`` as GeoJSON, or ``<stem>-nodes.csv`` and
     ``<stem>-edges.csv`` beside ``out`` as CSV (UTF-8 with a byte-order mark, for Excel).
+
+    The export is audited in the session's transaction.
 
     Returns
     -------
@@ -205,31 +212,32 @@ def export_network(
 
     Raises
     ------
-    ValueError
+    InvalidInputError
         If ``fmt`` is not geojson or csv.
-    CaseNotFoundError
+    NotFoundError
         If the actor's view has no such network.
+    AccessDeniedError
+        If the actor's role may not read personal data.
     """
     if fmt not in NETWORK_EXPORT_FORMATS:
         msg = f"`fmt` was {fmt!r} but is expected to be in {list(NETWORK_EXPORT_FORMATS)}"
-        raise ValueError(msg)
-    with db.transaction(url) as session:
-        view = network_view(session, actor, network_id)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if fmt == "geojson":
-            text = json.dumps(_geojson(view), ensure_ascii=False, indent=1)
-            out.write_text(text + "\n", encoding="utf-8")
-            paths = [out]
-        else:
-            nodes, edges = _tables(view)
-            paths = [out.with_name(f"{out.stem}-{name}.csv") for name in ("nodes", "edges")]
-            for table, path in zip((nodes, edges), paths, strict=True):
-                table.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
-        audit.record(
-            session,
-            actor,
-            "export",
-            kind="case_network",
-            detail={"network_id": network_id, "format": fmt, "files": [p.name for p in paths]},
-        )
+        raise InvalidInputError(msg)
+    view = network_view(session, actor, network_id)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "geojson":
+        text = json.dumps(_geojson(view), ensure_ascii=False, indent=1)
+        out.write_text(text + "\n", encoding="utf-8")
+        paths = [out]
+    else:
+        nodes, edges = _tables(view)
+        paths = [out.with_name(f"{out.stem}-{name}.csv") for name in ("nodes", "edges")]
+        for table, path in zip((nodes, edges), paths, strict=True):
+            table.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    audit.record(
+        session,
+        actor,
+        "export",
+        kind="case_network",
+        detail={"network_id": network_id, "format": fmt, "files": [p.name for p in paths]},
+    )
     return paths

@@ -10,42 +10,44 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Final
 
-import geopandas as gpd
-import networkx as nx
-import pandas as pd
-from shapely.geometry import LineString, Point
 from sqlalchemy.orm import Session
 
-from gridmgmt.cases.graph import Evidence
-from gridmgmt.cases.networks import (
-    CaseLinkIndex,
-    Centrality,
-    Chain,
-    MergeSuggestion,
-    Network,
-    TimelineEntry,
-)
+from gridmgmt.errors import InvalidInputError, NotFoundError
+from gridmgmt.policy import Action, requires
 from gridmgmt.services.actor import SYSTEM, Actor
-from gridmgmt.services.cases._store import CaseNotFoundError, county_names, link_index, plain
-from gridmgmt.services.frames import load_frame
+from gridmgmt.services.cases._store import county_names, link_index
+from gridmgmt.services.cases.privacy import (
+    redact_central,
+    redact_network,
+    redact_timeline,
+    sees_personal_data,
+)
+from gridmgmt.services.cases.results import (
+    CentralEntity,
+    ChainResult,
+    MergeSuggestionItem,
+    NetworkDetail,
+    TimelineItem,
+)
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import networkx as nx
+
+    from gridmgmt.cases.networks import CaseLinkIndex, Centrality, Network, TimelineEntry
 
 __all__ = [
     "NetworkView",
     "case_path",
-    "centrality_dict",
-    "chain_dict",
     "list_networks",
     "merge_suggestions",
     "network_detail",
     "network_view",
     "require_network",
-    "suggestion_dict",
-    "timeline_dict",
 ]
 
-WGS84: Final = "EPSG:4326"
 CASE_FIELDS: Final = (
     "case_no",
     "county_code",
@@ -68,8 +70,12 @@ LINK_FIELDS: Final = (
 )
 
 
+@requires(Action.READ_CASES)
 def list_networks(session: Session, actor: Actor, *, county: str | None = None) -> list[Network]:
     """The networks among the cases the actor may see, the largest first.
+
+    A role without personal data (the dispatcher) gets the people and phones of the
+    cross-province signals masked.
 
     Parameters
     ----------
@@ -80,6 +86,8 @@ def list_networks(session: Session, actor: Actor, *, county: str | None = None) 
         networks = view.index.networks()
     if county is not None:
         networks = [n for n in networks if county in n.counties]
+    if not sees_personal_data(actor):
+        networks = [redact_network(n) for n in networks]
     return networks
 
 
@@ -88,138 +96,84 @@ def require_network(index: CaseLinkIndex, network_id: str) -> Network:
 
     Raises
     ------
-    CaseNotFoundError
+    NotFoundError
         If the index has no such network.
     """
     try:
         return index.network(network_id)
     except KeyError:
-        msg = f"network {network_id!r} not found"
-        raise CaseNotFoundError(msg) from None
+        raise NotFoundError("network", network_id) from None
 
 
-def evidence_dict(evidence: Evidence) -> dict[str, Any]:
-    """One shared entity and how much it links, JSON-ready."""
-    return {
-        "entity_id": evidence.entity_id,
-        "kind": evidence.kind,
-        "label": evidence.label,
-        "strength": round(evidence.strength, 4),
-        "hub_factor": round(evidence.hub_factor, 4),
-        "cases_touched": evidence.cases_touched,
-        "weight": round(evidence.weight, 4),
-    }
-
-
-def timeline_dict(entry: TimelineEntry) -> dict[str, Any]:
-    """A timeline entry, JSON-ready."""
-    return plain(
-        {
-            "case_no": entry.case_no,
-            "opened_on": entry.opened_on,
-            "county_code": entry.county_code,
-            "type": entry.type,
-            "seized_cartons": entry.seized_cartons,
-            "value_yuan": entry.value_yuan,
-            "linked_to_earlier": entry.linked_to_earlier,
-        }
-    )
-
-
-def centrality_dict(item: Centrality) -> dict[str, Any]:
-    """A central entity, JSON-ready."""
-    return {
-        "entity_id": item.entity_id,
-        "kind": item.kind,
-        "label": item.label,
-        "cases": item.cases,
-        "betweenness": item.betweenness,
-    }
-
-
-def network_detail(session: Session, actor: Actor, network_id: str) -> dict[str, Any]:
+@requires(Action.READ_CASES)
+def network_detail(session: Session, actor: Actor, network_id: str) -> NetworkDetail:
     """A network with its timeline and its most central people and phones.
+
+    A role without personal data (the dispatcher) gets the people, phones and other
+    personal identifiers masked.
 
     Raises
     ------
-    CaseNotFoundError
+    NotFoundError
         If the actor's view has no network with this id.
     """
     with link_index(session, actor) as view:
         network = require_network(view.index, network_id)
-        timeline = view.index.timeline(network_id)
-        central = view.index.central_entities(network_id)
+        timeline = [TimelineItem.of(entry) for entry in view.index.timeline(network_id)]
+        central = [CentralEntity.of(item) for item in view.index.central_entities(network_id)]
+    if not sees_personal_data(actor):
+        network = redact_network(network)
+        timeline = [redact_timeline(item) for item in timeline]
+        central = [redact_central(item) for item in central]
     names = county_names(session)
-    return network.as_dict() | {
-        "county_names": {code: names.get(code, code) for code in network.counties},
-        "timeline": [timeline_dict(entry) for entry in timeline],
-        "central_entities": [centrality_dict(item) for item in central],
-    }
+    return NetworkDetail(
+        **network.as_dict(),
+        county_names={code: names.get(code, code) for code in network.counties},
+        timeline=timeline,
+        central_entities=central,
+    )
 
 
-def suggestion_dict(suggestion: MergeSuggestion) -> dict[str, Any]:
-    """A merge suggestion (并案建议), JSON-ready."""
-    return {
-        "cases": list(suggestion.cases),
-        "score": suggestion.score,
-        "level": suggestion.level,
-        "evidence": [evidence_dict(e) for e in suggestion.evidence],
-    }
-
-
+@requires(Action.READ_CASE_PERSONAL_DATA)
 def merge_suggestions(
     session: Session, actor: Actor, *, min_score: float = 0.7, limit: int | None = 100
-) -> list[MergeSuggestion]:
+) -> list[MergeSuggestionItem]:
     """Cases the actor may see that should be merged (并案), strongest first.
 
     Raises
     ------
-    ValueError
+    InvalidInputError
         If ``min_score`` is outside [0, 1] or ``limit`` below 1.
+    AccessDeniedError
+        If the actor's role may not read personal data (the evidence is people and phones).
     """
     if not 0 <= min_score <= 1:
         msg = f"min_score must lie in [0, 1], got {min_score}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     if limit is not None and limit < 1:
         msg = f"limit must be at least 1, got {limit}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     with link_index(session, actor) as view:
-        return view.index.suggest_merges(min_score=min_score, limit=limit)
+        found = view.index.suggest_merges(min_score=min_score, limit=limit)
+    return [MergeSuggestionItem.of(s) for s in found]
 
 
-def chain_dict(chain: Chain) -> dict[str, Any]:
-    """The chain between two cases, JSON-ready."""
-    return {
-        "cases": list(chain.cases),
-        "cost": chain.cost,
-        "links": [
-            {
-                "from_case": link.from_case,
-                "to_case": link.to_case,
-                "entity_id": link.entity_id,
-                "kind": link.kind,
-                "label": link.label,
-                "weight": round(link.weight, 4),
-            }
-            for link in chain.links
-        ],
-    }
-
-
-def case_path(session: Session, actor: Actor, source: str, target: str) -> Chain | None:
-    """The strongest chain of shared entities between two cases, or None if unlinked.
+@requires(Action.READ_CASE_PERSONAL_DATA)
+def case_path(session: Session, actor: Actor, source: str, target: str) -> ChainResult:
+    """The strongest chain of shared entities between two cases (``found`` false if none).
 
     Raises
     ------
-    CaseNotFoundError
+    NotFoundError
         If either case is not one the actor may see.
+    AccessDeniedError
+        If the actor's role may not read personal data (the chain is people and phones).
     """
     with link_index(session, actor) as view:
         for case_no in (source, target):
             if case_no not in view.index.cases:
-                msg = f"case {case_no!r} not found"
-                raise CaseNotFoundError(msg)
-        return view.index.shortest_chain(source, target)
+                raise NotFoundError("case", case_no)
+        return ChainResult.of(view.index.shortest_chain(source, target))
 
 
 # --- a network for pages, maps and exports --------------------------------------------------
@@ -260,14 +214,19 @@ class NetworkView:
     hub_cap: int
 
 
+@requires(Action.READ_CASE_PERSONAL_DATA)
 def network_view(session: Session, actor: Actor, network_id: str) -> NetworkView:
     """Everything a page, map or export of one network needs.
 
     Raises
     ------
-    CaseNotFoundError
+    NotFoundError
         If the actor's view has no network with this id.
+    AccessDeniedError
+        If the actor's role may not read personal data (the link chart is people and phones).
     """
+    from gridmgmt.services.frames import load_frame
+
     names = county_names(session)
     with link_index(session, actor) as view:
         index = view.index
@@ -286,6 +245,12 @@ def network_view(session: Session, actor: Actor, network_id: str) -> NetworkView
 def _case_frame(
     index: CaseLinkIndex, case_nos: Iterable[str], names: dict[str, str]
 ) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import Point
+
+    from gridmgmt.crs import WGS84
+
     records, points = [], []
     for case_no in case_nos:
         case = index.cases[case_no]
@@ -309,6 +274,12 @@ def _case_frame(
 
 
 def _link_frame(index: CaseLinkIndex, case_nos: Iterable[str]) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import LineString
+
+    from gridmgmt.crs import WGS84
+
     members = sorted(case_nos)
     threshold = index.network_settings.strong_threshold
     records, lines = [], []

@@ -11,10 +11,11 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeVar
 
 import numpy as np
 from shapely.geometry import Point
@@ -27,6 +28,7 @@ from gridmgmt.cases.model import (
     CaseStatus,
     CaseType,
     CaseValidationError,
+    EntityKind,
     Mention,
     cases_to_json,
     label_zh,
@@ -34,37 +36,41 @@ from gridmgmt.cases.model import (
     parse_cases_json,
 )
 from gridmgmt.crs import CoordinateSystem, UnknownCRSError, parse_crs, to_wgs84
+from gridmgmt.errors import ConflictError, InvalidInputError, NotFoundError
 from gridmgmt.io.problems import ImportValidationError, Problem
+from gridmgmt.policy import Action, requires
 from gridmgmt.services import audit
-from gridmgmt.services.actor import SYSTEM, AccessDeniedError, Actor
+from gridmgmt.services.actor import Actor
 from gridmgmt.services.cases._store import (
     SHARE_KIND,
-    WRITER_ROLES,
-    CaseExistsError,
-    CaseNotFoundError,
     county_names,
     link_index,
     new_version,
     normalise_mention,
+    own_case,
     plain,
     refresh_entity_ids,
-    require_role,
     to_case,
     to_mention,
     visible,
+    visible_case,
 )
 from gridmgmt.services.cases.files import Head, problems_of, read_case_file
-from gridmgmt.services.imports import ImportReport
-from gridmgmt.store import db
+from gridmgmt.services.cases.privacy import redact_mention, sees_personal_data
+from gridmgmt.services.cases.results import (
+    CaseDetail,
+    CaseImportReport,
+    CasePage,
+    CaseSummary,
+    MentionDetail,
+)
 from gridmgmt.store.models import Share
 from gridmgmt.store.models.base import _utcnow
 from gridmgmt.store.models.cases import CaseMentionRecord, CaseRecord
 
 __all__ = [
     "MAX_PAGE_SIZE",
-    "CasePage",
     "WriteResult",
-    "case_dict",
     "create_case",
     "get_case",
     "import_cases",
@@ -92,6 +98,7 @@ _CHUNK: Final = 500
 _COUNTY_CODE: Final = re.compile(r"^\d{6}$")
 _COORDINATE_DECIMALS: Final = 9
 WriteMode = Literal["upsert", "create", "update"]
+E = TypeVar("E", CaseStatus, CaseType)
 
 
 @dataclass(frozen=True)
@@ -103,46 +110,40 @@ class WriteResult:
     unchanged: list[str]
 
 
-@dataclass(frozen=True)
-class CasePage:
-    """One page of the cases an actor may see."""
-
-    total: int
-    limit: int
-    offset: int
-    items: list[dict[str, Any]]
-
-
 # --- writing --------------------------------------------------------------------------------
 
 
+@requires(Action.CHANGE_CASES)
 def import_cases(
-    url: str,
+    session: Session,
+    actor: Actor,
     path: Path,
     *,
     crs: str = "wgs84",
-    actor: Actor = SYSTEM,
     label: str | None = None,
-) -> ImportReport:
-    """Import a case file (JSON or CSV) into the store, all or nothing.
+) -> CaseImportReport:
+    """Import a case file (JSON or CSV) into the store in the session's transaction.
+
+    All or nothing: a problem anywhere raises before anything is written (and the caller's
+    unit of work rolls back).
 
     Parameters
     ----------
-    url
-        Database URL.
+    session
+        An open session; nothing is committed here.
+    actor
+        Who imports; every case must be of one of the actor's counties.
     path
         The file: the JSON form (a list of cases with their ``entities``) or the CSV form
         (one row per mention); see :mod:`gridmgmt.cases.model`.
     crs
         Coordinate system of the cases' ``lon``/``lat``: wgs84, gcj02, bd09 or cgcs2000.
-    actor
-        Who imports; every case must be of one of the actor's counties.
     label
         How to name the file in problems (default: ``path`` as given).
 
     Returns
     -------
-    ImportReport
+    CaseImportReport
         ``rows`` is the number of cases; inserted, updated and unchanged count cases.
 
     Raises
@@ -151,36 +152,36 @@ def import_cases(
         If anything is wrong, in the file or against the store (unknown county, a county
         not the actor's, a case number stored for another county); ``problems`` names file,
         row and field of every one, and nothing is written.
+    AccessDeniedError
+        If the actor's role may not change cases.
     """
     label = str(path) if label is None else label
     source_crs = _parse_crs(crs, label)
     read = read_case_file(path, label=label)
-    with db.transaction(url) as session:
-        problems = read.problems + _store_problems(session, actor, read.heads, label)
-        if problems or read.cases is None:
-            raise ImportValidationError(problems)
-        cases = read.cases
-        result = write_cases(session, actor, cases, rows=read.rows, label=label, crs=source_crs)
-        counties = sorted({case.county_code for case in cases.cases})
-        audit.record(
-            session,
-            actor,
-            "import",
-            kind="cases",
-            county_code=counties[0] if len(counties) == 1 else None,
-            detail={
-                "file": path.name,
-                "crs": source_crs.value,
-                "cases": len(cases.cases),
-                "mentions": len(cases.mentions),
-                "inserted": len(result.inserted),
-                "updated": len(result.updated),
-                "unchanged": len(result.unchanged),
-                "counties": counties,
-            },
-        )
-    return ImportReport(
+    problems = read.problems + _store_problems(session, actor, read.heads, label)
+    if problems or read.cases is None:
+        raise ImportValidationError(problems)
+    cases = read.cases
+    result = write_cases(session, actor, cases, rows=read.rows, label=label, crs=source_crs)
+    counties = sorted({case.county_code for case in cases.cases})
+    audit.record(
+        session,
+        actor,
+        "import",
         kind="cases",
+        county_code=counties[0] if len(counties) == 1 else None,
+        detail={
+            "file": path.name,
+            "crs": source_crs.value,
+            "cases": len(cases.cases),
+            "mentions": len(cases.mentions),
+            "inserted": len(result.inserted),
+            "updated": len(result.updated),
+            "unchanged": len(result.unchanged),
+            "counties": counties,
+        },
+    )
+    return CaseImportReport(
         file=label,
         rows=len(cases.cases),
         inserted=len(result.inserted),
@@ -197,6 +198,7 @@ def _parse_crs(crs: str | CoordinateSystem, label: str) -> CoordinateSystem:
         raise ImportValidationError([Problem(label, None, "crs", str(error))]) from None
 
 
+@requires(Action.CHANGE_CASES)
 def write_cases(
     session: Session,
     actor: Actor,
@@ -231,12 +233,11 @@ def write_cases(
     ------
     ImportValidationError
         If a county is unknown or not the actor's, or a stored case is another county's.
-    CaseExistsError, CaseNotFoundError
+    ConflictError, NotFoundError
         When ``mode`` is ``create`` and a case exists, or ``update`` and it does not.
     AccessDeniedError
-        If the actor's role may not write cases.
+        If the actor's role may not change cases.
     """
-    require_role(actor, WRITER_ROLES, "writing cases")
     rows = rows or {}
     counties = county_names(session)
     existing = _existing(session, [case.case_no for case in cases.cases])
@@ -329,10 +330,9 @@ def _check(
     for case in cases:
         if mode == "create" and case.case_no in existing:
             msg = f"case {case.case_no!r} already exists"
-            raise CaseExistsError(msg)
+            raise ConflictError(msg)
         if mode == "update" and case.case_no not in existing:
-            msg = f"case {case.case_no!r} not found"
-            raise CaseNotFoundError(msg)
+            raise NotFoundError("case", case.case_no)
 
 
 def _to_wgs84(cases: Sequence[Case], crs: CoordinateSystem) -> list[Case]:
@@ -442,15 +442,22 @@ def _insert(
             }
             for case in cases[start : start + _CHUNK]
         ]
-        stmt = insert(CaseRecord).returning(CaseRecord.id, CaseRecord.case_no)
+        stmt = (
+            insert(CaseRecord)
+            .returning(CaseRecord.id, CaseRecord.case_no)
+            .execution_options(render_nulls=True)
+        )
         ids.update((case_no, case_id) for case_id, case_no in session.execute(stmt, rows))
     mentions = [
         {"case_id": ids[case.case_no], **_mention_values(m, i, case.county_code, normaliser)}
         for case in cases
         for i, m in enumerate(grouped.get(case.case_no, []))
     ]
+    # render_nulls: one statement shape for every row (else each run of rows with other
+    # missing fields becomes a statement of its own: a thousand for the demo's cases).
+    insert_mentions = insert(CaseMentionRecord).execution_options(render_nulls=True)
     for start in range(0, len(mentions), _CHUNK * 10):
-        session.execute(insert(CaseMentionRecord), mentions[start : start + _CHUNK * 10])
+        session.execute(insert_mentions, mentions[start : start + _CHUNK * 10])
 
 
 def _replace(
@@ -474,31 +481,48 @@ def _replace(
 # --- create and edit one case ---------------------------------------------------------------
 
 
-def _parse_one(data: Mapping[str, Any], label: str) -> CaseSet:
+REQUEST: Final = "request"
+"""How a request body is named in problems (its row is 1)."""
+
+
+@contextmanager
+def _request_problems() -> Iterator[None]:
+    """Problems of a request body as invalid input (``row``, ``field``, ``message``)."""
     try:
-        return parse_cases_json([dict(data)], source=label)
+        yield
+    except ImportValidationError as error:
+        problems = [{"row": p.row, "field": p.field, "message": p.message} for p in error.problems]
+        summary = "; ".join(f"{p['field'] or 'request'}: {p['message']}" for p in problems)
+        raise InvalidInputError(summary, problems) from None
+
+
+def _parse_one(data: Mapping[str, Any]) -> CaseSet:
+    try:
+        return parse_cases_json([dict(data)], source=REQUEST)
     except CaseValidationError as error:
-        raise ImportValidationError(problems_of(error, label)) from None
+        raise ImportValidationError(problems_of(error, REQUEST)) from None
 
 
+@requires(Action.CHANGE_CASES)
 def create_case(
     session: Session, actor: Actor, data: Mapping[str, Any], *, crs: str = "wgs84"
-) -> dict[str, Any]:
+) -> CaseDetail:
     """Create one case from its JSON form (as in a case file) and return it as stored.
 
     Raises
     ------
-    ImportValidationError
-        If a field is wrong (row 1 of source ``request``).
-    CaseExistsError
+    InvalidInputError
+        If a field is wrong (``problems`` name the field), or the county is not the actor's.
+    ConflictError
         If the case number is taken.
     AccessDeniedError
-        If the actor's role may not write cases.
+        If the actor's role may not change cases.
     """
-    label = "request"
-    cases = _parse_one(data, label)
-    case = cases.cases[0]
-    write_cases(session, actor, cases, label=label, crs=_parse_crs(crs, label), mode="create")
+    with _request_problems():
+        cases = _parse_one(data)
+        case = cases.cases[0]
+        source_crs = _parse_crs(crs, REQUEST)
+        write_cases(session, actor, cases, label=REQUEST, crs=source_crs, mode="create")
     audit.record(
         session,
         actor,
@@ -510,23 +534,7 @@ def create_case(
     return get_case(session, actor, case.case_no)
 
 
-def _own_record(session: Session, actor: Actor, case_no: str) -> CaseRecord:
-    """The stored case if the actor owns it; shared cases are read-only."""
-    record = session.scalars(
-        visible(select(CaseRecord).where(CaseRecord.case_no == case_no), actor)
-    ).one_or_none()
-    if record is None:
-        msg = f"case {case_no!r} not found"
-        raise CaseNotFoundError(msg)
-    if not actor.can_see(record.county_code):
-        msg = (
-            f"case {case_no!r} was shared with you by county {record.county_code} and is "
-            "read-only; ask that county to change it"
-        )
-        raise AccessDeniedError(msg)
-    return record
-
-
+@requires(Action.CHANGE_CASES)
 def update_case(
     session: Session,
     actor: Actor,
@@ -534,7 +542,7 @@ def update_case(
     changes: Mapping[str, Any],
     *,
     crs: str = "wgs84",
-) -> dict[str, Any]:
+) -> CaseDetail:
     """Edit a case: the given fields replace the stored ones; ``entities`` replaces all mentions.
 
     Parameters
@@ -547,27 +555,25 @@ def update_case(
 
     Raises
     ------
-    CaseNotFoundError
+    NotFoundError
         If the actor may not see the case.
     AccessDeniedError
-        If the case was only shared with the actor, or their role may not write.
-    ImportValidationError
-        If a field is wrong.
+        If the case was only shared with the actor, or their role may not change cases.
+    InvalidInputError
+        If a field is wrong or may not be changed.
     """
-    label = "request"
     unknown = sorted(set(changes) - EDITABLE_FIELDS)
     if unknown:
         msg = f"fields {unknown} cannot be changed; editable: {sorted(EDITABLE_FIELDS)}"
-        raise ValueError(msg)
-    record = _own_record(session, actor, case_no)
-    require_role(actor, WRITER_ROLES, "editing cases")
+        raise InvalidInputError(msg)
+    record = own_case(session, actor, case_no, doing="change")
     before = cases_to_json(
         [to_case(record)], [to_mention(m, record.case_no) for m in record.mentions]
     )[0]
-    merged = before | _wgs84_changes(changes, _parse_crs(crs, label))
-    merged = {key: value for key, value in merged.items() if value is not None}
-    cases = _parse_one(merged, label)
-    result = write_cases(session, actor, cases, label=label, mode="update")
+    with _request_problems():
+        merged = before | _wgs84_changes(changes, _parse_crs(crs, REQUEST))
+        cases = _parse_one({key: value for key, value in merged.items() if value is not None})
+        result = write_cases(session, actor, cases, label=REQUEST, mode="update")
     if result.updated:
         audit.record(
             session,
@@ -597,8 +603,7 @@ def _wgs84_changes(changes: Mapping[str, Any], crs: CoordinateSystem) -> dict[st
 # --- reading --------------------------------------------------------------------------------
 
 
-def case_dict(record: CaseRecord, actor: Actor) -> dict[str, Any]:
-    """A stored case as JSON-ready data, without its mentions."""
+def _summary_fields(record: CaseRecord, actor: Actor) -> dict[str, Any]:
     location = record.location
     return {
         "case_no": record.case_no,
@@ -612,62 +617,63 @@ def case_dict(record: CaseRecord, actor: Actor) -> dict[str, Any]:
         "lat": None if location is None else round(float(location.y), 7),
         "seized_cartons": record.seized_cartons,
         "value_yuan": record.value_yuan,
-        "summary": record.summary,
+        "summary": record.summary or "",
         "own": actor.can_see(record.county_code),
         "updated_at": record.updated_at.isoformat(),
     }
 
 
-def _mention_dict(record: CaseMentionRecord, entity_id: str | None) -> dict[str, Any]:
-    return {
-        "position": record.position,
-        "kind": record.kind.value,
-        "role": record.role,
-        "value": record.value,
-        "name": record.name,
-        "id_number": record.id_number,
-        "phone": record.phone,
-        "normalised": record.normalised,
-        "valid": record.valid,
-        "reason": record.reason,
-        "attributes": record.attributes,
-        "entity_id": entity_id,
-    }
+def _mention_detail(record: CaseMentionRecord, entity_id: str | None) -> MentionDetail:
+    return MentionDetail(
+        position=record.position,
+        kind=EntityKind(record.kind).value,
+        role=record.role,
+        value=record.value,
+        name=record.name,
+        id_number=record.id_number,
+        phone=record.phone,
+        normalised=record.normalised,
+        valid=record.valid,
+        reason=record.reason,
+        attributes=record.attributes,
+        entity_id=entity_id,
+    )
 
 
-def get_case(session: Session, actor: Actor, case_no: str) -> dict[str, Any]:
+@requires(Action.READ_CASES)
+def get_case(session: Session, actor: Actor, case_no: str) -> CaseDetail:
     """One case the actor may see, with its mentions, their entities and its network.
 
     Entity ids and the network are those of the actor's own view (resolved over the cases
-    they may see); ``shared_with`` lists the counties an own case was shared with.
+    they may see); ``shared_with`` lists the counties an own case was shared with. A role
+    without :data:`~gridmgmt.policy.Action.READ_CASE_PERSONAL_DATA` (the dispatcher) gets
+    the case with its personal identifiers masked and ``redacted`` true (see
+    :mod:`gridmgmt.services.cases.privacy`).
 
     Raises
     ------
-    CaseNotFoundError
+    NotFoundError
         If the case does not exist or is not visible to the actor.
     """
-    record = session.scalars(
-        visible(
-            select(CaseRecord)
-            .where(CaseRecord.case_no == case_no)
-            .options(selectinload(CaseRecord.mentions)),
-            actor,
-        )
-    ).one_or_none()
-    if record is None:
-        msg = f"case {case_no!r} not found"
-        raise CaseNotFoundError(msg)
+    record = visible_case(session, actor, case_no, with_mentions=True)
     with link_index(session, actor) as view:
         resolver = view.index.resolver
         entities = [resolver.entity_id(i) for i in resolver.mentions_of_case(case_no)]
         network = view.index.network_of(case_no)
-    answer = case_dict(record, actor)
-    answer["network_id"] = network.network_id if network else None
-    answer["shared_with"] = _shared_with(session, record) if answer["own"] else []
-    answer["mentions"] = [
-        _mention_dict(m, entity) for m, entity in zip(record.mentions, entities, strict=True)
+    fields = _summary_fields(record, actor)
+    mentions = [
+        _mention_detail(m, entity) for m, entity in zip(record.mentions, entities, strict=True)
     ]
-    return answer
+    redacted = not sees_personal_data(actor)
+    if redacted:
+        mentions = [redact_mention(m) for m in mentions]
+    return CaseDetail(
+        **fields,
+        network_id=network.network_id if network else None,
+        shared_with=_shared_with(session, record) if fields["own"] else [],
+        mentions=mentions,
+        redacted=redacted,
+    )
 
 
 def _shared_with(session: Session, record: CaseRecord) -> list[str]:
@@ -679,6 +685,14 @@ def _shared_with(session: Session, record: CaseRecord) -> list[str]:
     return list(session.scalars(stmt))
 
 
+def _filter_value(enum: type[E], text: str, name: str) -> E:
+    try:
+        return parse_case_enum(enum, text)
+    except ValueError as error:
+        raise InvalidInputError(str(error), [{"field": name, "message": str(error)}]) from None
+
+
+@requires(Action.READ_CASES)
 def list_cases(
     session: Session,
     actor: Actor,
@@ -693,20 +707,21 @@ def list_cases(
 
     Raises
     ------
-    ValueError
+    InvalidInputError
         If ``status`` or ``case_type`` is not a known value, or the page is out of range.
     """
     if not 1 <= limit <= MAX_PAGE_SIZE or offset < 0:
         msg = f"limit must lie in [1, {MAX_PAGE_SIZE}] and offset be >= 0"
-        raise ValueError(msg)
+        raise InvalidInputError(msg)
     stmt = visible(select(CaseRecord), actor)
     if county is not None:
         stmt = stmt.where(CaseRecord.county_code == county)
     if status is not None:
-        stmt = stmt.where(CaseRecord.status == parse_case_enum(CaseStatus, status))
+        stmt = stmt.where(CaseRecord.status == _filter_value(CaseStatus, status, "status"))
     if case_type is not None:
-        stmt = stmt.where(CaseRecord.type == parse_case_enum(CaseType, case_type))
+        stmt = stmt.where(CaseRecord.type == _filter_value(CaseType, case_type, "type"))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     page = stmt.order_by(CaseRecord.opened_on.desc(), CaseRecord.case_no).limit(limit)
     records = session.scalars(page.offset(offset)).all()
-    return CasePage(int(total), limit, offset, [case_dict(r, actor) for r in records])
+    items = [CaseSummary(**_summary_fields(r, actor)) for r in records]
+    return CasePage(total=int(total), limit=limit, offset=offset, items=items)

@@ -9,23 +9,16 @@ unless shared again. A case shared with the actor may not be passed on by them.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gridmgmt.errors import InvalidInputError
+from gridmgmt.policy import Action, requires
 from gridmgmt.services import audit
-from gridmgmt.services.actor import AccessDeniedError, Actor
-from gridmgmt.services.cases._store import (
-    SHARE_KIND,
-    SHARE_ROLES,
-    CaseNotFoundError,
-    county_names,
-    link_index,
-    require_role,
-    visible,
-)
+from gridmgmt.services.actor import Actor
+from gridmgmt.services.cases._store import SHARE_KIND, county_names, link_index, own_case, visible
 from gridmgmt.services.cases.networks import require_network
+from gridmgmt.services.cases.results import CaseShare, NetworkShare
 from gridmgmt.store.models import Share
 from gridmgmt.store.models.cases import CaseRecord
 
@@ -36,7 +29,7 @@ def _target(session: Session, to_county: str) -> None:
     names = county_names(session)
     if to_county not in names:
         msg = f"county {to_county!r} is not stored; expected one of {sorted(names)}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg, [{"field": "to_county", "message": msg}])
 
 
 def _grant(
@@ -65,41 +58,32 @@ def _grant(
     return True
 
 
+@requires(Action.SHARE_CASES)
 def share_case(
     session: Session, actor: Actor, case_no: str, to_county: str, *, note: str | None = None
-) -> dict[str, Any]:
+) -> CaseShare:
     """Share one of the actor's own cases with another county.
 
     Returns
     -------
-    dict
-        ``case_no``, ``from_county``, ``to_county`` and ``created`` (False when it was
-        already shared with that county).
+    CaseShare
+        ``created`` is False when it was already shared with that county.
 
     Raises
     ------
-    CaseNotFoundError
+    NotFoundError
         If the actor may not see the case.
     AccessDeniedError
         If the case was shared with the actor (not theirs to pass on) or their role is not
         liaison or admin.
-    ValueError
+    InvalidInputError
         If the county is unknown or is the case's own.
     """
-    require_role(actor, SHARE_ROLES, "sharing cases")
-    record = session.scalars(
-        visible(select(CaseRecord).where(CaseRecord.case_no == case_no), actor)
-    ).one_or_none()
-    if record is None:
-        msg = f"case {case_no!r} not found"
-        raise CaseNotFoundError(msg)
-    if not actor.can_see(record.county_code):
-        msg = f"case {case_no!r} was shared with you; only county {record.county_code} may share it"
-        raise AccessDeniedError(msg)
+    record = own_case(session, actor, case_no, doing="share")
     _target(session, to_county)
     if to_county == record.county_code:
         msg = f"case {case_no!r} already belongs to county {to_county}"
-        raise ValueError(msg)
+        raise InvalidInputError(msg, [{"field": "to_county", "message": msg}])
     created = _grant(session, actor, record, to_county, note)
     audit.record(
         session,
@@ -109,36 +93,32 @@ def share_case(
         county_code=record.county_code,
         detail={"case_no": case_no, "to_county": to_county, "created": created, "note": note},
     )
-    return {
-        "case_no": case_no,
-        "from_county": record.county_code,
-        "to_county": to_county,
-        "created": created,
-    }
+    return CaseShare(
+        case_no=case_no, from_county=record.county_code, to_county=to_county, created=created
+    )
 
 
+@requires(Action.SHARE_CASES)
 def share_network(
     session: Session, actor: Actor, network_id: str, to_county: str, *, note: str | None = None
-) -> dict[str, Any]:
+) -> NetworkShare:
     """Share every case of a network that is the actor's own with another county.
 
     Returns
     -------
-    dict
-        ``network_id``, ``to_county``, and the case numbers ``shared`` (newly),
-        ``already`` (shared before), ``skipped`` (shared with the actor, or of the county
-        itself).
+    NetworkShare
+        The case numbers ``shared`` (newly), ``already`` (shared before), ``skipped``
+        (shared with the actor, or of the county itself).
 
     Raises
     ------
-    CaseNotFoundError
+    NotFoundError
         If the actor's view has no such network.
     AccessDeniedError
         If the actor's role is not liaison or admin.
-    ValueError
+    InvalidInputError
         If the county is unknown.
     """
-    require_role(actor, SHARE_ROLES, "sharing cases")
     _target(session, to_county)
     with link_index(session, actor) as view:
         cases = list(require_network(view.index, network_id).cases)
@@ -147,26 +127,21 @@ def share_network(
             CaseRecord.case_no
         )
     ).all()
-    answer: dict[str, Any] = {
-        "network_id": network_id,
-        "to_county": to_county,
-        "shared": [],
-        "already": [],
-        "skipped": [],
-    }
+    outcome: dict[str, list[str]] = {"shared": [], "already": [], "skipped": []}
     for record in records:
         if not actor.can_see(record.county_code) or record.county_code == to_county:
-            answer["skipped"].append(record.case_no)
+            outcome["skipped"].append(record.case_no)
         elif _grant(session, actor, record, to_county, note):
-            answer["shared"].append(record.case_no)
+            outcome["shared"].append(record.case_no)
         else:
-            answer["already"].append(record.case_no)
+            outcome["already"].append(record.case_no)
+    answer = NetworkShare(network_id=network_id, to_county=to_county, **outcome)
     audit.record(
         session,
         actor,
         "share",
         kind="case_network",
         county_code=None,
-        detail={**answer, "note": note},
+        detail={**answer.model_dump(), "note": note},
     )
     return answer

@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gridmgmt.cases.model import CaseStatus, CaseType, EntityKind
+from gridmgmt.domain import CaseStatus, CaseType, EntityKind
 from gridmgmt.store.models.base import Base, _enum, _utcnow, spatial_index
 from gridmgmt.store.types import Geometry
 

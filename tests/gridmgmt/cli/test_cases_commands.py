@@ -106,12 +106,17 @@ def test_network_detail_suggestions_and_path(loaded: str) -> None:
     text = _run(loaded, "cases", "path", "X-002", "H-001")
     assert "--[plate 晋B12345" in text.stdout
     none = _run(loaded, "cases", "path", "X-001", "T-002")
-    assert none.exit_code == 1
+    assert none.exit_code == 3
     assert "no chain" in none.stderr
+    none_json = _run(loaded, "cases", "path", "X-001", "T-002", "--json")
+    assert none_json.exit_code == 3
+    assert json.loads(none_json.stdout) == {"found": False, "cases": [], "links": [], "cost": None}
     unknown = _run(loaded, "cases", "path", "X-001", "Z-404")
-    assert unknown.exit_code == 1
-    assert "Z-404" in unknown.stderr
-    assert _run(loaded, "cases", "network", "N-nope").exit_code == 1
+    assert unknown.exit_code == 3
+    assert unknown.stderr.strip() == "error: no case Z-404"
+    missing = _run(loaded, "cases", "network", "N-nope")
+    assert missing.exit_code == 3
+    assert missing.stderr.strip() == "error: no network N-nope"
 
 
 def test_export_writes_geojson_and_node_edge_csv(loaded: str, tmp_path: Path) -> None:
@@ -126,7 +131,7 @@ def test_export_writes_geojson_and_node_edge_csv(loaded: str, tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     assert (tmp_path / "n-nodes.csv").is_file()
     assert (tmp_path / "n-edges.csv").is_file()
-    assert _run(loaded, "cases", "export", "N-nope", "-o", str(out)).exit_code == 1
+    assert _run(loaded, "cases", "export", "N-nope", "-o", str(out)).exit_code == 3
     assert _run(loaded, "cases", "export", "N-H-001", "--format", "kml").exit_code == 2
 
 
@@ -144,3 +149,24 @@ def test_share_a_case_and_a_network(loaded: str) -> None:
     bad = _run(loaded, "cases", "share", "case", "H-001", "--to", "110101")
     assert bad.exit_code == 2
     assert "not stored" in bad.stderr
+
+
+def test_the_local_administrator_reads_personal_data(loaded: str) -> None:
+    detail = json.loads(_run(loaded, "cases", "network", "N-H-001", "--json").stdout)
+    labels = [item["label"] for item in detail["central_entities"]]
+    assert "+8613947461234" in labels or any(label.startswith("张伟 (") for label in labels)
+    assert all("*" not in label for label in labels)
+    chain = json.loads(_run(loaded, "cases", "path", "X-002", "H-001", "--json").stdout)
+    assert chain["found"] is True
+    assert chain["links"][0]["label"] == "+8613947461234"
+
+
+def test_the_cli_prints_what_the_service_returns(loaded: str) -> None:
+    from gridmgmt.services.actor import SYSTEM
+    from gridmgmt.services.cases import merge_suggestions
+    from gridmgmt.services.results import jsonable
+
+    printed = json.loads(_run(loaded, "cases", "suggest-merges", "--json").stdout)
+    with db.transaction(loaded) as session:
+        returned = jsonable(merge_suggestions(session, SYSTEM, limit=50))
+    assert printed == returned

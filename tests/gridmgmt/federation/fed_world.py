@@ -23,10 +23,16 @@ from stdnum import luhn
 from stdnum.cn import ric
 
 from gridmgmt.cases.identifiers import normalise
-from gridmgmt.services.cases import import_cases
 from gridmgmt.store import db
 
-from ..services.cases_world import HUAIAN, TIANZHEN, XINGHE, seed_counties, write_case_file
+from ..services.cases_world import (
+    HUAIAN,
+    TIANZHEN,
+    XINGHE,
+    import_case_file,
+    seed_counties,
+    write_case_file,
+)
 
 __all__ = ["HUAIAN", "TIANZHEN", "XINGHE"]
 
@@ -180,7 +186,7 @@ def make_database(template: Path, path: Path, records: list[dict[str, Any]]) -> 
     url = f"sqlite:///{path}"
     seed_counties(url)
     if records:
-        import_cases(url, write_case_file(path.with_suffix(".cases.json"), records))
+        import_case_file(url, write_case_file(path.with_suffix(".cases.json"), records))
     return url
 
 

@@ -16,7 +16,8 @@ from shapely.geometry import MultiPolygon, box
 from stdnum.cn import ric
 
 from gridmgmt.domain import UserRole
-from gridmgmt.services.actor import Actor
+from gridmgmt.services.actor import SYSTEM, Actor
+from gridmgmt.services.cases import CaseImportReport, import_cases
 from gridmgmt.store import db
 from gridmgmt.store.models import County, Province
 
@@ -37,6 +38,7 @@ ALICE = Actor("alice", UserRole.OFFICER, frozenset({XINGHE}))
 BOB = Actor("bob", UserRole.OFFICER, frozenset({TIANZHEN}))
 LUCY = Actor("lucy", UserRole.LIAISON, frozenset({XINGHE, TIANZHEN}))
 HUGO = Actor("hugo", UserRole.LIAISON, frozenset({HUAIAN}))
+DAN = Actor("dan", UserRole.DISPATCHER, frozenset({XINGHE, TIANZHEN}))
 
 
 def case_records() -> list[dict[str, Any]]:
@@ -154,3 +156,11 @@ def write_case_file(path: Path, records: list[dict[str, Any]] | None = None) -> 
     data = case_records() if records is None else records
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return path
+
+
+def import_case_file(
+    url: str, path: Path, *, actor: Actor = SYSTEM, **options: Any
+) -> CaseImportReport:
+    """Import a case file in a transaction of its own, as a face would."""
+    with db.transaction(url) as session:
+        return import_cases(session, actor, path, **options)

@@ -10,18 +10,15 @@ from shapely.geometry import Point
 from sqlalchemy import func, select
 
 from gridmgmt.crs import to_wgs84
-from gridmgmt.domain import UserRole
+from gridmgmt.errors import ConflictError, InvalidInputError, NotFoundError
 from gridmgmt.io.problems import ImportValidationError
 from gridmgmt.services.actor import SYSTEM, AccessDeniedError, Actor
 from gridmgmt.services.cases import (
-    CaseExistsError,
-    CaseNotFoundError,
     case_path,
     create_case,
     demo,
     export_network,
     get_case,
-    import_cases,
     link_index,
     list_cases,
     list_networks,
@@ -34,6 +31,7 @@ from gridmgmt.services.cases import (
     update_case,
 )
 from gridmgmt.services.imports import import_file
+from gridmgmt.services.results import jsonable
 from gridmgmt.store import db
 from gridmgmt.store.models import AuditEntry, Share
 from gridmgmt.store.models.cases import CaseMentionRecord, CaseRecord
@@ -43,6 +41,7 @@ from .cases_world import (
     ALICE,
     BAD_ID,
     BOB,
+    DAN,
     HUAIAN,
     HUGO,
     LUCY,
@@ -51,6 +50,7 @@ from .cases_world import (
     XINGHE,
     ZHANG_ID,
     case_records,
+    import_case_file,
     seed_counties,
     write_case_file,
 )
@@ -62,7 +62,7 @@ DEMO_DIR = Path(__file__).resolve().parents[3] / "data" / "demo"
 def world(store_url: str, tmp_path: Path) -> str:
     """The case world imported into a fresh database on each backend."""
     seed_counties(store_url)
-    import_cases(store_url, write_case_file(tmp_path / "cases.json"))
+    import_case_file(store_url, write_case_file(tmp_path / "cases.json"))
     return store_url
 
 
@@ -70,7 +70,7 @@ def world(store_url: str, tmp_path: Path) -> str:
 def sqlite_world(sqlite_url: str, tmp_path: Path) -> str:
     """The case world on SQLite only (for tests of logic the backend does not change)."""
     seed_counties(sqlite_url)
-    import_cases(sqlite_url, write_case_file(tmp_path / "cases.json"))
+    import_case_file(sqlite_url, write_case_file(tmp_path / "cases.json"))
     return sqlite_url
 
 
@@ -143,14 +143,14 @@ def test_case_fields_and_audit_are_stored(world: str) -> None:
 
 def test_reimport_is_unchanged_and_a_change_is_an_update(world: str, tmp_path: Path) -> None:
     path = write_case_file(tmp_path / "again.json")
-    report = import_cases(world, path)
+    report = import_case_file(world, path)
     assert (report.inserted, report.updated, report.unchanged) == (0, 0, 6)
     with db.transaction(world) as session:
         before = session.scalar(select(CaseRecord.version).where(CaseRecord.case_no == "T-002"))
     records = case_records()
     records[5]["status"] = "closed"
     records[5]["entities"].append({"kind": "plate", "value": "冀G12345", "role": "车辆"})
-    report = import_cases(world, write_case_file(tmp_path / "changed.json", records))
+    report = import_case_file(world, write_case_file(tmp_path / "changed.json", records))
     assert (report.inserted, report.updated, report.unchanged) == (0, 1, 5)
     with db.transaction(world) as session:
         after = session.scalars(select(CaseRecord).where(CaseRecord.case_no == "T-002")).one()
@@ -168,7 +168,7 @@ def test_bad_file_lists_every_problem_and_writes_nothing(sqlite_url: str, tmp_pa
     del records[4]["case_no"]
     path = write_case_file(tmp_path / "bad.json", records)
     with pytest.raises(ImportValidationError) as caught:
-        import_cases(sqlite_url, path)
+        import_case_file(sqlite_url, path)
     found = {(p.row, p.field) for p in caught.value.problems}
     assert {(1, "type"), (3, "opened_on"), (4, "entities[0].kind"), (5, "case_no")} <= found
     assert all(p.file == str(path) for p in caught.value.problems)
@@ -182,7 +182,7 @@ def test_store_problems_name_the_row(sqlite_url: str, tmp_path: Path) -> None:
     records[1]["county_code"] = "110101"
     path = write_case_file(tmp_path / "cases.json", records)
     with pytest.raises(ImportValidationError) as caught:
-        import_cases(sqlite_url, path, actor=ALICE)
+        import_case_file(sqlite_url, path, actor=ALICE)
     problems = {(p.row, p.field): p.message for p in caught.value.problems}
     assert "unknown county code 110101" in problems[(2, "county_code")]
     assert "not one of your counties" in problems[(3, "county_code")]  # T-001 of 天镇县
@@ -201,10 +201,10 @@ def test_csv_problems_carry_file_lines(sqlite_url: str, tmp_path: Path) -> None:
         encoding="utf-8",
     )
     with pytest.raises(ImportValidationError) as caught:
-        import_cases(sqlite_url, path)
+        import_case_file(sqlite_url, path)
     assert [(p.row, p.field) for p in caught.value.problems] == [(5, "county_code")]
     path.write_text(path.read_text(encoding="utf-8").rsplit("C-3", 1)[0], encoding="utf-8")
-    report = import_cases(sqlite_url, path)
+    report = import_case_file(sqlite_url, path)
     assert (report.rows, report.inserted) == (2, 2)
     assert _network_sets(sqlite_url, SYSTEM) == [{"C-1", "C-2"}]
 
@@ -212,7 +212,7 @@ def test_csv_problems_carry_file_lines(sqlite_url: str, tmp_path: Path) -> None:
 def test_gcj02_coordinates_are_stored_in_wgs84(sqlite_url: str, tmp_path: Path) -> None:
     seed_counties(sqlite_url)
     records = case_records()[:1]
-    import_cases(sqlite_url, write_case_file(tmp_path / "c.json", records), crs="gcj02")
+    import_case_file(sqlite_url, write_case_file(tmp_path / "c.json", records), crs="gcj02")
     lon, lat = to_wgs84([113.80], [40.90], "gcj02")
     with db.transaction(sqlite_url) as session:
         location = session.scalar(select(CaseRecord.location))
@@ -242,10 +242,10 @@ def test_networks_are_computed_over_what_each_actor_may_see(world: str) -> None:
 
 def test_other_countys_cases_are_not_found(sqlite_world: str) -> None:
     with db.transaction(sqlite_world) as session:
-        with pytest.raises(CaseNotFoundError):
+        with pytest.raises(NotFoundError):
             get_case(session, ALICE, "T-001")
         page = list_cases(session, ALICE)
-        assert [item["case_no"] for item in page.items] == ["X-003", "X-002", "X-001"]
+        assert [item.case_no for item in page.items] == ["X-003", "X-002", "X-001"]
         assert list_cases(session, ALICE, county=TIANZHEN).total == 0
         assert list_cases(session, SYSTEM, status="open", case_type="假烟").total == 2
         with pytest.raises(ValueError, match="CaseStatus"):
@@ -255,31 +255,32 @@ def test_other_countys_cases_are_not_found(sqlite_world: str) -> None:
 def test_get_case_shows_mentions_entities_and_network(sqlite_world: str) -> None:
     with db.transaction(sqlite_world) as session:
         case = get_case(session, ALICE, "X-002")
-    assert case["network_id"] == "N-X-001"
-    assert case["own"] is True
-    phone = case["mentions"][0]
-    assert phone["entity_id"] == "phone:+8613947461234"
-    assert phone["valid"] is True
-    assert case["mentions"][1]["attributes"]["county_code"] == XINGHE
+    assert case.network_id == "N-X-001"
+    assert case.own is True
+    assert case.redacted is False
+    phone = case.mentions[0]
+    assert phone.entity_id == "phone:+8613947461234"
+    assert phone.valid is True
+    assert case.mentions[1].attributes["county_code"] == XINGHE
 
 
 def test_sharing_a_case_extends_the_receivers_view_read_only(world: str) -> None:
     with db.transaction(world) as session:
         answer = share_case(session, HUGO, "H-001", TIANZHEN, note="同一车辆")
-    assert answer["created"] is True
+    assert answer.created is True
     assert _network_sets(world, BOB) == [{"T-001", "H-001"}]
     with db.transaction(world) as session:
         case = get_case(session, BOB, "H-001")
-        assert case["own"] is False
-        assert case["shared_with"] == []
-        assert get_case(session, HUGO, "H-001")["shared_with"] == [TIANZHEN]
+        assert case.own is False
+        assert case.shared_with == []
+        assert get_case(session, HUGO, "H-001").shared_with == [TIANZHEN]
         with pytest.raises(AccessDeniedError, match="read-only"):
             update_case(session, BOB, "H-001", {"status": "closed"})
         with pytest.raises(AccessDeniedError, match="only county 130728"):
             share_case(session, LUCY, "H-001", XINGHE)
         with pytest.raises(AccessDeniedError, match="roles"):
             share_case(session, BOB, "T-001", XINGHE)
-        assert share_case(session, HUGO, "H-001", TIANZHEN)["created"] is False
+        assert share_case(session, HUGO, "H-001", TIANZHEN).created is False
         audit = session.scalars(select(AuditEntry).where(AuditEntry.action == "share")).all()
     assert len(audit) == 2
     assert audit[0].detail["note"] == "同一车辆"
@@ -290,14 +291,14 @@ def test_sharing_a_case_extends_the_receivers_view_read_only(world: str) -> None
 def test_sharing_a_network_shares_the_actors_own_cases(world: str) -> None:
     with db.transaction(world) as session:
         answer = share_network(session, LUCY, "N-T-001", HUAIAN)
-    assert answer["shared"] == ["T-001", "X-001", "X-002"]
-    assert answer["skipped"] == []
+    assert answer.shared == ["T-001", "X-001", "X-002"]
+    assert answer.skipped == []
     assert _network_sets(world, HUGO) == [set(NETWORK)]
     with db.transaction(world) as session:
         again = share_network(session, LUCY, "N-T-001", HUAIAN)
-        assert again["already"] == ["T-001", "X-001", "X-002"]
+        assert again.already == ["T-001", "X-001", "X-002"]
         assert session.scalar(select(func.count()).select_from(Share)) == 3
-        with pytest.raises(CaseNotFoundError):
+        with pytest.raises(NotFoundError):
             share_network(session, LUCY, "N-H-001", HUAIAN)
         with pytest.raises(ValueError, match="not stored"):
             share_network(session, LUCY, "N-T-001", "110101")
@@ -318,8 +319,8 @@ def test_a_new_case_joins_its_network_incrementally(world: str) -> None:
     }
     with db.transaction(world) as session:
         case = create_case(session, ALICE, new)
-    assert case["network_id"] == "N-X-001"
-    assert case["mentions"][0]["entity_id"] == "phone:+8613947461234"
+    assert case.network_id == "N-X-001"
+    assert case.mentions[0].entity_id == "phone:+8613947461234"
     with db.transaction(world) as session, link_index(session, ALICE) as view:
         assert view.index is index  # added to the cached index, not rebuilt
         assert set(view.index.network("N-X-001").cases) == {"X-001", "X-002", "X-004"}
@@ -334,9 +335,9 @@ def test_an_edit_rebuilds_the_network(world: str) -> None:
             "X-002",
             {"entities": [{"kind": "phone", "value": "13500000000"}], "status": "closed"},
         )
-    assert case["status"] == "closed"
-    assert case["network_id"] is None
-    assert [m["normalised"] for m in case["mentions"]] == ["+8613500000000"]
+    assert case.status == "closed"
+    assert case.network_id is None
+    assert [m.normalised for m in case.mentions] == ["+8613500000000"]
     assert _network_sets(world, ALICE) == []
     assert set(_network_sets(world, SYSTEM)[0]) == {"X-001", "T-001", "H-001"}
 
@@ -363,18 +364,18 @@ def test_a_rolled_back_write_leaves_no_trace_in_the_index(world: str) -> None:
 
 def test_writes_are_checked(sqlite_world: str) -> None:
     with db.transaction(sqlite_world) as session:
-        with pytest.raises(CaseExistsError):
+        with pytest.raises(ConflictError):
             create_case(session, ALICE, case_records()[0])
-        with pytest.raises(ImportValidationError, match="not one of your counties"):
+        with pytest.raises(InvalidInputError, match="not one of your counties"):
             create_case(session, ALICE, case_records()[2] | {"case_no": "T-009"})
-        with pytest.raises(ImportValidationError, match="opened_on"):
+        with pytest.raises(InvalidInputError, match="opened_on") as caught:
             create_case(session, ALICE, case_records()[0] | {"case_no": "X-9", "opened_on": "x"})
-        dispatcher = Actor("dan", UserRole.DISPATCHER, frozenset({XINGHE}))
+        assert caught.value.problems[0]["field"] == "opened_on"
         with pytest.raises(AccessDeniedError, match="roles"):
-            create_case(session, dispatcher, case_records()[0] | {"case_no": "X-10"})
+            create_case(session, DAN, case_records()[0] | {"case_no": "X-10"})
         with pytest.raises(ValueError, match="cannot be changed"):
             update_case(session, ALICE, "X-001", {"case_no": "X-100"})
-        with pytest.raises(CaseNotFoundError):
+        with pytest.raises(NotFoundError):
             update_case(session, ALICE, "T-001", {"status": "closed"})
 
 
@@ -384,8 +385,8 @@ def test_create_converts_gcj02_and_edit_keeps_location(sqlite_world: str) -> Non
         created = create_case(session, ALICE, new, crs="gcj02")
         edited = update_case(session, ALICE, "X-020", {"summary": "改"})
     lon, _ = to_wgs84([113.80], [40.90], "gcj02")
-    assert created["lon"] == pytest.approx(lon[0], abs=1e-6)
-    assert (edited["lon"], edited["lat"]) == (created["lon"], created["lat"])
+    assert created.lon == pytest.approx(lon[0], abs=1e-6)
+    assert (edited.lon, edited.lat) == (created.lon, created.lat)
 
 
 # --- questions on networks ------------------------------------------------------------------
@@ -404,14 +405,14 @@ def test_merge_suggestions_paths_and_details(sqlite_world: str) -> None:
         assert chain is not None
         assert chain.cases == ("X-002", "X-001", "T-001", "H-001")
         assert [link.kind for link in chain.links] == ["phone", "person", "plate"]
-        assert case_path(session, SYSTEM, "X-001", "X-003") is None
-        with pytest.raises(CaseNotFoundError):
+        assert case_path(session, SYSTEM, "X-001", "X-003").found is False
+        with pytest.raises(NotFoundError):
             case_path(session, ALICE, "X-001", "T-001")
         detail = network_detail(session, SYSTEM, "N-H-001")
-        assert [e["case_no"] for e in detail["timeline"]] == ["X-001", "X-002", "T-001", "H-001"]
-        assert detail["county_names"][HUAIAN] == "怀安县"
-        assert {c["kind"] for c in detail["central_entities"]} <= {"person", "phone"}
-        with pytest.raises(CaseNotFoundError):
+        assert [e.case_no for e in detail.timeline] == ["X-001", "X-002", "T-001", "H-001"]
+        assert detail.county_names[HUAIAN] == "怀安县"
+        assert {c.kind for c in detail.central_entities} <= {"person", "phone"}
+        with pytest.raises(NotFoundError):
             network_detail(session, ALICE, "N-H-001")
         with pytest.raises(ValueError, match="min_score"):
             merge_suggestions(session, SYSTEM, min_score=2)
@@ -420,7 +421,7 @@ def test_merge_suggestions_paths_and_details(sqlite_world: str) -> None:
 def test_geojson_export_has_cases_and_border_crossing_links(sqlite_world: str) -> None:
     with db.transaction(sqlite_world) as session:
         data = network_geojson(session, SYSTEM, "N-H-001")
-        with pytest.raises(CaseNotFoundError):
+        with pytest.raises(NotFoundError):
             network_geojson(session, BOB, "N-H-001")
     cases = [f for f in data["features"] if f["properties"]["feature_type"] == "case"]
     links = {
@@ -452,13 +453,15 @@ def test_node_edge_tables_and_files(sqlite_world: str, tmp_path: Path) -> None:
     assert set(mention["source"]) == {"case:X-001", "case:T-001"}
     assert set(mention["roles"]) == {"供货人", "寄件人"}
     assert (edges["edge_type"] == "link").sum() == 3
-    paths = export_network(sqlite_world, "N-H-001", fmt="csv", out=tmp_path / "net.csv")
+    with db.transaction(sqlite_world) as session:
+        paths = export_network(session, SYSTEM, "N-H-001", fmt="csv", out=tmp_path / "net.csv")
+        [geojson] = export_network(session, SYSTEM, "N-H-001", out=tmp_path / "net.geojson")
+        with pytest.raises(InvalidInputError, match="expected to be in"):
+            export_network(session, SYSTEM, "N-H-001", fmt="kml", out=tmp_path / "x.kml")
     assert [p.name for p in paths] == ["net-nodes.csv", "net-edges.csv"]
     assert paths[0].read_bytes().startswith(b"\xef\xbb\xbfid,node_type")
-    [geojson] = export_network(sqlite_world, "N-H-001", out=tmp_path / "net.geojson")
     assert json.loads(geojson.read_text(encoding="utf-8"))["type"] == "FeatureCollection"
-    with pytest.raises(ValueError, match="expected to be in"):
-        export_network(sqlite_world, "N-H-001", fmt="kml", out=tmp_path / "x.kml")
+    assert _count(sqlite_world, AuditEntry) >= 3  # the import and both exports
 
 
 # --- the demo step --------------------------------------------------------------------------
@@ -467,7 +470,8 @@ def test_node_edge_tables_and_files(sqlite_world: str, tmp_path: Path) -> None:
 def test_demo_imports_the_demo_cases_and_writes_the_network_page(
     sqlite_url: str, tmp_path: Path
 ) -> None:
-    import_file(sqlite_url, "counties", DEMO_DIR / "counties.geojson")
+    with db.transaction(sqlite_url) as session:
+        import_file(session, SYSTEM, "counties", DEMO_DIR / "counties.geojson")
     counts, files = demo(sqlite_url, tmp_path / "out", demo_dir=DEMO_DIR)
     assert counts["cases"] >= 300
     assert counts["case networks"] >= 3
@@ -485,3 +489,85 @@ def test_demo_imports_the_demo_cases_and_writes_the_network_page(
     assert "<svg" in html
     assert "static/leaflet/leaflet.js" in html
     assert (tmp_path / "out" / "static" / "leaflet" / "leaflet.js").is_file()
+
+
+# --- policy and personal data ---------------------------------------------------------------
+
+
+def test_a_dispatcher_reads_cases_and_networks_with_personal_data_masked(
+    sqlite_world: str,
+) -> None:
+    with db.transaction(sqlite_world) as session:
+        case = get_case(session, DAN, "X-001")
+        full = get_case(session, LUCY, "X-001")  # the same counties
+        networks = list_networks(session, DAN)
+        detail = network_detail(session, DAN, networks[0].network_id)
+        page = list_cases(session, DAN)
+    assert case.redacted is True
+    assert (case.case_no, case.network_id, case.type) == (
+        full.case_no,
+        full.network_id,
+        "counterfeit",
+    )
+    person, phone = case.mentions
+    assert (person.kind, person.role) == ("person", "供货人")
+    assert person.name == "张*"
+    assert person.id_number is not None
+    assert ZHANG_ID[4:-4] not in person.id_number
+    assert person.attributes == {}
+    assert person.entity_id is not None
+    assert ZHANG_ID not in person.entity_id
+    assert phone.value is not None
+    assert "4746" not in phone.value
+    assert "4746" not in phone.normalised
+    assert full.mentions[1].normalised == "+8613947461234"
+    text = json.dumps([jsonable(case), jsonable(networks), jsonable(detail)], ensure_ascii=False)
+    for secret in (ZHANG_ID, "13947461234", "张伟"):
+        assert secret not in text
+    assert page.total == 5  # the list holds no personal data: nothing to mask
+
+
+def test_a_dispatcher_is_refused_the_link_analysis_tools(sqlite_world: str, tmp_path: Path) -> None:
+    with db.transaction(sqlite_world) as session:
+        for refused in (
+            lambda: merge_suggestions(session, DAN),
+            lambda: case_path(session, DAN, "X-001", "X-002"),
+            lambda: network_geojson(session, DAN, "N-T-001"),
+            lambda: network_tables(session, DAN, "N-T-001"),
+            lambda: export_network(session, DAN, "N-T-001", out=tmp_path / "n.geojson"),
+            lambda: share_case(session, DAN, "X-001", HUAIAN),
+            lambda: update_case(session, DAN, "X-001", {"status": "closed"}),
+        ):
+            with pytest.raises(AccessDeniedError):
+                refused()
+    assert not (tmp_path / "n.geojson").exists()
+
+
+def test_every_case_service_taking_an_actor_declares_its_action() -> None:
+    import inspect
+
+    from gridmgmt.policy import Action, action_of
+    from gridmgmt.services.cases import exports, networks, records, shares
+
+    declared = {}
+    for module in (records, networks, shares, exports):
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            public = function.__module__ == module.__name__ and not name.startswith("_")
+            if public and "actor" in inspect.signature(function).parameters:
+                declared[name] = action_of(function)
+    assert None not in declared.values(), declared
+    assert declared["get_case"] is Action.READ_CASES
+    assert declared["merge_suggestions"] is Action.READ_CASE_PERSONAL_DATA
+    assert declared["share_network"] is Action.SHARE_CASES
+    assert declared["import_cases"] is Action.CHANGE_CASES
+
+
+def test_unknown_cases_and_networks_are_not_found_errors(sqlite_world: str) -> None:
+    with db.transaction(sqlite_world) as session:
+        with pytest.raises(NotFoundError) as caught:
+            get_case(session, SYSTEM, "Z-404")
+        assert (caught.value.what, caught.value.key, caught.value.exit_code) == ("case", "Z-404", 3)
+        with pytest.raises(NotFoundError, match="network N-nope"):
+            network_detail(session, SYSTEM, "N-nope")
+        with pytest.raises(ConflictError, match="already exists"):
+            create_case(session, SYSTEM, case_records()[0])
