@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Final
 
 from fastapi import Depends, Request, status
@@ -19,12 +20,21 @@ OFFICE_ROLES: Final = frozenset({UserRole.OFFICER, UserRole.ADMIN})
 """Roles whose day these pages are (administrators help officers with theirs)."""
 
 
+@dataclass(frozen=True)
+class ShownUser:
+    """What the page header shows of a user, kept after the request's session closed."""
+
+    username: str
+    full_name: str | None
+    role: UserRole
+
+
 class NotAnOfficerError(Exception):
     """A user of another role opened an officer's page."""
 
     def __init__(self, user: User) -> None:
         super().__init__(user.username)
-        self.user = user
+        self.user = ShownUser(user.username, user.full_name, UserRole(user.role))
 
 
 def get_officer(user: PageUser) -> User:
