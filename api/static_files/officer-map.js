@@ -6,7 +6,7 @@
   var config = JSON.parse(document.getElementById("om-config").textContent);
   var T = config.strings;
   var STATUS_COLOURS = {active: "#2e7d32", suspended: "#f9a825", closed: "#757575"};
-  var LABEL_MIN_ZOOM = 11;
+  var LABEL_MIN_ZOOM = 8;
 
   function fill(template, values) {
     return template.replace(/%\((\w+)\)s/g, function (_m, key) {
@@ -265,7 +265,13 @@
       document.querySelector('[data-layer="retailers"]').checked = true;
       showLayer("retailers", true);
     }
-    layers.retailers.zoomToShowLayer(marker, function () { marker.openPopup(); });
+    // Past disableClusteringAtZoom every marker stands alone: open its popup once drawn.
+    map.setView(marker.getLatLng(), Math.max(map.getZoom(), 17), {animate: false});
+    var tries = 0;
+    (function open() {
+      if (map.hasLayer(marker)) { marker.openPopup(); return; }
+      if (++tries < 20) { setTimeout(open, 100); }
+    })();
   }
   function resultItem(row, extra) {
     var li = el("li");
