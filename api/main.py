@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 
 from api.deps import LoginRequiredError
 from api.errors import install_error_handlers
+from api.pages import install as install_officer_pages
 from api.routes import (
     auth,
     cases,
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(jobs.router)
     app.include_router(federation.router)
+    install_officer_pages(app)
     app.add_exception_handler(LoginRequiredError, _to_login)
     install_error_handlers(app)
     install_web(app, other_templates=(cases.templates,))

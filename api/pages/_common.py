@@ -1,0 +1,77 @@
+"""What every officer page shares: who may open it, and how it renders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Final
+
+from fastapi import Depends, Request, status
+from fastapi.responses import HTMLResponse
+
+from api.deps import PageUser
+from api.pages.labels import ALL as LABELS
+from api.web import templates
+from gridmgmt.domain import UserRole
+from gridmgmt.services.actor import Actor
+from gridmgmt.services.users import actor_for
+from gridmgmt.store.models import User
+
+OFFICE_ROLES: Final = frozenset({UserRole.OFFICER, UserRole.ADMIN})
+"""Roles whose day these pages are (administrators help officers with theirs)."""
+
+
+@dataclass(frozen=True)
+class ShownUser:
+    """What the page header shows of a user, kept after the request's session closed."""
+
+    username: str
+    full_name: str | None
+    role: UserRole
+
+
+class NotAnOfficerError(Exception):
+    """A user of another role opened an officer's page."""
+
+    def __init__(self, user: User) -> None:
+        super().__init__(user.username)
+        self.user = ShownUser(user.username, user.full_name, UserRole(user.role))
+
+
+def get_officer(user: PageUser) -> User:
+    """The logged-in officer (or administrator); other roles are refused."""
+    if UserRole(user.role) not in OFFICE_ROLES:
+        raise NotAnOfficerError(user)
+    return user
+
+
+OfficerUser = Annotated[User, Depends(get_officer)]
+
+
+def actor_of(user: User) -> Actor:
+    """The actor services run as for this page's user."""
+    return actor_for(user)
+
+
+def render(
+    request: Request,
+    name: str,
+    user: User,
+    context: dict[str, Any],
+    *,
+    status_code: int = status.HTTP_200_OK,
+) -> HTMLResponse:
+    """An officer template with the user and the label tables in its context."""
+    return templates.TemplateResponse(
+        request,
+        name,
+        {"user": user, "labels": LABELS, **context},
+        status_code=status_code,
+    )
+
+
+async def refuse(request: Request, error: Exception) -> HTMLResponse:
+    """The page a user of another role sees (403): what the page is for, and a way home."""
+    user = error.user if isinstance(error, NotAnOfficerError) else None
+    return templates.TemplateResponse(
+        request, "officer/refused.html", {"user": user}, status_code=status.HTTP_403_FORBIDDEN
+    )

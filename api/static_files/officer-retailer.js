@@ -1,0 +1,12 @@
+/* The retailer file's small map: where the shop is. Written for gridmgmt; plain Leaflet. */
+(function () {
+  "use strict";
+  var box = document.getElementById("om-mini");
+  if (!box || !window.L) { return; }
+  var at = [Number(box.getAttribute("data-lat")), Number(box.getAttribute("data-lon"))];
+  var map = L.map(box, {zoomControl: true, attributionControl: false}).setView(at, 15);
+  var label = document.createElement("span");
+  label.textContent = box.getAttribute("data-name");
+  L.circleMarker(at, {radius: 8, color: "#fff", weight: 2, fillColor: "#00695c", fillOpacity: 1})
+    .bindTooltip(label, {permanent: true, direction: "top", offset: [0, -8]}).addTo(map);
+})();
