@@ -155,3 +155,12 @@ def action_of(function: Callable[..., Any]) -> Action | None:
     """The action a service entry point was declared with, or ``None``."""
     action = getattr(function, ACTION_ATTRIBUTE, None)
     return action if isinstance(action, Action) else None
+
+
+def markdown_table() -> str:
+    """The table as Markdown rows (action, then a mark per role), as the README shows it."""
+    rows = []
+    for action in Action:
+        marks = " | ".join("✓" if role in POLICY[action] else "" for role in UserRole)
+        rows.append(f"| `{action.value}` | {marks} |")
+    return "\n".join(rows)
