@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from gridmgmt.cli._app import app
+from gridmgmt.cli._app import app, settings
 
 console = Console()
 
@@ -25,7 +25,7 @@ def demo(
 
     Uses a SQLite file in OUT unless ``--db`` is given.
     """
-    from gridmgmt.services.demo import run_demo
+    from gridmgmt.demo import run_demo
     from gridmgmt.store.db import upgrade
 
     started = time.perf_counter()
@@ -33,8 +33,9 @@ def demo(
     default_url = f"sqlite:///{(out / 'gridmgmt-demo.db').resolve()}"
     url = (ctx.find_root().obj or {}).get("db") or default_url
     upgrade(url)
+    config = settings(ctx).model_copy(update={"database_url": url})
     with console.status("running the demo") as status:
-        summary = run_demo(url, out, on_step=lambda text: status.update(text))
+        summary = run_demo(url, out, settings=config, on_step=lambda text: status.update(text))
     for line in summary.lines():
         console.print(line)
     elapsed = time.perf_counter() - started

@@ -8,7 +8,6 @@
 - :mod:`~gridmgmt.services.routes.closures` reads closures from files and GeoJSON;
 - :mod:`~gridmgmt.services.routes.codec` turns day plans into JSON and back;
 - :mod:`~gridmgmt.services.routes.manifests` writes driver manifests (司机配送单);
-- :mod:`~gridmgmt.services.routes.demo` is the demo's routing step.
 """
 
 from gridmgmt.services.routes.changes import OrderChanges
@@ -19,7 +18,6 @@ from gridmgmt.services.routes.closures import (
     read_closures,
 )
 from gridmgmt.services.routes.codec import plan_from_json, plan_to_json
-from gridmgmt.services.routes.demo import baseline_comparison
 from gridmgmt.services.routes.manifests import (
     MANIFEST_FORMATS,
     manifest,
@@ -70,7 +68,6 @@ __all__ = [
     "StoredReplan",
     "StoredWeek",
     "WeekPlan",
-    "baseline_comparison",
     "closures_from_features",
     "current_plan",
     "default_roads",
