@@ -20,6 +20,14 @@ def demo(
     out: Annotated[
         Path, typer.Option("--out", help="Folder for the maps and the summary report.")
     ] = Path("demo-out"),
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=0,
+            help="Worker processes for the grid designs (default: one per core; 0: none).",
+        ),
+    ] = None,
 ) -> None:
     """Import the demo region, run every engine, write maps and a summary to OUT.
 
@@ -35,7 +43,9 @@ def demo(
     upgrade(url)
     config = settings(ctx).model_copy(update={"database_url": url})
     with console.status("running the demo") as status:
-        summary = run_demo(url, out, settings=config, on_step=lambda text: status.update(text))
+        summary = run_demo(
+            url, out, settings=config, on_step=lambda text: status.update(text), workers=workers
+        )
     for line in summary.lines():
         console.print(line)
     elapsed = time.perf_counter() - started

@@ -3,11 +3,11 @@
 The demo imports the embedded demo region with the users' importer, then runs one step per
 area over the services and draws the results with :mod:`maps`:
 
-- :func:`~gridmgmt.demo.overview.overview`: counts and the overview map;
-- :func:`~gridmgmt.demo.grids.grids`: grids designed, staffed, reported; the grids map;
-- :func:`~gridmgmt.demo.rules.rules`: rule checks, inspections, tickets; the rules map;
-- :func:`~gridmgmt.demo.routes.routes`: a day planned per depot, manifests; the routes map;
-- :func:`~gridmgmt.demo.cases.cases`: case import, networks, merge suggestions, a network page.
+- :func:`gridmgmt.demo.overview.step`: counts and the overview map;
+- :func:`gridmgmt.demo.grids.step`: grids designed, staffed, reported; the grids map;
+- :func:`gridmgmt.demo.rules.step`: rule checks, inspections, tickets; the rules map;
+- :func:`gridmgmt.demo.routes.step`: a day planned per depot, manifests; the routes map;
+- :func:`gridmgmt.demo.cases.step`: case import, networks, merge suggestions, a network page.
 
 Services know nothing of the demo; the demo gets its settings from the face that runs it.
 Each step's wall time is recorded in the summary (``summary.json``, ``timings_s``).
@@ -17,15 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
+from gridmgmt.demo import cases, grids, overview, routes, rules
 from gridmgmt.demo._common import DemoRun, StepResult
-from gridmgmt.demo.cases import cases
-from gridmgmt.demo.grids import grids
-from gridmgmt.demo.overview import overview
+from gridmgmt.demo._workers import default_workers
+from gridmgmt.demo._workers import workers as worker_pool
 from gridmgmt.demo.region import DEMO_FILES, DemoStep, load_demo_data
-from gridmgmt.demo.routes import routes
-from gridmgmt.demo.rules import rules
 from gridmgmt.demo.summary import DemoSummary, write_summary
 
 if TYPE_CHECKING:
@@ -42,18 +40,38 @@ __all__ = [
     "run_demo",
 ]
 
+T = TypeVar("T")
+
 STEPS: Final[tuple[tuple[str, str, Callable[[DemoRun], StepResult]], ...]] = (
-    ("overview", "write the overview map", overview),
-    ("grids", "grids: design, staff, responsibility sheets, map", grids),
+    ("overview", "write the overview map", overview.step),
+    ("grids", "grids: design, staff, responsibility sheets, map", grids.step),
     (
         "rules",
         "rules: red lines, spacing, border markets, outflow, checkpoints, inspections",
-        rules,
+        rules.step,
     ),
-    ("routes", "routes: plan a day for every depot, manifests", routes),
-    ("cases", "cases: import, link networks, merge suggestions", cases),
+    ("routes", "routes: plan a day for every depot, manifests", routes.step),
+    ("cases", "cases: import, link networks, merge suggestions", cases.step),
 )
-"""The steps after the import, in order: (name in the timings, progress text, function)."""
+"""The steps after the import, in summary order: (name, progress text, function).
+
+Run one after another they make the demo; :func:`run_demo` runs the same work with the grid
+designs in worker processes beside the other steps.
+"""
+
+
+class _Progress:
+    """Tells the face what runs, and records each part's seconds in the summary."""
+
+    def __init__(self, summary: DemoSummary, on_step: Callable[[str], None] | None) -> None:
+        self.summary = summary
+        self.on_step = on_step
+
+    def run(self, name: str, text: str, part: Callable[..., T], *args: Any) -> T:
+        if self.on_step is not None:
+            self.on_step(text)
+        with self.summary.timed(name):
+            return part(*args)
 
 
 def run_demo(
@@ -62,8 +80,14 @@ def run_demo(
     *,
     settings: Settings,
     on_step: Callable[[str], None] | None = None,
+    workers: int | None = None,
 ) -> DemoSummary:
     """Load the demo region into ``url``, run every step and write maps and a summary.
+
+    The grid designs (most of the time) run in worker processes while this process draws
+    the overview, plans the routes, links the cases and runs the rule checks; the rest of
+    the rules step needs the grids and runs last. Results and files are those of
+    :data:`STEPS` run in order.
 
     Parameters
     ----------
@@ -74,25 +98,47 @@ def run_demo(
     settings
         The face's settings: the demo folder and the map tiles.
     on_step
-        Called with a short text before each step, for progress display.
+        Called with a short text before each part, for progress display.
+    workers
+        Worker processes for the grid designs (default: one per core; 0: none, all here).
 
     Returns
     -------
     DemoSummary
-        Imports, counts, files written and seconds per step.
+        Imports, counts, files written and seconds per part (``worker: grids <code>`` for
+        each county's task, measured in its worker).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     run = DemoRun(url, out_dir, settings)
     summary = DemoSummary()
-    with summary.timed("import"):
-        summary.imports = load_demo_data(url, settings.demo_dir, on_step=on_step)
-    for name, label, step in STEPS:
-        if on_step is not None:
-            on_step(label)
-        with summary.timed(name):
-            result = step(run)
-        summary.counts.update(result.counts)
-        summary.files.extend(result.files)
-    with summary.timed("summary"):
-        write_summary(summary, out_dir)
+    progress = _Progress(summary, on_step)
+    summary.imports = progress.run(
+        "import", "import the demo files", load_demo_data, url, settings.demo_dir
+    )
+    count = default_workers() if workers is None else workers
+    results: dict[str, StepResult] = {}
+    with worker_pool(url, count) as pool:
+        tasks = progress.run("grids: start", "grids: design", grids.submit, run, pool)
+        for name, text, step in STEPS:
+            if name in {"overview", "routes", "cases"}:
+                results[name] = progress.run(name, text, step, run)
+        checked = progress.run("rules: checks", "rules: checks", rules.check, run)
+        results["grids"] = progress.run(
+            "grids: wait, map", "grids: staff, sheets, map", grids.finish, run, tasks
+        )
+    results["rules"] = progress.run(
+        "rules: inspections, tickets, map",
+        "rules: inspections, tickets, map",
+        rules.finish,
+        run,
+        checked,
+    )
+    for task in tasks:
+        county = task.result()
+        summary.timings[f"worker: grids {county.code}"] = county.seconds
+        summary.cpu[f"worker: grids {county.code}"] = county.cpu_seconds
+    for name, _text, _step in STEPS:
+        summary.counts.update(results[name].counts)
+        summary.files.extend(results[name].files)
+    progress.run("summary", "write the summary", write_summary, summary, out_dir)
     return summary

@@ -24,7 +24,7 @@ from gridmgmt.store import db
 from gridmgmt.store.models.cases import CaseMentionRecord
 from maps.cases import network_page, write_network_page
 
-__all__ = ["DEMO_CASES_FILE", "cases"]
+__all__ = ["DEMO_CASES_FILE", "step"]
 
 DEMO_CASES_FILE: Final = "cases.json"
 
@@ -59,7 +59,7 @@ def _network_page(session: Session, networks: list[Network], run: DemoRun) -> li
     return [write_network_page(page, run.out_dir / "case-network.html")]
 
 
-def cases(run: DemoRun) -> StepResult:
+def step(run: DemoRun) -> StepResult:
     """Import the demo cases and write their networks, merge suggestions and a network page.
 
     Run after the demo counties are imported. Writes ``case-networks.json`` (every network,

@@ -9,13 +9,13 @@ from gridmgmt.store import db
 from maps.assets import write_map
 from maps.overview import build_overview_map
 
-__all__ = ["OVERVIEW_KINDS", "overview"]
+__all__ = ["OVERVIEW_KINDS", "step"]
 
 OVERVIEW_KINDS = ("counties", "retailers", "schools", "checkpoints", "orders", "staff")
 """The kinds counted in the summary, in its order."""
 
 
-def overview(run: DemoRun) -> StepResult:
+def step(run: DemoRun) -> StepResult:
     """Count the stored rows of each kind and write ``overview.html``."""
     with db.transaction(run.url) as session:
         frames = {kind: load_frame(session, kind, SYSTEM) for kind in OVERVIEW_KINDS}

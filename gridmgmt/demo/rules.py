@@ -44,7 +44,7 @@ from gridmgmt.store.models.rules import TicketRecord
 from maps.assets import write_map
 from maps.rules import build_rules_map
 
-__all__ = ["DEMO_SEED", "SUGGESTED_SITES", "rules", "write_csv"]
+__all__ = ["DEMO_SEED", "SUGGESTED_SITES", "RuleChecks", "check", "finish", "step", "write_csv"]
 
 DEMO_SEED: Final = 20261121
 """Seed of the demo's inspection draws, so the demo gives the same draws every time."""
@@ -211,8 +211,33 @@ def _rules_map(session: Session, checks: _Checks, run: DemoRun) -> folium.Map:
     )
 
 
-def rules(run: DemoRun) -> StepResult:
-    """Run every rule service on the demo region already loaded into the run's database.
+@dataclass(frozen=True)
+class RuleChecks:
+    """The first half of the rules step: the checks, their lists written (no grids needed)."""
+
+    codes: list[str]
+    checks: _Checks
+    result: StepResult
+
+
+def check(run: DemoRun) -> RuleChecks:
+    """Set missing rules, run the checks and write their lists (``rules/*.csv``).
+
+    Needs no grids, so it can run while the grids are being designed.
+    """
+    lists = run.folder("rules")
+    result = StepResult()
+    with db.transaction(run.url) as session:
+        codes = sorted(all_county_shapes(session)["code"])
+        _set_missing_rules(session, codes, run.roads)
+    with db.transaction(run.url) as session:
+        checks = _run_checks(session)
+    _write_checks(checks, lists, result)
+    return RuleChecks(codes, checks, result)
+
+
+def finish(run: DemoRun, checked: RuleChecks) -> StepResult:
+    """The second half, once the grids are stored: inspections, tickets, report, map, summary.
 
     Returns
     -------
@@ -221,17 +246,19 @@ def rules(run: DemoRun) -> StepResult:
         publications, ``rules.html`` and ``rules/summary.json``).
     """
     lists = run.folder("rules")
-    result = StepResult()
+    result = StepResult(dict(checked.result.counts), list(checked.result.files))
+    checks = checked.checks
     with db.transaction(run.url) as session:
-        codes = sorted(all_county_shapes(session)["code"])
-        _set_missing_rules(session, codes, run.roads)
-        checks = _run_checks(session)
-        _write_checks(checks, lists, result)
         day = checks.outflow.end or dt.date.today()
-        _inspections(session, codes, f"{day:%Y-%m}", lists, result)
-        _tickets(session, checks, codes, day, lists, result)
+        _inspections(session, checked.codes, f"{day:%Y-%m}", lists, result)
+        _tickets(session, checks, checked.codes, day, lists, result)
         m = _rules_map(session, checks, run)
     result.files.append(write_map(m, run.out_dir / "rules.html"))
     summary = {"counts": result.counts, "notes": checks.notes}
     result.files.append(write_json(lists / "summary.json", summary))
     return result
+
+
+def step(run: DemoRun) -> StepResult:
+    """Run every rule service on the demo region already loaded into the run's database."""
+    return finish(run, check(run))

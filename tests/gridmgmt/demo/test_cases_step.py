@@ -9,7 +9,7 @@ import pytest
 
 from gridmgmt.config import Settings
 from gridmgmt.demo import DemoRun
-from gridmgmt.demo.cases import cases
+from gridmgmt.demo.cases import step
 from gridmgmt.errors import NotFoundError
 from gridmgmt.services.imports import import_file
 from maps.assets import remote_references
@@ -21,7 +21,7 @@ def test_demo_imports_the_demo_cases_and_writes_the_network_page(
     sqlite_url: str, tmp_path: Path, settings: Settings
 ) -> None:
     import_file(sqlite_url, "counties", DEMO_DIR / "counties.geojson")
-    result = cases(DemoRun(sqlite_url, tmp_path / "out", settings))
+    result = step(DemoRun(sqlite_url, tmp_path / "out", settings))
     counts, files = result.counts, result.files
     assert counts["cases"] >= 300
     assert counts["case networks"] >= 3
@@ -46,4 +46,4 @@ def test_a_missing_case_file_is_not_found_with_how_to_regenerate(
 ) -> None:
     run = DemoRun(sqlite_url, tmp_path / "out", demo_settings(sqlite_url, tmp_path))
     with pytest.raises(NotFoundError, match=r"generate_cases\.py"):
-        cases(run)
+        step(run)

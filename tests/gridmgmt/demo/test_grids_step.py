@@ -6,7 +6,7 @@ from pathlib import Path
 
 from gridmgmt.config import Settings
 from gridmgmt.demo import DemoRun
-from gridmgmt.demo.grids import DEMO_MIN_GRIDS, demo_grid_count, grids
+from gridmgmt.demo.grids import DEMO_MIN_GRIDS, demo_grid_count, step
 from gridmgmt.services import grids as svc
 from gridmgmt.services.actor import SYSTEM
 from gridmgmt.store import db
@@ -29,7 +29,7 @@ def test_demo_designs_staffs_and_maps_every_county_and_a_rerun_keeps_them(
 ) -> None:
     seed_world(sqlite_url)
     run = DemoRun(sqlite_url, tmp_path / "out", settings)
-    result = grids(run)
+    result = step(run)
     counts = result.counts
     assert counts["grids"] == 2 * DEMO_MIN_GRIDS
     assert counts["grids_designed"] == counts["grids"]
@@ -40,7 +40,7 @@ def test_demo_designs_staffs_and_maps_every_county_and_a_rerun_keeps_them(
     html = (tmp_path / "out" / "grids.html").read_text(encoding="utf-8")
     assert "gm-grid-label-icon" in html
     before = _grid_ids(sqlite_url)
-    again = grids(run).counts
+    again = step(run).counts
     assert again["grids_designed"] == 0
     assert again["grids"] == counts["grids"]
     assert _grid_ids(sqlite_url) == before

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from gridmgmt.demo import DemoRun
-from gridmgmt.demo.rules import rules
+from gridmgmt.demo.rules import step
 from gridmgmt.store import db
 from gridmgmt.store.models.rules import InspectionDrawRecord, RuleSettingsRecord, TicketRecord
 
@@ -23,7 +23,7 @@ def test_demo_writes_lists_and_map_and_a_rerun_changes_nothing(
     # The step takes the road network from the demo folder of the settings it is given.
     roads = write_roads(tmp_path / "roads.osm")
     run = DemoRun(sqlite_url, tmp_path / "out", demo_settings(sqlite_url, tmp_path))
-    first = rules(run)
+    first = step(run)
     counts = first.counts
     # The default preset walks along the roads: nobody is inside an 80 m walk of a school.
     assert counts["red_line_violations"] == 0
@@ -37,7 +37,7 @@ def test_demo_writes_lists_and_map_and_a_rerun_changes_nothing(
     assert {"rules.html", "red-line-violations.csv", "inspections-150924-2026-11.html"} <= names
     summary = json.loads((tmp_path / "out" / "rules" / "summary.json").read_text(encoding="utf-8"))
     assert summary["counts"] == counts
-    assert rules(run).counts == counts
+    assert step(run).counts == counts
     with db.transaction(sqlite_url) as session:
         draws = session.scalar(select(func.count()).select_from(InspectionDrawRecord))
         settings = session.scalars(select(RuleSettingsRecord.roads_file)).all()
