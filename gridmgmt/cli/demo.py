@@ -33,7 +33,7 @@ def demo(
 
     Uses a SQLite file in OUT unless ``--db`` is given.
     """
-    from gridmgmt.demo import run_demo
+    from gridmgmt.demo import default_workers, demo_workers, run_demo
     from gridmgmt.store.db import upgrade
 
     started = time.perf_counter()
@@ -42,9 +42,11 @@ def demo(
     url = (ctx.find_root().obj or {}).get("db") or default_url
     upgrade(url)
     config = settings(ctx).model_copy(update={"database_url": url})
-    with console.status("running the demo") as status:
+    count = default_workers() if workers is None else workers
+    # The workers fork before the spinner's thread starts.
+    with demo_workers(url, count) as pool, console.status("running the demo") as status:
         summary = run_demo(
-            url, out, settings=config, on_step=lambda text: status.update(text), workers=workers
+            url, out, settings=config, on_step=lambda text: status.update(text), pool=pool
         )
     for line in summary.lines():
         console.print(line)

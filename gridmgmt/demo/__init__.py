@@ -16,13 +16,14 @@ Each step's wall time is recorded in the summary (``summary.json``, ``timings_s`
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from gridmgmt.demo import cases, grids, overview, routes, rules
 from gridmgmt.demo._common import DemoRun, StepResult
-from gridmgmt.demo._workers import default_workers
-from gridmgmt.demo._workers import workers as worker_pool
+from gridmgmt.demo._workers import INLINE, default_workers
+from gridmgmt.demo._workers import workers as demo_workers
 from gridmgmt.demo.region import DEMO_FILES, DemoStep, load_demo_data
 from gridmgmt.demo.summary import DemoSummary, write_summary
 
@@ -31,11 +32,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEMO_FILES",
+    "INLINE",
     "STEPS",
     "DemoRun",
     "DemoStep",
     "DemoSummary",
     "StepResult",
+    "default_workers",
+    "demo_workers",
     "load_demo_data",
     "run_demo",
 ]
@@ -80,7 +84,7 @@ def run_demo(
     *,
     settings: Settings,
     on_step: Callable[[str], None] | None = None,
-    workers: int | None = None,
+    pool: Executor | None = None,
 ) -> DemoSummary:
     """Load the demo region into ``url``, run every step and write maps and a summary.
 
@@ -99,8 +103,10 @@ def run_demo(
         The face's settings: the demo folder and the map tiles.
     on_step
         Called with a short text before each part, for progress display.
-    workers
-        Worker processes for the grid designs (default: one per core; 0: none, all here).
+    pool
+        Where the grid designs run: by default a pool of :func:`default_workers` forked
+        workers (open one with :func:`demo_workers` before starting threads of your own);
+        :data:`INLINE` runs everything in this process.
 
     Returns
     -------
@@ -108,6 +114,9 @@ def run_demo(
         Imports, counts, files written and seconds per part (``worker: grids <code>`` for
         each county's task, measured in its worker).
     """
+    if pool is None:
+        with demo_workers(url, default_workers()) as own:
+            return run_demo(url, out_dir, settings=settings, on_step=on_step, pool=own)
     out_dir.mkdir(parents=True, exist_ok=True)
     run = DemoRun(url, out_dir, settings)
     summary = DemoSummary()
@@ -115,17 +124,25 @@ def run_demo(
     summary.imports = progress.run(
         "import", "import the demo files", load_demo_data, url, settings.demo_dir
     )
-    count = default_workers() if workers is None else workers
+    results = _run_steps(run, pool, progress)
+    for name, _text, _step in STEPS:
+        summary.counts.update(results[name].counts)
+        summary.files.extend(results[name].files)
+    progress.run("summary", "write the summary", write_summary, summary, out_dir)
+    return summary
+
+
+def _run_steps(run: DemoRun, pool: Executor, progress: _Progress) -> dict[str, StepResult]:
+    """The steps' results by name: grid designs on ``pool`` while the others run here."""
     results: dict[str, StepResult] = {}
-    with worker_pool(url, count) as pool:
-        tasks = progress.run("grids: start", "grids: design", grids.submit, run, pool)
-        for name, text, step in STEPS:
-            if name in {"overview", "routes", "cases"}:
-                results[name] = progress.run(name, text, step, run)
-        checked = progress.run("rules: checks", "rules: checks", rules.check, run)
-        results["grids"] = progress.run(
-            "grids: wait, map", "grids: staff, sheets, map", grids.finish, run, tasks
-        )
+    tasks = progress.run("grids: start", "grids: design", grids.submit, run, pool)
+    for name, text, step in STEPS:
+        if name in {"overview", "routes", "cases"}:
+            results[name] = progress.run(name, text, step, run)
+    checked = progress.run("rules: checks", "rules: checks", rules.check, run)
+    results["grids"] = progress.run(
+        "grids: wait, map", "grids: staff, sheets, map", grids.finish, run, tasks
+    )
     results["rules"] = progress.run(
         "rules: inspections, tickets, map",
         "rules: inspections, tickets, map",
@@ -135,10 +152,6 @@ def run_demo(
     )
     for task in tasks:
         county = task.result()
-        summary.timings[f"worker: grids {county.code}"] = county.seconds
-        summary.cpu[f"worker: grids {county.code}"] = county.cpu_seconds
-    for name, _text, _step in STEPS:
-        summary.counts.update(results[name].counts)
-        summary.files.extend(results[name].files)
-    progress.run("summary", "write the summary", write_summary, summary, out_dir)
-    return summary
+        progress.summary.timings[f"worker: grids {county.code}"] = county.seconds
+        progress.summary.cpu[f"worker: grids {county.code}"] = county.cpu_seconds
+    return results

@@ -52,7 +52,9 @@ def _fresh_connections(url: str) -> None:
 def workers(url: str, count: int) -> Iterator[Executor]:
     """A pool of ``count`` forked workers for tasks on the database at ``url``.
 
-    Yields :data:`INLINE` when ``count`` is below one or the platform cannot fork.
+    The workers start at once, so open the pool before any thread starts (a progress
+    spinner, say): forking a process that runs threads is unsafe. Yields :data:`INLINE`
+    when ``count`` is below one or the platform cannot fork.
     """
     if count < 1 or "fork" not in multiprocessing.get_all_start_methods():
         yield INLINE
@@ -64,6 +66,7 @@ def workers(url: str, count: int) -> Iterator[Executor]:
         initargs=(url,),
     )
     try:
+        pool.submit(os.getpid).result()  # a forking pool starts all its workers at once
         yield pool
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)
