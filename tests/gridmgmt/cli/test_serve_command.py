@@ -41,3 +41,14 @@ def test_prepare_demo_keeps_existing_data_and_prints_working_logins(
     for user in users:
         assert user.username in text
         assert user.password in text
+
+
+def test_prepare_demo_loads_the_demo_region_into_an_empty_database(sqlite_url: str) -> None:
+    demo_dir = Path(__file__).resolve().parents[3] / "data" / "demo"
+    users = prepare_demo(sqlite_url, demo_dir)
+    with db.transaction(sqlite_url) as session:
+        counties = session.scalar(select(func.count()).select_from(County))
+        retailers = session.scalar(select(func.count()).select_from(Retailer))
+    assert counties == 6
+    assert retailers == 6000
+    assert {u.username for u in users} >= {"dispatcher", "liaison", "admin"}
