@@ -37,6 +37,7 @@ from scipy.spatial import Delaunay, Voronoi, cKDTree
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 from shapely.geometry.polygon import orient
 
+from gridmgmt.demo.grids import DEMO_MIN_GRIDS, DEMO_RETAILERS_PER_GRID
 from gridmgmt.domain import (
     BusinessType,
     CheckpointKind,
@@ -45,7 +46,6 @@ from gridmgmt.domain import (
     StaffRole,
     label_zh,
 )
-from gridmgmt.services.grids import DEMO_MIN_GRIDS, DEMO_RETAILERS_PER_GRID
 
 DEFAULT_SEED = 20261121
 DEFAULT_OUT = Path(__file__).resolve().parent / "demo"

@@ -229,3 +229,12 @@ def bind_popup(
     """
     _BoundPopup(html, tooltip).add_to(layer)
     return layer
+
+
+def label_marker(lat: float, lon: float, html: str, class_name: str) -> folium.Marker:
+    """A text label on the map: trusted ``html`` centred on the point, not clickable."""
+    return folium.Marker(
+        [lat, lon],
+        icon=folium.DivIcon(html=html, icon_size=(0, 0), class_name=class_name),
+        interactive=False,
+    )

@@ -19,7 +19,7 @@ import pandas as pd
 
 from gridmgmt.crs import CoordinateSystem
 from gridmgmt.domain import StaffRole, label_zh
-from maps.base import base_map, display_frame, is_blank, popup_html
+from maps.base import base_map, display_frame, is_blank, label_marker, popup_html
 from maps.legend import LegendEntry, add_legend
 from maps.overview import add_counties
 from maps.rules import PointLayer
@@ -109,20 +109,13 @@ def add_grids(m: folium.Map, grids: gpd.GeoDataFrame) -> folium.FeatureGroup:
             point = row.geometry.representative_point()
             name = getattr(row, officer, None)
             staff = "" if is_blank(name) else f"<br><span>{escape(str(name))}</span>"
-            folium.Marker(
-                [point.y, point.x],
-                icon=folium.DivIcon(
-                    html=(
-                        '<div class="gm-grid-label" style="transform:translate(-50%,-50%);'
-                        "white-space:nowrap;text-align:center;font:bold 11px sans-serif;"
-                        f'color:#1b3d1f;text-shadow:0 0 3px #fff,0 0 3px #fff">'
-                        f"{escape(str(row.grid_id))}{staff}</div>"
-                    ),
-                    icon_size=(0, 0),
-                    class_name="gm-grid-label-icon",
-                ),
-                interactive=False,
-            ).add_to(group)
+            html = (
+                '<div class="gm-grid-label" style="transform:translate(-50%,-50%);'
+                "white-space:nowrap;text-align:center;font:bold 11px sans-serif;"
+                f'color:#1b3d1f;text-shadow:0 0 3px #fff,0 0 3px #fff">'
+                f"{escape(str(row.grid_id))}{staff}</div>"
+            )
+            label_marker(point.y, point.x, html, "gm-grid-label-icon").add_to(group)
     group.add_to(m)
     return group
 

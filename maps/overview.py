@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 from html import escape
-from typing import Any
+from typing import Any, Final
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from branca.element import MacroElement
 from folium.plugins import MarkerCluster
 from folium.template import Template
 
@@ -22,7 +23,15 @@ from gridmgmt.domain import (
     label_zh,
     parse_enum,
 )
-from maps.base import base_map, bind_popup, display_frame, is_blank, popup_html, script_json
+from maps.base import (
+    base_map,
+    bind_popup,
+    display_frame,
+    is_blank,
+    label_marker,
+    popup_html,
+    script_json,
+)
 from maps.legend import LegendEntry, add_legend
 
 STATUS_COLOURS: dict[RetailerStatus, str] = {
@@ -85,19 +94,12 @@ def add_counties(m: folium.Map, counties: gpd.GeoDataFrame) -> folium.FeatureGro
         for _, county in counties.iterrows():
             point = county.geometry.representative_point()
             label = escape(str(county.get("name", "")))
-            folium.Marker(
-                [point.y, point.x],
-                icon=folium.DivIcon(
-                    html=(
-                        '<div style="transform:translate(-50%,-50%);white-space:nowrap;'
-                        f"font:bold 14px sans-serif;color:{COUNTY_BORDER};"
-                        f'text-shadow:0 0 3px #fff,0 0 3px #fff">{label}</div>'
-                    ),
-                    icon_size=(0, 0),
-                    class_name="gm-county-label",
-                ),
-                interactive=False,
-            ).add_to(group)
+            html = (
+                '<div style="transform:translate(-50%,-50%);white-space:nowrap;'
+                f"font:bold 14px sans-serif;color:{COUNTY_BORDER};"
+                f'text-shadow:0 0 3px #fff,0 0 3px #fff">{label}</div>'
+            )
+            label_marker(point.y, point.x, html, "gm-county-label").add_to(group)
     group.add_to(m)
     return group
 
@@ -293,6 +295,26 @@ def add_retailers(
     return cluster
 
 
+SCHOOL_STYLE: Final = {
+    "radius": 6,
+    "weight": 1.5,
+    "fill_color": SCHOOL_COLOUR,
+    "class_name": "gm-school",
+}
+CHECKPOINT_STYLE: Final = {
+    "radius": 7,
+    "weight": 2,
+    "fill_color": CHECKPOINT_COLOUR,
+    "class_name": "gm-checkpoint",
+}
+
+
+def _point(geom: Any, fields: list[tuple[str, Any]], style: dict[str, Any]) -> MacroElement:
+    """A school or checkpoint: a white-edged circle, its name as tooltip, its fields as popup."""
+    marker = folium.CircleMarker([geom.y, geom.x], color="#ffffff", fill_opacity=0.95, **style)
+    return bind_popup(marker, popup_html(fields), tooltip=str(fields[0][1] or ""))
+
+
 def add_schools(
     m: folium.Map, schools: gpd.GeoDataFrame, *, county_names: dict[str, str] | None = None
 ) -> folium.FeatureGroup:
@@ -309,23 +331,12 @@ def add_schools(
                 campus.__geo_interface__,
                 style_function=lambda _f: {"color": SCHOOL_COLOUR, "weight": 1, "fillOpacity": 0.1},
             ).add_to(group)
-        marker = folium.CircleMarker(
-            [geom.y, geom.x],
-            radius=6,
-            color="#ffffff",
-            weight=1.5,
-            fill_color=SCHOOL_COLOUR,
-            fill_opacity=0.95,
-            class_name="gm-school",
-        )
-        popup = popup_html(
-            [
-                ("名称 Name", school.get("name")),
-                ("类别 Kind", _both(SchoolKind, school.get("kind"))),
-                ("县 County", _county_label(school.get("county_code"), names)),
-            ]
-        )
-        bind_popup(marker, popup, tooltip=str(school.get("name", ""))).add_to(group)
+        fields = [
+            ("名称 Name", school.get("name")),
+            ("类别 Kind", _both(SchoolKind, school.get("kind"))),
+            ("县 County", _county_label(school.get("county_code"), names)),
+        ]
+        _point(geom, fields, SCHOOL_STYLE).add_to(group)
     group.add_to(m)
     return group
 
@@ -340,23 +351,12 @@ def add_checkpoints(
         geom = point.geometry
         if geom is None or geom.is_empty:
             continue
-        marker = folium.CircleMarker(
-            [geom.y, geom.x],
-            radius=7,
-            color="#ffffff",
-            weight=2,
-            fill_color=CHECKPOINT_COLOUR,
-            fill_opacity=0.95,
-            class_name="gm-checkpoint",
-        )
-        popup = popup_html(
-            [
-                ("名称 Name", point.get("name")),
-                ("类型 Kind", _both(CheckpointKind, point.get("kind"))),
-                ("县 County", _county_label(point.get("county_code"), names)),
-            ]
-        )
-        bind_popup(marker, popup, tooltip=str(point.get("name", ""))).add_to(group)
+        fields = [
+            ("名称 Name", point.get("name")),
+            ("类型 Kind", _both(CheckpointKind, point.get("kind"))),
+            ("县 County", _county_label(point.get("county_code"), names)),
+        ]
+        _point(geom, fields, CHECKPOINT_STYLE).add_to(group)
     group.add_to(m)
     return group
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
+from gridmgmt.cli.commands import LazyCommands
 from gridmgmt.errors import EXIT_UNEXPECTED, GridmgmtError, InvalidInputError
 
 if TYPE_CHECKING:
@@ -62,8 +62,11 @@ def _log_unexpected(error: BaseException) -> Path:
     return path
 
 
-class ReportingGroup(TyperGroup):
-    """The root group: runs a command and turns errors into messages and exit codes."""
+class ReportingGroup(LazyCommands):
+    """The root group: runs a command and turns errors into messages and exit codes.
+
+    Its commands are imported on first use (:class:`gridmgmt.cli.commands.LazyCommands`).
+    """
 
     def invoke(self, ctx: Any) -> Any:
         try:

@@ -2,44 +2,50 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from gridmgmt.cli._app import app, database_url
-from gridmgmt.config import get_settings
-from gridmgmt.services import records
-from gridmgmt.services.actor import SYSTEM
-from gridmgmt.services.users import DemoUser, describe_role, ensure_demo_users
-from gridmgmt.store import db
+from gridmgmt.cli._app import app, database_url, settings
+
+if TYPE_CHECKING:
+    from gridmgmt.services.users import DemoUser
 
 console = Console()
 
 
-def prepare_demo(url: str) -> list[DemoUser]:
-    """Load the demo region if the database holds no counties, then make the demo users.
+def prepare_demo(url: str, demo_dir: Path) -> list[DemoUser]:
+    """Load the demo region from ``demo_dir`` if the database holds no counties, then make
+    the demo users.
 
     Returns
     -------
     list of DemoUser
         The demo logins with their freshly generated passwords.
     """
+    from gridmgmt.services import records
+    from gridmgmt.services.actor import SYSTEM
+    from gridmgmt.services.users import ensure_demo_users
+    from gridmgmt.store import db
+
     with db.transaction(url) as session:
         empty = not records.county_codes(session, SYSTEM)
     if empty:
-        # Imported here: the demo loader pulls in the importers, which serve does not need.
-        from gridmgmt.services.demo import load_demo_data
+        from gridmgmt.demo.region import load_demo_data
 
         with console.status("loading the demo region") as status:
-            load_demo_data(url, on_step=lambda text: status.update(text))
+            load_demo_data(url, demo_dir, on_step=lambda text: status.update(text))
     with db.transaction(url) as session:
         return ensure_demo_users(session)
 
 
 def demo_users_table(users: list[DemoUser]) -> Table:
     """The demo logins as a table to print once at start."""
+    from gridmgmt.services.users import describe_role
+
     table = Table("username", "password", "role", "counties", title="demo users 演示账户")
     for user in users:
         table.add_row(
@@ -68,8 +74,8 @@ def serve(
     from api.main import create_app
 
     url = database_url(ctx)
+    config = settings(ctx).model_copy(update={"database_url": url})
     if demo:
-        console.print(demo_users_table(prepare_demo(url)))
-    settings = get_settings().model_copy(update={"database_url": url})
+        console.print(demo_users_table(prepare_demo(url, config.demo_dir)))
     console.print(f"gridmgmt on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run(create_app(settings), host=host, port=port)
+    uvicorn.run(create_app(config), host=host, port=port)

@@ -23,7 +23,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -31,7 +31,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import MultiPolygon
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from gridmgmt.crs import WGS84, to_wgs84
@@ -835,76 +835,3 @@ def locate(
     return GridLocation(
         county_code=str(county), grid_id=str(grid_id), lon=wlon, lat=wlat, staff=staff
     )
-
-
-# --- demo ---------------------------------------------------------------------------------
-
-DEMO_SEED: Final = 1
-DEMO_MIN_GRIDS: Final = 20
-DEMO_RETAILERS_PER_GRID: Final = 45
-
-
-def demo(url: str, out_dir: Path) -> tuple[dict[str, int], list[Path]]:
-    """Design, staff and report the grids of every demo county; write the grids map.
-
-    A county that already has grids keeps them (a second run changes nothing but the
-    staffing it refreshes). Each county gets ``max(20, active retailers / 45)`` grids.
-
-    Parameters
-    ----------
-    url
-        Database URL, migrated and holding the demo region.
-    out_dir
-        Folder for the map (``grids.html``) and the responsibility sheets (``grids/``).
-
-    Returns
-    -------
-    tuple
-        Counts by name, and the files written.
-    """
-    from gridmgmt.config import get_settings
-    from gridmgmt.domain import RetailerStatus
-    from gridmgmt.services.actor import SYSTEM
-    from gridmgmt.store import db
-    from maps.assets import write_map
-    from maps.grids import build_grids_map
-
-    sheets = out_dir / "grids"
-    sheets.mkdir(parents=True, exist_ok=True)
-    files: list[Path] = []
-    counts = {"grids": 0, "grids_designed": 0, "grid_retailers": 0, "unstaffed_posts": 0}
-    worst = 0.0
-    with db.transaction(url) as session:
-        for code in county_codes(session, SYSTEM):
-            if not _stored_grids(session, code):
-                active = session.scalar(
-                    select(func.count(Retailer.id)).where(
-                        Retailer.county_code == code, Retailer.status == RetailerStatus.ACTIVE
-                    )
-                )
-                n_grids = max(DEMO_MIN_GRIDS, round((active or 0) / DEMO_RETAILERS_PER_GRID))
-                design_county_grids(session, SYSTEM, code, n_grids=n_grids, seed=DEMO_SEED)
-                counts["grids_designed"] += n_grids
-            staff_county_grids(session, SYSTEM, code)
-            report = grid_report(session, SYSTEM, code)
-            files.append(write_grid_sheet(report, sheets / f"{code}-responsibility.xlsx"))
-            files.append(write_grid_sheet(report, sheets / f"{code}-responsibility.csv"))
-            counts["grids"] += report.figures["n_grids"]
-            counts["grid_retailers"] += report.figures["retailers_in_grids"]
-            counts["unstaffed_posts"] += report.figures["unstaffed_posts"]
-            worst = max(worst, float(report.figures["max_deviation"]))
-        counties = load_frame(session, "counties", SYSTEM)
-        grids = load_frame(session, "grids", SYSTEM)
-        retailers = load_frame(session, "retailers", SYSTEM)
-    counts["grid_max_deviation_permille"] = round(worst * 1000)
-    settings = get_settings()
-    m = build_grids_map(
-        counties,
-        grids,
-        retailers,
-        tile_url=settings.tile_url,
-        tile_attribution=settings.tile_attribution,
-        tile_crs=settings.tile_crs,
-    )
-    files.append(write_map(m, out_dir / "grids.html"))
-    return counts, files

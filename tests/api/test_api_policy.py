@@ -7,6 +7,7 @@ role the table refuses answers 403 on every route, before any body or lookup is 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute

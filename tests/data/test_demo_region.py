@@ -24,8 +24,8 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Point
 
+from gridmgmt.demo.grids import DEMO_MIN_GRIDS, DEMO_RETAILERS_PER_GRID
 from gridmgmt.domain import BusinessType, CheckpointKind, RetailerStatus, SchoolKind, StaffRole
-from gridmgmt.services.grids import DEMO_MIN_GRIDS, DEMO_RETAILERS_PER_GRID
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "data" / "demo"

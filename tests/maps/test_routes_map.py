@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 
 from gridmgmt.routing.model import DayPlan, DepotSite, PlannedRoute, PlannedStop
 from maps.assets import remote_references, render_html
@@ -26,8 +28,14 @@ def test_routes_map_colours_numbers_and_offline() -> None:
     html = render_html(build_routes_map([(depot, plan, paths)]))
     assert ROUTE_COLOURS[0] in html
     assert ROUTE_COLOURS[1] in html
-    assert html.count('"gm-stop-icon"') == 3
+    layers = [json.loads(rows) for rows in re.findall(r"var rows = (\[.*?\]);\n", html)]
+    assert [[stop[2] for stop in rows] for rows in layers] == [[1, 2], [1]]
+    assert layers[0][0][:2] == [40.5, 114.01]
+    assert "r-a" in layers[0][0][4]  # the popup names the retailer
+    assert html.count("gm-stop-icon") == 2  # one stop layer per route
     assert "gm-depot-icon" in html
-    assert "兴和&lt;中心&gt;" in html
+    tooltips = [json.loads(text) for text in re.findall(r'bindTooltip\(("[^"]*")\)', html)]
+    assert "兴和&lt;中心&gt;" in tooltips  # the depot's name, escaped
+    assert "$(" not in html  # no folium Popup: it needs jQuery, which the maps do not load
     assert "V2#1" in html
     assert remote_references(html) == []

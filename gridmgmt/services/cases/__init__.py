@@ -1,5 +1,5 @@
 """Case services (涉烟案件): import, create and edit cases; networks, merges, chains; sharing;
-exports; the demo step.
+exports.
 
 One function per user action, county-scoped: an actor sees the cases of their counties and
 those shared with them, never more, and every network, suggestion, chain and export is
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
         link_index,
         refresh_entity_ids,
     )
-    from gridmgmt.services.cases.demo import demo
     from gridmgmt.services.cases.exports import export_network, network_geojson, network_tables
     from gridmgmt.services.cases.files import CaseFile, read_case_file
     from gridmgmt.services.cases.networks import (
@@ -59,7 +58,6 @@ if TYPE_CHECKING:
 
 _MODULES = {
     "_store": ("SHARE_KIND", "county_names", "link_index", "refresh_entity_ids"),
-    "demo": ("demo",),
     "exports": ("export_network", "network_geojson", "network_tables"),
     "files": ("CaseFile", "read_case_file"),
     "networks": (
@@ -109,7 +107,6 @@ __all__ = [
     "case_path",
     "county_names",
     "create_case",
-    "demo",
     "export_network",
     "get_case",
     "import_cases",

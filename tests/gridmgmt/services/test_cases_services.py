@@ -1,4 +1,4 @@
-"""Case services on a real store: import, write, scope, networks, sharing, exports, demo."""
+"""Case services on a real store: import, write, scope, networks, sharing, exports."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from gridmgmt.services.actor import SYSTEM, AccessDeniedError, Actor
 from gridmgmt.services.cases import (
     case_path,
     create_case,
-    demo,
     export_network,
     get_case,
     link_index,
@@ -30,12 +29,10 @@ from gridmgmt.services.cases import (
     share_network,
     update_case,
 )
-from gridmgmt.services.imports import import_file
 from gridmgmt.services.results import jsonable
 from gridmgmt.store import db
 from gridmgmt.store.models import AuditEntry, Share
 from gridmgmt.store.models.cases import CaseMentionRecord, CaseRecord
-from maps.assets import remote_references
 
 from .cases_world import (
     ALICE,
@@ -54,8 +51,6 @@ from .cases_world import (
     seed_counties,
     write_case_file,
 )
-
-DEMO_DIR = Path(__file__).resolve().parents[3] / "data" / "demo"
 
 
 @pytest.fixture
@@ -462,33 +457,6 @@ def test_node_edge_tables_and_files(sqlite_world: str, tmp_path: Path) -> None:
     assert paths[0].read_bytes().startswith(b"\xef\xbb\xbfid,node_type")
     assert json.loads(geojson.read_text(encoding="utf-8"))["type"] == "FeatureCollection"
     assert _count(sqlite_world, AuditEntry) >= 3  # the import and both exports
-
-
-# --- the demo step --------------------------------------------------------------------------
-
-
-def test_demo_imports_the_demo_cases_and_writes_the_network_page(
-    sqlite_url: str, tmp_path: Path
-) -> None:
-    with db.transaction(sqlite_url) as session:
-        import_file(session, SYSTEM, "counties", DEMO_DIR / "counties.geojson")
-    counts, files = demo(sqlite_url, tmp_path / "out", demo_dir=DEMO_DIR)
-    assert counts["cases"] >= 300
-    assert counts["case networks"] >= 3
-    assert counts["cross-province networks"] >= 2
-    assert counts["invalid identifiers (kept, flagged)"]
-    assert [f.name for f in files] == [
-        "case-networks.json",
-        "case-merge-suggestions.json",
-        "case-network.html",
-    ]
-    networks = json.loads(files[0].read_text(encoding="utf-8"))
-    assert {"cases", "counties", "cross_province", "network_case"} <= set(networks[0])
-    html = files[2].read_text(encoding="utf-8")
-    assert remote_references(html) == []
-    assert "<svg" in html
-    assert "static/leaflet/leaflet.js" in html
-    assert (tmp_path / "out" / "static" / "leaflet" / "leaflet.js").is_file()
 
 
 # --- policy and personal data ---------------------------------------------------------------

@@ -216,27 +216,6 @@ def test_grid_rows_carry_design_figures(world: str) -> None:
     assert all(r.geometry.geom_type == "MultiPolygon" for r in rows)
 
 
-def test_demo_designs_staffs_and_maps_every_county_and_a_rerun_keeps_them(
-    sqlite_url: str, tmp_path: Path
-) -> None:
-    seed_world(sqlite_url)
-    counts, files = svc.demo(sqlite_url, tmp_path / "out")
-    assert counts["grids"] == 2 * svc.DEMO_MIN_GRIDS
-    assert counts["grids_designed"] == counts["grids"]
-    assert counts["grid_retailers"] > 0
-    assert all(path.is_file() for path in files)
-    names = {path.name for path in files}
-    assert {"grids.html", f"{A}-responsibility.xlsx", f"{B}-responsibility.csv"} <= names
-    html = (tmp_path / "out" / "grids.html").read_text(encoding="utf-8")
-    assert "gm-grid-label-icon" in html
-    before = _grids(sqlite_url)
-    again, _ = svc.demo(sqlite_url, tmp_path / "out")
-    assert again["grids_designed"] == 0
-    assert again["grids"] == counts["grids"]
-    after = _grids(sqlite_url)
-    assert list(after["grid_id"]) == list(before["grid_id"])
-
-
 def test_policy_guards_every_grid_service(world: str) -> None:
     from gridmgmt.policy import Action, action_of
 

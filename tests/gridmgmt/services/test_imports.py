@@ -18,10 +18,10 @@ from shapely.geometry import MultiPolygon, Point, Polygon, box, mapping
 from sqlalchemy import select
 
 from gridmgmt.crs import to_wgs84
+from gridmgmt.demo.region import DEMO_FILES
 from gridmgmt.domain import UserRole, Weekday
 from gridmgmt.io.schemas import get_schema
 from gridmgmt.services.actor import SYSTEM, Actor
-from gridmgmt.services.demo import DEMO_FILES
 from gridmgmt.services.imports import ImportReport, ImportValidationError, Problem, import_file
 from gridmgmt.store import db
 from gridmgmt.store.models import (
