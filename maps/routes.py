@@ -1,12 +1,14 @@
 """The routes map (配送线路图): one colour per vehicle, stops numbered, depots marked, a legend.
 
 Plans in (with each route's road polyline, WGS-84), folium map out; offline like every map
-here (assets are localised by :func:`maps.assets.write_map`).
+here (assets are localised by :func:`maps.assets.write_map`). Popups and tooltips are plain
+Leaflet (:func:`maps.base.bind_popup`), not folium's, which need jQuery; shop names are
+escaped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Final
 
@@ -16,7 +18,7 @@ from shapely.geometry import LineString, Point
 
 from gridmgmt.crs import CoordinateSystem
 from gridmgmt.routing.model import DayPlan, DepotSite, hhmm
-from maps.base import base_map, display_frame, popup_html
+from maps.base import base_map, bind_popup, display_frame, popup_html
 from maps.legend import LegendEntry, add_legend
 
 __all__ = ["DEPOT_COLOUR", "ROUTE_COLOURS", "build_routes_map", "route_colour"]
@@ -64,7 +66,7 @@ def _number_icon(number: int, colour: str) -> folium.DivIcon:
 
 def _add_depot(group: folium.FeatureGroup, depot: DepotSite, tile_crs: str) -> None:
     ((lat, lon),) = _shown_points([(depot.lon, depot.lat)], tile_crs)
-    folium.Marker(
+    marker = folium.Marker(
         [lat, lon],
         icon=folium.DivIcon(
             html=(
@@ -74,17 +76,15 @@ def _add_depot(group: folium.FeatureGroup, depot: DepotSite, tile_crs: str) -> N
             icon_size=(0, 0),
             class_name="gm-depot-icon",
         ),
-        tooltip=escape(depot.name or depot.depot_id),
-        popup=folium.Popup(
-            popup_html(
-                [
-                    ("配送站 Depot", depot.depot_id),
-                    ("名称 Name", depot.name),
-                    ("营业 Hours", f"{hhmm(depot.opens_s)}-{hhmm(depot.closes_s)}"),
-                ]
-            )
-        ),
-    ).add_to(group)
+    )
+    html = popup_html(
+        [
+            ("配送站 Depot", depot.depot_id),
+            ("名称 Name", depot.name),
+            ("营业 Hours", f"{hhmm(depot.opens_s)}-{hhmm(depot.closes_s)}"),
+        ]
+    )
+    bind_popup(marker, html, tooltip=depot.name or depot.depot_id).add_to(group)
 
 
 def build_routes_map(
@@ -93,6 +93,7 @@ def build_routes_map(
     tile_url: str | None = None,
     tile_attribution: str = "",
     tile_crs: str | CoordinateSystem = "wgs84",
+    names: Mapping[str, str] | None = None,
 ) -> folium.Map:
     """The routes of one or more depots' days.
 
@@ -104,7 +105,10 @@ def build_routes_map(
         one is drawn with straight legs).
     tile_url, tile_attribution, tile_crs
         The tile layer, as for :func:`maps.overview.build_overview_map`.
+    names
+        Shop name per licence number, shown in stop tooltips and popups (escaped).
     """
+    names = names or {}
     places = [Point(d.lon, d.lat) for d, _, _ in drawn]
     places += [Point(s.lon, s.lat) for _, p, _ in drawn for r in p.routes for s in r.stops]
     extent = display_frame(gpd.GeoDataFrame(geometry=places, crs=WGS84), tile_crs=tile_crs)
@@ -125,34 +129,28 @@ def build_routes_map(
                 *((s.lon, s.lat) for s in route.stops),
                 (depot.lon, depot.lat),
             ]
-            folium.PolyLine(
-                _shown_line(coords, tile_crs),
-                color=colour,
-                weight=3,
-                opacity=0.85,
-                tooltip=escape(
-                    f"{route.route_id}: {route.distance_m / 1000:.1f} km, {route.load_cartons} 条"
-                ),
-            ).add_to(group)
+            line = folium.PolyLine(
+                _shown_line(coords, tile_crs), color=colour, weight=3, opacity=0.85
+            )
+            summary = f"{route.route_id}: {route.distance_m / 1000:.1f} km, {route.load_cartons} 条"
+            bind_popup(line, None, tooltip=summary).add_to(group)
             stops = _shown_points([(s.lon, s.lat) for s in route.stops], tile_crs)
             for stop, (lat, lon) in zip(route.stops, stops, strict=True):
-                folium.Marker(
-                    [lat, lon],
-                    icon=_number_icon(stop.sequence, colour),
-                    tooltip=escape(f"{stop.sequence}. {stop.retailer_id}"),
-                    popup=folium.Popup(
-                        popup_html(
-                            [
-                                ("线路 Route", route.route_id),
-                                ("顺序 Stop", stop.sequence),
-                                ("零售户 Retailer", stop.retailer_id),
-                                ("条 Cartons", stop.cartons),
-                                ("到达 Arrival", hhmm(stop.arrival_s)),
-                                ("约时约地 Handoff", "是 yes" if stop.handoff else None),
-                            ]
-                        )
-                    ),
-                ).add_to(group)
+                name = names.get(stop.retailer_id, "")
+                marker = folium.Marker([lat, lon], icon=_number_icon(stop.sequence, colour))
+                html = popup_html(
+                    [
+                        ("线路 Route", route.route_id),
+                        ("顺序 Stop", stop.sequence),
+                        ("零售户 Retailer", name),
+                        ("许可证号 Licence no.", stop.retailer_id),
+                        ("条 Cartons", stop.cartons),
+                        ("到达 Arrival", hhmm(stop.arrival_s)),
+                        ("约时约地 Handoff", "是 yes" if stop.handoff else None),
+                    ]
+                )
+                tooltip = f"{stop.sequence}. {name or stop.retailer_id}"
+                bind_popup(marker, html, tooltip=tooltip).add_to(group)
             group.add_to(m)
             entries.append(LegendEntry(colour, f"线路 route {route.route_id}", shape="line"))
         depots.add_to(m)
