@@ -298,6 +298,12 @@
       .catch(function (error) { busy(false); showOutcome(fmt(T.failed, {message: error.message}), true); });
   }
 
+  function nextDay(iso) {
+    var day = new Date(iso + "T00:00:00Z");
+    day.setUTCDate(day.getUTCDate() + 1);
+    return day.toISOString().slice(0, 10);
+  }
+
   function closureMode() {
     var checked = document.querySelector("input[name=gd-mode]:checked");
     return checked ? checked.value : "skip";
@@ -331,7 +337,7 @@
         ring.push(ring[0]);
         var old = state.day.plan ? state.day.plan.closures : [];
         body.closures = old.concat([{type: "Feature", geometry: {type: "Polygon", coordinates: [ring]},
-          properties: {id: "closure-" + Date.now(), start: config.date, end: config.date, reason: "dispatcher"}}]);
+          properties: {id: "closure-" + Date.now(), start: config.date, end: nextDay(config.date), reason: "dispatcher"}}]);
         body.closure_mode = closureMode();
       }
       submit("/api/v1/routes/jobs/replan", body, function (result) {
