@@ -56,7 +56,6 @@ SCRIPT_MESSAGES: Final = {
     "version": N_("Version"),
     "kind": N_("Kind"),
     "made": N_("Made"),
-    "by": N_("By"),
     "current": N_("current"),
     "compare_pick": N_("Choose two different versions."),
     "moved_between": N_("On another route"),
@@ -68,6 +67,9 @@ SCRIPT_MESSAGES: Final = {
     "load": N_("Load"),
     "time": N_("Time"),
     "closure": N_("Closure"),
+    "kind_plan": N_("plan"),
+    "kind_replan": N_("replan"),
+    "kind_week": N_("week plan"),
 }
 """Texts the script shows, by key (English msgids, translated per request)."""
 

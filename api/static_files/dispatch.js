@@ -193,9 +193,12 @@
         td.appendChild(radio);
         tr.appendChild(td);
       });
-      var made = v.created_at.replace("T", " ").slice(5, 16);
-      [v.version + (v.current ? " (" + T.current + ")" : ""), v.kind, number(v.km), v.vehicles,
-       number(v.hours), v.orders_served, v.orders_unserved, made + " " + v.created_by].forEach(function (x) { tr.appendChild(el("td", x)); });
+      var made = v.created_at.replace("T", " ").slice(0, 16) + " · " + v.created_by;
+      var label = el("td", v.version + (v.current ? " · " + T.current : ""));
+      label.title = T.made + " " + made;
+      tr.appendChild(label);
+      [T["kind_" + v.kind] || v.kind, number(v.km), v.vehicles, number(v.hours), v.orders_served,
+       v.orders_unserved].forEach(function (x) { tr.appendChild(el("td", x)); });
       body.appendChild(tr);
     });
     $("gd-compare").disabled = versions.length < 2;

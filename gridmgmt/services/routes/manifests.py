@@ -40,7 +40,7 @@ MANIFEST_FORMATS = ("csv", "xlsx", "html")
 SKETCH_COLOUR = "#1565c0"
 _TABLE_COLUMNS = ("sequence", "arrival", "window", "name", "address", "phone", "cartons", "note")
 # Millimetres on a 190 mm wide A4 body: the eight columns always fit the page.
-_COLUMN_MM = (9, 14, 21, 40, 44, 25, 11, 26)
+_COLUMN_MM = (8, 13, 19, 40, 42, 28, 11, 29)
 
 _STYLE = """
 @page { size: A4 portrait; margin: 10mm; }
@@ -66,6 +66,7 @@ thead { display: table-header-group; }
 th { background: #eee; font-weight: bold; }
 tr { page-break-inside: avoid; break-inside: avoid; }
 td.num { text-align: right; }
+td.phone { white-space: nowrap; overflow-wrap: normal; word-break: normal; }
 .licence { display: block; color: #555; font-size: 8pt; }
 .sign { margin-top: 4mm; }
 @media print { body { padding: 0; } }
@@ -138,6 +139,7 @@ def _stop_row(row: Mapping[str, object]) -> str:
         if key == "name":
             value += f'<span class="licence">{escape(_text(row["licence"]))}</span>'
         css = ' class="num"' if key in ("sequence", "cartons") else ""
+        css = ' class="phone"' if key == "phone" else css
         cells.append(f"<td{css}>{value}</td>")
     return "<tr>" + "".join(cells) + "</tr>"
 
