@@ -345,6 +345,7 @@
       }
       submit("/api/v1/routes/jobs/replan", body, function (result) {
         state.moves = {}; state.drops = {}; state.closure = null; drawClosurePreview();
+        $("gd-draw-hint").textContent = "";
         showOutcome(fmt(T.succeeded, {version: result.plan_version}));
         load();
       });

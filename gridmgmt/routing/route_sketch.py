@@ -61,7 +61,8 @@ def route_svg(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="gm-sketch" width="{size}" '
         f'height="{size}" viewBox="0 0 {size} {size}" role="img">',
         f"<title>{escape(title)}</title>",
-        f'<rect width="{size}" height="{size}" fill="#fafafa" stroke="#bbb"/>',
+        f'<rect x="0.5" y="0.5" width="{size - 1}" height="{size - 1}" fill="#fafafa" '
+        'stroke="#bbb"/>',
         f'<polyline points="{path}" fill="none" stroke="{escape(colour)}" stroke-width="1.6" '
         'stroke-linejoin="round" opacity="0.8"/>',
         f'<rect x="{home[0] - 5:.1f}" y="{home[1] - 5:.1f}" width="10" height="10" '

@@ -139,7 +139,22 @@ def test_dispatcher_plans_a_day_and_downloads_its_manifest(
     page.wait_for_selector(".gd-popup")
     assert page.locator(".gd-popup strong").inner_text() in dispatch_app.on_day.values()
     page.screenshot(path=str(screenshots / f"dispatch-popup-{width}.png"))
-    page.keyboard.press("Escape")
+    # Move that stop to the other route, draw a closure, re-optimise, compare the versions.
+    page.locator(".gd-popup-actions button").first.click()
+    assert page.locator("#gd-edits li").count() == 1
+    _draw_closure(page)
+    assert "3" in page.locator("#gd-draw-hint").inner_text()
+    page.click("#gd-replan")
+    page.wait_for_function("() => document.body.dataset.planVersion === '2'", timeout=60_000)
+    with db.transaction(dispatch_app.database_url) as session:
+        records = session.scalars(select(RoutePlanRecord).order_by(RoutePlanRecord.version)).all()
+        assert [(r.version, r.is_current) for r in records] == [(1, False), (2, True)]
+        assert len(records[1].closures) == 1
+        vehicles = records[1].vehicles
+    page.click("#gd-compare")
+    page.wait_for_selector("#gd-diff table")
+    page.locator("#gd-diff").scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshots / f"dispatch-compare-{width}.png"))
     # The manifest: Excel downloads; the printable page opens.
     with page.expect_download() as download:
         page.click("#gd-manifests a[data-format=xlsx]")
@@ -152,6 +167,20 @@ def test_dispatcher_plans_a_day_and_downloads_its_manifest(
     assert page.locator("svg.gm-sketch").count() == vehicles
     if width > 600:
         _printable_at_a4(page, screenshots)
+
+
+def _draw_closure(page: Any) -> None:
+    """Three corners on the map: click, click, double-click."""
+    page.click("#gd-draw")
+    box = page.locator("#gd-map").bounding_box()
+    corners = [(0.15, 0.2), (0.35, 0.2), (0.25, 0.5)]
+    for k, (fx, fy) in enumerate(corners):
+        x, y = box["x"] + box["width"] * fx, box["y"] + box["height"] * fy
+        if k < len(corners) - 1:
+            page.mouse.click(x, y)
+            page.wait_for_timeout(450)
+        else:
+            page.mouse.dblclick(x, y)
 
 
 def _printable_at_a4(page: Any, screenshots: Path) -> None:
