@@ -58,7 +58,7 @@ def route_svg(
     home, visits = xy[0], xy[1:]
     path = " ".join(f"{x:.1f},{y:.1f}" for x, y in [home, *visits, home])
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="gm-sketch" width="{size}" '
+        f'<svg class="gm-sketch" width="{size}" '
         f'height="{size}" viewBox="0 0 {size} {size}" role="img">',
         f"<title>{escape(title)}</title>",
         f'<rect x="0.5" y="0.5" width="{size - 1}" height="{size - 1}" fill="#fafafa" '

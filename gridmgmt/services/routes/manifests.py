@@ -50,8 +50,7 @@ body { font: 10pt/1.35 "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", san
 h1 { font-size: 15pt; margin: 0 0 2mm; }
 h2 { font-size: 13pt; margin: 0 0 2mm; }
 .day { margin: 0 0 4mm; }
-section.route { page-break-before: always; break-before: page; }
-section.route.first { page-break-before: auto; break-before: auto; }
+section.route + section.route { page-break-before: always; break-before: page; }
 .route-head { display: flex; gap: 4mm; align-items: flex-start; margin-bottom: 3mm; }
 .route-head .facts { flex: 1; min-width: 0; }
 .route-head dl { display: grid; grid-template-columns: auto 1fr auto 1fr; gap: 1mm 3mm;
@@ -106,7 +105,6 @@ def _route_section(
     depot_at: tuple[float, float] | None,
     day: str,
     lang: Lang,
-    first: bool,
 ) -> str:
     facts = [
         (header("vehicle", lang), route.vehicle_type_id),
@@ -124,7 +122,7 @@ def _route_section(
     body = "".join(_stop_row(row) for row in rows.to_dict("records"))
     title = f"{header('manifest', lang)} · {header('route', lang)} {route.route_id}"
     return (
-        f'<section class="route{" first" if first else ""}">'
+        '<section class="route">'
         f'<div class="route-head"><div class="facts"><h2>{escape(title)}</h2>'
         f"<dl>{facts_html}</dl></div>{sketch}</div>"
         f"<table><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead>"
@@ -207,9 +205,8 @@ def manifest_html(
             depot_at=depot_at,
             day=day,
             lang=lang,
-            first=i == 0,
         )
-        for i, route in enumerate(plan.routes)
+        for route in plan.routes
     ]
     sections.append(_unserved_section(plan, contacts, lang))
     html_lang = "zh-CN" if lang == "zh" else "en"
