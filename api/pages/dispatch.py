@@ -42,6 +42,7 @@ SCRIPT_MESSAGES: Final = {
     "drop": N_("Drop from the day"),
     "moved_to": N_("%(name)s → route %(route)s"),
     "dropped": N_("%(name)s dropped"),
+    "moved_n": N_("%(n)s stops changed route"),
     "undo": N_("Undo"),
     "draw_hint": N_("Click the map to add corners; double-click to finish."),
     "closure_ready": N_("Closure drawn with %(n)s corners."),

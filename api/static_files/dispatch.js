@@ -346,7 +346,8 @@
       submit("/api/v1/routes/jobs/replan", body, function (result) {
         state.moves = {}; state.drops = {}; state.closure = null; drawClosurePreview();
         $("gd-draw-hint").textContent = "";
-        showOutcome(fmt(T.succeeded, {version: result.plan_version}));
+        var moved = result.moved && result.moved.length ? " · " + fmt(T.moved_n, {n: result.moved.length}) : "";
+        showOutcome(fmt(T.succeeded, {version: result.plan_version}) + moved);
         load();
       });
     });

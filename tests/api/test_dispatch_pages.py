@@ -225,3 +225,18 @@ def test_officer_may_not_submit_a_plan(
     client.cookies.clear()
     answer = client.post("/api/v1/routes/jobs/plan", json=body, headers=bearer("alice"))
     assert answer.status_code == 403
+
+
+def test_cancelled_plan_job_stores_nothing(client: TestClient, api_url: str) -> None:
+    body = {"depot_code": DEPOT, "date": DAY.isoformat(), "time_limit": 3, "max_iterations": None}
+    job = client.post("/api/v1/routes/jobs/plan", json=body, headers=ORIGIN).json()
+    deadline = time.monotonic() + 30
+    while client.get(f"/api/v1/jobs/{job['id']}").json()["state"] == "queued":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    cancel = client.post(f"/api/v1/jobs/{job['id']}/cancel", headers=ORIGIN)
+    assert cancel.status_code == 200, cancel.text
+    view = _wait(client, job)
+    assert view["state"] == "cancelled"
+    with db.transaction(api_url) as session:
+        assert session.scalars(select(RoutePlanRecord)).all() == []
