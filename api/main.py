@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 
 from api.deps import LoginRequiredError
 from api.errors import install_error_handlers
+from api.pages import dispatch as dispatch_pages
 from api.pages import install as install_officer_pages
 from api.routes import (
     auth,
@@ -24,6 +25,7 @@ from api.routes import (
     pages,
     retailers,
     routing,
+    routing_jobs,
     rules,
     tickets,
 )
@@ -73,6 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(jobs.router)
     app.include_router(federation.router)
     install_officer_pages(app)
+    app.include_router(routing_jobs.router)
+    app.include_router(dispatch_pages.router)
     app.add_exception_handler(LoginRequiredError, _to_login)
     install_error_handlers(app)
     install_web(app, other_templates=(cases.templates,))

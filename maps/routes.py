@@ -6,7 +6,7 @@ here (assets are localised by :func:`maps.assets.write_map`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any, Final
 
@@ -105,19 +105,22 @@ class StopLayer(MacroElement):  # type: ignore[misc]
         self.style = script_json(f"{STOP_STYLE};background:{colour}")
 
 
-def _stop_rows(route: PlannedRoute, tile_crs: str | CoordinateSystem) -> list[list[Any]]:
+def _stop_rows(
+    route: PlannedRoute, tile_crs: str | CoordinateSystem, names: Mapping[str, str]
+) -> list[list[Any]]:
     shown = _shown_points([(s.lon, s.lat) for s in route.stops], tile_crs)
     return [
         [
             round(lat, 7),
             round(lon, 7),
             int(stop.sequence),
-            escape(f"{stop.sequence}. {stop.retailer_id}"),
+            escape(f"{stop.sequence}. {names.get(stop.retailer_id) or stop.retailer_id}"),
             popup_html(
                 [
                     ("线路 Route", route.route_id),
                     ("顺序 Stop", stop.sequence),
-                    ("零售户 Retailer", stop.retailer_id),
+                    ("零售户 Retailer", names.get(stop.retailer_id) or stop.retailer_id),
+                    ("许可证号 Licence no.", stop.retailer_id),
                     ("条 Cartons", stop.cartons),
                     ("到达 Arrival", hhmm(stop.arrival_s)),
                     ("约时约地 Handoff", "是 yes" if stop.handoff else None),
@@ -158,6 +161,7 @@ def build_routes_map(
     tile_url: str | None = None,
     tile_attribution: str = "",
     tile_crs: str | CoordinateSystem = "wgs84",
+    names: Mapping[str, str] | None = None,
 ) -> folium.Map:
     """The routes of one or more depots' days.
 
@@ -169,7 +173,10 @@ def build_routes_map(
         one is drawn with straight legs).
     tile_url, tile_attribution, tile_crs
         The tile layer, as for :func:`maps.overview.build_overview_map`.
+    names
+        Shop name per licence number, shown in stop tooltips and popups (escaped).
     """
+    names = names or {}
     places = [Point(d.lon, d.lat) for d, _, _ in drawn]
     places += [Point(s.lon, s.lat) for _, p, _ in drawn for r in p.routes for s in r.stops]
     extent = display_frame(gpd.GeoDataFrame(geometry=places, crs=WGS84), tile_crs=tile_crs)
@@ -200,7 +207,7 @@ def build_routes_map(
                 ),
             ).add_to(group)
             if route.stops:
-                StopLayer(_stop_rows(route, tile_crs), colour).add_to(group)
+                StopLayer(_stop_rows(route, tile_crs, names), colour).add_to(group)
             group.add_to(m)
             entries.append(LegendEntry(colour, f"线路 route {route.route_id}", shape="line"))
         depots.add_to(m)

@@ -136,25 +136,28 @@ def manifest(
     depot: DepotQuery,
     date: DateQuery,
     format: Annotated[Literal["csv", "html", "xlsx"], Query()] = "html",
+    lang: Annotated[
+        Literal["zh", "en"], Query(description="Headers in Chinese (default) or English.")
+    ] = "zh",
 ) -> Response:
     """The driver manifest (配送清单) of the depot's day as CSV, Excel or a printable page.
 
+    Per stop: order, arrival, time window, shop name, address, phone, cartons and a note.
     It is the day's stored current plan (POST /plan, /replan or /week store one); 404 when
     none is stored. The answer's ``X-Plan-Version`` header names the version.
     """
-    stored = service.current_plan(session, actor, depot_code=depot, day=date)
     with tempfile.TemporaryDirectory() as folder:
-        path = service.write_manifest(
-            stored.plan,
+        path, version = service.stored_manifest(
+            session,
+            actor,
             Path(folder) / f"manifest.{format}",
+            depot_code=depot,
+            day=date,
             fmt=format,
-            title=f"{depot} {date}",
+            lang=lang,
         )
         content = path.read_bytes()
     filename = f"manifest-{depot}-{date.isoformat()}.{format}"
     disposition = "inline" if format == "html" else f'attachment; filename="{filename}"'
-    headers = {
-        "Content-Disposition": disposition,
-        "X-Plan-Version": str(stored.version.version),
-    }
+    headers = {"Content-Disposition": disposition, "X-Plan-Version": str(version)}
     return Response(content, media_type=MANIFEST_TYPES[format], headers=headers)

@@ -1,10 +1,13 @@
-"""Driver manifests (配送单), day totals and a nearest-neighbour baseline to compare with."""
+"""Plan tables (stops, routes, unserved orders), day totals and a nearest-neighbour baseline.
+
+The driver's manifest (names, addresses, phones, Chinese headers) is
+:mod:`gridmgmt.routing.driver_manifest`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,6 +26,9 @@ from gridmgmt.routing.model import (
     hhmm,
 )
 from gridmgmt.routing.vrp import DayInputs, PlanSettings
+
+COORD_DIGITS = 6
+"""Decimals of longitude and latitude in tables and manifests (about 0.1 m)."""
 
 STOP_COLUMNS = [
     "route_id",
@@ -79,19 +85,20 @@ def stop_table(plan: DayPlan) -> pd.DataFrame:
                     "arrival": hhmm(stop.arrival_s),
                     "service_start": hhmm(stop.start_s),
                     "departure": hhmm(stop.departure_s),
-                    "time_window": _window_text(stop),
+                    "time_window": window_text(stop),
                     "on_time": stop.on_time,
                     "handoff": stop.handoff,
                     "leg_km": round(stop.travel_m / 1000, 2),
                     "cumulative_km": round(km, 2),
-                    "lon": stop.lon,
-                    "lat": stop.lat,
+                    "lon": round(stop.lon, COORD_DIGITS),
+                    "lat": round(stop.lat, COORD_DIGITS),
                 }
             )
     return pd.DataFrame(rows, columns=STOP_COLUMNS)
 
 
-def _window_text(stop: PlannedStop) -> str:
+def window_text(stop: PlannedStop) -> str:
+    """A stop's time window as ``HH:MM-HH:MM`` (an open end left blank; none: empty)."""
     if stop.tw_start_s is None and stop.tw_end_s is None:
         return ""
     start = "" if stop.tw_start_s is None else hhmm(stop.tw_start_s)
@@ -188,63 +195,6 @@ def day_totals(plan: DayPlan) -> dict[str, Any]:
         "unserved": len(plan.unserved),
         "unserved_by_reason": by_reason,
     }
-
-
-def write_manifest_csv(plan: DayPlan, path: str | Path) -> Path:
-    """Write the stop manifest as CSV (UTF-8 with BOM, so Excel shows Chinese correctly).
-
-    Parameters
-    ----------
-    plan
-        A day plan.
-    path
-        Target file.
-
-    Returns
-    -------
-    pathlib.Path
-        The file written.
-    """
-    path = Path(path)
-    stop_table(plan).to_csv(path, index=False, encoding="utf-8-sig")
-    return path
-
-
-def write_manifest_excel(plan: DayPlan, path: str | Path) -> Path:
-    """Write an Excel workbook: day totals, routes, one sheet per route, unserved orders.
-
-    Parameters
-    ----------
-    plan
-        A day plan.
-    path
-        Target ``.xlsx`` file.
-
-    Returns
-    -------
-    pathlib.Path
-        The file written.
-    """
-    path = Path(path)
-    stops = stop_table(plan)
-    totals = day_totals(plan)
-    summary = pd.DataFrame(
-        [(k, v if not isinstance(v, dict) else str(v)) for k, v in totals.items()],
-        columns=["figure", "value"],
-    )
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        summary.to_excel(writer, sheet_name="day", index=False)
-        route_table(plan).to_excel(writer, sheet_name="routes", index=False)
-        for route_id, rows in stops.groupby("route_id", sort=False):
-            rows.to_excel(writer, sheet_name=_sheet_name(str(route_id)), index=False)
-        unserved_table(plan).to_excel(writer, sheet_name="unserved", index=False)
-    return path
-
-
-def _sheet_name(route_id: str) -> str:
-    """Excel sheet names: at most 31 characters, none of ``[]:*?/\\``."""
-    cleaned = "".join("_" if c in "[]:*?/\\" else c for c in route_id)
-    return cleaned[:31]
 
 
 # ------------------------------------------------------------------ nearest-neighbour baseline

@@ -39,3 +39,26 @@ def test_routes_map_colours_numbers_and_offline() -> None:
     assert "$(" not in html  # no folium Popup: it needs jQuery, which the maps do not load
     assert "V2#1" in html
     assert remote_references(html) == []
+
+
+def _plan_with_names() -> tuple[DepotSite, DayPlan]:
+    depot = DepotSite("D1", 114.0, 40.5, name="兴和<中心>")
+    one = _route("V1#1", (_stop("a", 1, 114.01, 40.5), _stop("b", 2, 114.02, 40.51)))
+    return depot, DayPlan(dt.date(2026, 11, 16), (one,), ())
+
+
+def test_routes_map_needs_no_jquery() -> None:
+    depot, plan = _plan_with_names()
+    html = render_html(build_routes_map([(depot, plan, {})]))
+    assert "$(" not in html
+    assert "jquery" not in html.lower()
+    assert "bindPopup" in html
+
+
+def test_shop_names_are_escaped_in_popups_and_tooltips() -> None:
+    depot, plan = _plan_with_names()
+    evil = "<img src=x onerror=alert(1)>"
+    html = render_html(build_routes_map([(depot, plan, {})], names={"r-a": evil}))
+    assert evil not in html
+    script = html.encode().decode("unicode_escape")
+    assert "&lt;img src=x onerror=alert(1)&gt;" in script

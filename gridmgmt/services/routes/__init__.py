@@ -28,6 +28,8 @@ from gridmgmt.services.routes.manifests import (
     MANIFEST_FORMATS,
     manifest,
     manifest_html,
+    plan_contacts,
+    stored_manifest,
     write_manifest,
     write_manifest_html,
 )
@@ -88,6 +90,7 @@ __all__ = [
     "order_id",
     "plan_and_store_day",
     "plan_and_store_week",
+    "plan_contacts",
     "plan_depot_day",
     "plan_depot_day_full",
     "plan_from_json",
@@ -101,6 +104,7 @@ __all__ = [
     "road_network",
     "roads_file",
     "store_day_plan",
+    "stored_manifest",
     "write_manifest",
     "write_manifest_html",
 ]

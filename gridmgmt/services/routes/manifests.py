@@ -1,113 +1,304 @@
-"""Driver manifests (司机配送单) as CSV, Excel or a printable page."""
+"""Driver manifests (司机配送单) as CSV, Excel or a printable page.
+
+The manifest of a stored plan (:func:`stored_manifest`) carries each stop's shop name,
+address and phone from the retailers of the depot's county. The printable page fits A4
+portrait: one page (or more) per route with its header (vehicle, driver line to fill in,
+depot, date, totals), a sketch map of the round and the stops' table with fixed column
+widths; the table's header repeats on every printed page.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from html import escape
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
+from sqlalchemy.orm import Session
 
 from gridmgmt.errors import InvalidInputError
-from gridmgmt.routing.manifest import (
-    day_totals,
-    stop_table,
-    unserved_table,
+from gridmgmt.policy import Action, requires
+from gridmgmt.routing.driver_manifest import (
+    Lang,
+    RetailerContact,
+    driver_stop_table,
+    header,
+    route_facts,
     write_manifest_csv,
     write_manifest_excel,
 )
-from gridmgmt.routing.model import (
-    DayPlan,
-    hhmm,
-)
+from gridmgmt.routing.manifest import day_totals
+from gridmgmt.routing.model import REASON_TEXT_ZH, DayPlan, PlannedRoute
+from gridmgmt.routing.route_sketch import route_svg
+from gridmgmt.services.actor import Actor
+from gridmgmt.services.frames import load_frame
+from gridmgmt.services.routes.planning import depot_and_county
+from gridmgmt.services.routes.stored import current_plan
 
 MANIFEST_FORMATS = ("csv", "xlsx", "html")
+SKETCH_COLOUR = "#1565c0"
+_TABLE_COLUMNS = ("sequence", "arrival", "window", "name", "address", "phone", "cartons", "note")
+# Millimetres on a 190 mm wide A4 body: the eight columns always fit the page.
+_COLUMN_MM = (8, 13, 19, 40, 42, 28, 11, 29)
+
+_STYLE = """
+@page { size: A4 portrait; margin: 10mm; }
+* { box-sizing: border-box; }
+body { font: 10pt/1.35 "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif;
+  color: #111; margin: 0 auto; max-width: 190mm; padding: 6mm 0; }
+h1 { font-size: 15pt; margin: 0 0 2mm; }
+h2 { font-size: 13pt; margin: 0 0 2mm; }
+.day { margin: 0 0 4mm; }
+section.route + section.route { page-break-before: always; break-before: page; }
+.route-head { display: flex; gap: 4mm; align-items: flex-start; margin-bottom: 3mm; }
+.route-head .facts { flex: 1; min-width: 0; }
+.route-head dl { display: grid; grid-template-columns: auto 1fr auto 1fr; gap: 1mm 3mm;
+  margin: 0; }
+.route-head dt { font-weight: bold; white-space: nowrap; }
+.route-head dd { margin: 0; overflow-wrap: anywhere; }
+.gm-sketch { flex: none; width: 48mm; height: 48mm; }
+table { width: 100%; border-collapse: collapse; table-layout: fixed; }
+th, td { border: 0.6pt solid #666; padding: 1mm 1.2mm; text-align: left; vertical-align: top;
+  overflow-wrap: anywhere; word-break: break-word; }
+thead { display: table-header-group; }
+th { background: #eee; font-weight: bold; }
+tr { page-break-inside: avoid; break-inside: avoid; }
+td.num { text-align: right; }
+td.phone { white-space: nowrap; overflow-wrap: normal; word-break: normal; }
+.licence { display: block; color: #555; font-size: 8pt; }
+.sign { margin-top: 4mm; }
+@media print { body { padding: 0; } }
+"""
 
 
-def write_manifest_html(plan: DayPlan, path: str | Path, *, title: str = "") -> Path:
-    """A printable driver manifest (司机配送单): one page per route, no external assets.
-
-    Parameters
-    ----------
-    plan
-        The day's plan.
-    path
-        HTML file to write.
-    title
-        Heading, e.g. the depot's name.
-
-    Returns
-    -------
-    pathlib.Path
-        The file written.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(manifest_html(plan, title=title), encoding="utf-8")
-    return path
+@requires(Action.READ_ROUTES)
+def plan_contacts(
+    session: Session, actor: Actor, *, depot_code: str, plan: DayPlan
+) -> tuple[str, dict[str, RetailerContact]]:
+    """The depot's name and the name, address and phone of each retailer on ``plan``."""
+    depot, county = depot_and_county(session, actor, depot_code)
+    retailers = load_frame(session, "retailers", actor, county_codes=[county])
+    wanted = {s.retailer_id for r in plan.routes for s in r.stops}
+    wanted |= {u.order_id.split("@")[0] for u in plan.unserved}
+    rows = retailers[retailers["licence_no"].astype(str).isin(wanted)]
+    contacts = {
+        str(r.licence_no): RetailerContact(
+            name=str(r.name), address=_text(r.address), phone=_text(r.phone)
+        )
+        for r in rows.itertuples(index=False)
+    }
+    return depot.name or depot.depot_id, contacts
 
 
-def _table(frame: pd.DataFrame) -> str:
-    head = "".join(f"<th>{escape(str(c))}</th>" for c in frame.columns)
-    rows = "".join(
-        "<tr>" + "".join(f"<td>{escape(_text(v))}</td>" for v in row) + "</tr>"
-        for row in frame.itertuples(index=False)
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
-
-
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
     return str(value)
 
 
-def manifest_html(plan: DayPlan, *, title: str = "") -> str:
-    """The printable manifest as an HTML string (see :func:`write_manifest_html`)."""
-    stops = stop_table(plan)
-    totals = day_totals(plan)
-    heading = escape(f"{title} 配送单 delivery manifest {plan.day.isoformat()}".strip())
-    sections = []
-    for route in plan.routes:
-        part = stops[stops["route_id"] == route.route_id].drop(columns=["route_id"])
-        sections.append(
-            '<section class="route">'
-            f"<h2>线路 Route {escape(route.route_id)}</h2>"
-            f"<p>出发 Leave {hhmm(route.start_s)} · 返回 Back {hhmm(route.end_s)} · "
-            f"{route.load_cartons} 条 cartons / {route.capacity_cartons} · "
-            f"{route.distance_m / 1000:.1f} km · {len(route.stops)} 站 stops</p>"
-            f"{_table(part)}</section>"
-        )
-    unserved = unserved_table(plan)
-    if len(unserved):
-        sections.append(f"<section><h2>未配送 Unserved</h2>{_table(unserved)}</section>")
-    summary = (
-        f"<p>{totals['vehicles']} 车 vehicles · {totals['km']} km · {totals['hours']} h · "
-        f"{totals['stops']} 站 stops · {totals['unserved']} 未配送 unserved</p>"
-    )
-    style = (
-        "body{font:12px sans-serif;margin:1.5em}table{border-collapse:collapse;width:100%}"
-        "th,td{border:1px solid #999;padding:2px 4px;text-align:left}"
-        "section.route{page-break-after:always}@media print{body{margin:0}}"
-    )
+def _route_section(
+    route: PlannedRoute,
+    rows: pd.DataFrame,
+    *,
+    depot: str,
+    depot_at: tuple[float, float] | None,
+    day: str,
+    lang: Lang,
+) -> str:
+    facts = [
+        (header("vehicle", lang), route.vehicle_type_id),
+        (header("driver", lang), "____________"),
+        (header("depot", lang), depot),
+        (header("date", lang), day),
+        *route_facts(route, lang),
+    ]
+    facts_html = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts)
+    stops = [(s.lon, s.lat) for s in route.stops]
+    home = depot_at or stops[0]
+    sketch = route_svg(home, stops, colour=SKETCH_COLOUR, title=route.route_id) if stops else ""
+    cols = "".join(f'<col style="width:{mm}mm">' for mm in _COLUMN_MM)
+    head = "".join(f"<th>{escape(header(k, lang))}</th>" for k in _TABLE_COLUMNS)
+    body = "".join(_stop_row(row) for row in rows.to_dict("records"))
+    title = f"{header('manifest', lang)} · {header('route', lang)} {route.route_id}"
     return (
-        '<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8">'
-        f"<title>{heading}</title><style>{style}</style></head><body>"
-        f"<h1>{heading}</h1>{summary}{''.join(sections)}</body></html>"
+        '<section class="route">'
+        f'<div class="route-head"><div class="facts"><h2>{escape(title)}</h2>'
+        f"<dl>{facts_html}</dl></div>{sketch}</div>"
+        f"<table><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table></section>"
     )
 
 
-def write_manifest(plan: DayPlan, path: str | Path, *, fmt: str, title: str = "") -> Path:
+def _stop_row(row: Mapping[str, object]) -> str:
+    cells = []
+    for key in _TABLE_COLUMNS:
+        value = escape(_text(row[key]))
+        if key == "name":
+            value += f'<span class="licence">{escape(_text(row["licence"]))}</span>'
+        css = ' class="num"' if key in ("sequence", "cartons") else ""
+        css = ' class="phone"' if key == "phone" else css
+        cells.append(f"<td{css}>{value}</td>")
+    return "<tr>" + "".join(cells) + "</tr>"
+
+
+def _unserved_section(plan: DayPlan, contacts: Mapping[str, RetailerContact], lang: Lang) -> str:
+    if not plan.unserved:
+        return ""
+    rows = []
+    for item in plan.unserved:
+        licence = item.order_id.split("@")[0]
+        name = contacts.get(licence, RetailerContact(licence)).name
+        reason = REASON_TEXT_ZH[item.reason] if lang == "zh" else item.reason.value
+        rows.append(
+            f"<tr><td>{escape(name)}<span class='licence'>{escape(licence)}</span></td>"
+            f"<td>{escape(reason)}</td></tr>"
+        )
+    head = f"<tr><th>{escape(header('name', lang))}</th><th>{escape(header('reason', lang))}</th>"
+    return (
+        f'<section class="route"><h2>{escape(header("unserved", lang))}</h2>'
+        f"<table><thead>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
+    )
+
+
+def manifest_html(
+    plan: DayPlan,
+    *,
+    title: str = "",
+    contacts: Mapping[str, RetailerContact] | None = None,
+    lang: Lang = "zh",
+    depot: str = "",
+    depot_at: tuple[float, float] | None = None,
+) -> str:
+    """The printable manifest as an HTML page (A4 portrait, no external assets).
+
+    Parameters
+    ----------
+    plan
+        The day's plan.
+    title
+        Heading, e.g. the depot's name (escaped).
+    contacts
+        Name, address and phone per licence number.
+    lang
+        ``zh`` (default) or ``en``.
+    depot
+        The depot's name for the route headers (default: ``title``).
+    depot_at
+        The depot's ``(lon, lat)`` for the sketch maps (default: the first stop).
+    """
+    contacts = contacts or {}
+    depot = depot or title
+    stops = driver_stop_table(plan, contacts, lang=lang, keys=True)
+    day = plan.day.isoformat()
+    totals = day_totals(plan)
+    heading = f"{title} {header('manifest', lang)} {day}".strip()
+    summary = " · ".join(
+        f"{header(k, lang)} {totals[t]}"
+        for k, t in (("vehicles", "vehicles"), ("stops", "stops"), ("km", "km"))
+    )
+    sections = [
+        _route_section(
+            route,
+            stops[stops["route"] == route.route_id],
+            depot=depot,
+            depot_at=depot_at,
+            day=day,
+            lang=lang,
+        )
+        for route in plan.routes
+    ]
+    sections.append(_unserved_section(plan, contacts, lang))
+    html_lang = "zh-CN" if lang == "zh" else "en"
+    return (
+        f'<!DOCTYPE html><html lang="{html_lang}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(heading)}</title><style>{_STYLE}</style></head><body>"
+        f"<h1>{escape(heading)}</h1><p class='day'>{escape(summary)}</p>"
+        f"{''.join(sections)}</body></html>"
+    )
+
+
+def write_manifest_html(
+    plan: DayPlan,
+    path: str | Path,
+    *,
+    title: str = "",
+    contacts: Mapping[str, RetailerContact] | None = None,
+    lang: Lang = "zh",
+    depot: str = "",
+    depot_at: tuple[float, float] | None = None,
+) -> Path:
+    """Write the printable manifest (see :func:`manifest_html`); returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    html = manifest_html(
+        plan, title=title, contacts=contacts, lang=lang, depot=depot, depot_at=depot_at
+    )
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def write_manifest(
+    plan: DayPlan,
+    path: str | Path,
+    *,
+    fmt: str,
+    title: str = "",
+    contacts: Mapping[str, RetailerContact] | None = None,
+    lang: Lang = "zh",
+    depot: str = "",
+    depot_at: tuple[float, float] | None = None,
+) -> Path:
     """Write the manifest in one format: ``csv``, ``xlsx`` or ``html``."""
     if fmt not in MANIFEST_FORMATS:
         msg = f"`fmt` was {fmt!r} but is expected to be in {list(MANIFEST_FORMATS)}"
         raise InvalidInputError(msg)
+    if lang not in ("zh", "en"):
+        msg = f"`lang` was {lang!r} but is expected to be in ['zh', 'en']"
+        raise InvalidInputError(msg)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
-        return write_manifest_csv(plan, path)
+        return write_manifest_csv(plan, path, contacts=contacts, lang=lang)
     if fmt == "html":
-        return write_manifest_html(plan, path, title=title)
-    return write_manifest_excel(plan, path)
+        return write_manifest_html(
+            plan, path, title=title, contacts=contacts, lang=lang, depot=depot, depot_at=depot_at
+        )
+    return write_manifest_excel(plan, path, contacts=contacts, lang=lang, depot=depot or title)
+
+
+@requires(Action.READ_ROUTES)
+def stored_manifest(
+    session: Session,
+    actor: Actor,
+    path: str | Path,
+    *,
+    depot_code: str,
+    day: dt.date,
+    fmt: str,
+    lang: Lang = "zh",
+) -> tuple[Path, int]:
+    """Write the manifest of the depot's stored current plan, with names, addresses, phones.
+
+    Returns
+    -------
+    tuple
+        The file written and the plan version it shows.
+    """
+    stored = current_plan(session, actor, depot_code=depot_code, day=day)
+    site, _ = depot_and_county(session, actor, depot_code)
+    depot, contacts = plan_contacts(session, actor, depot_code=depot_code, plan=stored.plan)
+    written = write_manifest(
+        stored.plan,
+        path,
+        fmt=fmt,
+        title=depot,
+        contacts=contacts,
+        lang=lang,
+        depot=depot,
+        depot_at=(site.lon, site.lat),
+    )
+    return written, stored.version.version
 
 
 def manifest(plan: DayPlan, out_dir: Path, *, stem: str, title: str = "") -> list[Path]:

@@ -9,6 +9,7 @@ import pandas as pd
 import pyproj
 import pytest
 
+from gridmgmt.routing.driver_manifest import write_manifest_csv, write_manifest_excel
 from gridmgmt.routing.feasibility import check_plan
 from gridmgmt.routing.manifest import (
     STOP_COLUMNS,
@@ -18,8 +19,6 @@ from gridmgmt.routing.manifest import (
     plan_geojson,
     route_table,
     stop_table,
-    write_manifest_csv,
-    write_manifest_excel,
 )
 from gridmgmt.routing.model import DayPlan, Order, UnservedReason, VehicleType, hhmm
 from gridmgmt.routing.network import RoadNetwork
@@ -154,11 +153,11 @@ def test_csv_and_excel_manifests(planned: tuple[DayPlan, DayInputs], tmp_path: P
     plan, _ = planned
     csv = write_manifest_csv(plan, tmp_path / "manifest.csv")
     assert csv.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM for Excel
-    back = pd.read_csv(csv, encoding="utf-8-sig")
-    assert back["order_id"].tolist() == stop_table(plan)["order_id"].tolist()
+    back = pd.read_csv(csv, encoding="utf-8-sig", dtype=str)
+    assert back["许可证号"].tolist() == stop_table(plan)["retailer_id"].tolist()
     xlsx = write_manifest_excel(plan, tmp_path / "manifest.xlsx")
     book = openpyxl.load_workbook(xlsx, read_only=True)
-    assert book.sheetnames == ["day", "routes", *[r.route_id for r in plan.routes], "unserved"]
+    assert book.sheetnames == ["汇总", *[r.route_id for r in plan.routes], "未配送"]
 
 
 def test_optimised_plan_beats_nearest_neighbour(
