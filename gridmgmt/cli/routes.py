@@ -282,10 +282,13 @@ def plan_command(
     request = service.PlanRequest.of(depot_code=depot, date=date, **options)
     with unit_of_work(ctx) as session:
         stored = service.plan_and_store_day(session, _actor(ctx), request, roads=_roads(ctx, roads))
+        name, contacts = service.plan_contacts(
+            session, _actor(ctx), depot_code=depot, plan=stored.plan
+        )
     _write_plan(save, stored.plan)
     if out is not None:
         stem = f"{depot}-{request.day.isoformat()}"
-        service.manifest(stored.plan, out, stem=stem, title=depot)
+        service.manifest(stored.plan, out, stem=stem, title=name or depot, contacts=contacts)
     if as_json:
         _echo_json(stored.to_json())
         return
@@ -367,7 +370,17 @@ def manifest_command(
         stored = service.manifest_plan(
             session, _actor(ctx), request, roads=_roads(ctx, roads), fresh=fresh
         )
-    path = service.write_manifest(stored.plan, output, fmt=fmt.value, title=depot)
+        name, contacts = service.plan_contacts(
+            session, _actor(ctx), depot_code=depot, plan=stored.plan
+        )
+    path = service.write_manifest(
+        stored.plan,
+        output,
+        fmt=fmt.value,
+        title=name or depot,
+        contacts=contacts,
+        depot=name or depot,
+    )
     typer.echo(f"wrote {path} (plan version {stored.version.version}, {stored.version.kind})")
 
 

@@ -14,7 +14,7 @@ from gridmgmt.routing.model import DayPlan, DepotSite
 from gridmgmt.routing.paths import route_paths
 from gridmgmt.services.actor import SYSTEM
 from gridmgmt.services.frames import load_frame
-from gridmgmt.services.routes.manifests import manifest
+from gridmgmt.services.routes.manifests import manifest, plan_contacts
 from gridmgmt.services.routes.planning import DepotDay, plan_depot_day_full
 from gridmgmt.services.routes.requests import PlanRequest
 from gridmgmt.services.routes.stored import store_day_plan
@@ -83,10 +83,13 @@ def step(run: DemoRun) -> StepResult:
     drawn: list[Drawn] = []
     with db.transaction(run.url) as session:
         first_days = _first_days(session)
+    names: dict[str, str] = {}
     for code, name, first in first_days:
         # One transaction per depot: the grid workers' writes need not wait for all six.
         with db.transaction(run.url) as session:
             day = _plan_depot(session, code, first, run.roads)
+            _, contacts = plan_contacts(session, SYSTEM, depot_code=code, plan=day.plan)
+        names |= {licence: contact.name for licence, contact in contacts.items()}
         comparison = baseline_comparison(day)
         km += comparison["plan"]["km"]
         baseline_km += comparison["nearest_neighbour"]["km"]
@@ -94,10 +97,10 @@ def step(run: DemoRun) -> StepResult:
         result.counts["route_stops"] += comparison["plan"]["stops"]
         result.counts["route_unserved"] += len(day.plan.unserved)
         stem = f"{code}-{day.plan.day.isoformat()}"
-        result.files += manifest(day.plan, folder, stem=stem, title=name)
+        result.files += manifest(day.plan, folder, stem=stem, title=name, contacts=contacts)
         drawn.append((day.inputs.depots[0], day.plan, route_paths(day.inputs, day.plan)))
     result.counts["route_km"] = round(km)
     result.counts["baseline_km"] = round(baseline_km)
-    m = build_routes_map(drawn, **run.tiles())
+    m = build_routes_map(drawn, names=names, **run.tiles())
     result.files.append(write_map(m, run.out_dir / "routes.html"))
     return result

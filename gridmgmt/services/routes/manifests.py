@@ -301,9 +301,21 @@ def stored_manifest(
     return written, stored.version.version
 
 
-def manifest(plan: DayPlan, out_dir: Path, *, stem: str, title: str = "") -> list[Path]:
-    """Write the manifest as CSV, Excel and a printable page: ``<out_dir>/<stem>.<format>``."""
+def manifest(
+    plan: DayPlan,
+    out_dir: Path,
+    *,
+    stem: str,
+    title: str = "",
+    contacts: Mapping[str, RetailerContact] | None = None,
+) -> list[Path]:
+    """Write the manifest as CSV, Excel and a printable page: ``<out_dir>/<stem>.<format>``.
+
+    ``contacts`` (from :func:`plan_contacts`) puts each shop's name, address and phone on it.
+    """
     return [
-        write_manifest(plan, out_dir / f"{stem}.{fmt}", fmt=fmt, title=title)
+        write_manifest(
+            plan, out_dir / f"{stem}.{fmt}", fmt=fmt, title=title, contacts=contacts, depot=title
+        )
         for fmt in MANIFEST_FORMATS
     ]

@@ -242,8 +242,9 @@ def test_replan_and_manifest_use_the_stored_plan(
                 "--format", "csv", "-o", str(target), "--roads", str(roads), *FAST)  # fmt: skip
     assert made.exit_code == 0, made.output
     assert "plan version 3, replan" in made.stdout
-    manifest = pd.read_csv(target, dtype={"retailer_id": str})
-    assert set(manifest["retailer_id"]) == {*today[1:], ordered[0]}
+    manifest = pd.read_csv(target, dtype={"许可证号": str})
+    assert set(manifest["许可证号"]) == {*today[1:], ordered[0]}
+    assert manifest["零售户"].notna().all()  # every stop has its shop's name
     assert len(_plans(url)) == 3  # the manifest planned nothing
 
 
