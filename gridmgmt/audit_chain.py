@@ -53,6 +53,7 @@ __all__ = [
     "canonical_at",
     "canonical_bytes",
     "canonical_detail",
+    "check_end",
     "entry_hash",
     "parse_head",
     "verify_chain",
@@ -127,9 +128,7 @@ def canonical_at(at: dt.datetime) -> str:
 
 def canonical_detail(detail: Mapping[str, Any] | None) -> str:
     """``detail`` as canonical JSON: sorted keys, no spaces, UTF-8 kept as is."""
-    return json.dumps(
-        detail or {}, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
+    return json.dumps(detail or {}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def canonical_bytes(entry: ChainEntry) -> bytes:
@@ -211,31 +210,28 @@ def _windows(
 def verify_chain(
     entries: Iterable[ChainEntry],
     *,
-    stored_head: ChainHead | None = None,
-    expect_head: ChainHead | None = None,
+    checkpoints: Iterable[ChainHead | None] = (),
 ) -> ChainReport:
     """Check a log streamed in ``seq`` order; raise at the first broken entry.
 
     Parameters
     ----------
     entries
-        Every stored entry, ordered by ``seq`` (a generator: nothing is kept but a window
-        of three entries).
-    stored_head
-        The head row kept with the log: entries after it were inserted, a head beyond the
-        last entry means the last ones were deleted.
-    expect_head
-        A head exported earlier (``SEQ:HASH``): the entry of that seq must still carry that
-        hash.
+        Every stored entry, ordered by ``seq`` (a generator: nothing is kept but the entry
+        before and the entry after the one being checked).
+    checkpoints
+        Heads the log must pass through: the head row read *before* the stream (so deleting
+        the last entries shows), a head exported earlier (``--expect-head``). The entry of
+        each one's ``seq`` must carry its hash.
 
     Raises
     ------
     AuditTamperedError
         Naming the first entry that was changed, deleted, inserted or reordered.
     """
+    marks = {head.seq: head.entry_hash for head in checkpoints if head is not None and head.seq}
     prev: ChainEntry | None = None
     count = 0
-    seen_expected = expect_head is None or expect_head.seq == 0
     for entry, after in _windows(entries):
         expected_seq = 1 if prev is None else prev.seq + 1
         if entry.seq > expected_seq:
@@ -247,44 +243,55 @@ def verify_chain(
             )
         if entry.seq < expected_seq:
             raise _tampered("inserted", entry, f"a second entry with seq {entry.seq}")
-        if stored_head is not None and entry.seq > stored_head.seq:
-            raise _tampered("inserted", entry, f"the head ends at seq {stored_head.seq}")
         if entry.computed_hash() != entry.entry_hash:
             raise _bad_hash(prev, entry, after)
-        prev_hash = GENESIS_HASH if prev is None else prev.entry_hash
-        if entry.prev_hash != prev_hash:
+        if entry.prev_hash != (GENESIS_HASH if prev is None else prev.entry_hash):
             if prev is None:
                 raise _tampered("inserted", entry, "entry 1 does not start from the genesis hash")
-            raise _tampered(
-                "changed",
-                prev,
-                f"entry {entry.seq} was chained to another hash (entry {prev.seq} was rewritten "
-                "and re-hashed)",
-            )
+            why = f"entry {entry.seq} is chained to another hash: it was rewritten and re-hashed"
+            raise _tampered("changed", prev, why)
         if prev is not None and prev.id is not None and entry.id is not None and entry.id < prev.id:
             raise _tampered("reordered", entry, f"its id is below the id of entry {prev.seq}")
-        if expect_head is not None and entry.seq == expect_head.seq:
-            if entry.entry_hash != expect_head.entry_hash:
-                raise _tampered("changed", entry, "its hash differs from the exported head")
-            seen_expected = True
+        if marks.get(entry.seq, entry.entry_hash) != entry.entry_hash:
+            raise _tampered("changed", entry, "its hash differs from the head recorded for it")
         prev = entry
         count += 1
     last = ChainHead(0, GENESIS_HASH) if prev is None else ChainHead(prev.seq, prev.entry_hash)
-    if stored_head is not None and stored_head != last:
-        missing = last.seq + 1
+    beyond = [seq for seq in marks if seq > last.seq]
+    if beyond:
         raise AuditTamperedError(
-            f"audit log tampered: entry seq {missing} was deleted "
-            f"(the log ends at seq {last.seq}, its head at seq {stored_head.seq})"
-            if stored_head.seq > last.seq
-            else f"audit log tampered: the head ({stored_head}) does not match the last entry",
-            seq=missing if stored_head.seq > last.seq else last.seq,
-            how="deleted" if stored_head.seq > last.seq else "changed",
-        )
-    if not seen_expected and expect_head is not None:
-        raise AuditTamperedError(
-            f"audit log tampered: entry seq {expect_head.seq} of the exported head was deleted "
-            f"(the log ends at seq {last.seq})",
-            seq=expect_head.seq,
+            f"audit log tampered: entry seq {last.seq + 1} was deleted "
+            f"(the log ends at seq {last.seq}, a recorded head at seq {max(beyond)})",
+            seq=last.seq + 1,
             how="deleted",
         )
     return ChainReport(entries=count, head=last)
+
+
+def check_end(report: ChainReport, end: ChainHead) -> ChainReport:
+    """Compare a verified log with the head row read *after* streaming it.
+
+    Entries beyond the head were inserted behind the appenders' back; a log ending exactly
+    at the head must end with its hash. (Entries appended while the stream ran may make the
+    log end before the head: that is fine.)
+
+    Raises
+    ------
+    AuditTamperedError
+        If the log does not end as the head says.
+    """
+    last = report.head
+    if last.seq > end.seq:
+        raise AuditTamperedError(
+            f"audit log tampered: entry seq {end.seq + 1} was inserted "
+            f"(the head ends at seq {end.seq}, the log at seq {last.seq})",
+            seq=end.seq + 1,
+            how="inserted",
+        )
+    if last.seq == end.seq and last.entry_hash != end.entry_hash:
+        raise AuditTamperedError(
+            f"audit log tampered: entry seq {last.seq} was changed (the head row says {end})",
+            seq=last.seq,
+            how="changed",
+        )
+    return report
