@@ -12,6 +12,7 @@ from api.deps import LoginRequiredError
 from api.errors import install_error_handlers
 from api.pages import install as install_officer_pages
 from api.routes import (
+    audit,
     auth,
     cases,
     counties,
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(jobs.router)
     app.include_router(federation.router)
+    app.include_router(audit.router)
     install_officer_pages(app)
     app.add_exception_handler(LoginRequiredError, _to_login)
     install_error_handlers(app)

@@ -187,11 +187,17 @@ def _bad_hash(prev: ChainEntry | None, entry: ChainEntry, after: ChainEntry | No
         if after_moved_up:
             why = f"it holds entry {entry.seq + 1}, which holds entry {entry.seq}"
             return _tampered("reordered", entry, why)
-        return _tampered("deleted", entry, f"it holds entry {entry.seq + 1} (renumbered down)")
-    if after_moved_up:
-        return _tampered("inserted", entry, f"entry {entry.seq} now sits at seq {entry.seq + 1}")
+        return AuditTamperedError(
+            f"audit log tampered: entry seq {entry.seq} was deleted: the entry now at seq "
+            f"{entry.seq} (id {entry.id}) is entry {entry.seq + 1}, renumbered down",
+            seq=entry.seq,
+            how="deleted",
+            entry_id=entry.id,
+        )
     if prev is not None and entry.computed_hash(seq=entry.seq - 1) == entry.entry_hash:
         return _tampered("inserted", prev, f"entry {prev.seq} now sits at seq {entry.seq}")
+    if after_moved_up:
+        return _tampered("inserted", entry, f"entry {entry.seq} now sits at seq {entry.seq + 1}")
     return _tampered("changed", entry, "its columns no longer match its hash")
 
 
