@@ -1,10 +1,13 @@
 """The audit log: every write, login and cross-county read leaves a line here, hash-chained.
 
 Every write a service makes calls :func:`record` in the same transaction; logins (success
-and failure) are recorded by :func:`gridmgmt.services.users.authenticate`; a read of another
-county's data calls :func:`record_read` (today :func:`gridmgmt.services.cases.get_case` for a
-case shared with the reader; any new service that shows another county's rows must call it
-too, once per object shown).
+and failure, with the username tried and the client's address) are recorded by
+:func:`gridmgmt.services.users.authenticate`; a read of another county's data calls
+:func:`record_read`. Today :func:`gridmgmt.services.cases.get_case` does, for a case shared
+with the reader. Where it must still be called (once per other county's object shown): the
+case list (:func:`gridmgmt.services.cases.list_cases`, shared cases on the page), network
+views and exports that include shared cases, and every service of the cooperation work
+(leads, joint cases) that shows another county's rows.
 
 Each line is appended to a hash chain (:mod:`gridmgmt.audit_chain`, which says what that
 guarantees and what it does not). Appenders are serialised for the rest of their
