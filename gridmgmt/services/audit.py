@@ -27,7 +27,8 @@ Appending takes the write lock early in the transaction, and holds it until the 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Generator
+from contextlib import closing
 from typing import Any, Final, cast
 
 from sqlalchemy import Connection, Table, select, text
@@ -179,14 +180,17 @@ def _read_head(session: Session) -> ChainHead:
     return ChainHead(0, GENESIS_HASH) if row is None else ChainHead(row.seq, row.entry_hash)
 
 
-def _stream(session: Session) -> Iterator[ChainEntry]:
+def _stream(session: Session) -> Generator[ChainEntry, None, None]:
     """Every entry in ``seq`` order, fetched a batch at a time (a server-side cursor on PG)."""
     columns = [_LOG.c[name] for name in ChainEntry.__dataclass_fields__]
     result = session.execute(
         select(*columns).order_by(_LOG.c.seq).execution_options(yield_per=STREAM_BATCH)
     )
-    for row in result:
-        yield ChainEntry(**row._asdict())
+    try:
+        for row in result:
+            yield ChainEntry(**row._asdict())
+    finally:
+        result.close()  # a verification that stops early closes the cursor at once
 
 
 @requires(Action.READ_AUDIT)
@@ -210,7 +214,8 @@ def verify_log(
         Naming the first entry that was changed, deleted, inserted or reordered.
     """
     before = _read_head(session)
-    report = verify_chain(_stream(session), checkpoints=(before, expect_head))
+    with closing(_stream(session)) as entries:
+        report = verify_chain(entries, checkpoints=(before, expect_head))
     return check_end(report, _read_head(session))
 
 
