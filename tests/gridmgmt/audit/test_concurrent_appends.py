@@ -78,3 +78,27 @@ def test_two_processes_appending_at_once_keep_one_chain(sqlite_url: str, tmp_pat
         assert process.returncode == 0, err.decode()
     assert seqs(sqlite_url) == list(range(1, 3 * count + 1))
     assert verify(sqlite_url).entries == 3 * count
+
+
+def test_verifying_while_others_append_is_no_false_alarm(store_url: str) -> None:
+    fill(store_url, 5)
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            fill(store_url, 40)
+        except BaseException as error:  # reported below
+            errors.append(error)
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    rounds = 0
+    while not done.is_set() or rounds == 0:
+        assert verify(store_url).entries >= 5
+        rounds += 1
+    thread.join()
+    assert errors == []
+    assert verify(store_url).entries == 45
