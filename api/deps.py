@@ -8,6 +8,7 @@ cookie and send a browser without one to the login page.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -88,9 +89,14 @@ def get_current_user(
 CurrentUser = Annotated[UserInfo, Depends(get_current_user)]
 
 
-def get_current_actor(user: CurrentUser) -> Actor:
-    """The actor API requests run as: the user's role and counties."""
-    return actor_for(user)
+def remote_addr(request: Request) -> str | None:
+    """The client's address, as the server sees it (behind a proxy: run with proxy headers)."""
+    return request.client.host if request.client else None
+
+
+def get_current_actor(user: CurrentUser, request: Request) -> Actor:
+    """The actor API requests run as: the user's role and counties, and where they are."""
+    return replace(actor_for(user), remote_addr=remote_addr(request))
 
 
 CurrentActor = Annotated[Actor, Depends(get_current_actor)]

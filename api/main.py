@@ -13,6 +13,7 @@ from api.errors import install_error_handlers
 from api.pages import dispatch as dispatch_pages
 from api.pages import install as install_officer_pages
 from api.routes import (
+    audit,
     auth,
     cases,
     counties,
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(jobs.router)
     app.include_router(federation.router)
+    app.include_router(audit.router)
     install_officer_pages(app)
     app.include_router(routing_jobs.router)
     app.include_router(dispatch_pages.router)

@@ -55,6 +55,8 @@ class Action(StrEnum):
     READ_FEDERATION_HITS = "federation.hits.read"
     EXPORT_FEDERATION_BUNDLE = "federation.bundle.export"
     IMPORT_FEDERATION_BUNDLE = "federation.bundle.import"
+    # The tamper-evident audit log (审计日志): list, verify, export the head.
+    READ_AUDIT = "audit.read"
 
 
 _ALL: Final = frozenset(UserRole)
@@ -85,6 +87,7 @@ POLICY: Final[Mapping[Action, frozenset[UserRole]]] = {
     Action.READ_FEDERATION_HITS: frozenset({UserRole.LIAISON, UserRole.ADMIN}),
     Action.EXPORT_FEDERATION_BUNDLE: frozenset({UserRole.LIAISON, UserRole.ADMIN}),
     Action.IMPORT_FEDERATION_BUNDLE: frozenset({UserRole.LIAISON, UserRole.ADMIN}),
+    Action.READ_AUDIT: frozenset({UserRole.ADMIN}),
 }
 """The role x action table: the roles that may take each action."""
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
-from api.deps import CurrentUser, SessionDep, SettingsDep
+from api.deps import CurrentUser, SessionDep, SettingsDep, remote_addr
 from api.schemas import TokenOut
 from api.security import create_access_token
 from gridmgmt.services.users import UserInfo, authenticate
@@ -22,12 +22,13 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
     responses={401: {"description": "Incorrect username or password."}},
 )
 def login_for_token(
+    request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     session: SessionDep,
     settings: SettingsDep,
 ) -> TokenOut | JSONResponse:
     """Exchange a username and password for a bearer token (OAuth2 password flow)."""
-    user = authenticate(session, form.username, form.password)
+    user = authenticate(session, form.username, form.password, remote_addr=remote_addr(request))
     if user is None:
         # A response, not an exception: the failed attempt's audit line must be committed.
         return JSONResponse(

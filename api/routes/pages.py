@@ -7,7 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from api.deps import LoginRequiredError, PageUser, SessionDep, SettingsDep, get_page_user
+from api.deps import (
+    LoginRequiredError,
+    PageUser,
+    SessionDep,
+    SettingsDep,
+    get_page_user,
+    remote_addr,
+)
 from api.i18n import LOCALE_COOKIE, LOCALE_COOKIE_MAX_AGE, gettext_for, supported
 from api.security import (
     COOKIE_NAME,
@@ -63,7 +70,7 @@ def login(
     next_: Annotated[str | None, Form(alias="next")] = None,
 ) -> HTMLResponse | RedirectResponse:
     """Check the password; on success set the session cookie and go on."""
-    user = authenticate(session, username, password)
+    user = authenticate(session, username, password, remote_addr=remote_addr(request))
     if user is None:
         _ = gettext_for(request)
         return templates.TemplateResponse(

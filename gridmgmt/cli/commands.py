@@ -119,6 +119,11 @@ COMMANDS: tuple[CommandSource, ...] = (
         "gridmgmt.cli.federation",
         "Private matching with neighbour counties: export and import bundles, list hits.",
     ),
+    CommandSource(
+        "audit",
+        "gridmgmt.cli.audit",
+        "The tamper-evident audit log: verify the chain, list entries, print the head.",
+    ),
 )
 """Every root command in the order ``gridmgmt --help`` lists them."""
 

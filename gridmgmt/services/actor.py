@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gridmgmt.domain import UserRole
 from gridmgmt.errors import AccessDeniedError
@@ -22,11 +22,15 @@ class Actor:
         The user's role.
     counties
         County codes the actor works for; ``None`` means every county (the local CLI).
+    remote_addr
+        Where the request came from (the client's IP address), recorded in the audit log;
+        ``None`` for local processes. Not part of the actor's identity (equality, hashing).
     """
 
     username: str
     role: UserRole
     counties: frozenset[str] | None
+    remote_addr: str | None = field(default=None, compare=False)
 
     def can_see(self, county_code: str) -> bool:
         """Whether rows of ``county_code`` are in this actor's own scope."""

@@ -263,12 +263,14 @@ def user_by_name(session: Session, username: str) -> UserInfo | None:
     return None if user is None else UserInfo.of(user)
 
 
-def authenticate(session: Session, username: str, password: str) -> UserInfo | None:
+def authenticate(
+    session: Session, username: str, password: str, *, remote_addr: str | None = None
+) -> UserInfo | None:
     """Check a username and password; return the user, or None if either is wrong.
 
     Unknown usernames cost as much time as wrong passwords. A hash made with older
     parameters is upgraded in the session (committed by the caller). Both outcomes are
-    written to the audit log.
+    written to the audit log, with the username tried and ``remote_addr`` (the client's).
     """
     user = _active_user(session, username) if username else None
     if user is None:
@@ -278,12 +280,12 @@ def authenticate(session: Session, username: str, password: str) -> UserInfo | N
         ok, new_hash = _hasher.verify_and_update(password, user.password_hash)
     if not ok or user is None:
         anonymous = Actor(username=username[:64], role=UserRole.OFFICER, counties=frozenset())
-        record(session, anonymous, "auth.login_failed", kind="user")
+        record(session, anonymous, "auth.login_failed", kind="user", remote_addr=remote_addr)
         return None
     if new_hash is not None:
         user.password_hash = new_hash
     info = UserInfo.of(user)
-    record(session, actor_for(info), "auth.login", kind="user")
+    record(session, actor_for(info), "auth.login", kind="user", remote_addr=remote_addr)
     return info
 
 

@@ -28,6 +28,7 @@ from gridmgmt.services.actor import Actor
 
 BUILDING_BLOCKS = {
     "gridmgmt.services.audit.record": "writes the audit line of the caller's change",
+    "gridmgmt.services.audit.record_read": "audits the caller's read of shared data",
     "gridmgmt.services.scope.scoped": "adds the county filter to the caller's query",
     "gridmgmt.services.cases.privacy.sees_personal_data": "asks the table, redacts or not",
     "gridmgmt.services.routes.planning.county_orders": "orders of a depot already checked",

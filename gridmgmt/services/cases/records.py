@@ -656,6 +656,7 @@ def get_case(session: Session, actor: Actor, case_no: str) -> CaseDetail:
         If the case does not exist or is not visible to the actor.
     """
     record = visible_case(session, actor, case_no, with_mentions=True)
+    audit.record_read(session, actor, "case", record.county_code, case_no)  # a shared case
     with link_index(session, actor) as view:
         resolver = view.index.resolver
         entities = [resolver.entity_id(i) for i in resolver.mentions_of_case(case_no)]

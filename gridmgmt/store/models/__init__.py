@@ -4,6 +4,7 @@ One module per area; each is imported here so that ``Base.metadata`` knows every
 (Alembic autogenerate and the test fixtures rely on it).
 """
 
+from gridmgmt.store.models import audit as _audit  # noqa: F401  (audit log head)
 from gridmgmt.store.models import cases as _cases  # noqa: F401  (case tables)
 from gridmgmt.store.models import federation as _federation  # noqa: F401  (federation)
 from gridmgmt.store.models import grids as _grids  # noqa: F401  (grid tables)

@@ -252,3 +252,8 @@ class AuditEntry(Base):
     kind: Mapped[str | None] = mapped_column(String(32))
     county_code: Mapped[str | None] = mapped_column(String(6), index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The hash chain (gridmgmt.audit_chain): written by gridmgmt.services.audit only.
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
