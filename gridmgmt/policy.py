@@ -55,6 +55,9 @@ class Action(StrEnum):
     READ_FEDERATION_HITS = "federation.hits.read"
     EXPORT_FEDERATION_BUNDLE = "federation.bundle.export"
     IMPORT_FEDERATION_BUNDLE = "federation.bundle.import"
+    # Dashboard (局领导看板): a county's figures for a period. Leaders have no role yet; they
+    # use an admin login until one exists.
+    READ_DASHBOARD = "dashboard.read"
 
 
 _ALL: Final = frozenset(UserRole)
@@ -85,6 +88,7 @@ POLICY: Final[Mapping[Action, frozenset[UserRole]]] = {
     Action.READ_FEDERATION_HITS: frozenset({UserRole.LIAISON, UserRole.ADMIN}),
     Action.EXPORT_FEDERATION_BUNDLE: frozenset({UserRole.LIAISON, UserRole.ADMIN}),
     Action.IMPORT_FEDERATION_BUNDLE: frozenset({UserRole.LIAISON, UserRole.ADMIN}),
+    Action.READ_DASHBOARD: frozenset({UserRole.ADMIN}),
 }
 """The role x action table: the roles that may take each action."""
 
