@@ -107,7 +107,7 @@ def _page(
         "crs_choices": CRS_CHOICES,
         "encodings": ENCODINGS,
         "chosen": chosen or {"kind": "retailers", "crs": "wgs84", "encoding": ""},
-        "max_mb": max_mb,
+        "max_mb": f"{max_mb:g}",
         "report": report,
         "error": error,
         "problems": problems,

@@ -88,7 +88,7 @@ def _put(target: dict[str, Any], path: str, value: Any) -> None:
 
 
 def parse_form(
-    form: Mapping[str, str], fields: list[Field], gettext: Any
+    form: Mapping[str, str], fields: list[Field], _: Any
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """The overrides the form asks for, and a message per field that is not a number >= 0."""
     overrides: dict[str, Any] = {}
@@ -101,16 +101,16 @@ def parse_form(
         try:
             number = float(text)
         except ValueError:
-            errors[field.name] = gettext("Enter a number.")
+            errors[field.name] = _("Enter a number.")
             continue
         if not math.isfinite(number) or number < 0:
-            errors[field.name] = gettext("Enter a number of at least 0.")
+            errors[field.name] = _("Enter a number of at least 0.")
             continue
         _put(overrides, field.name, number)
     for name, enum in CHOICES.items():
         chosen = form.get(name, "")
         if chosen not in {member.value for member in enum}:
-            errors[name] = gettext("Choose one of the options.")
+            errors[name] = _("Choose one of the options.")
         else:
             _put(overrides, name, chosen)
     return overrides, errors
