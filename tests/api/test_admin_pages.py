@@ -311,7 +311,8 @@ def _settings_form(root: TestClient, **changes: str) -> dict[str, str]:
 def test_change_a_red_line_distance(root: TestClient, api_url: str) -> None:
     page = root.get("/admin/settings", params={"county": XINGHE})
     assert page.status_code == 200
-    assert "GRIDMGMT_TILE_URL" in page.text and "GRIDMGMT_TILE_CRS" in page.text
+    assert "GRIDMGMT_TILE_URL" in page.text
+    assert "GRIDMGMT_TILE_CRS" in page.text
     form = _settings_form(root, **{"red_line.distance_m.primary": "120"})
     assert form["county"] == XINGHE
     answer = root.post("/admin/settings", data=form, headers=ORIGIN)
