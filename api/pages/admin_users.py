@@ -28,7 +28,7 @@ from gridmgmt.services.users import (
     change_user,
     create_user,
     deactivate_user,
-    list_users,
+    list_managed_users,
 )
 
 router = APIRouter()
@@ -49,7 +49,7 @@ def _page(
 ) -> HTMLResponse:
     actor = actor_for(user)
     context = {
-        "users": list_users(session, actor),
+        "users": list_managed_users(session, actor),
         "counties": records.list_counties(session, actor),
         "roles": [role.value for role in UserRole],
         "created": created,

@@ -13,12 +13,12 @@ import re
 import secrets
 from collections.abc import Iterable
 from itertools import combinations
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from gridmgmt.domain import UserRole, label_zh, parse_enum
@@ -88,9 +88,6 @@ class UserInfo(Result):
     role_zh: str
     counties: list[str]
     active: bool
-    version: str = ""
-    """A fingerprint of what an administrator can change (name, role, counties, active);
-    a change made from an older version is refused as a conflict."""
 
     @classmethod
     def of(cls, user: User) -> UserInfo:
@@ -101,14 +98,26 @@ class UserInfo(Result):
             role_zh=label_zh(user.role),
             counties=user.county_codes,
             active=user.active,
-            version=user_version(user),
         )
+
+
+class ManagedUser(UserInfo):
+    """A user as administrators manage one: with the version their changes are made from."""
+
+    version: str
+    """A fingerprint of what an administrator can change (name, role, counties, active);
+    a change made from an older version is refused as a conflict."""
+
+    @classmethod
+    def of(cls, user: User) -> ManagedUser:
+        info = UserInfo.of(user).model_dump()
+        return cls(**info, version=user_version(user))
 
 
 class NewUser(Result):
     """A user just created, with the one-time password to hand over (shown once)."""
 
-    user: UserInfo
+    user: ManagedUser
     password: str
 
 
@@ -312,14 +321,24 @@ def actor_for(user: UserInfo) -> Actor:
     return Actor(username=user.username, role=user.role, counties=frozenset(user.counties))
 
 
-@requires(Action.MANAGE_USERS)
-def list_users(session: Session, actor: Actor) -> list[UserInfo]:
-    """Users who share at least one county with the actor, by username."""
+def _users_of(actor: Actor) -> Select[Any]:
     stmt = select(User).order_by(User.username)
     if actor.counties is not None:
         linked = select(UserCounty.user_id).where(UserCounty.county_code.in_(actor.counties))
         stmt = stmt.where(User.id.in_(linked))
-    return [UserInfo.of(user) for user in session.scalars(stmt)]
+    return stmt
+
+
+@requires(Action.MANAGE_USERS)
+def list_users(session: Session, actor: Actor) -> list[UserInfo]:
+    """Users who share at least one county with the actor, by username."""
+    return [UserInfo.of(user) for user in session.scalars(_users_of(actor))]
+
+
+@requires(Action.MANAGE_USERS)
+def list_managed_users(session: Session, actor: Actor) -> list[ManagedUser]:
+    """As :func:`list_users`, each with the version a change is made from."""
+    return [ManagedUser.of(user) for user in session.scalars(_users_of(actor))]
 
 
 def one_time_password() -> str:
@@ -356,7 +375,7 @@ def create_user(
     _check_within_scope(actor, counties)
     password = one_time_password()
     user = _add_user(session, username, password, role, counties, full_name=full_name, actor=actor)
-    return NewUser(user=UserInfo.of(user), password=password)
+    return NewUser(user=ManagedUser.of(user), password=password)
 
 
 def _check_within_scope(actor: Actor, counties: Iterable[str]) -> None:
@@ -378,7 +397,7 @@ def _managed_user(session: Session, actor: Actor, username: str, version: str | 
             f"user {username!r} was changed by someone else since you opened it; "
             "look at the current values and try again"
         )
-        raise ConflictError(msg, current=UserInfo.of(user).model_dump(mode="json"))
+        raise ConflictError(msg, current=ManagedUser.of(user).model_dump(mode="json"))
     return user
 
 
@@ -392,7 +411,7 @@ def change_user(
     role: UserRole | str | None = None,
     counties: Iterable[str] | None = None,
     full_name: str | None = None,
-) -> UserInfo:
+) -> ManagedUser:
     """Change a user's role, counties or full name (only what is given).
 
     Parameters
@@ -424,13 +443,13 @@ def change_user(
         user.full_name = full_name.strip() or None
     session.flush()
     record(session, actor, "user.change", kind="user", detail=detail)
-    return UserInfo.of(user)
+    return ManagedUser.of(user)
 
 
 @requires(Action.MANAGE_USERS)
 def deactivate_user(
     session: Session, actor: Actor, username: str, *, version: str | None
-) -> UserInfo:
+) -> ManagedUser:
     """Stop a user from logging in (the row and its history stay).
 
     Raises
@@ -447,7 +466,7 @@ def deactivate_user(
     user.active = False
     session.flush()
     record(session, actor, "user.deactivate", kind="user", detail={"username": username})
-    return UserInfo.of(user)
+    return ManagedUser.of(user)
 
 
 def describe_role(role: UserRole) -> str:
