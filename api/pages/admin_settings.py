@@ -80,6 +80,12 @@ def _value(data: Mapping[str, Any], path: str) -> Any:
     return value
 
 
+def _shown(data: Mapping[str, Any], path: str) -> Any:
+    """A stored value as the form shows it (``80`` rather than ``80.0``)."""
+    value = _value(data, path)
+    return f"{value:g}" if isinstance(value, float) else value
+
+
 def _put(target: dict[str, Any], path: str, value: Any) -> None:
     *parents, last = path.split(".")
     for part in parents:
@@ -173,7 +179,7 @@ def _page(
         "quota_field": QUOTA_FIELD,
         "measure_from": [m.value for m in MeasureFrom],
         "modes": [m.value for m in DistanceMode],
-        "value": lambda name: values[name] if values and name in values else _value(dumped, name),
+        "value": lambda name: values[name] if values and name in values else _shown(dumped, name),
         "field_errors": field_errors or {},
         "errors": errors or [],
         "saved": saved,

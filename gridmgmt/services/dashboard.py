@@ -45,6 +45,8 @@ class Period(Result):
     start: dt.date
     end: dt.date
     """The first day after the period."""
+    last: dt.date
+    """The period's last day."""
 
     def overlaps(self, other: Period) -> bool:
         """Whether the two periods share a day."""
@@ -77,8 +79,8 @@ def parse_period(text: str) -> Period:
         first, months, kind = 6 * int(match[4]) - 5, 6, "half"
     else:
         first, months, kind = 1, 12, "year"
-    start = _month_start(year, first)
-    return Period(name=name, kind=kind, start=start, end=_month_start(year, first + months))
+    start, end = _month_start(year, first), _month_start(year, first + months)
+    return Period(name=name, kind=kind, start=start, end=end, last=end - dt.timedelta(days=1))
 
 
 def period_choices(today: dt.date, *, months: int = 12, years: int = 3) -> dict[str, list[str]]:
