@@ -57,6 +57,9 @@ class Settings(BaseSettings):
         "servers, as kid:secret pairs separated by commas (e.g. 2026q1:<secret>,2025q4:<old>); "
         "the first exports bundles, any of them is accepted on import. Empty: no bundles.",
     )
+    max_upload_mb: float = Field(
+        default=50.0, gt=0, description="Largest file the import page accepts, in megabytes."
+    )
     demo_dir: Path = Field(
         default=REPO_ROOT / "data" / "demo", description="Folder with the demo region's files."
     )

@@ -57,6 +57,9 @@ class Action(StrEnum):
     IMPORT_FEDERATION_BUNDLE = "federation.bundle.import"
     # The tamper-evident audit log (审计日志): list, verify, export the head.
     READ_AUDIT = "audit.read"
+    # Dashboard (局领导看板): a county's figures for a period. Leaders have no role yet; they
+    # use an admin login until one exists.
+    READ_DASHBOARD = "dashboard.read"
 
 
 _ALL: Final = frozenset(UserRole)
@@ -88,6 +91,7 @@ POLICY: Final[Mapping[Action, frozenset[UserRole]]] = {
     Action.EXPORT_FEDERATION_BUNDLE: frozenset({UserRole.LIAISON, UserRole.ADMIN}),
     Action.IMPORT_FEDERATION_BUNDLE: frozenset({UserRole.LIAISON, UserRole.ADMIN}),
     Action.READ_AUDIT: frozenset({UserRole.ADMIN}),
+    Action.READ_DASHBOARD: frozenset({UserRole.ADMIN}),
 }
 """The role x action table: the roles that may take each action."""
 

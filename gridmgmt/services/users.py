@@ -8,20 +8,21 @@ random passwords generated at start and printed once.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import secrets
 from collections.abc import Iterable
 from itertools import combinations
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from gridmgmt.domain import UserRole, label_zh, parse_enum
-from gridmgmt.errors import ConflictError, InvalidInputError
+from gridmgmt.errors import ConflictError, InvalidInputError, NotFoundError
 from gridmgmt.policy import Action, requires
 from gridmgmt.services.actor import SYSTEM, Actor
 from gridmgmt.services.audit import record
@@ -98,6 +99,34 @@ class UserInfo(Result):
             counties=user.county_codes,
             active=user.active,
         )
+
+
+class ManagedUser(UserInfo):
+    """A user as administrators manage one: with the version their changes are made from."""
+
+    version: str
+    """A fingerprint of what an administrator can change (name, role, counties, active);
+    a change made from an older version is refused as a conflict."""
+
+    @classmethod
+    def of(cls, user: User) -> ManagedUser:
+        info = UserInfo.of(user).model_dump()
+        return cls(**info, version=user_version(user))
+
+
+class NewUser(Result):
+    """A user just created, with the one-time password to hand over (shown once)."""
+
+    user: ManagedUser
+    password: str
+
+
+def user_version(user: User) -> str:
+    """The fingerprint :attr:`UserInfo.version` of a stored user."""
+    text = "|".join(
+        [user.full_name or "", str(user.role), ",".join(user.county_codes), str(user.active)]
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 class DemoUser(NamedTuple):
@@ -294,14 +323,152 @@ def actor_for(user: UserInfo) -> Actor:
     return Actor(username=user.username, role=user.role, counties=frozenset(user.counties))
 
 
-@requires(Action.MANAGE_USERS)
-def list_users(session: Session, actor: Actor) -> list[UserInfo]:
-    """Users who share at least one county with the actor, by username."""
+def _users_of(actor: Actor) -> Select[Any]:
     stmt = select(User).order_by(User.username)
     if actor.counties is not None:
         linked = select(UserCounty.user_id).where(UserCounty.county_code.in_(actor.counties))
         stmt = stmt.where(User.id.in_(linked))
-    return [UserInfo.of(user) for user in session.scalars(stmt)]
+    return stmt
+
+
+@requires(Action.MANAGE_USERS)
+def list_users(session: Session, actor: Actor) -> list[UserInfo]:
+    """Users who share at least one county with the actor, by username."""
+    return [UserInfo.of(user) for user in session.scalars(_users_of(actor))]
+
+
+@requires(Action.MANAGE_USERS)
+def list_managed_users(session: Session, actor: Actor) -> list[ManagedUser]:
+    """As :func:`list_users`, each with the version a change is made from."""
+    return [ManagedUser.of(user) for user in session.scalars(_users_of(actor))]
+
+
+def one_time_password() -> str:
+    """A random password that passes :func:`check_password_strength`."""
+    while True:
+        password = secrets.token_urlsafe(12)
+        try:
+            check_password_strength(password)
+        except WeakPasswordError:  # pragma: no cover - vanishingly rare
+            continue
+        return password
+
+
+@requires(Action.MANAGE_USERS)
+def create_user(
+    session: Session,
+    actor: Actor,
+    username: str,
+    role: UserRole | str,
+    counties: Iterable[str],
+    *,
+    full_name: str | None = None,
+) -> NewUser:
+    """Create a user with a generated one-time password (returned once, stored hashed).
+
+    Raises
+    ------
+    InvalidInputError, UnknownCountyError
+        If the username, role or a county is not acceptable; a county outside the
+        administrator's own is refused.
+    DuplicateUserError
+        If the username is taken.
+    """
+    _check_within_scope(actor, counties)
+    password = one_time_password()
+    user = _add_user(session, username, password, role, counties, full_name=full_name, actor=actor)
+    return NewUser(user=ManagedUser.of(user), password=password)
+
+
+def _check_within_scope(actor: Actor, counties: Iterable[str]) -> None:
+    if actor.counties is None:
+        return
+    outside = sorted(set(counties) - actor.counties)
+    if outside:
+        msg = f"county code(s) {', '.join(outside)} are not among your counties"
+        raise UnknownCountyError(msg, [{"field": "counties", "message": msg}])
+
+
+def _managed_user(session: Session, actor: Actor, username: str, version: str | None) -> User:
+    """The user an administrator may change, at the version they saw."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or (actor.counties is not None and not set(user.county_codes) & actor.counties):
+        raise NotFoundError("user", username)
+    if version is not None and version != user_version(user):
+        msg = (
+            f"user {username!r} was changed by someone else since you opened it; "
+            "look at the current values and try again"
+        )
+        raise ConflictError(msg, current=ManagedUser.of(user).model_dump(mode="json"))
+    return user
+
+
+@requires(Action.MANAGE_USERS)
+def change_user(
+    session: Session,
+    actor: Actor,
+    username: str,
+    *,
+    version: str | None,
+    role: UserRole | str | None = None,
+    counties: Iterable[str] | None = None,
+    full_name: str | None = None,
+) -> ManagedUser:
+    """Change a user's role, counties or full name (only what is given).
+
+    Parameters
+    ----------
+    version
+        The :attr:`UserInfo.version` the change was made from; ``None`` skips the check.
+
+    Raises
+    ------
+    NotFoundError
+        If the user is unknown or shares no county with the administrator.
+    ConflictError
+        If the user changed since ``version`` (two administrators at once).
+    InvalidInputError, UnknownCountyError
+        If the role or a county is not acceptable.
+    """
+    user = _managed_user(session, actor, username, version)
+    detail: dict[str, object] = {"username": username}
+    if role is not None:
+        user.role = parse_enum(UserRole, role) if isinstance(role, str) else role
+        detail["role"] = user.role.value
+    if counties is not None:
+        wanted = list(counties)
+        _check_within_scope(actor, wanted)
+        codes = _check_counties(session, wanted)
+        _set_counties(user, codes)
+        detail["counties"] = codes
+    if full_name is not None:
+        user.full_name = full_name.strip() or None
+    session.flush()
+    record(session, actor, "user.change", kind="user", detail=detail)
+    return ManagedUser.of(user)
+
+
+@requires(Action.MANAGE_USERS)
+def deactivate_user(
+    session: Session, actor: Actor, username: str, *, version: str | None
+) -> ManagedUser:
+    """Stop a user from logging in (the row and its history stay).
+
+    Raises
+    ------
+    NotFoundError, ConflictError
+        As :func:`change_user`.
+    InvalidInputError
+        If administrators try to deactivate themselves.
+    """
+    if username == actor.username:
+        msg = "you cannot deactivate your own login"
+        raise InvalidInputError(msg)
+    user = _managed_user(session, actor, username, version)
+    user.active = False
+    session.flush()
+    record(session, actor, "user.deactivate", kind="user", detail={"username": username})
+    return ManagedUser.of(user)
 
 
 def describe_role(role: UserRole) -> str:
