@@ -55,6 +55,10 @@ class Action(StrEnum):
     READ_FEDERATION_HITS = "federation.hits.read"
     EXPORT_FEDERATION_BUNDLE = "federation.bundle.export"
     IMPORT_FEDERATION_BUNDLE = "federation.bundle.import"
+    # Lead handover (线索移交): read a county's leads, send them, handle those received.
+    READ_LEADS = "leads.read"
+    SEND_LEADS = "leads.send"
+    HANDLE_LEADS = "leads.handle"
 
 
 _ALL: Final = frozenset(UserRole)
@@ -85,6 +89,12 @@ POLICY: Final[Mapping[Action, frozenset[UserRole]]] = {
     Action.READ_FEDERATION_HITS: frozenset({UserRole.LIAISON, UserRole.ADMIN}),
     Action.EXPORT_FEDERATION_BUNDLE: frozenset({UserRole.LIAISON, UserRole.ADMIN}),
     Action.IMPORT_FEDERATION_BUNDLE: frozenset({UserRole.LIAISON, UserRole.ADMIN}),
+    # LEADS: liaisons (and admins) send and handle leads; officers read their county's leads
+    # (they work the accepted ones in the field) but do not send or answer them; dispatchers
+    # see none (leads carry personal data).
+    Action.READ_LEADS: _CASEWORK,
+    Action.SEND_LEADS: frozenset({UserRole.LIAISON, UserRole.ADMIN}),
+    Action.HANDLE_LEADS: frozenset({UserRole.LIAISON, UserRole.ADMIN}),
 }
 """The role x action table: the roles that may take each action."""
 
