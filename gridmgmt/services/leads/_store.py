@@ -49,7 +49,7 @@ def deadlines_of(session: Session, county: str) -> LeadDeadlines:
     return LeadDeadlines() if stored is None else RuleSettings.model_validate(stored).leads
 
 
-def visible_leads(actor: Actor) -> Select[tuple[Lead]]:
+def visible_leads(actor: Actor) -> Select[Lead]:
     """A select of the leads the actor may see (sent by or to one of their counties)."""
     stmt = select(Lead)
     if actor.counties is None:

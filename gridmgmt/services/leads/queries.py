@@ -22,7 +22,7 @@ __all__ = ["Box", "get_lead", "list_leads", "overdue_leads"]
 Box = Literal["inbox", "outbox", "all"]
 
 
-def _in_box(stmt: Select[tuple[Lead]], actor: Actor, box: str) -> Select[tuple[Lead]]:
+def _in_box(stmt: Select[Lead], actor: Actor, box: str) -> Select[Lead]:
     if box not in ("inbox", "outbox", "all"):
         msg = f"box must be inbox, outbox or all; got {box!r}"
         raise InvalidInputError(msg, [{"field": "box", "message": msg}])
