@@ -122,11 +122,12 @@ def suggested_leads(session: Session, actor: Actor) -> list[SuggestedLead]:
             found = reasons[(case_no, county, code)]
             if reason not in found:
                 found.append(reason)
-    sent = set(
-        session.execute(
+    sent = {
+        (case_no, county)
+        for case_no, county in session.execute(
             select(Lead.case_no, Lead.to_county).where(Lead.kind == LeadKind.LEAD)
-        ).tuples()
-    )
+        )
+    }
     return [
         SuggestedLead(
             case_no=case_no,
