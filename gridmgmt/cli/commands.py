@@ -11,6 +11,7 @@ from gridmgmt.cli import (  # noqa: F401
     federation,
     grids,
     jobs,
+    leads,
     routes,
     rules,
     serve,
