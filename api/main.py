@@ -21,6 +21,7 @@ from api.routes import (
     health,
     inspections,
     jobs,
+    leads,
     pages,
     retailers,
     routing,
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(jobs.router)
     app.include_router(federation.router)
+    app.include_router(leads.router)
     install_officer_pages(app)
     app.add_exception_handler(LoginRequiredError, _to_login)
     install_error_handlers(app)

@@ -40,7 +40,7 @@ from gridmgmt.services.leads._store import (
     require_receiver,
     utcnow,
 )
-from gridmgmt.services.leads.results import LeadDetail, LeadView
+from gridmgmt.services.leads.results import LeadDetail
 from gridmgmt.store.models.cases import CaseMentionRecord, CaseRecord
 from gridmgmt.store.models.leads import SEND_STEP, Lead
 
@@ -130,7 +130,7 @@ def send_lead(
     urgency: str | Urgency = Urgency.NORMAL,
     entities: Sequence[int] | None = None,
     now: dt.datetime | None = None,
-) -> list[LeadView]:
+) -> list[LeadDetail]:
     """Send a lead made from one of the actor's own cases to one or more counties.
 
     One lead per receiving county, all with the same ``dispatch_id``. ``entities`` are the
