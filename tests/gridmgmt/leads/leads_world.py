@@ -76,6 +76,13 @@ def cases() -> list[dict[str, Any]]:
     ]
 
 
+def add_cases(url: str) -> None:
+    """The cases, into a database that holds the three counties."""
+    with db.transaction(url) as session:
+        for data in cases():
+            create_case(session, SYSTEM, data)
+
+
 def seed(url: str) -> None:
     """Counties (with their cities) and the cases, into a migrated database."""
     with db.transaction(url) as session:
@@ -101,6 +108,4 @@ def seed(url: str) -> None:
                     boundary=MultiPolygon([shape]),
                 )
             )
-        session.flush()
-        for data in cases():
-            create_case(session, SYSTEM, data)
+    add_cases(url)
