@@ -62,6 +62,23 @@ STEP_LABELS: Final = {
     LeadStep.FEED_BACK: N_("Feed back"),
     LeadStep.CLOSE: N_("Close"),
 }
+KIND_LABELS: Final = {
+    "person": N_("Person"),
+    "id_number": N_("ID number"),
+    "phone": N_("Phone"),
+    "plate": N_("Plate"),
+    "waybill": N_("Waybill"),
+    "address": N_("Address"),
+    "licence_no": N_("Licence no."),
+    "bank_account": N_("Bank account"),
+    "company": N_("Company"),
+}
+REASON_LABELS: Final = {
+    "address": N_("address in %(place)s"),
+    "licence_no": N_("retailer licence of %(place)s"),
+    "id_number": N_("ID number issued in %(place)s"),
+    "phone": N_("phone registered in %(place)s"),
+}
 URGENCY_LABELS: Final = {Urgency.NORMAL: N_("Normal"), Urgency.URGENT: N_("Urgent")}
 TABS: Final = ("inbox", "outbox", "suggested")
 LEAD_ROLES: Final = frozenset({UserRole.LIAISON, UserRole.ADMIN, UserRole.OFFICER})
@@ -101,7 +118,13 @@ def _render(
     *,
     status_code: int = status.HTTP_200_OK,
 ) -> HTMLResponse:
-    labels = {"state": STATE_LABELS, "step": STEP_LABELS, "urgency": URGENCY_LABELS}
+    labels = {
+        "state": STATE_LABELS,
+        "step": STEP_LABELS,
+        "urgency": URGENCY_LABELS,
+        "kind": KIND_LABELS,
+        "reason": REASON_LABELS,
+    }
     return templates.TemplateResponse(
         request,
         name,

@@ -250,7 +250,7 @@ def suggested_command(ctx: typer.Context, as_json: JsonOpt = False) -> None:
             item.case_no,
             item.from_county,
             f"{item.to_county} {item.to_county_name}",
-            "; ".join(item.reasons),
+            "; ".join(reason.text for reason in item.reasons),
         )
     console.print(table)
     err.print(f"{len(suggested)} suggestion(s)")

@@ -250,3 +250,24 @@ def test_pages_refuse_dispatchers(leads_api_url: str) -> None:
     with TestClient(create_app(make_settings(leads_api_url))) as client:
         _login(client, "td")
         assert client.get("/leads").status_code == 403
+
+
+def test_overdue_leads_are_marked_in_red_on_both_sides(leads_api_url: str) -> None:
+    import datetime as dt
+
+    from gridmgmt.services.leads import send_lead
+
+    from ..gridmgmt.leads.leads_world import X_LIAISON
+
+    long_ago = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=2)
+    with db.transaction(leads_api_url) as session:
+        send_lead(session, X_LIAISON, "X-100", [TIANZHEN], now=long_ago)
+    app = create_app(make_settings(leads_api_url))
+    for username, box in (("xl", "outbox"), ("tl", "inbox")):
+        with TestClient(app) as client:
+            _login(client, username)
+            page = client.get(f"/leads?box={box}").text
+            assert 'class="lm-lead lm-overdue"' in page
+            assert 'id="lm-overdue-count"' in page
+            overdue = client.get("/api/v1/leads/overdue", headers=auth(username)).json()
+            assert [item["due_step"] for item in overdue] == ["acknowledge"]

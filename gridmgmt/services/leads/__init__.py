@@ -22,7 +22,13 @@ from gridmgmt.services.leads.handover import (
     send_lead,
 )
 from gridmgmt.services.leads.queries import get_lead, list_leads, overdue_leads
-from gridmgmt.services.leads.results import LeadDetail, LeadEventView, LeadView, SuggestedLead
+from gridmgmt.services.leads.results import (
+    LeadDetail,
+    LeadEventView,
+    LeadView,
+    SuggestedLead,
+    SuggestedReason,
+)
 from gridmgmt.services.leads.suggested import neighbours, suggested_leads
 
 __all__ = [
@@ -30,6 +36,7 @@ __all__ = [
     "LeadEventView",
     "LeadView",
     "SuggestedLead",
+    "SuggestedReason",
     "accept_lead",
     "acknowledge_lead",
     "decline_lead",

@@ -10,7 +10,7 @@ from pydantic import Field
 from gridmgmt.leads.machine import LeadKind, LeadState, LeadStep, Urgency
 from gridmgmt.services.results import Result
 
-__all__ = ["LeadDetail", "LeadEventView", "LeadView", "SuggestedLead"]
+__all__ = ["LeadDetail", "LeadEventView", "LeadView", "SuggestedLead", "SuggestedReason"]
 
 Side = Literal["sender", "receiver", "both"]
 
@@ -72,6 +72,14 @@ class LeadDetail(LeadView):
     history: list[LeadEventView]
 
 
+class SuggestedReason(Result):
+    """One thing of a case that lies in the neighbour county."""
+
+    kind: str = Field(description="The mention's kind: address, licence_no, id_number, phone.")
+    place: str = Field(description="Where it places it: the county, or a phone's home region.")
+    text: str = Field(description="The same in a sentence.")
+
+
 class SuggestedLead(Result):
     """A lead the caller's county should send (及时互通): a case of theirs touches a neighbour."""
 
@@ -79,4 +87,6 @@ class SuggestedLead(Result):
     from_county: str
     to_county: str
     to_county_name: str
-    reasons: list[str] = Field(description="What of the case lies in the neighbour county.")
+    reasons: list[SuggestedReason] = Field(
+        description="What of the case lies in the neighbour county."
+    )

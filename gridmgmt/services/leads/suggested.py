@@ -29,7 +29,7 @@ from gridmgmt.domain import EntityKind
 from gridmgmt.leads.machine import LeadKind
 from gridmgmt.policy import Action, requires
 from gridmgmt.services.actor import Actor
-from gridmgmt.services.leads.results import SuggestedLead
+from gridmgmt.services.leads.results import SuggestedLead, SuggestedReason
 from gridmgmt.store.models import County
 from gridmgmt.store.models.cases import CaseMentionRecord, CaseRecord
 from gridmgmt.store.models.leads import Lead
@@ -70,24 +70,39 @@ def neighbours(session: Session) -> dict[str, list[_County]]:
     return dict(found)
 
 
+SENTENCES: Final = {
+    EntityKind.ADDRESS: "address in {place}",
+    EntityKind.LICENCE_NO: "retailer licence of {place}",
+    EntityKind.ID_NUMBER: "ID number issued in {place}",
+    EntityKind.PHONE: "phone registered in {place}",
+}
+
+
+def _place(
+    kind: EntityKind, attributes: dict[str, Any], own_city: str | None, county: _County
+) -> str | None:
+    """Where the mention places itself in ``county`` (None if it does not)."""
+    if kind in (EntityKind.ADDRESS, EntityKind.LICENCE_NO):
+        return county.name if attributes.get("county_code") == county.code else None
+    if kind is EntityKind.ID_NUMBER:
+        return county.name if attributes.get("region_code") == county.code else None
+    region = str(attributes.get("home_region_zh") or "")
+    city = county.city
+    if city and city != own_city and city.removesuffix("市") in region:
+        return region
+    return None
+
+
 def _reasons(
     kind: EntityKind, attributes: dict[str, Any], own_city: str | None, around: list[_County]
-) -> list[tuple[str, str]]:
+) -> list[tuple[str, SuggestedReason]]:
     """(neighbour code, reason) pairs one mention gives."""
     found = []
     for county in around:
-        if kind in (EntityKind.ADDRESS, EntityKind.LICENCE_NO):
-            if attributes.get("county_code") == county.code:
-                what = "address" if kind is EntityKind.ADDRESS else "retailer licence"
-                found.append((county.code, f"{what} in {county.name}"))
-        elif kind is EntityKind.ID_NUMBER:
-            if attributes.get("region_code") == county.code:
-                found.append((county.code, f"ID number issued in {county.name}"))
-        elif kind is EntityKind.PHONE:
-            region = str(attributes.get("home_region_zh") or "")
-            city = county.city
-            if city and city != own_city and city.removesuffix("市") in region:
-                found.append((county.code, f"phone registered in {region}"))
+        place = _place(kind, attributes, own_city, county)
+        if place is not None:
+            text = SENTENCES[kind].format(place=place)
+            found.append((county.code, SuggestedReason(kind=kind.value, place=place, text=text)))
     return found
 
 
@@ -114,7 +129,7 @@ def suggested_leads(session: Session, actor: Actor) -> list[SuggestedLead]:
     )
     if actor.counties is not None:
         stmt = stmt.where(CaseRecord.county_code.in_(sorted(actor.counties)))
-    reasons: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    reasons: dict[tuple[str, str, str], list[SuggestedReason]] = defaultdict(list)
     for case_no, county, kind, attributes in session.execute(stmt):
         for code, reason in _reasons(
             EntityKind(kind), attributes or {}, cities.get(county), around.get(county, [])

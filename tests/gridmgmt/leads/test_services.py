@@ -256,10 +256,36 @@ def test_scope_matrix(session: Session) -> None:
 def test_suggested_leads_to_the_neighbour_only(session: Session) -> None:
     suggested = suggested_leads(session, X_LIAISON)
     assert [(s.case_no, s.to_county) for s in suggested] == [("X-100", TIANZHEN)]
-    assert suggested[0].reasons == ["address in 天镇县", "phone registered in 山西省大同市"]
+    assert [r.text for r in suggested[0].reasons] == [
+        "address in 天镇县",
+        "phone registered in 山西省大同市",
+    ]
     assert [(s.case_no, s.to_county) for s in suggested_leads(session, T_LIAISON)] == [
         ("T-100", XINGHE)
     ]
     assert suggested_leads(session, H_LIAISON) == []
     send_lead(session, X_LIAISON, "X-100", [TIANZHEN], now=T0)
     assert suggested_leads(session, X_LIAISON) == []
+
+
+def test_a_request_by_reference_shares_the_receivers_case_once_accepted(
+    session: Session,
+) -> None:
+    from gridmgmt.federation.hashing import case_ref
+    from gridmgmt.services.federation._local import ref_secret
+    from gridmgmt.services.leads import request_lead
+
+    ref = case_ref(ref_secret(session), TIANZHEN, "T-100", "phone")
+    with pytest.raises(InvalidInputError):
+        request_lead(session, T_LIAISON, ref, now=T0)  # its own county's case
+    with pytest.raises(NotFoundError):
+        request_lead(session, X_LIAISON, "0" * 32, now=T0)
+    asked = request_lead(session, X_LIAISON, ref, note="请提供案件", now=T0)
+    assert (asked.kind, asked.from_county, asked.to_county) == ("request", XINGHE, TIANZHEN)
+    assert asked.case_no is None  # the requester does not learn the case yet
+    assert get_lead(session, T_LIAISON, asked.id).case_no == "T-100"
+    accept_lead(session, T_LIAISON, asked.id, now=T0 + HOUR)
+    assert get_lead(session, X_LIAISON, asked.id).case_no == "T-100"
+    share = session.scalars(select(Share).where(Share.object_key == "T-100")).one()
+    assert (share.from_county, share.to_county) == (TIANZHEN, XINGHE)
+    assert get_case(session, X_LIAISON, "T-100").case_no == "T-100"
