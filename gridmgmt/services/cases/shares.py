@@ -58,14 +58,16 @@ def _grant(
     return True
 
 
+@requires(Action.HANDLE_LEADS)
 def grant_case(
     session: Session, actor: Actor, record: CaseRecord, to_county: str, note: str | None
 ) -> bool:
     """Share ``record`` with ``to_county`` for a service that decided the grant itself.
 
     The same read-only ``Share`` as :func:`share_case`, without its checks: an accepted lead
-    (:mod:`gridmgmt.services.leads`) grants the receiver its case this way. The caller checks
-    scope and audits. True if the share was added, False if it existed.
+    (:mod:`gridmgmt.services.leads`) grants the receiver its case this way, so it needs the
+    role that handles leads. The caller checks scope and audits. True if the share was
+    added, False if it existed.
     """
     return _grant(session, actor, record, to_county, note)
 
