@@ -289,3 +289,22 @@ def test_a_request_by_reference_shares_the_receivers_case_once_accepted(
     share = session.scalars(select(Share).where(Share.object_key == "T-100")).one()
     assert (share.from_county, share.to_county) == (TIANZHEN, XINGHE)
     assert get_case(session, X_LIAISON, "T-100").case_no == "T-100"
+
+
+def test_a_step_on_a_stale_read_is_refused_with_the_current_state(session: Session) -> None:
+    from sqlalchemy import update
+
+    from gridmgmt.services.leads._store import load_lead, move
+    from gridmgmt.store.models.leads import Lead
+
+    lead_id = _send(session)
+    stale = load_lead(session, T_LIAISON, lead_id)
+    session.execute(  # another user accepted it meanwhile
+        update(Lead)
+        .where(Lead.id == lead_id)
+        .values(state=LeadState.ACCEPTED)
+        .execution_options(synchronize_session=False)
+    )
+    with pytest.raises(LeadTransitionError) as caught:
+        move(session, stale, LeadState.ACKNOWLEDGED, {})
+    assert caught.value.current == "accepted"
