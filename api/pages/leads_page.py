@@ -41,8 +41,7 @@ from gridmgmt.services.leads import (
     send_lead,
     suggested_leads,
 )
-from gridmgmt.services.users import actor_for
-from gridmgmt.store.models import User
+from gridmgmt.services.users import UserInfo, actor_for
 
 router = APIRouter(include_in_schema=False)
 
@@ -87,19 +86,19 @@ LEAD_ROLES: Final = frozenset({UserRole.LIAISON, UserRole.ADMIN, UserRole.OFFICE
 class NotForLeadsError(Exception):
     """A user whose role has no leads opened a lead page."""
 
-    def __init__(self, user: User) -> None:
+    def __init__(self, user: UserInfo) -> None:
         super().__init__(user.username)
         self.user = user
 
 
-def get_lead_user(user: PageUser) -> User:
+def get_lead_user(user: PageUser) -> UserInfo:
     """The logged-in liaison, administrator or officer; other roles are refused."""
     if UserRole(user.role) not in LEAD_ROLES:
         raise NotForLeadsError(user)
     return user
 
 
-LeadUser = Annotated[User, Depends(get_lead_user)]
+LeadUser = Annotated[UserInfo, Depends(get_lead_user)]
 
 
 async def refuse(request: Request, error: Exception) -> HTMLResponse:
@@ -113,7 +112,7 @@ async def refuse(request: Request, error: Exception) -> HTMLResponse:
 def _render(
     request: Request,
     name: str,
-    user: User,
+    user: UserInfo,
     context: dict[str, Any],
     *,
     status_code: int = status.HTTP_200_OK,
@@ -160,7 +159,7 @@ def leads_page(
 
 def _send_form(
     request: Request,
-    user: User,
+    user: UserInfo,
     session: Session,
     *,
     case_no: str,
@@ -245,7 +244,7 @@ def send_lead_form(
 
 def _lead_page(
     request: Request,
-    user: User,
+    user: UserInfo,
     session: Session,
     lead_id: int,
     *,
