@@ -23,6 +23,7 @@ from api.routes import (
     health,
     inspections,
     jobs,
+    leads,
     pages,
     retailers,
     routing,
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(jobs.router)
     app.include_router(federation.router)
     app.include_router(audit.router)
+    app.include_router(leads.router)
     install_officer_pages(app)
     app.include_router(routing_jobs.router)
     app.include_router(dispatch_pages.router)

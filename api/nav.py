@@ -46,6 +46,7 @@ NAV_ENTRIES: Final[tuple[NavEntry, ...]] = (
     NavEntry("/tickets", N_("Tickets"), frozenset({"officer"})),
     NavEntry("/dispatch", N_("Delivery"), frozenset({"dispatcher"})),
     NavEntry("/cases", N_("Cases"), ALL_ROLES),
+    NavEntry("/leads", N_("Leads"), frozenset({"liaison", "admin"})),
     NavEntry("/admin/import", N_("Import"), frozenset({"admin"})),
     NavEntry("/admin/users", N_("Users"), frozenset({"admin"})),
     NavEntry("/admin/settings", N_("Settings"), frozenset({"admin"})),

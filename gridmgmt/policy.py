@@ -60,6 +60,10 @@ class Action(StrEnum):
     # Dashboard (局领导看板): a county's figures for a period. Leaders have no role yet; they
     # use an admin login until one exists.
     READ_DASHBOARD = "dashboard.read"
+    # Lead handover (线索移交): read a county's leads, send them, handle those received.
+    READ_LEADS = "leads.read"
+    SEND_LEADS = "leads.send"
+    HANDLE_LEADS = "leads.handle"
 
 
 _ALL: Final = frozenset(UserRole)
@@ -92,6 +96,12 @@ POLICY: Final[Mapping[Action, frozenset[UserRole]]] = {
     Action.IMPORT_FEDERATION_BUNDLE: frozenset({UserRole.LIAISON, UserRole.ADMIN}),
     Action.READ_AUDIT: frozenset({UserRole.ADMIN}),
     Action.READ_DASHBOARD: frozenset({UserRole.ADMIN}),
+    # LEADS: liaisons (and admins) send and handle leads; officers read their county's leads
+    # (they work the accepted ones in the field) but do not send or answer them; dispatchers
+    # see none (leads carry personal data).
+    Action.READ_LEADS: _CASEWORK,
+    Action.SEND_LEADS: frozenset({UserRole.LIAISON, UserRole.ADMIN}),
+    Action.HANDLE_LEADS: frozenset({UserRole.LIAISON, UserRole.ADMIN}),
 }
 """The role x action table: the roles that may take each action."""
 

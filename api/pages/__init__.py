@@ -7,7 +7,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from api.pages import admin_pages, grids_page, retailer_page, tasks_page, tickets_page
+from api.pages import (
+    admin_pages,
+    grids_page,
+    leads_page,
+    retailer_page,
+    tasks_page,
+    tickets_page,
+)
 from api.pages._common import NotAnOfficerError, refuse
 from api.routes import officer as officer_api
 
@@ -22,6 +29,8 @@ def install(app: FastAPI) -> None:
     app.include_router(officer_api.router)
     app.add_exception_handler(NotAnOfficerError, refuse)
     admin_pages.install(app)
+    app.include_router(leads_page.router)
+    app.add_exception_handler(leads_page.NotForLeadsError, leads_page.refuse)
 
 
 __all__ = ["install", "router"]

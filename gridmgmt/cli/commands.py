@@ -124,6 +124,11 @@ COMMANDS: tuple[CommandSource, ...] = (
         "gridmgmt.cli.audit",
         "The tamper-evident audit log: verify the chain, list entries, print the head.",
     ),
+    CommandSource(
+        "leads",
+        "gridmgmt.cli.leads",
+        "Lead handover between counties: send, acknowledge, accept, decline, feed back.",
+    ),
 )
 """Every root command in the order ``gridmgmt --help`` lists them."""
 

@@ -38,6 +38,7 @@ __all__ = [
     "DensityRule",
     "DistanceMode",
     "InspectionSettings",
+    "LeadDeadlines",
     "MeasureFrom",
     "OutflowSettings",
     "RedLineSettings",
@@ -278,6 +279,17 @@ class TicketDeadlines(_Model):
     feed_back_hours: float = Field(default=48.0, gt=0)
 
 
+class LeadDeadlines(_Model):
+    """Time a receiving county allows itself for a lead handed over to it (线索移交时限).
+
+    A lead must be acknowledged (签收) within ``ack_hours`` of being sent and fed back (反馈)
+    within ``feedback_days`` of being accepted.
+    """
+
+    ack_hours: float = Field(default=24.0, gt=0)
+    feedback_days: float = Field(default=15.0, gt=0)
+
+
 class InspectionSettings(_Model):
     """Double-random inspections (双随机、一公开).
 
@@ -359,6 +371,7 @@ class RuleSettings(_Model):
     tickets: TicketDeadlines = TicketDeadlines()
     inspections: InspectionSettings = InspectionSettings()
     checkpoints: CheckpointSettings = CheckpointSettings()
+    leads: LeadDeadlines = LeadDeadlines()
 
 
 def _every_kind(metres: float) -> dict[SchoolKind, float | None]:

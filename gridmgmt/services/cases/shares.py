@@ -22,7 +22,7 @@ from gridmgmt.services.cases.results import CaseShare, NetworkShare
 from gridmgmt.store.models import Share
 from gridmgmt.store.models.cases import CaseRecord
 
-__all__ = ["share_case", "share_network"]
+__all__ = ["grant_case", "share_case", "share_network"]
 
 
 def _target(session: Session, to_county: str) -> None:
@@ -56,6 +56,20 @@ def _grant(
         )
     )
     return True
+
+
+@requires(Action.HANDLE_LEADS)
+def grant_case(
+    session: Session, actor: Actor, record: CaseRecord, to_county: str, note: str | None
+) -> bool:
+    """Share ``record`` with ``to_county`` for a service that decided the grant itself.
+
+    The same read-only ``Share`` as :func:`share_case`, without its checks: an accepted lead
+    (:mod:`gridmgmt.services.leads`) grants the receiver its case this way, so it needs the
+    role that handles leads. The caller checks scope and audits. True if the share was
+    added, False if it existed.
+    """
+    return _grant(session, actor, record, to_county, note)
 
 
 @requires(Action.SHARE_CASES)
