@@ -1,6 +1,9 @@
-"""The officers' pages (专管员/稽查员): grids map, retailer file, tasks and tickets.
+"""The application's pages by role: officers' (专管员/稽查员: grids map, retailer file,
+tasks, tickets), administrators' and leaders' (import, users, settings, dashboard) and
+liaisons' (leads).
 
-:func:`install` adds them, the JSON their map uses, and the page other roles see.
+:func:`install` adds them, the JSON the officers' map uses, and the one page a refused role
+sees (:mod:`api.pages.refused`). The dispatcher's page is :mod:`api.pages.dispatch`.
 """
 
 from __future__ import annotations
@@ -11,11 +14,11 @@ from api.pages import (
     admin_pages,
     grids_page,
     leads_page,
+    refused,
     retailer_page,
     tasks_page,
     tickets_page,
 )
-from api.pages._common import NotAnOfficerError, refuse
 from api.routes import officer as officer_api
 
 router = APIRouter(include_in_schema=False)
@@ -24,13 +27,12 @@ for _module in (grids_page, retailer_page, tasks_page, tickets_page):
 
 
 def install(app: FastAPI) -> None:
-    """Add the officer pages and their JSON routes to ``app``."""
+    """Add the pages (and the officers' map JSON) to ``app``."""
     app.include_router(router)
     app.include_router(officer_api.router)
-    app.add_exception_handler(NotAnOfficerError, refuse)
+    refused.install(app)
     admin_pages.install(app)
     app.include_router(leads_page.router)
-    app.add_exception_handler(leads_page.NotForLeadsError, leads_page.refuse)
 
 
 __all__ = ["install", "router"]

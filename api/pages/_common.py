@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import PageUser
 from api.pages.labels import ALL as LABELS
+from api.pages.refused import FOR_OFFICERS, PageRefusedError
 from api.web import templates
 from gridmgmt.domain import UserRole
 from gridmgmt.services.actor import Actor
@@ -29,18 +30,11 @@ class ShownUser:
     role: UserRole
 
 
-class NotAnOfficerError(Exception):
-    """A user of another role opened an officer's page."""
-
-    def __init__(self, user: User) -> None:
-        super().__init__(user.username)
-        self.user = ShownUser(user.username, user.full_name, UserRole(user.role))
-
-
 def get_officer(user: PageUser) -> User:
     """The logged-in officer (or administrator); other roles are refused."""
     if UserRole(user.role) not in OFFICE_ROLES:
-        raise NotAnOfficerError(user)
+        shown = ShownUser(user.username, user.full_name, UserRole(user.role))
+        raise PageRefusedError(shown, FOR_OFFICERS)
     return user
 
 
@@ -66,12 +60,4 @@ def render(
         name,
         {"user": user, "labels": LABELS, **context},
         status_code=status_code,
-    )
-
-
-async def refuse(request: Request, error: Exception) -> HTMLResponse:
-    """The page a user of another role sees (403): what the page is for, and a way home."""
-    user = error.user if isinstance(error, NotAnOfficerError) else None
-    return templates.TemplateResponse(
-        request, "officer/refused.html", {"user": user}, status_code=status.HTTP_403_FORBIDDEN
     )

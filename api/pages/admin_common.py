@@ -14,18 +14,10 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import PageUser
 from api.pages.admin_labels import ALL as LABELS
+from api.pages.refused import FOR_ADMINISTRATORS, PageRefusedError
 from api.web import templates
 from gridmgmt.policy import Action, allows
 from gridmgmt.services.users import UserInfo
-
-
-class PageRefusedError(Exception):
-    """A user opened a page their role does not use."""
-
-    def __init__(self, user: UserInfo, action: Action) -> None:
-        super().__init__(user.username)
-        self.user = user
-        self.action = action
 
 
 def page_for(action: Action) -> Callable[..., UserInfo]:
@@ -33,7 +25,7 @@ def page_for(action: Action) -> Callable[..., UserInfo]:
 
     def check(user: PageUser) -> UserInfo:
         if not allows(user.role, action):
-            raise PageRefusedError(user, action)
+            raise PageRefusedError(user, FOR_ADMINISTRATORS)
         return user
 
     return check
@@ -55,12 +47,4 @@ def render(
     """A template with the user and the label tables (``labels``) in its context."""
     return templates.TemplateResponse(
         request, name, {"user": user, "labels": LABELS, **context}, status_code=status_code
-    )
-
-
-async def refuse(request: Request, error: Exception) -> HTMLResponse:
-    """The 403 page: whose page this is, and a way home."""
-    user = error.user if isinstance(error, PageRefusedError) else None
-    return templates.TemplateResponse(
-        request, "admin/refused.html", {"user": user}, status_code=status.HTTP_403_FORBIDDEN
     )

@@ -1,13 +1,13 @@
 """The administrators' pages (import, users, rule settings) and the leaders' dashboard.
 
-:func:`install` adds them, the dashboard's JSON route and the page a refused role sees.
+:func:`install` adds them, and the dashboard's JSON route.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from api.pages import admin_common, admin_import, admin_settings, admin_users, dashboard_page
+from api.pages import admin_import, admin_settings, admin_users, dashboard_page
 
 router = APIRouter(include_in_schema=False)
 for _module in (admin_import, admin_users, admin_settings, dashboard_page):
@@ -18,7 +18,6 @@ def install(app: FastAPI) -> None:
     """Add the admin and dashboard pages and ``GET /api/v1/dashboard`` to ``app``."""
     app.include_router(router)
     app.include_router(dashboard_page.api_router)
-    app.add_exception_handler(admin_common.PageRefusedError, admin_common.refuse)
 
 
 __all__ = ["install", "router"]

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import PageUser, SessionDep
 from api.i18n import N_, gettext_for
+from api.pages.refused import FOR_LIAISONS, PageRefusedError
 from api.web import templates
 from gridmgmt.domain import UserRole
 from gridmgmt.errors import GridmgmtError, NotFoundError
@@ -83,30 +84,14 @@ TABS: Final = ("inbox", "outbox", "suggested")
 LEAD_ROLES: Final = frozenset({UserRole.LIAISON, UserRole.ADMIN, UserRole.OFFICER})
 
 
-class NotForLeadsError(Exception):
-    """A user whose role has no leads opened a lead page."""
-
-    def __init__(self, user: UserInfo) -> None:
-        super().__init__(user.username)
-        self.user = user
-
-
 def get_lead_user(user: PageUser) -> UserInfo:
     """The logged-in liaison, administrator or officer; other roles are refused."""
     if UserRole(user.role) not in LEAD_ROLES:
-        raise NotForLeadsError(user)
+        raise PageRefusedError(user, FOR_LIAISONS)
     return user
 
 
 LeadUser = Annotated[UserInfo, Depends(get_lead_user)]
-
-
-async def refuse(request: Request, error: Exception) -> HTMLResponse:
-    """The page a user of another role sees (403)."""
-    user = error.user if isinstance(error, NotForLeadsError) else None
-    return templates.TemplateResponse(
-        request, "liaison/refused.html", {"user": user}, status_code=status.HTTP_403_FORBIDDEN
-    )
 
 
 def _render(

@@ -204,7 +204,9 @@ def test_a_wrong_choice_or_no_file_is_shown(root: TestClient, tmp_path: Path) ->
 
 def _version(url: str, username: str) -> str:
     with db.transaction(url) as session:
-        return next(u.version for u in list_managed_users(session, SYSTEM) if u.username == username)
+        return next(
+            u.version for u in list_managed_users(session, SYSTEM) if u.username == username
+        )
 
 
 def test_add_a_user_with_a_one_time_password(root: TestClient, api_url: str) -> None:
