@@ -57,6 +57,12 @@ class Settings(BaseSettings):
         "servers, as kid:secret pairs separated by commas (e.g. 2026q1:<secret>,2025q4:<old>); "
         "the first exports bundles, any of them is accepted on import. Empty: no bundles.",
     )
+    sqlite_busy_timeout_ms: int = Field(
+        default=10_000,
+        ge=0,
+        description="How long a write to a SQLite database waits for another writer before "
+        "the request answers 503 (busy, retry later), in milliseconds.",
+    )
     demo_dir: Path = Field(
         default=REPO_ROOT / "data" / "demo", description="Folder with the demo region's files."
     )
