@@ -5,6 +5,7 @@ One module per area; each is imported here so that ``Base.metadata`` knows every
 """
 
 from gridmgmt.store.models import cases as _cases  # noqa: F401  (case tables)
+from gridmgmt.store.models import counters as _counters  # noqa: F401  (number counters)
 from gridmgmt.store.models import federation as _federation  # noqa: F401  (federation)
 from gridmgmt.store.models import grids as _grids  # noqa: F401  (grid tables)
 from gridmgmt.store.models import jobs as _jobs  # noqa: F401  (background jobs)
