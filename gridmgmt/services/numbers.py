@@ -33,8 +33,10 @@ def take_number(session: Session, series: str, *, first: int = 1) -> int:
     table: Table = NumberCounter.__table__  # type: ignore[assignment]
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(series=series, last=first)
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.series], set_={"last": table.c.last + 1}
-    ).returning(table.c.last)
+    statement = (
+        insert(table)
+        .values(series=series, last=first)
+        .on_conflict_do_update(index_elements=[table.c.series], set_={"last": table.c.last + 1})
+        .returning(table.c.last)
+    )
     return int(session.execute(statement).scalar_one())
