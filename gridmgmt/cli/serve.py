@@ -67,6 +67,7 @@ def serve(
 
     from api.main import create_app
 
+    get_settings().require_secret_for(host)  # a network address needs GRIDMGMT_SECRET_KEY
     url = database_url(ctx)
     if demo:
         console.print(demo_users_table(prepare_demo(url)))

@@ -9,6 +9,7 @@ from gridmgmt.store.models import counters as _counters  # noqa: F401  (number c
 from gridmgmt.store.models import federation as _federation  # noqa: F401  (federation)
 from gridmgmt.store.models import grids as _grids  # noqa: F401  (grid tables)
 from gridmgmt.store.models import jobs as _jobs  # noqa: F401  (background jobs)
+from gridmgmt.store.models import login_guard as _login_guard  # noqa: F401  (failed logins)
 from gridmgmt.store.models import routes as _routes  # noqa: F401  (route plan tables)
 from gridmgmt.store.models import rules as _rules  # noqa: F401  (rule tables)
 from gridmgmt.store.models import web as _web  # noqa: F401  (web session tables)
