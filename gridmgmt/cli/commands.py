@@ -4,6 +4,7 @@ Each module adds its commands or its group to :data:`gridmgmt.cli._app.app` when
 """
 
 from gridmgmt.cli import (  # noqa: F401
+    backup,
     cases,
     data,
     db,
