@@ -51,8 +51,14 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 def get_session(settings: SettingsDep) -> Iterator[Session]:
-    """A session in one transaction: committed if the request succeeds, else rolled back."""
-    with db.session_factory(settings.database_url).begin() as session:
+    """A session in one transaction: committed if the request succeeds, else rolled back.
+
+    A busy or lost database answers 503 with Retry-After (:func:`db.unavailable_as_error`).
+    """
+    factory = db.session_factory(
+        settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
+    )
+    with db.unavailable_as_error(), factory.begin() as session:
         yield session
 
 

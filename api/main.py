@@ -32,6 +32,7 @@ from api.routes import (
     tickets,
 )
 from api.routes.health import package_version
+from api.security_headers import SecurityHeaders
 from api.static import mount_static
 from api.web import install_web
 from gridmgmt.config import Settings, get_settings
@@ -84,4 +85,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(LoginRequiredError, _to_login)
     install_error_handlers(app)
     install_web(app, other_templates=(cases.templates,))
+    app.add_middleware(SecurityHeaders, tile_url=settings.tile_url)
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from pathlib import Path
 
@@ -9,6 +10,18 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gridmgmt.config import DEFAULT_DATABASE_URL, REPO_ROOT
+from gridmgmt.errors import InvalidInputError
+
+
+def _is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or an address) only reaches this machine."""
+    if host.strip("[]").lower() in {"localhost", "localhost.localdomain"}:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
 
 _PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "changethis"}
 
@@ -60,9 +73,52 @@ class Settings(BaseSettings):
     max_upload_mb: float = Field(
         default=50.0, gt=0, description="Largest file the import page accepts, in megabytes."
     )
+    sqlite_busy_timeout_ms: int = Field(
+        default=10_000,
+        ge=0,
+        description="How long a write to a SQLite database waits for another writer before "
+        "the request answers 503 (busy, retry later), in milliseconds.",
+    )
+    login_max_failures: int = Field(
+        default=5, ge=1, description="Failed logins of one account that lock it."
+    )
+    login_max_address_failures: int = Field(
+        default=20, ge=1, description="Failed logins from one address that lock it."
+    )
+    login_window_minutes: int = Field(
+        default=15, ge=1, description="The window in which failed logins are counted."
+    )
+    login_lockout_minutes: int = Field(
+        default=15, ge=1, description="How long a locked account or address waits."
+    )
+    trust_proxy: bool = Field(
+        default=False,
+        description="Behind a reverse proxy: trust its X-Forwarded-Proto (HTTPS: Secure "
+        "session cookies) and X-Forwarded-For (the client's address for login throttling). "
+        "Leave off when clients reach the app directly, or they could forge both.",
+    )
     demo_dir: Path = Field(
         default=REPO_ROOT / "data" / "demo", description="Folder with the demo region's files."
     )
+
+    def require_secret_for(self, host: str) -> None:
+        """Refuse to serve on ``host`` with a generated key unless it is a loopback address.
+
+        A generated key changes at every start and is nobody's choice; on a network address
+        the key must be set (``GRIDMGMT_SECRET_KEY``).
+
+        Raises
+        ------
+        InvalidInputError
+            ``host`` is not loopback and no secret key was set.
+        """
+        if "secret_key" in self.model_fields_set or _is_loopback(host):
+            return
+        msg = (
+            f"refusing to serve on {host}: set GRIDMGMT_SECRET_KEY (e.g. `python -c "
+            '"import secrets; print(secrets.token_urlsafe(32))"`) or listen on 127.0.0.1'
+        )
+        raise InvalidInputError(msg)
 
     @field_validator("secret_key")
     @classmethod

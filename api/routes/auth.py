@@ -8,10 +8,12 @@ from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
-from api.deps import CurrentUser, SessionDep, SettingsDep, remote_addr
+from api.client import client_address
+from api.deps import CurrentUser, SessionDep, SettingsDep
 from api.schemas import TokenOut
 from api.security import create_access_token
-from gridmgmt.services.users import UserInfo, authenticate
+from gridmgmt.services.login_guard import LoginPolicy, login
+from gridmgmt.services.users import UserInfo
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -19,7 +21,13 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 @router.post(
     "/token",
     response_model=TokenOut,
-    responses={401: {"description": "Incorrect username or password."}},
+    responses={
+        401: {"description": "Incorrect username or password."},
+        429: {
+            "description": "Too many failed logins for the account or address: locked "
+            "for the seconds in Retry-After."
+        },
+    },
 )
 def login_for_token(
     request: Request,
@@ -27,8 +35,25 @@ def login_for_token(
     session: SessionDep,
     settings: SettingsDep,
 ) -> TokenOut | JSONResponse:
-    """Exchange a username and password for a bearer token (OAuth2 password flow)."""
-    user = authenticate(session, form.username, form.password, remote_addr=remote_addr(request))
+    """Exchange a username and password for a bearer token (OAuth2 password flow).
+
+    Repeated failures lock the account and the address for a while (429, Retry-After).
+    """
+    address = client_address(request, settings)
+    outcome = login(
+        session, form.username, form.password, address=address, policy=LoginPolicy.of(settings)
+    )
+    if outcome.retry_after_s is not None:
+        return JSONResponse(
+            {
+                "detail": "too many failed logins; try again later",
+                "kind": "throttled",
+                "retry_after_s": outcome.retry_after_s,
+            },
+            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+            headers={"Retry-After": str(outcome.retry_after_s)},
+        )
+    user = outcome.user
     if user is None:
         # A response, not an exception: the failed attempt's audit line must be committed.
         return JSONResponse(

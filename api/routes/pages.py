@@ -7,14 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from api.deps import (
-    LoginRequiredError,
-    PageUser,
-    SessionDep,
-    SettingsDep,
-    get_page_user,
-    remote_addr,
-)
+from api.client import client_address, is_https
+from api.deps import LoginRequiredError, PageUser, SessionDep, SettingsDep, get_page_user
 from api.i18n import LOCALE_COOKIE, LOCALE_COOKIE_MAX_AGE, gettext_for, supported
 from api.security import (
     COOKIE_NAME,
@@ -28,7 +22,9 @@ from api.static import STATIC_URL
 from api.web import templates
 from api.web_sessions import revoke_session
 from gridmgmt.services import records
-from gridmgmt.services.users import actor_for, authenticate
+from gridmgmt.services.login_guard import LoginPolicy
+from gridmgmt.services.login_guard import login as guarded_login
+from gridmgmt.services.users import actor_for
 from maps.assets import render_parts
 from maps.overview import build_overview_map
 
@@ -69,26 +65,37 @@ def login(
     password: Annotated[str, Form()],
     next_: Annotated[str | None, Form(alias="next")] = None,
 ) -> HTMLResponse | RedirectResponse:
-    """Check the password; on success set the session cookie and go on."""
-    user = authenticate(session, username, password, remote_addr=remote_addr(request))
+    """Check the password; on success set the session cookie and go on.
+
+    Repeated failures lock the account and the address for a while (429 with Retry-After
+    and a message on the form).
+    """
+    address = client_address(request, settings)
+    policy = LoginPolicy.of(settings)
+    outcome = guarded_login(session, username, password, address=address, policy=policy)
+    user = outcome.user
     if user is None:
         _ = gettext_for(request)
+        error, code, headers = _("Incorrect username or password"), 401, {}
+        if outcome.retry_after_s is not None:
+            minutes = -(-outcome.retry_after_s // 60)
+            error = _("Too many failed logins. Try again in %(minutes)s min.") % {
+                "minutes": minutes
+            }
+            code, headers = 429, {"Retry-After": str(outcome.retry_after_s)}
         return templates.TemplateResponse(
             request,
             "login.html",
-            {
-                "next": _safe_next(next_),
-                "error": _("Incorrect username or password"),
-                "username": username,
-            },
-            status_code=status.HTTP_401_UNAUTHORIZED,
+            {"next": _safe_next(next_), "error": error, "username": username},
+            status_code=code,
+            headers=headers,
         )
     token = create_access_token(
         user.username, secret_key=settings.secret_key, minutes=settings.token_minutes
     )
     response = RedirectResponse(_safe_next(next_), status_code=status.HTTP_303_SEE_OTHER)
     set_session_cookie(
-        response, token, minutes=settings.token_minutes, secure=request.url.scheme == "https"
+        response, token, minutes=settings.token_minutes, secure=is_https(request, settings)
     )
     return response
 

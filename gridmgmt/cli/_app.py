@@ -146,7 +146,8 @@ def unit_of_work(ctx: typer.Context) -> Iterator[Session]:
     from gridmgmt.store import db
 
     try:
-        with db.transaction(database_url(ctx)) as session:
+        timeout = settings(ctx).sqlite_busy_timeout_ms
+        with db.transaction(database_url(ctx), busy_timeout_ms=timeout) as session:
             yield session
     except FileNotFoundError as error:
         raise InvalidInputError(f"file not found: {error.filename or error}") from None

@@ -129,6 +129,16 @@ COMMANDS: tuple[CommandSource, ...] = (
         "gridmgmt.cli.leads",
         "Lead handover between counties: send, acknowledge, accept, decline, feed back.",
     ),
+    CommandSource(
+        "backup",
+        "gridmgmt.cli.backup",
+        "Back up the whole database to FILE (SQLite online backup; PostgreSQL pg_dump -Fc).",
+    ),
+    CommandSource(
+        "restore",
+        "gridmgmt.cli.backup",
+        "Restore FILE into the database given by --db, which must be empty.",
+    ),
 )
 """Every root command in the order ``gridmgmt --help`` lists them."""
 

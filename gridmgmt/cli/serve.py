@@ -73,6 +73,7 @@ def serve(
 
     from api.main import create_app
 
+    settings(ctx).require_secret_for(host)  # a network address needs GRIDMGMT_SECRET_KEY
     url = database_url(ctx)
     config = settings(ctx).model_copy(update={"database_url": url})
     if demo:

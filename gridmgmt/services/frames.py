@@ -302,7 +302,9 @@ def frame_records(frame: pd.DataFrame, *, lonlat: bool = True) -> list[dict[str,
             plain["lon"] = np.where(is_point, shapely.get_x(points), np.nan).round(7)
             plain["lat"] = np.where(is_point, shapely.get_y(points), np.nan).round(7)
     for column in plain.columns:
-        if plain[column].map(lambda v: isinstance(v, shapely.Geometry)).any():
+        if plain[column].dtype.kind in "biufcmM":  # numbers and times hold no geometry
+            continue
+        if plain[column].map(lambda v: isinstance(v, shapely.Geometry)).astype(bool).any():
             plain = plain.drop(columns=column)
     text = plain.to_json(orient="records", date_format="iso", force_ascii=False)
     records: list[dict[str, Any]] = json.loads(text)

@@ -17,7 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from gridmgmt.errors import UnavailableError
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -34,38 +37,47 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
+DEFAULT_BUSY_TIMEOUT_MS = 10_000
+"""How long a SQLite write waits for another writer's lock before giving up."""
 
 
-_ENGINES: dict[str, Engine] = {}
+def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.close()
+
+    return on_connect
 
 
-def get_engine(url: str) -> Engine:
-    """Return the process's engine for ``url``; SQLite gets foreign keys and WAL."""
+_ENGINES: dict[tuple[str, int], Engine] = {}
+
+
+def get_engine(url: str, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Engine:
+    """Return the process's engine for ``url``; SQLite gets foreign keys, WAL and a busy
+    timeout (``busy_timeout_ms``: how long a write waits for another writer's lock)."""
     url = normalise_url(url)
-    engine = _ENGINES.get(url)
+    key = (url, busy_timeout_ms if url.startswith("sqlite") else DEFAULT_BUSY_TIMEOUT_MS)
+    engine = _ENGINES.get(key)
     if engine is None:
         if url.startswith("sqlite"):
             engine = create_engine(url, connect_args={"check_same_thread": False})
-            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "connect", _sqlite_pragmas(key[1]))
         else:
             import geoalchemy2  # noqa: F401  (PostGIS types and functions, before any query)
 
             engine = create_engine(url, pool_pre_ping=True)
-        _ENGINES[url] = engine
+        _ENGINES[key] = engine
     return engine
 
 
 def dispose_engine(url: str) -> None:
     """Close the pooled connections to ``url`` and forget its engine."""
-    engine = _ENGINES.pop(normalise_url(url), None)
-    if engine is not None:
-        engine.dispose()
+    url = normalise_url(url)
+    for key in [key for key in _ENGINES if key[0] == url]:
+        _ENGINES.pop(key).dispose()
 
 
 def redacted_url(url: str) -> str:
@@ -158,13 +170,53 @@ def upgrade(url: str) -> None:
         command.upgrade(config, "heads")
 
 
-def session_factory(url: str) -> sessionmaker[Session]:
+def session_factory(
+    url: str, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS
+) -> sessionmaker[Session]:
     """A session factory bound to the engine for ``url``."""
-    return sessionmaker(get_engine(url), expire_on_commit=False)
+    return sessionmaker(get_engine(url, busy_timeout_ms=busy_timeout_ms), expire_on_commit=False)
+
+
+def unavailable_error(error: BaseException) -> UnavailableError | None:
+    """The :class:`UnavailableError` a database error means, or None if it is not one.
+
+    A SQLite write that waited the busy timeout for another writer ("database is locked")
+    and a lost PostgreSQL connection are not the caller's fault nor a bug: retry later.
+    """
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        message = "the connection to the database was lost; try again"
+        return UnavailableError(message, retry_after_s=2)
+    if isinstance(error, InterfaceError):
+        message = "the database connection is unusable; try again"
+        return UnavailableError(message, retry_after_s=2)
+    if isinstance(error, OperationalError) and "database is locked" in str(error.orig):
+        message = "the database is busy with another write; try again in a few seconds"
+        return UnavailableError(message, retry_after_s=5)
+    return None
 
 
 @contextmanager
-def transaction(url: str) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back everything on any error."""
-    with session_factory(url).begin() as session:
+def unavailable_as_error() -> Iterator[None]:
+    """Re-raise a busy or lost database (see :func:`unavailable_error`) as UnavailableError.
+
+    Wrapped around every unit of work (:func:`transaction`, the API's session), so the
+    mapping lives here once.
+    """
+    try:
+        yield
+    except DBAPIError as error:
+        mapped = unavailable_error(error)
+        if mapped is None:
+            raise
+        raise mapped from error
+
+
+@contextmanager
+def transaction(url: str, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back everything on any error.
+
+    A busy or lost database raises :class:`~gridmgmt.errors.UnavailableError`.
+    """
+    factory = session_factory(url, busy_timeout_ms=busy_timeout_ms)
+    with unavailable_as_error(), factory.begin() as session:
         yield session

@@ -469,7 +469,10 @@ def _replace(
     normaliser: _Normaliser,
 ) -> None:
     for name, value in _case_values(case, actor).items():
-        setattr(record, name, value)
+        setattr(record, name, value)  # unchanged values are not written
+    stored = [to_mention(m, record.case_no) for m in record.mentions]
+    if stored == list(mentions):
+        return  # rewriting equal mentions would collide with a concurrent edit of the case
     record.mentions.clear()
     session.flush()  # delete the old mentions before their positions are taken again
     record.mentions.extend(

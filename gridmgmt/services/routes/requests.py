@@ -249,6 +249,14 @@ class ReplanRequest(SolverOptions):
     change: dict[str, PositiveInt] = Field(
         default_factory=dict, description="Changed orders: new cartons by licence number."
     )
+    base_version: int | None = Field(
+        default=None,
+        ge=1,
+        description="The stored version this replan is computed from (`plan_version` of the "
+        "plan read). Storing fails with a conflict (409, the version in force in `current`) "
+        "when it is no longer the current one. Default: the current version when the "
+        "replan starts.",
+    )
 
     @model_validator(mode="after")
     def _plan_of_the_day(self) -> Self:

@@ -12,9 +12,10 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from types import EllipsisType
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, undefer
 
@@ -241,9 +242,12 @@ def _current_record(
     return session.scalars(stmt).one_or_none()
 
 
-def _conflict(session: Session, depot_code: str, day: dt.date) -> ConflictError:
-    """The conflict of a plan stored at the same moment, naming the version stored first
-    when a fresh read finds it (this transaction can no longer read)."""
+def _conflict(
+    session: Session, depot_code: str, day: dt.date, *, base: int | None = None
+) -> ConflictError:
+    """The conflict of a plan stored at the same moment (or since ``base`` was read),
+    naming the version in force when a fresh read finds it (this transaction may no longer
+    read)."""
     current = None
     try:
         with Session(session.get_bind()) as fresh:
@@ -251,11 +255,42 @@ def _conflict(session: Session, depot_code: str, day: dt.date) -> ConflictError:
             current = None if record is None else _version(record).to_json()
     except SQLAlchemyError:
         current = None
+    since = "the same moment" if base is None else f"the moment version {base} was read"
     msg = (
-        f"another plan of depot {depot_code!r} for {day.isoformat()} was stored at "
-        "the same moment; nothing was stored, try again"
+        f"another plan of depot {depot_code!r} for {day.isoformat()} was stored since "
+        f"{since}; nothing was stored: reload the plan in force and try again"
     )
     return ConflictError(msg, current=current)
+
+
+def _retire_base(session: Session, depot_code: str, day: dt.date, base: int | None) -> None:
+    """Compare-and-set: make version ``base`` no longer current, if it still is.
+
+    One UPDATE guarded by the version, so it is atomic on both stores (SQLite: it takes
+    the write lock; PostgreSQL: the row lock, the guard re-checked after waiting). When
+    ``base`` is None (computed with no plan stored), the one-current-plan index refuses a
+    second current plan instead.
+
+    Raises
+    ------
+    ConflictError
+        The version in force is no longer ``base``.
+    """
+    if base is None:
+        return
+    retired = session.execute(
+        update(RoutePlanRecord)
+        .where(
+            RoutePlanRecord.depot_code == depot_code,
+            RoutePlanRecord.delivery_date == day,
+            RoutePlanRecord.is_current.is_(True),
+            RoutePlanRecord.version == base,
+        )
+        .values(is_current=False)
+        .execution_options(synchronize_session=False)
+    )
+    if retired.rowcount != 1:  # type: ignore[attr-defined]
+        raise _conflict(session, depot_code, day, base=base)
 
 
 @requires(Action.PLAN_ROUTES)
@@ -268,6 +303,7 @@ def store_day_plan(
     kind: RoutePlanKind = RoutePlanKind.PLAN,
     order_changes: OrderChanges | None = None,
     detail: Mapping[str, Any] | None = None,
+    base_version: int | EllipsisType | None = ...,
 ) -> PlanVersion:
     """Store a day plan as the new current version for its depot and date (保存配送计划).
 
@@ -291,6 +327,10 @@ def store_day_plan(
         Order changes the plan applies on top of the day's stored orders.
     detail
         More for the audit line.
+    base_version
+        The version the plan was computed from (None: from no stored plan). It must still
+        be the one in force (a compare-and-set), else nothing is stored. ``...`` (the
+        default, for fresh plans): replace whatever is in force.
 
     Returns
     -------
@@ -300,20 +340,26 @@ def store_day_plan(
     Raises
     ------
     ConflictError
-        Another plan of the depot and date was stored at the same moment (``current``).
+        Another plan of the depot and date was stored at the same moment, or since
+        ``base_version`` was read (``current``: the version in force).
     """
     kind = RoutePlanKind(kind)
     depot_code = request.depot_code
     _, county = depot_and_county(session, actor, depot_code)
-    previous = _current_record(session, depot_code, plan.day, with_plan=False)
+    if isinstance(base_version, EllipsisType):
+        previous = _current_record(session, depot_code, plan.day, with_plan=False)
+        replaces = previous.version if previous is not None else None
+        if previous is not None:
+            previous.is_current = False
+            session.flush()  # the old version leaves the one-current-plan index first
+    else:
+        _retire_base(session, depot_code, plan.day, base_version)
+        replaces = base_version
     last = session.scalar(
         select(func.max(RoutePlanRecord.version)).where(
             RoutePlanRecord.depot_code == depot_code, RoutePlanRecord.delivery_date == plan.day
         )
     )
-    if previous is not None:
-        previous.is_current = False
-        session.flush()  # the old version leaves the one-current-plan index first
     record = _record(depot_code, county, plan, (last or 0) + 1, kind, actor)
     record.seed = int(request.seed)
     record.time_limit_s = request.time_limit
@@ -338,7 +384,7 @@ def store_day_plan(
             "depot_code": depot_code,
             "date": plan.day.isoformat(),
             "version": record.version,
-            "replaces": previous.version if previous is not None else None,
+            "replaces": replaces,
             "km": record.km,
             "vehicles": record.vehicles,
             "orders_served": record.orders_served,
@@ -483,21 +529,34 @@ def plan_versions(
 
 def _replan_start(
     session: Session, actor: Actor, request: ReplanRequest
-) -> tuple[ReplanRequest, OrderChanges]:
-    """The request with its start filled in, and the order changes carried from it.
+) -> tuple[ReplanRequest, OrderChanges, int | None]:
+    """The request with its start filled in, the order changes carried from it, and the
+    base version (the request's, else the version in force now; None if none is stored).
 
     With no plan in the request the stored plan in force is the start: its order changes
     still apply, and unless the request gives them, its closures and closure mode.
+
+    Raises
+    ------
+    ConflictError
+        The request's ``base_version`` is no longer the version in force.
     """
+    depot_code, day = request.depot_code, request.day
     if request.plan is not None:
-        return request, OrderChanges()
-    stored = _stored_current(session, actor, request.depot_code, request.day)
+        current = _current_record(session, depot_code, day, with_plan=False)
+        read = current.version if current is not None else None
+        base = request.base_version if request.base_version is not None else read
+        return request, OrderChanges(), base
+    stored = _stored_current(session, actor, depot_code, day)
     if stored is None:
-        raise _no_plan(request.depot_code, request.day)
+        raise _no_plan(depot_code, day)
+    base = stored.version.version
+    if request.base_version is not None and request.base_version != base:
+        raise _conflict(session, depot_code, day, base=request.base_version)
     closures = stored.closures if request.closures is None else request.closures
     mode = request.closure_mode or ClosurePolicy(stored.version.closure_mode)
-    update = {"plan": stored.plan, "closures": closures, "closure_mode": mode}
-    return request.model_copy(update=update), stored.order_changes
+    changes = {"plan": stored.plan, "closures": closures, "closure_mode": mode}
+    return request.model_copy(update=changes), stored.order_changes, base
 
 
 @requires(Action.PLAN_ROUTES)
@@ -522,12 +581,15 @@ def replan_and_store_day(
         The depot is unknown, or no ``plan`` is given and no plan of the day is stored.
     InvalidInputError
         The changes do not fit the day's orders.
+    ConflictError
+        The version the replan was computed from (``base_version``, default: the one in
+        force when it started) is no longer in force: another replan was stored meanwhile.
     """
     day = request.day
     _, county = depot_and_county(session, actor, request.depot_code)
-    start, base = _replan_start(session, actor, request)
+    start, carried, base_version = _replan_start(session, actor, request)
     ordered = set(county_orders(session, actor, county, day, day)["licence_no"].astype(str))
-    merged = base.then(
+    merged = carried.then(
         ordered, day=day, add=request.add, cancel=request.cancel, change=request.change
     )
     effective = start.model_copy(
@@ -545,6 +607,7 @@ def replan_and_store_day(
         kind=RoutePlanKind.REPLAN,
         order_changes=merged,
         detail={"changes": {k: summary[k] for k in ("added", "cancelled", "changed", "moved")}},
+        base_version=base_version,
     )
     return StoredReplan(result, version, summary)
 

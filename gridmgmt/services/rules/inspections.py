@@ -22,6 +22,7 @@ from typing import Any, Final
 import pandas as pd
 from pydantic import AliasChoices, Field
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gridmgmt.domain import InspectionOutcome, RetailerStatus, StaffRole
@@ -325,7 +326,16 @@ def _store_draw(
     )
     record.targets = _targets(session, code, draw)
     session.add(record)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as error:  # another draw for the county and period came first
+        if "inspection_draws" not in str(error.orig):
+            raise
+        msg = (
+            f"county {code} got another draw for {period} while this one was made; "
+            "reload it, and give a reason to redraw"
+        )
+        raise DrawExistsError(msg) from None
     return record
 
 

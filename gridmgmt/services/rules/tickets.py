@@ -33,6 +33,7 @@ from gridmgmt.rules.tickets import (
 )
 from gridmgmt.services import audit
 from gridmgmt.services.actor import Actor
+from gridmgmt.services.numbers import take_number
 from gridmgmt.services.results import Result
 from gridmgmt.services.rules._common import (
     county_rules,
@@ -300,9 +301,11 @@ def create_ticket(
 
 
 def _next_number(session: Session, county: str, at: dt.datetime) -> str:
+    """The county's next ticket number of the day, taken atomically (no two alike)."""
     prefix = f"{county}-{at:%Y%m%d}-"
     taken = session.scalar(select(func.count()).where(TicketRecord.ticket_no.like(f"{prefix}%")))
-    return f"{prefix}{int(taken or 0) + 1:03d}"
+    number = take_number(session, f"ticket:{prefix}", first=int(taken or 0) + 1)
+    return f"{prefix}{number:03d}"
 
 
 def _ticket(session: Session, actor: Actor, ticket_no: str) -> TicketRecord:

@@ -6,10 +6,12 @@ One module per area; each is imported here so that ``Base.metadata`` knows every
 
 from gridmgmt.store.models import audit as _audit  # noqa: F401  (audit log head)
 from gridmgmt.store.models import cases as _cases  # noqa: F401  (case tables)
+from gridmgmt.store.models import counters as _counters  # noqa: F401  (number counters)
 from gridmgmt.store.models import federation as _federation  # noqa: F401  (federation)
 from gridmgmt.store.models import grids as _grids  # noqa: F401  (grid tables)
 from gridmgmt.store.models import jobs as _jobs  # noqa: F401  (background jobs)
 from gridmgmt.store.models import leads as _leads  # noqa: F401  (lead handover)
+from gridmgmt.store.models import login_guard as _login_guard  # noqa: F401  (failed logins)
 from gridmgmt.store.models import routes as _routes  # noqa: F401  (route plan tables)
 from gridmgmt.store.models import rules as _rules  # noqa: F401  (rule tables)
 from gridmgmt.store.models import web as _web  # noqa: F401  (web session tables)

@@ -420,3 +420,46 @@ def test_every_routes_service_with_an_actor_declares_its_action() -> None:
             continue
         expected = Action.PLAN_ROUTES if name in plans else Action.READ_ROUTES
         assert action_of(function) == expected, name
+
+
+def test_concurrent_replans_never_drop_a_confirmed_cancellation(world: World) -> None:
+    """Four dispatchers replan the day at once, each cancelling a different order: every
+    replan that was confirmed has its cancellation in the final plan; the others conflict."""
+    url, roads, ordered = world
+    today = _today(ordered)
+    _plan(url, roads)
+    barrier = threading.Barrier(4)
+    outcomes: dict[str, svc.StoredReplan | ConflictError] = {}
+
+    def cancel(licence: str) -> None:
+        barrier.wait()
+        try:
+            outcomes[licence] = _replan(url, roads, cancel=[licence])
+        except ConflictError as error:
+            outcomes[licence] = error
+
+    workers = [threading.Thread(target=cancel, args=(lic,)) for lic in today[:4]]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+    confirmed = [lic for lic, out in outcomes.items() if not isinstance(out, ConflictError)]
+    assert len(outcomes) == 4
+    assert confirmed  # someone wins
+    served = _served(_current(url).plan)
+    assert not served & set(confirmed), (confirmed, served)
+    for out in outcomes.values():
+        if isinstance(out, ConflictError):
+            assert out.current is not None
+            assert out.current["version"] >= 2
+
+
+def test_a_replan_from_an_old_base_version_conflicts(world: World) -> None:
+    url, roads, ordered = world
+    today = _today(ordered)
+    _plan(url, roads)
+    _replan(url, roads, cancel=[today[0]])
+    with pytest.raises(ConflictError) as raised:
+        _replan(url, roads, cancel=[today[1]], base_version=1)
+    assert raised.value.current["version"] == 2
+    assert _replan(url, roads, cancel=[today[1]], base_version=2).version.version == 3
