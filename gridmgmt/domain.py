@@ -71,7 +71,7 @@ class Weekday(StrEnum):
     SUNDAY = "sunday"
 
     @property
-    def index(self) -> int:
+    def index(self) -> int:  # type: ignore[override]  # str.index is not used on weekdays
         """0 for Monday to 6 for Sunday, as :meth:`datetime.date.weekday`."""
         return list(Weekday).index(self)
 

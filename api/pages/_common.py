@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Any, Final
 
 from fastapi import Depends, Request, status
@@ -14,34 +13,23 @@ from api.pages.refused import FOR_OFFICERS, PageRefusedError
 from api.web import templates
 from gridmgmt.domain import UserRole
 from gridmgmt.services.actor import Actor
-from gridmgmt.services.users import actor_for
-from gridmgmt.store.models import User
+from gridmgmt.services.users import UserInfo, actor_for
 
 OFFICE_ROLES: Final = frozenset({UserRole.OFFICER, UserRole.ADMIN})
 """Roles whose day these pages are (administrators help officers with theirs)."""
 
 
-@dataclass(frozen=True)
-class ShownUser:
-    """What the page header shows of a user, kept after the request's session closed."""
-
-    username: str
-    full_name: str | None
-    role: UserRole
-
-
-def get_officer(user: PageUser) -> User:
+def get_officer(user: PageUser) -> UserInfo:
     """The logged-in officer (or administrator); other roles are refused."""
     if UserRole(user.role) not in OFFICE_ROLES:
-        shown = ShownUser(user.username, user.full_name, UserRole(user.role))
-        raise PageRefusedError(shown, FOR_OFFICERS)
+        raise PageRefusedError(user, FOR_OFFICERS)
     return user
 
 
-OfficerUser = Annotated[User, Depends(get_officer)]
+OfficerUser = Annotated[UserInfo, Depends(get_officer)]
 
 
-def actor_of(user: User) -> Actor:
+def actor_of(user: UserInfo) -> Actor:
     """The actor services run as for this page's user."""
     return actor_for(user)
 
@@ -49,7 +37,7 @@ def actor_of(user: User) -> Actor:
 def render(
     request: Request,
     name: str,
-    user: User,
+    user: UserInfo,
     context: dict[str, Any],
     *,
     status_code: int = status.HTTP_200_OK,

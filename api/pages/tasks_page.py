@@ -23,7 +23,7 @@ from gridmgmt.errors import GridmgmtError
 from gridmgmt.services.actor import Actor
 from gridmgmt.services.rules import get_draw, list_draws, record_inspection_result
 from gridmgmt.services.rules.inspections import DrawDetail
-from gridmgmt.store.models import User
+from gridmgmt.services.users import UserInfo
 
 router = APIRouter()
 OUTCOMES: Final = ("compliant", "violation", "not_open", "not_found")
@@ -35,7 +35,7 @@ def _draws(session: Session, actor: Actor) -> list[DrawDetail]:
 
 def _page(
     request: Request,
-    user: User,
+    user: UserInfo,
     session: Session,
     *,
     pending_only: bool = False,

@@ -23,7 +23,7 @@ from gridmgmt.rules.tickets import STATES
 from gridmgmt.services import records
 from gridmgmt.services.rules import advance_ticket, create_ticket, get_ticket, list_tickets
 from gridmgmt.services.rules.tickets import TicketView
-from gridmgmt.store.models import User
+from gridmgmt.services.users import UserInfo
 
 router = APIRouter()
 
@@ -48,7 +48,7 @@ def next_state(ticket: TicketView) -> str | None:
 
 def _list_page(
     request: Request,
-    user: User,
+    user: UserInfo,
     session: Session,
     *,
     errors: list[str] | None = None,
@@ -123,7 +123,7 @@ def open_ticket(
 
 def _ticket_page(
     request: Request,
-    user: User,
+    user: UserInfo,
     ticket: TicketView,
     *,
     errors: list[str] | None = None,

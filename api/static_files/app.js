@@ -20,3 +20,20 @@
     if (!bar.contains(event.target)) { setOpen(false); }
   });
 })();
+
+// Behaviour declared in the markup, so pages need no inline handlers (the CSP forbids them):
+// <select data-autosubmit> submits its form when changed; <form data-no-submit> never submits.
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target && target.matches && target.matches("[data-autosubmit]") && target.form) {
+      target.form.submit();
+    }
+  });
+  document.addEventListener("submit", function (event) {
+    if (event.target && event.target.matches && event.target.matches("[data-no-submit]")) {
+      event.preventDefault();
+    }
+  });
+})();
