@@ -101,3 +101,11 @@ def chromium_path() -> str:
             return candidate
     missing_backend("no Chromium found: browser tests are off")
     raise AssertionError  # unreachable: missing_backend skips or fails
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep every PostgreSQL test on one xdist worker: they share one test database."""
+    shared = {"postgres_url", "_postgres_migrated"}
+    for item in items:
+        if item.get_closest_marker("postgres") or shared & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group("postgres"))
