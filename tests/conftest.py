@@ -46,11 +46,36 @@ def sqlite_url(_sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
     db.dispose_engine(url)
 
 
+def _worker_database(url: str, worker: str) -> str:
+    """A database of this xdist worker's own beside ``url`` (created with PostGIS if new).
+
+    Tests empty the tables they use, so two workers must not share one database.
+    """
+    from sqlalchemy.engine import make_url
+
+    base = make_url(db.normalise_url(url))
+    name = f"{base.database}_{worker}"
+    admin = db.get_engine(url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).first()
+        if exists is None:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    own = base.set(database=name).render_as_string(hide_password=False)
+    with db.get_engine(own).begin() as connection:
+        connection.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+    return own
+
+
 @pytest.fixture(scope="session")
 def _postgres_migrated() -> str:
     url = os.environ.get(POSTGRES_URL_VAR)
     if not url:
         missing_backend(f"{POSTGRES_URL_VAR} is not set: PostgreSQL+PostGIS tests are off")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        url = _worker_database(url, worker)
     db.upgrade(url)
     return url
 
@@ -101,11 +126,3 @@ def chromium_path() -> str:
             return candidate
     missing_backend("no Chromium found: browser tests are off")
     raise AssertionError  # unreachable: missing_backend skips or fails
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep every PostgreSQL test on one xdist worker: they share one test database."""
-    shared = {"postgres_url", "_postgres_migrated"}
-    for item in items:
-        if item.get_closest_marker("postgres") or shared & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.xdist_group("postgres"))

@@ -1,7 +1,7 @@
 """The Dask client jobs are submitted through: one per process and scheduler address.
 
 Without an address, the first job starts an in-process cluster of threads
-(``Client(processes=False)``: no subprocesses, no ports, no dashboard); with one
+(``Client(processes=False)``: no subprocesses; its HTTP server on a free port); with one
 (``GRIDMGMT_DASK_SCHEDULER=tcp://host:8786``), jobs go to that scheduler's workers, which
 need gridmgmt installed and reach the same PostgreSQL database. ``distributed`` is imported
 on first use only, so importing gridmgmt (and starting the CLI) stays fast.
@@ -42,7 +42,7 @@ def _start(address: str | None) -> Client:
             processes=False,
             n_workers=1,
             threads_per_worker=_threads(),
-            dashboard_address=None,
+            dashboard_address=":0",  # any free port: two processes on one machine never clash
             set_as_default=False,
         )
     try:
