@@ -16,7 +16,7 @@ from branca.element import MacroElement
 from folium.template import Template
 from shapely.geometry import LineString, Point
 
-from gridmgmt.crs import CoordinateSystem
+from gridmgmt.crs import WGS84, CoordinateSystem
 from gridmgmt.routing.model import DayPlan, DepotSite, PlannedRoute, hhmm
 from maps.base import base_map, bind_popup, display_frame, popup_html, script_json
 from maps.legend import LegendEntry, add_legend
@@ -28,7 +28,6 @@ ROUTE_COLOURS: Final = (
     "#f781bf", "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e",
 )  # fmt: skip
 DEPOT_COLOUR: Final = "#212121"
-WGS84 = "EPSG:4326"
 
 Drawn = tuple[DepotSite, DayPlan, dict[str, list[tuple[float, float]]]]
 
