@@ -118,6 +118,8 @@ def test_plan_job_stores_the_plan_and_the_day_shows_names(
     assert all(s["phone"].startswith("139") and s["address"] for s in shops)
     assert data["indicators"]["served"] + data["indicators"]["unserved"] == len(on_day)
     assert data["indicators"]["fleet"] == 2
+    # With no orders ahead, the page opens on the day planned last, not the last order day.
+    assert f'value="{DAY.isoformat()}"' in client.get("/dispatch").text
     with db.transaction(api_url) as session:
         stored = session.scalars(select(RoutePlanRecord)).all()
         assert [(r.depot_code, r.version, r.is_current) for r in stored] == [(DEPOT, 1, True)]
