@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Final
 
-from fastapi import FastAPI
+from fastapi import FastAPI, status
+from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -93,3 +94,18 @@ def install_web(app: FastAPI, *, other_templates: tuple[Jinja2Templates, ...] = 
     app.add_middleware(LocaleMiddleware)
     app.add_middleware(RevokedSessionMiddleware)
     app.add_middleware(OriginCheckMiddleware)
+
+
+def render_page(
+    request: Request,
+    name: str,
+    user: Any,
+    context: dict[str, Any],
+    *,
+    status_code: int = status.HTTP_200_OK,
+) -> HTMLResponse:
+    """A page of the app: ``name`` rendered with the logged-in ``user`` (for the header) and
+    the page's own ``context``. Every page family renders through this one function."""
+    return templates.TemplateResponse(
+        request, name, {"user": user, **context}, status_code=status_code
+    )

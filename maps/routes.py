@@ -211,5 +211,6 @@ def build_routes_map(
             entries.append(LegendEntry(colour, f"线路 route {route.route_id}", shape="line"))
         depots.add_to(m)
     add_legend(m, "图例 Legend", entries)
-    folium.LayerControl(collapsed=False).add_to(m)
+    # A day has a layer per route: folded, the list does not cover the legend.
+    folium.LayerControl(collapsed=True).add_to(m)
     return m

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from api.deps import PageUser
 from api.pages.labels import ALL as LABELS
 from api.pages.refused import FOR_OFFICERS, PageRefusedError
-from api.web import templates
+from api.web import render_page
 from gridmgmt.domain import UserRole
 from gridmgmt.services.actor import Actor
 from gridmgmt.services.users import UserInfo, actor_for
@@ -43,9 +43,4 @@ def render(
     status_code: int = status.HTTP_200_OK,
 ) -> HTMLResponse:
     """An officer template with the user and the label tables in its context."""
-    return templates.TemplateResponse(
-        request,
-        name,
-        {"user": user, "labels": LABELS, **context},
-        status_code=status_code,
-    )
+    return render_page(request, name, user, {"labels": LABELS, **context}, status_code=status_code)

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from api.deps import PageUser
 from api.pages.admin_labels import ALL as LABELS
 from api.pages.refused import FOR_ADMINISTRATORS, PageRefusedError
-from api.web import templates
+from api.web import render_page
 from gridmgmt.policy import Action, allows
 from gridmgmt.services.users import UserInfo
 
@@ -45,6 +45,4 @@ def render(
     status_code: int = status.HTTP_200_OK,
 ) -> HTMLResponse:
     """A template with the user and the label tables (``labels``) in its context."""
-    return templates.TemplateResponse(
-        request, name, {"user": user, "labels": LABELS, **context}, status_code=status_code
-    )
+    return render_page(request, name, user, {"labels": LABELS, **context}, status_code=status_code)

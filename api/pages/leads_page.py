@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from api.deps import PageUser, SessionDep
 from api.i18n import N_, gettext_for
 from api.pages.refused import FOR_LIAISONS, PageRefusedError
-from api.web import templates
+from api.web import render_page
 from gridmgmt.domain import UserRole
 from gridmgmt.errors import GridmgmtError, NotFoundError
 from gridmgmt.leads.machine import LeadState, LeadStep, Urgency
@@ -109,11 +109,8 @@ def _render(
         "kind": KIND_LABELS,
         "reason": REASON_LABELS,
     }
-    return templates.TemplateResponse(
-        request,
-        name,
-        {"user": user, "lead_labels": labels, **context},
-        status_code=status_code,
+    return render_page(
+        request, name, user, {"lead_labels": labels, **context}, status_code=status_code
     )
 
 
