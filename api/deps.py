@@ -16,7 +16,8 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
-from api.security import COOKIE_NAME, InvalidTokenError, read_access_token
+from api.security import COOKIE_NAME, InvalidTokenError, SessionClaims, read_session_claims
+from api.web_sessions import revoked_in
 from gridmgmt.config import Settings
 from gridmgmt.policy import ACTION_ATTRIBUTE, Action, require
 from gridmgmt.services.actor import Actor
@@ -65,14 +66,20 @@ def get_session(settings: SettingsDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def _user_from_token(session: Session, settings: Settings, token: str | None) -> UserInfo | None:
+def token_claims(session: Session, settings: Settings, token: str | None) -> SessionClaims | None:
+    """The claims of a valid login token (bearer or cookie) that was not logged out."""
     if not token:
         return None
     try:
-        username = read_access_token(token, secret_key=settings.secret_key)
+        claims = read_session_claims(token, secret_key=settings.secret_key)
     except InvalidTokenError:
         return None
-    return user_by_name(session, username)
+    return None if revoked_in(session, claims.jti) else claims
+
+
+def _user_from_token(session: Session, settings: Settings, token: str | None) -> UserInfo | None:
+    claims = token_claims(session, settings, token)
+    return None if claims is None else user_by_name(session, claims.username)
 
 
 def get_current_user(
@@ -84,25 +91,35 @@ def get_current_user(
     """The user named by the bearer token (or the session cookie); 401 otherwise."""
     user = _user_from_token(session, settings, token or request.cookies.get(COOKIE_NAME))
     if user is None:
-        raise HTTPException(
-            status_code=status.HTTP_401_UNAUTHORIZED,
-            detail="not authenticated: log in at POST /api/v1/auth/token",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise not_authenticated()
     return user
+
+
+def not_authenticated() -> HTTPException:
+    """The API's 401: no valid (or a logged-out) token."""
+    return HTTPException(
+        status_code=status.HTTP_401_UNAUTHORIZED,
+        detail="not authenticated: log in at POST /api/v1/auth/token",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
 
 
 CurrentUser = Annotated[UserInfo, Depends(get_current_user)]
 
 
 def remote_addr(request: Request) -> str | None:
-    """The client's address, as the server sees it (behind a proxy: run with proxy headers)."""
+    """The client's address (behind a trusted proxy: the forwarded one, :mod:`api.client`)."""
     return request.client.host if request.client else None
 
 
 def get_current_actor(user: CurrentUser, request: Request) -> Actor:
-    """The actor API requests run as: the user's role and counties, and where they are."""
-    return replace(actor_for(user), remote_addr=remote_addr(request))
+    """The actor API requests run as: the user's role and counties, and where they are.
+
+    Kept on ``request.state.actor`` so a refusal can be audited (:mod:`api.errors`).
+    """
+    actor = replace(actor_for(user), remote_addr=remote_addr(request))
+    request.state.actor = actor
+    return actor
 
 
 CurrentActor = Annotated[Actor, Depends(get_current_actor)]
@@ -128,6 +145,7 @@ def get_page_user(request: Request, session: SessionDep, settings: SettingsDep) 
     if user is None:
         path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequiredError(path)
+    request.state.actor = replace(actor_for(user), remote_addr=remote_addr(request))
     return user
 
 

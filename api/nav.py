@@ -17,29 +17,42 @@ from starlette.routing import BaseRoute, Match
 from api.i18n import N_
 
 LEADER: Final = "leader"
-"""The bureau leaders' role (局领导), ahead of its place in ``UserRole``."""
+"""The bureau leaders' role (局领导)."""
 ALL_ROLES: Final = frozenset({"officer", "dispatcher", "liaison", "admin", LEADER})
+DEFAULT_HOME: Final = "/map"
+"""Where a role without a first page of its own (or whose page is absent) starts."""
+HOME_PAGES: Final = {
+    "officer": "/grids",
+    "dispatcher": "/dispatch",
+    "liaison": "/leads",
+    "admin": "/admin",
+    LEADER: "/dashboard",
+}
+"""Each role's first page after login (and at ``/``): the page their day starts on."""
 
 
 @dataclass(frozen=True)
 class NavEntry:
     """A link in the header: where it goes, its label (an English msgid), who sees it.
 
-    ``match`` is the path prefix that marks the entry as the current page (default ``path``).
+    ``match`` is the path prefix that marks the entry as the current page (default ``path``);
+    an ``exact`` entry is current on its own path only (a home above other entries' pages).
     """
 
     path: str
     label: str
     roles: frozenset[str]
     match: str | None = None
+    exact: bool = False
 
     def is_current(self, path: str) -> bool:
         """Whether ``path`` is this entry's page or below it."""
         prefix = (self.match or self.path).rstrip("/")
-        return path == prefix or path.startswith(prefix + "/")
+        return path == prefix or (not self.exact and path.startswith(prefix + "/"))
 
 
 NAV_ENTRIES: Final[tuple[NavEntry, ...]] = (
+    NavEntry("/admin", N_("Administration"), frozenset({"admin"}), exact=True),
     NavEntry("/map", N_("Map"), ALL_ROLES),
     NavEntry("/grids", N_("Grids"), frozenset({"officer"})),
     NavEntry("/tasks", N_("Tasks"), frozenset({"officer"})),
@@ -47,6 +60,10 @@ NAV_ENTRIES: Final[tuple[NavEntry, ...]] = (
     NavEntry("/dispatch", N_("Delivery"), frozenset({"dispatcher"})),
     NavEntry("/cases", N_("Cases"), ALL_ROLES),
     NavEntry("/leads", N_("Leads"), frozenset({"liaison", "admin"})),
+    NavEntry("/cooperation", N_("Cooperation"), frozenset({"liaison", "admin"})),
+    NavEntry("/prices", N_("Price checks"), frozenset({"liaison", "admin"})),
+    NavEntry("/sweeps", N_("Joint sweeps"), frozenset({"officer", "liaison", "admin"})),
+    NavEntry("/cooperation/report", N_("Quarterly report"), frozenset({"liaison", "admin"})),
     NavEntry("/admin/import", N_("Import"), frozenset({"admin"})),
     NavEntry("/admin/users", N_("Users"), frozenset({"admin"})),
     NavEntry("/admin/settings", N_("Settings"), frozenset({"admin"})),
@@ -79,3 +96,9 @@ def entries_for(
     if role is None:
         return []
     return [e for e in entries if role in e.roles and e.path in existing]
+
+
+def home_for(role: str, existing: frozenset[str]) -> str:
+    """The first page of a user of ``role``: :data:`HOME_PAGES`, if the app serves it."""
+    page = HOME_PAGES.get(role, DEFAULT_HOME)
+    return page if page in existing else DEFAULT_HOME

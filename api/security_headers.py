@@ -3,28 +3,39 @@
 Every response gets ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: same-origin``,
 ``X-Frame-Options: DENY`` and a Content-Security-Policy with ``frame-ancestors 'none'``.
 
-The CSP of an HTML page depends on the page:
+An HTML page's CSP lets scripts run from the app's own files (``'self'``) and, inline, only
+those carrying this answer's nonce (``'nonce-...'``, new for every request): never an inline
+event handler, a ``javascript:`` link, or a script another origin serves. Most pages have no
+inline script at all (their code is in ``api/static_files``; data for it sits in
+``<script type="application/json">`` blocks, which never run). Three kinds of page carry
+inline code the app itself generates, and mark it with the nonce (:func:`csp_nonce`,
+:func:`with_nonce`):
 
-- a page with no inline script (login, lists, forms) gets ``script-src 'self'``: only the
-  app's own script files run;
-- a map page rendered by folium carries inline scripts (the map's set-up code), so it gets
-  ``script-src 'self' 'unsafe-inline'``: still nothing from another origin. Leaflet and its
-  plugins are served by the app (``maps.assets``), never from a CDN.
+- the folium maps (``/map``, ``/cases/network/{id}``): folium writes each map's set-up code
+  and two Leaflet flags in the page; moving them to files would render every map twice;
+- Swagger UI (``/docs`` and its OAuth2 redirect page), whose start-up code FastAPI inlines.
 
-Which one is chosen by looking at the page itself (an inline ``<script>`` without ``src``),
-so a new page is strict unless it really inlines a script. Styles may be inline on every
-page (``style=`` attributes; folium sets sizes that way). Images may also come from the tile
-server (setting ``tile_url``). Answers that are not HTML get ``default-src 'none'``.
+A name with markup in the data (a retailer called ``</script><script>...``) that broke out
+of such a block would make a script without the nonce, which the browser refuses.
+
+Styles may be inline on every page (``style=`` attributes; folium and Leaflet set sizes that
+way). Images may also come from the tile server (setting ``tile_url``). Answers that are not
+HTML get ``default-src 'none'``.
 """
 
 from __future__ import annotations
 
 import re
+import secrets
 from urllib.parse import urlsplit
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-_INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc\s*=)[^>]*>", re.IGNORECASE)
+NONCE_STATE = "csp_nonce"
+"""The key of this request's nonce in the request's state (``request.state.csp_nonce``)."""
+
+_INLINE_SCRIPT_TAG = re.compile(r"<script(?![^>]*\b(?:src|nonce)\s*=)", re.IGNORECASE)
 
 COMMON_HEADERS: dict[str, str] = {
     "X-Content-Type-Options": "nosniff",
@@ -33,15 +44,15 @@ COMMON_HEADERS: dict[str, str] = {
 }
 
 
-def page_csp(*, inline_scripts: bool, tile_url: str | None = None) -> str:
-    """The CSP of an HTML page: scripts from the app only (inline ones if it has some)."""
+def page_csp(*, nonce: str, tile_url: str | None = None) -> str:
+    """The CSP of an HTML page: scripts from the app, inline ones only with ``nonce``."""
     tiles = ""
     if tile_url:
         parts = urlsplit(tile_url.replace("{", "").replace("}", ""))
         tiles = f" {parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
-    scripts = "'self' 'unsafe-inline'" if inline_scripts else "'self'"
     return (
-        f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; "
+        f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
+        "style-src 'self' 'unsafe-inline'; "
         f"img-src 'self' data: blob:{tiles}; connect-src 'self'; object-src 'none'; "
         "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     )
@@ -51,9 +62,22 @@ OTHER_CSP = "default-src 'none'; frame-ancestors 'none'"
 """The CSP of an answer that is not a page (JSON, scripts, styles, files)."""
 
 
+def csp_nonce(request: Request) -> str:
+    """This request's script nonce (empty outside :class:`SecurityHeaders`: nothing runs)."""
+    return str(getattr(request.state, NONCE_STATE, ""))
+
+
+def with_nonce(html: str, nonce: str) -> str:
+    """``html`` with ``nonce`` on each inline ``<script>`` tag.
+
+    Only for HTML the app generates itself (folium's map code, Swagger UI), never for text
+    that came from a user: that would let their script run.
+    """
+    return _INLINE_SCRIPT_TAG.sub(f'<script nonce="{nonce}"', html)
+
+
 class SecurityHeaders:
-    """ASGI middleware adding the security headers (HTML pages are read whole to choose
-    their CSP; everything else streams through)."""
+    """ASGI middleware adding the security headers and giving each request its nonce."""
 
     def __init__(self, app: ASGIApp, *, tile_url: str | None = None) -> None:
         self.app = app
@@ -63,29 +87,16 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        start: Message | None = None
-        body: list[bytes] = []
+        nonce = secrets.token_urlsafe(18)
+        scope["state"] = {**scope.get("state", {}), NONCE_STATE: nonce}  # this request's own
 
         async def wrapped(message: Message) -> None:
-            nonlocal start
             if message["type"] == "http.response.start":
                 headers = dict(message.get("headers", []))
-                if headers.get(b"content-type", b"").startswith(b"text/html"):
-                    start = message  # held until the page is read
-                    return
-                await send(_with_headers(message, OTHER_CSP))
-                return
-            if start is None or message["type"] != "http.response.body":
-                await send(message)
-                return
-            body.append(message.get("body", b""))
-            if message.get("more_body", False):
-                return
-            page = b"".join(body)
-            inline = _INLINE_SCRIPT.search(page) is not None
-            csp = page_csp(inline_scripts=inline, tile_url=self.tile_url)
-            await send(_with_headers(start, csp))
-            await send({"type": "http.response.body", "body": page, "more_body": False})
+                is_page = headers.get(b"content-type", b"").startswith(b"text/html")
+                csp = page_csp(nonce=nonce, tile_url=self.tile_url) if is_page else OTHER_CSP
+                message = _with_headers(message, csp)
+            await send(message)
 
         await self.app(scope, receive, wrapped)
 

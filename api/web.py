@@ -20,6 +20,7 @@ from starlette.requests import Request
 from api.csrf import OriginCheckMiddleware
 from api.i18n import N_, LocaleMiddleware, install_i18n
 from api.nav import NavEntry, entries_for, page_paths
+from api.security_headers import csp_nonce, with_nonce
 from api.web_sessions import RevokedSessionMiddleware
 
 TEMPLATES_DIR: Final = Path(__file__).resolve().parent / "templates"
@@ -33,7 +34,7 @@ ROLE_LABELS: Final = {
 """Each role's name (an English msgid)."""
 
 
-def _existing_paths(request: Request) -> frozenset[str]:
+def existing_paths(request: Request) -> frozenset[str]:
     """The app's GET paths, found once per app (routes do not change while it serves)."""
     state = request.app.state
     paths: frozenset[str] | None = getattr(state, "web_page_paths", None)
@@ -50,8 +51,21 @@ def _nav_entries(context: Context) -> list[tuple[NavEntry, bool]]:
     if not isinstance(request, Request) or user is None:
         return []
     role = str(getattr(user.role, "value", user.role))
-    entries = entries_for(role, _existing_paths(request))
+    entries = entries_for(role, existing_paths(request))
     return [(entry, entry.is_current(request.url.path)) for entry in entries]
+
+
+@pass_context
+def _csp_nonce(context: Context) -> str:
+    """The page's script nonce, for ``<script nonce="{{ csp_nonce() }}">``."""
+    request = context.get("request")
+    return csp_nonce(request) if isinstance(request, Request) else ""
+
+
+@pass_context
+def _nonced(context: Context, html: str) -> str:
+    """Generated HTML (a folium map's header) with the page's nonce on its inline scripts."""
+    return with_nonce(html, _csp_nonce(context))
 
 
 def _role_label(role: Any) -> str:
@@ -69,7 +83,10 @@ def configure_templates(templates: Jinja2Templates) -> Jinja2Templates:
     """Install translations and the header's helpers on a template set (idempotent)."""
     env = templates.env
     install_i18n(env)
-    env.globals.update(nav_entries=_nav_entries, role_label=_role_label, here=_here)
+    env.globals.update(
+        nav_entries=_nav_entries, role_label=_role_label, here=_here, csp_nonce=_csp_nonce
+    )
+    env.filters["nonced"] = _nonced
     return templates
 
 

@@ -18,16 +18,29 @@ something to find. Then, in the same run:
 The hits of both ways must be the same set of (local case, kind, other county); the line
 says so (``hits_equal``).
 
+Then ``report_s``: the quarterly mutual report (每季度互相通报) of the whole demo area (six
+counties) for the current quarter, as ``GET /api/v1/cooperation/report`` computes it, on a
+SQLite file holding the demo region (retailers, orders, staff, cases, the demo's price
+observations and groups, one planned sweep; the demo cases moved in time as the demo moves
+them) imported as ``gridmgmt demo`` imports it,
+plus ``--cases`` synthetic cases per county opened in that quarter (``report_cases``), so the
+report's time is measured at the bench's size (``report_setup_s``, which includes importing
+the sections' services as a server does at start; ``report_s`` the first report of the
+process, ``report_again_s`` a second one; ``--no-report`` leaves the report out).
+``report_sections`` counts the sections that came out with figures rather than a "not
+available" note.
+
 Usage::
 
     uv run python bench/cooperation.py                 # 6 x 100,000 cases
-    uv run python bench/cooperation.py --cases 2000    # a short run
+    uv run python bench/cooperation.py --cases 2000    # a short run (quick mode)
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib
 import json
 import os
 import random
@@ -200,12 +213,112 @@ def store_bundles(paths: list[Path], receiver: str, folder: Path) -> float:
     return seconds
 
 
+def _quarter_cases(session: Any, counties: list[str], cases: int, first: dt.date) -> int:
+    """Store ``cases`` synthetic cases per county opened in the quarter starting ``first``."""
+    from sqlalchemy import insert
+
+    from gridmgmt.domain import CaseStatus, CaseType
+    from gridmgmt.store.models.cases import CaseRecord
+
+    rng = random.Random(31)
+    kinds = list(CaseType)
+    stored = 0
+    for county in counties:
+        rows = [
+            {
+                "case_no": f"BENCH-{county}-{number:06d}",
+                "county_code": county,
+                "opened_on": first + dt.timedelta(days=rng.randrange(90)),
+                "type": rng.choice(kinds),
+                "status": CaseStatus.OPEN,
+                "seized_cartons": float(rng.randrange(50)),
+                "value_yuan": float(rng.randrange(20_000)),
+                "summary": "",
+                "version": "bench",
+                "created_by": "bench",
+                "updated_by": "bench",
+            }
+            for number in range(cases)
+        ]
+        for at in range(0, len(rows), 20_000):
+            session.execute(insert(CaseRecord), rows[at : at + 20_000])
+        stored += len(rows)
+    return stored
+
+
+def quarterly_report_seconds(folder: Path, cases: int) -> dict[str, Any]:
+    """Seconds to build the demo area's quarterly report, and to set up its database."""
+    from gridmgmt.config import Settings
+    from gridmgmt.cooperation.quarters import Quarter
+    from gridmgmt.demo.cases import DEMO_CASES_FILE, dated_case_file
+    from gridmgmt.demo.cooperation import DEMO_AREA, demo_cooperation_area
+    from gridmgmt.demo.prices import _demo_sweep, write_price_files
+    from gridmgmt.demo.region import load_demo_data
+    from gridmgmt.services.actor import SYSTEM
+    from gridmgmt.services.cases import import_cases
+    from gridmgmt.services.cooperation.areas import get_area
+    from gridmgmt.services.cooperation.report import quarterly_report
+    from gridmgmt.services.imports import import_file
+    from gridmgmt.store import db
+
+    url = f"sqlite:///{folder / 'area.db'}"
+    settings = Settings(database_url=url, secret_key="s" * 32)
+    today = dt.date.today()
+    start = time.perf_counter()
+    db.upgrade(url)
+    load_demo_data(url, settings.demo_dir)
+    with db.transaction(url) as session:
+        case_file = dated_case_file(
+            settings.demo_dir / DEMO_CASES_FILE, folder / DEMO_CASES_FILE, today=today
+        )
+        import_cases(session, SYSTEM, case_file, label=DEMO_CASES_FILE)
+        demo_cooperation_area(session)
+        groups, prices = write_price_files(session, folder, today=today)
+    for kind, path in (("groups", groups), ("prices", prices)):
+        with db.transaction(url) as session:
+            import_file(session, SYSTEM, kind, path)
+    with db.transaction(url) as session:
+        _demo_sweep(session, today)
+    period = Quarter(today.year, (today.month - 1) // 3 + 1)
+    with db.transaction(url) as session:
+        counties = [c.code for c in get_area(session, SYSTEM, DEMO_AREA[0]).counties]
+        stored = _quarter_cases(session, counties, cases, period.first)
+    # The sections' services, imported as a server imports them when it starts.
+    importlib.import_module("gridmgmt.services.rules")
+    importlib.import_module("gridmgmt.services.prices")
+    setup_s = time.perf_counter() - start
+    quarter = str(period)
+    with db.transaction(url) as session:
+        report, report_s = timed(
+            lambda: quarterly_report(session, SYSTEM, quarter, area=DEMO_AREA[0])
+        )
+        session.rollback()  # the report's audit lines: the second run starts alike
+    with db.transaction(url) as session:
+        _again, again_s = timed(
+            lambda: quarterly_report(session, SYSTEM, quarter, area=DEMO_AREA[0])
+        )
+    db.dispose_engine(url)
+    filled = sum(not any(n.startswith("not available") for n in s.notes) for s in report.sections)
+    return {
+        "report_quarter": quarter,
+        "report_counties": len(report.counties),
+        "report_cases": stored,
+        "report_sections": f"{filled}/{len(report.sections)}",
+        "report_setup_s": round(setup_s, 2),
+        "report_s": round(report_s, 2),
+        "report_again_s": round(again_s, 2),
+    }
+
+
 def main() -> None:
     """Run the benchmark and print one JSON line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", type=int, default=100_000, help="cases per county")
     parser.add_argument("--overlap", type=float, default=0.01, help="share of cases linked")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--no-report", action="store_true", help="leave out the quarterly report of the area"
+    )
     args = parser.parse_args()
 
     mentions, generate_s = timed(lambda: generate(args.cases, args.overlap, args.seed))
@@ -226,6 +339,7 @@ def main() -> None:
         private, figures, paths = private_matching(identifiers, folder)
         bundle_mb = sum(path.stat().st_size for path in paths) / len(paths) / 1e6
         store_s = store_bundles(paths, next(iter(identifiers)), folder)
+        report = {} if args.no_report else quarterly_report_seconds(folder, args.cases)
     private_s = sum(figures.values())
     same = {(h.case_no, h.kind, h.county_code) for h in plain} == {
         (h.case_no, h.kind, h.county_code) for h in private
@@ -246,6 +360,7 @@ def main() -> None:
         "private_s": round(private_s, 2),
         "ratio_private_to_plain": round(private_s / plain_s, 1) if plain_s else None,
         "store_s": round(store_s, 2),
+        **report,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "cores": len(os.sched_getaffinity(0)),
         "load_average_1m": round(os.getloadavg()[0], 2),

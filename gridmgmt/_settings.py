@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import secrets
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -13,7 +14,7 @@ from gridmgmt.config import DEFAULT_DATABASE_URL, REPO_ROOT
 from gridmgmt.errors import InvalidInputError
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     """Whether ``host`` (a name or an address) only reaches this machine."""
     if host.strip("[]").lower() in {"localhost", "localhost.localdomain"}:
         return True
@@ -62,7 +63,8 @@ class Settings(BaseSettings):
     dask_scheduler: str | None = Field(
         default=None,
         description="Address of a Dask scheduler running background jobs, e.g. "
-        "tcp://scheduler.bureau.local:8786. Empty: an in-process cluster of threads.",
+        "tcp://scheduler.bureau.local:8786. Empty: `serve` starts a local cluster (a worker "
+        "process), other commands run jobs in threads of their own process.",
     )
     federation_key: str | None = Field(
         default=None,
@@ -70,8 +72,59 @@ class Settings(BaseSettings):
         "servers, as kid:secret pairs separated by commas (e.g. 2026q1:<secret>,2025q4:<old>); "
         "the first exports bundles, any of them is accepted on import. Empty: no bundles.",
     )
+    max_grids: int = Field(
+        default=500,
+        ge=1,
+        description="Most grids one design of a county may have (the number of retailers "
+        "to visit bounds it too): an absurd request is refused at once (422).",
+    )
+    max_solver_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="Largest solver time budget one route plan may ask for, per day "
+        "(seconds); a request over it is refused (422).",
+    )
     max_upload_mb: float = Field(
         default=50.0, gt=0, description="Largest file the import page accepts, in megabytes."
+    )
+    import_max_file_mb: float = Field(
+        default=1024.0,
+        gt=0,
+        description="Largest file an import reads (command line and API), in megabytes; "
+        "larger files are refused before they are read.",
+    )
+    import_max_header_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        description="Longest header line of a CSV file, in bytes (a 50 MB header is refused "
+        "before the file is decoded).",
+    )
+    import_max_columns: int = Field(
+        default=500, ge=10, description="Most columns an imported file may have."
+    )
+    import_max_problems: int = Field(
+        default=100,
+        ge=1,
+        description="Problems of a refused import that are listed; the rest are counted.",
+    )
+    import_max_vertices: int = Field(
+        default=200_000,
+        ge=100,
+        description="Most vertices one imported polygon (a county, a campus) may have.",
+    )
+    import_max_archive_mb: float = Field(
+        default=2048.0,
+        gt=0,
+        description="Largest total size of the files unpacked from a .zip import, in megabytes.",
+    )
+    import_max_archive_members: int = Field(
+        default=64, ge=1, description="Most files a .zip import may hold."
+    )
+    import_max_compression_ratio: float = Field(
+        default=500.0,
+        gt=1,
+        description="Largest unpacked-to-packed size ratio of a file over 1 MB in a .zip "
+        "import (a zip bomb packs far tighter than any real data).",
     )
     sqlite_busy_timeout_ms: int = Field(
         default=10_000,
@@ -93,12 +146,26 @@ class Settings(BaseSettings):
     )
     trust_proxy: bool = Field(
         default=False,
-        description="Behind a reverse proxy: trust its X-Forwarded-Proto (HTTPS: Secure "
-        "session cookies) and X-Forwarded-For (the client's address for login throttling). "
-        "Leave off when clients reach the app directly, or they could forge both.",
+        description="Behind a reverse proxy: trust the X-Forwarded-Proto (HTTPS: Secure "
+        "session cookies) and X-Forwarded-For (the client's address for login throttling "
+        "and the logs) of requests that come from `trusted_proxies`. Off: both are ignored.",
+    )
+    trusted_proxies: str = Field(
+        default="127.0.0.1,::1",
+        description="With trust_proxy: the reverse proxies' addresses or networks, separated "
+        "by commas (e.g. 10.0.0.5,10.0.1.0/24; * for any). Forwarded headers from any other "
+        "peer are ignored, and X-Forwarded-For is read from the right, past these proxies.",
     )
     demo_dir: Path = Field(
         default=REPO_ROOT / "data" / "demo", description="Folder with the demo region's files."
+    )
+    log_format: Literal["json", "text"] = Field(
+        default="json",
+        description="How `gridmgmt serve` writes its log: one JSON object per line (with the "
+        "request id) or plain text.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="The least severe log level written by `gridmgmt serve`."
     )
 
     def require_secret_for(self, host: str) -> None:
@@ -112,7 +179,7 @@ class Settings(BaseSettings):
         InvalidInputError
             ``host`` is not loopback and no secret key was set.
         """
-        if "secret_key" in self.model_fields_set or _is_loopback(host):
+        if "secret_key" in self.model_fields_set or is_loopback(host):
             return
         msg = (
             f"refusing to serve on {host}: set GRIDMGMT_SECRET_KEY (e.g. `python -c "

@@ -35,6 +35,7 @@ from shapely.geometry.base import BaseGeometry
 from gridmgmt.errors import InvalidInputError
 
 __all__ = [
+    "CRS_NAMES",
     "WGS84",
     "CoordinateSystem",
     "UnknownCRSError",
@@ -47,6 +48,7 @@ __all__ = [
     "parse_crs",
     "to_metric",
     "to_wgs84",
+    "transformer",
 ]
 
 WGS84: Final = "EPSG:4326"
@@ -136,6 +138,10 @@ _GK_FIRST_CM: Final = 75
 _GK_ZONE_COUNT: Final = 21
 _GK_WEST: Final = _GK_FIRST_CM - 1.5
 _GK_EAST: Final = _GK_FIRST_CM + 3 * (_GK_ZONE_COUNT - 1) + 1.5
+
+
+CRS_NAMES: Final[tuple[str, ...]] = tuple(_ALIASES)
+"""Every name :func:`parse_crs` accepts (lower case)."""
 
 
 def parse_crs(name: str | CoordinateSystem) -> CoordinateSystem:
@@ -517,6 +523,40 @@ def _inverse(level: int, lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, 
         if max(np.abs(d_lon).max(), np.abs(d_lat).max()) < _INVERSE_TOLERANCE_DEG:
             break
     return guess_lon, guess_lat
+
+
+@lru_cache(maxsize=32)
+def transformer(source: pyproj.CRS | str, target: pyproj.CRS | str) -> pyproj.Transformer:
+    """A cached longitude-first transformer from ``source`` to ``target``.
+
+    pyproj gives every thread its own copy of a transformer, made the way the original was.
+    One made from two CRSs looks its operation up in PROJ's database again per thread (20-40
+    ms, paid by the first request each server thread serves); so the operation found once is
+    kept as its PROJ pipeline, whose copies cost a tenth of a millisecond. Where the pipeline
+    does not reproduce the found operation exactly, the original is kept.
+    """
+    found = pyproj.Transformer.from_crs(source, target, always_xy=True)
+    try:
+        pipeline = pyproj.Transformer.from_pipeline(found.definition)
+        probe = found.transform(*_probe_point(source))
+        if np.allclose(pipeline.transform(*_probe_point(source)), probe, rtol=0, atol=1e-9):
+            return pipeline
+    except pyproj.exceptions.ProjError:
+        pass
+    return found
+
+
+def _probe_point(source: pyproj.CRS | str) -> tuple[float, float]:
+    """A point inside ``source``'s area of use (its centre), in ``source``'s coordinates."""
+    area = pyproj.CRS.from_user_input(source).area_of_use
+    if area is None:
+        return (0.0, 0.0)
+    lon, lat = (area.west + area.east) / 2, (area.south + area.north) / 2
+    geographic = pyproj.CRS.from_user_input(source).is_geographic
+    if geographic:
+        return (lon, lat)
+    to_source = pyproj.Transformer.from_crs(WGS84, source, always_xy=True)
+    return tuple(float(v) for v in to_source.transform(lon, lat))  # type: ignore[return-value]
 
 
 @lru_cache(maxsize=64)

@@ -110,6 +110,7 @@ class UserRole(StrEnum):
     DISPATCHER = "dispatcher"
     LIAISON = "liaison"
     ADMIN = "admin"
+    LEADER = "leader"  # 局领导: reads every figure of their counties, changes nothing
 
 
 class EntityKind(StrEnum):
@@ -178,6 +179,7 @@ LABELS_ZH: dict[StrEnum, str] = {
     UserRole.DISPATCHER: "调度员",
     UserRole.LIAISON: "信息联络员",
     UserRole.ADMIN: "管理员",
+    UserRole.LEADER: "局领导",
 }
 
 # Extra spellings users have in their files, beyond the value and the Chinese label.
@@ -200,6 +202,7 @@ SYNONYMS: dict[str, StrEnum] = {
     "配送员": StaffRole.DELIVERER,
     "信息采集员": StaffRole.DELIVERER,
     "collector": StaffRole.DELIVERER,
+    "领导": UserRole.LEADER,
     # Weekdays: 星期一 / 礼拜一 / 1 (Monday) ... 星期日 / 星期天 / 7, and mon ... sun.
     **{
         spelling: day

@@ -1,4 +1,6 @@
-"""Pieces every view shares: the base map, display coordinates, popups without jQuery."""
+"""Pieces every view shares: the base map, display coordinates, popups without jQuery, and
+text labels that hide where they would run into another (so a county seat's many small grids
+never become a blot)."""
 
 from __future__ import annotations
 
@@ -13,11 +15,17 @@ import numpy as np
 import pandas as pd
 from branca.element import MacroElement
 from folium.template import Template
+from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
+from shapely.ops import polylabel
 
 from gridmgmt.crs import CoordinateSystem, convert_geometry, convert_geoseries, parse_crs
 
 PLAIN_BACKGROUND = "#f2efe9"
+POINTS_PANE = "gmPoints"
+"""Pane of points drawn on a canvas (:class:`maps.rules.PointLayer`), above the areas."""
+PHONE_WIDTH = 600
+"""A map narrower than this (CSS px) starts with its legend and layer list folded."""
 DEFAULT_CENTRE = (40.9, 114.0)
 DEFAULT_ZOOM = 8
 # MarkerCluster needs a maximum zoom even when there is no tile layer to supply one.
@@ -40,6 +48,108 @@ class _Background(MacroElement):  # type: ignore[misc]
         super().__init__()
         self._name = "Background"
         self.colour = escape(colour)
+
+
+class _LabelDeclutter(MacroElement):  # type: ignore[misc]
+    """Hides each map label (:func:`label_marker`) that would overlap one shown before it.
+
+    Labels are taken by priority (a county's name before a grid's id), then in the order
+    they were added; the check runs again after every zoom, pan and layer switch, so a
+    label hidden at one zoom level shows at a closer one.
+    """
+
+    _template = Template(
+        r"""
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            function declutter() {
+                var icons = Array.prototype.slice.call(
+                    map.getContainer().querySelectorAll(".gm-label-icon"));
+                icons.forEach(function (icon, i) {
+                    icon.gmOrder = i;
+                    icon.style.visibility = "";
+                    // A label's size changes when its font comes in: look again then.
+                    if (watch && icon.firstElementChild) { watch.observe(icon.firstElementChild); }
+                });
+                function priority(icon) {
+                    var found = /gm-label-p([0-9]+)/.exec(icon.className);
+                    return found ? +found[1] : 0;
+                }
+                icons.sort(function (a, b) {
+                    return priority(b) - priority(a) || a.gmOrder - b.gmOrder;
+                });
+                // Measure every label first (one layout), then hide: no layout per label.
+                var boxes = icons.map(function (icon) {
+                    var text = document.createRange();
+                    text.selectNodeContents(icon);
+                    return text.getBoundingClientRect();
+                });
+                var taken = [];
+                icons.forEach(function (icon, i) {
+                    var r = boxes[i];
+                    if (!r.width && !r.height) { return; }
+                    var hit = taken.some(function (t) {
+                        return r.left < t.right && t.left < r.right &&
+                            r.top < t.bottom && t.top < r.bottom;
+                    });
+                    if (hit) { icon.style.visibility = "hidden"; } else { taken.push(r); }
+                });
+            }
+            var pending = null;
+            var watch = window.ResizeObserver ? new ResizeObserver(function () { soon(); }) : null;
+            function soon() {
+                clearTimeout(pending);
+                pending = setTimeout(declutter, 50);
+            }
+            map.gmDeclutter = declutter;
+            map.on("zoomend moveend overlayadd overlayremove resize", soon);
+            map.whenReady(soon);
+            // Text is measured again once the page's fonts are in (their widths change).
+            window.addEventListener("load", soon);
+            if (document.fonts && document.fonts.ready) { document.fonts.ready.then(soon); }
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "LabelDeclutter"
+
+
+class _PointsPane(MacroElement):  # type: ignore[misc]
+    """A map pane above the areas (grids, counties) for points drawn on a canvas."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.createPane({{ this.pane|tojson }}).style.zIndex = 450;
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "PointsPane"
+        self.pane = POINTS_PANE
+
+
+class _DataBounds(MacroElement):  # type: ignore[misc]
+    """Keeps the extent of the map's data on the map (``gmDataBounds``), so a control that
+    covers a corner (the legend) can fit the data beside itself."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.gmDataBounds = L.latLngBounds({{ this.bounds|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: list[list[float]]) -> None:
+        super().__init__()
+        self._name = "DataBounds"
+        self.bounds = bounds
 
 
 class _PopupStyle(MacroElement):  # type: ignore[misc]
@@ -127,9 +237,12 @@ def base_map(
     else:
         _Background(background).add_to(m)
     _PopupStyle().add_to(m)
+    _LabelDeclutter().add_to(m)
+    _PointsPane().add_to(m)
     bounds = _bounds(frames)
     if bounds is not None:
         m.fit_bounds(bounds)
+        _DataBounds(bounds).add_to(m)
     return m
 
 
@@ -231,10 +344,30 @@ def bind_popup(
     return layer
 
 
-def label_marker(lat: float, lon: float, html: str, class_name: str) -> folium.Marker:
-    """A text label on the map: trusted ``html`` centred on the point, not clickable."""
+def label_point(geometry: BaseGeometry) -> Point:
+    """Where an area's label goes: the point of its largest part farthest from its edges
+    (polylabel), so a long or bent grid gets its label inside, in its widest place."""
+    parts = list(getattr(geometry, "geoms", [geometry]))
+    largest = max(parts, key=lambda part: part.area)
+    if largest.is_empty or largest.area == 0:
+        return geometry.representative_point()
+    return polylabel(largest, tolerance=max(largest.area**0.5 / 200, 1e-9))
+
+
+def label_marker(
+    lat: float, lon: float, html: str, class_name: str, *, priority: int = 0
+) -> folium.Marker:
+    """A text label on the map: trusted ``html`` centred on the point, not clickable.
+
+    A label that would overlap one of higher ``priority`` (or of the same, added earlier)
+    is hidden at that zoom level (see :class:`_LabelDeclutter`).
+    """
     return folium.Marker(
         [lat, lon],
-        icon=folium.DivIcon(html=html, icon_size=(0, 0), class_name=class_name),
+        icon=folium.DivIcon(
+            html=html,
+            icon_size=(0, 0),
+            class_name=f"{class_name} gm-label-icon gm-label-p{int(priority)}",
+        ),
         interactive=False,
     )

@@ -1,15 +1,15 @@
 """Case networks (案件网络): the link chart as inline SVG and the map of a network's cases.
 
-Both work with no network at all: the chart is an SVG drawn here from a networkx layout (no
-JavaScript, no CDN), the map is folium with the local Leaflet of :mod:`maps.assets`. On the
-map, cases are points coloured by case type and each pair of linked cases is a line, coloured
-by whether it crosses a county or a province border (a network's reason to exist).
+Both work with no network at all: the chart is an SVG drawn from a networkx layout
+(:mod:`maps.link_chart`: no JavaScript, no CDN), the map is folium with the local Leaflet of
+:mod:`maps.assets`. On the map, cases are points coloured by case type and each pair of
+linked cases is a line, coloured by whether it crosses a county or a province border (a
+network's reason to exist).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -19,12 +19,15 @@ import folium
 import geopandas as gpd
 import networkx as nx
 
-from gridmgmt.cases.model import CaseStatus, CaseType, EntityKind, label_zh, parse_case_enum
+from gridmgmt.cases.model import CaseStatus, CaseType, label_zh, parse_case_enum
 from gridmgmt.cases.networks import Centrality, Network, TimelineEntry
 from gridmgmt.crs import CoordinateSystem
 from maps.assets import MapParts, copy_assets, render_parts
 from maps.base import base_map, bind_popup, display_frame, is_blank, popup_html
+from maps.controls import add_layer_control
 from maps.legend import LegendEntry, add_legend
+from maps.link_chart import CASE_COLOUR, KIND_COLOURS, link_chart_svg
+from maps.link_chart import kind_label as _kind_label
 from maps.overview import add_counties
 
 __all__ = [
@@ -35,24 +38,11 @@ __all__ = [
     "link_chart_svg",
     "network_page",
     "network_summary_html",
+    "networks_list_html",
     "render_network_page",
     "write_network_page",
 ]
 
-CASE_COLOUR: Final = "#263238"
-KIND_COLOURS: Final[dict[str, str]] = {
-    "case": CASE_COLOUR,
-    EntityKind.PERSON.value: "#c62828",
-    EntityKind.ID_NUMBER.value: "#ad1457",
-    EntityKind.PHONE.value: "#1565c0",
-    EntityKind.PLATE.value: "#6a1b9a",
-    EntityKind.WAYBILL.value: "#ef6c00",
-    EntityKind.ADDRESS.value: "#2e7d32",
-    EntityKind.LICENCE_NO.value: "#00838f",
-    EntityKind.BANK_ACCOUNT.value: "#f9a825",
-    EntityKind.COMPANY.value: "#5d4037",
-}
-HUB_COLOUR: Final = "#b0bec5"
 CASE_TYPE_COLOURS: Final[dict[str, str]] = {
     CaseType.COUNTERFEIT.value: "#c62828",
     CaseType.SMUGGLED.value: "#6a1b9a",
@@ -63,184 +53,6 @@ CASE_TYPE_COLOURS: Final[dict[str, str]] = {
 CROSS_PROVINCE_COLOUR: Final = "#d50000"
 CROSS_COUNTY_COLOUR: Final = "#ff6f00"
 SAME_COUNTY_COLOUR: Final = "#546e7a"
-_LABEL_CHARS: Final = 16
-_MARGIN: Final = 70.0
-
-
-def _kind_label(kind: str) -> str:
-    if kind == "case":
-        return "案件 case"
-    try:
-        return f"{label_zh(EntityKind(kind))} {kind}"
-    except ValueError:
-        return kind
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= _LABEL_CHARS else text[: _LABEL_CHARS - 1] + "…"
-
-
-# --- the link chart -------------------------------------------------------------------------
-
-
-def _layout(chart: nx.Graph) -> dict[Any, tuple[float, float]]:
-    """Node positions in [0, 1]² from a seeded spring layout (the same chart, the same picture).
-
-    Kamada-Kawai draws trees a little more evenly but takes seconds where this takes tens of
-    milliseconds, too slow for a page.
-    """
-    count = chart.number_of_nodes()
-    if count == 0:
-        return {}
-    if count == 1:
-        return {next(iter(chart.nodes)): (0.5, 0.5)}
-    ordered = nx.Graph()
-    ordered.add_nodes_from(sorted(chart.nodes))
-    ordered.add_edges_from(sorted(tuple(sorted(edge)) for edge in chart.edges))
-    raw = nx.spring_layout(ordered, seed=20240601, iterations=200)
-    xs = [float(p[0]) for p in raw.values()]
-    ys = [float(p[1]) for p in raw.values()]
-    span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0
-    return {
-        node: ((float(p[0]) - min(xs)) / span, (float(p[1]) - min(ys)) / span)
-        for node, p in raw.items()
-    }
-
-
-def _canvas(count: int) -> tuple[float, float]:
-    side = max(480.0, min(1100.0, 90.0 * math.sqrt(count)))
-    return side * 1.6, side
-
-
-def link_chart_svg(chart: nx.Graph, *, hub_cap: int | None = None, title: str = "") -> str:
-    """The link chart of a network as an inline SVG element (no scripts, no external files).
-
-    Case nodes are squares labelled with their case number; entity nodes are circles coloured
-    by kind, labelled with their (shortened) value, larger when they link two or more cases,
-    dashed when the identifier is invalid, grey when it is a hub past ``hub_cap`` cases.
-    Edges carry the roles the entity played in the case. Hovering shows full details.
-
-    Parameters
-    ----------
-    chart
-        A link chart (:func:`gridmgmt.cases.graph.link_chart`): nodes with ``node_type``
-        case (``case_no``, ``county_code``, ``type``) or entity (``kind``, ``label``,
-        ``valid``, ``cases_touched``); edges with ``roles``.
-    hub_cap
-        Entities touching more cases than this are drawn as hubs.
-    title
-        Accessible title of the chart.
-    """
-    positions = _layout(chart)
-    width, height = _canvas(chart.number_of_nodes())
-
-    def at(node: Any) -> tuple[float, float]:
-        x, y = positions[node]
-        return _MARGIN + x * (width - 2 * _MARGIN), _MARGIN + y * (height - 2 * _MARGIN)
-
-    parts = [
-        f'<svg class="gm-link-chart" viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" '
-        f'role="img" aria-label="{escape(title or "link chart")}" '
-        'style="max-width:100%;height:auto;background:#fff;font-family:sans-serif">',
-        f"<title>{escape(title or '关系图 link chart')}</title>",
-    ]
-    parts += [_edge_svg(u, v, data, at(u), at(v)) for u, v, data in sorted(chart.edges(data=True))]
-    parts += [
-        _node_svg(node, data, at(node), hub_cap, chart.degree(node))
-        for node, data in sorted(chart.nodes(data=True))
-    ]
-    parts.append(_chart_legend(chart, hub_cap))
-    parts.append("</svg>")
-    return "\n".join(parts)
-
-
-def _edge_svg(
-    u: Any, v: Any, data: Mapping[str, Any], a: tuple[float, float], b: tuple[float, float]
-) -> str:
-    roles = " / ".join(data.get("roles", ()))
-    line = (
-        f'<line class="gm-edge" x1="{a[0]:.1f}" y1="{a[1]:.1f}" x2="{b[0]:.1f}" '
-        f'y2="{b[1]:.1f}" stroke="#90a4ae" stroke-width="1.2"/>'
-    )
-    if not roles:
-        return line
-    mx, my = (a[0] + b[0]) / 2, (a[1] + b[1]) / 2
-    return (
-        f'<g class="gm-edge-group">{line}<text class="gm-edge-label" x="{mx:.1f}" '
-        f'y="{my:.1f}" font-size="9" fill="#546e7a" text-anchor="middle" '
-        f'paint-order="stroke" stroke="#fff" stroke-width="3">{escape(roles)}</text></g>'
-    )
-
-
-def _node_svg(
-    node: Any, data: Mapping[str, Any], at: tuple[float, float], hub_cap: int | None, degree: int
-) -> str:
-    x, y = at
-    if data.get("node_type") == "case":
-        case_no = str(data.get("case_no", node))
-        details = [case_no, str(data.get("county_code", "")), str(data.get("type", ""))]
-        tip = escape(" · ".join(d for d in details if d))
-        return (
-            f'<g class="gm-node gm-kind-case" data-node="{escape(str(node))}">'
-            f"<title>{tip}</title>"
-            f'<rect x="{x - 8:.1f}" y="{y - 8:.1f}" width="16" height="16" rx="3" '
-            f'fill="{CASE_COLOUR}" stroke="#fff" stroke-width="1.5"/>'
-            f'<text class="gm-case-label" x="{x:.1f}" y="{y + 21:.1f}" font-size="11" '
-            f'font-weight="bold" fill="{CASE_COLOUR}" text-anchor="middle" paint-order="stroke" '
-            f'stroke="#fff" stroke-width="3">{escape(case_no)}</text></g>'
-        )
-    kind = str(data.get("kind", ""))
-    label = str(data.get("label", node))
-    touched = int(data.get("cases_touched") or degree)
-    hub = hub_cap is not None and touched > hub_cap
-    colour = HUB_COLOUR if hub else KIND_COLOURS.get(kind, "#78909c")
-    radius = 8 if degree >= 2 else 5
-    dash = ' stroke-dasharray="3 2"' if hub or not data.get("valid", True) else ""
-    outline = "#37474f" if dash else "#fff"
-    notes = [] if data.get("valid", True) else ["无效 invalid"]
-    if hub:
-        notes.append(f"枢纽 hub: {touched} cases")
-    tip = escape(" · ".join([_kind_label(kind), label, f"{touched} case(s)", *notes]))
-    classes = f"gm-node gm-kind-{escape(kind)}" + (" gm-hub" if hub else "")
-    return (
-        f'<g class="{classes}" data-node="{escape(str(node))}"><title>{tip}</title>'
-        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius}" fill="{colour}" stroke="{outline}" '
-        f'stroke-width="1.5"{dash}/>'
-        f'<text class="gm-entity-label" x="{x:.1f}" y="{y + radius + 11:.1f}" font-size="9" '
-        f'fill="#37474f" text-anchor="middle" paint-order="stroke" stroke="#fff" '
-        f'stroke-width="3">{escape(_short(label))}</text></g>'
-    )
-
-
-def _chart_legend(chart: nx.Graph, hub_cap: int | None) -> str:
-    kinds = sorted(
-        {
-            "case" if data.get("node_type") == "case" else str(data.get("kind", ""))
-            for _, data in chart.nodes(data=True)
-        },
-        key=lambda k: list(KIND_COLOURS).index(k) if k in KIND_COLOURS else len(KIND_COLOURS),
-    )
-    rows = []
-    for i, kind in enumerate(kinds):
-        y = 16 + 16 * i
-        colour = KIND_COLOURS.get(kind, "#78909c")
-        symbol = (
-            f'<rect x="8" y="{y - 6}" width="11" height="11" rx="2" fill="{colour}"/>'
-            if kind == "case"
-            else f'<circle cx="13" cy="{y}" r="5.5" fill="{colour}"/>'
-        )
-        rows.append(
-            f'{symbol}<text x="25" y="{y + 4}" font-size="11" fill="#37474f">'
-            f"{escape(_kind_label(kind))}</text>"
-        )
-    if hub_cap is not None:
-        y = 16 + 16 * len(kinds)
-        rows.append(
-            f'<circle cx="13" cy="{y}" r="5.5" fill="{HUB_COLOUR}" stroke="#37474f" '
-            f'stroke-dasharray="3 2"/><text x="25" y="{y + 4}" font-size="11" fill="#37474f">'
-            f"枢纽/无效 hub or invalid</text>"
-        )
-    return f'<g class="gm-chart-legend">{"".join(rows)}</g>'
 
 
 # --- the map --------------------------------------------------------------------------------
@@ -304,7 +116,7 @@ def build_case_network_map(
     _add_links(m, links_d)
     _add_cases(m, cases_d)
     add_legend(m, "案件网络 Case network", _map_legend())
-    folium.LayerControl(collapsed=False).add_to(m)
+    add_layer_control(m, collapsed=False)
     return m
 
 
@@ -409,6 +221,10 @@ def network_summary_html(
             ("案值 Value (yuan)", f"{network.value_yuan:,.0f}"),
             ("认定理由 Why a network case", "; ".join(network.network_case_reasons)),
             ("跨省线索 Cross-region signals", "; ".join(network.cross_province_signals)),
+            (
+                "延伸至其他县 Extends into other counties",
+                network.other_counties or "",
+            ),
         ]
     )
     rows = "".join(
@@ -426,23 +242,74 @@ def network_summary_html(
     return (
         f'<section class="gm-network-summary"><h2>{escape(network.network_id)} '
         f"{''.join(badges)}</h2>{facts}"
-        '<h3>时间线 Timeline</h3><table class="gm-table gm-timeline"><tr><th>立案 Opened</th>'
-        "<th>案件 Case</th><th>县 County</th><th>类型 Type</th>"
-        f"<th>与此前案件共同要素 Shared with earlier cases</th></tr>{rows}</table>"
-        '<h3>核心人员与电话 Central people and phones</h3><table class="gm-table gm-central">'
+        '<h3>时间线 Timeline</h3><div class="gm-scroll"><table class="gm-table gm-timeline">'
+        "<tr><th>立案 Opened</th><th>案件 Case</th><th>县 County</th><th>类型 Type</th>"
+        f"<th>与此前案件共同要素 Shared with earlier cases</th></tr>{rows}</table></div>"
+        '<h3>核心人员与电话 Central people and phones</h3><div class="gm-scroll">'
+        '<table class="gm-table gm-central">'
         "<tr><th>类别 Kind</th><th>要素 Entity</th><th>案件 Cases</th>"
-        f"<th>中介中心度 Betweenness</th></tr>{people}</table></section>"
+        f"<th>中介中心度 Betweenness</th></tr>{people}</table></div></section>"
+    )
+
+
+def networks_list_html(
+    networks: Sequence[Network],
+    href: Callable[[str], str],
+    *,
+    current: str | None = None,
+    county_names: Mapping[str, str] | None = None,
+) -> str:
+    """Every network as a table row linking to its page (the ``current`` one marked).
+
+    Parameters
+    ----------
+    networks
+        The networks, in the order shown.
+    href
+        The link of a network's page from its id (e.g. ``case-networks/N-1.html``).
+    current
+        The id of the network on this page, shown unlinked.
+    county_names
+        County name per code.
+    """
+    names = county_names or {}
+    rows = []
+    for network in networks:
+        link = escape(network.network_id)
+        if network.network_id != current:
+            link = f'<a href="{escape(href(network.network_id))}">{link}</a>'
+        counties = ", ".join(names.get(c, c) for c in network.counties)
+        flags = [
+            "网络案件 network case" if network.network_case else "",
+            "跨省 cross-province" if network.cross_province else "",
+        ]
+        marked = ' class="gm-current"' if network.network_id == current else ""
+        rows.append(
+            f"<tr{marked}>"
+            f"<td>{link}</td><td>{len(network.cases)}</td><td>{escape(counties)}</td>"
+            f"<td>{escape(' · '.join(f for f in flags if f))}</td></tr>"
+        )
+    return (
+        f'<nav class="gm-network-list"><h3>案件网络 Case networks ({len(networks)})</h3>'
+        '<div class="gm-scroll"><table class="gm-table"><tr><th>网络 Network</th>'
+        "<th>案件数 Cases</th><th>县 Counties</th><th>标记 Flags</th></tr>"
+        f"{''.join(rows)}</table></div></nav>"
     )
 
 
 @dataclass(frozen=True)
 class NetworkPage:
-    """A network page in parts: facts, link chart and map, for a template or a file."""
+    """A network page in parts: facts, link chart and map, for a template or a file.
+
+    ``nav`` (a written file's list of every network, :func:`networks_list_html`) goes
+    above the facts.
+    """
 
     title: str
     summary: str
     chart: str
     map: MapParts
+    nav: str = ""
 
 
 PAGE_STYLE: Final = """
@@ -457,6 +324,11 @@ PAGE_STYLE: Final = """
 .gm-table th, .gm-table td { border: 1px solid #cfd8dc; padding: 3px 7px; text-align: left; }
 .gm-network-chart { max-width: 1400px; border: 1px solid #cfd8dc; }
 .gm-network-map { height: 620px; max-width: 1400px; position: relative; }
+.gm-scroll { overflow-x: auto; max-width: 100%; }
+.gm-timeline td:last-child { min-width: 12em; overflow-wrap: anywhere; }
+.gm-timeline td:first-child { white-space: nowrap; }
+.gm-network-list tr.gm-current td { background: #fff8e1; font-weight: bold; }
+@media (max-width: 600px) { .gm-network { padding: 8px; } .gm-network-map { height: 420px; } }
 </style>
 """
 
@@ -500,7 +372,7 @@ def render_network_page(page: NetworkPage) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{escape(page.title)}</title>\n{page.map.header}\n{PAGE_STYLE}</head>\n"
-        f'<body>\n<main class="gm-network">{network_body(page)}</main>\n'
+        f'<body>\n<main class="gm-network">{page.nav}{network_body(page)}</main>\n'
         f"<script>{page.map.script}</script>\n</body>\n</html>\n"
     )
 
@@ -513,13 +385,15 @@ def network_body(page: NetworkPage) -> str:
     )
 
 
-def write_network_page(page: NetworkPage, path: str | Path) -> Path:
-    """Write the page as a file that works offline (assets copied to ``static/`` beside it).
+def write_network_page(page: NetworkPage, path: str | Path, *, static: Path | None = None) -> Path:
+    """Write the page as a file that works offline (assets copied to ``static``, by default
+    ``static/`` beside it).
 
-    The page must have been built with ``static_url="static"``.
+    The page must have been built with a ``static_url`` that reaches that folder from the
+    file (``"static"`` for the default).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    copy_assets(path.parent / "static")
+    copy_assets(static or path.parent / "static")
     path.write_text(render_network_page(page), encoding="utf-8")
     return path

@@ -19,7 +19,8 @@ import pandas as pd
 
 from gridmgmt.crs import CoordinateSystem
 from gridmgmt.domain import StaffRole, label_zh
-from maps.base import base_map, display_frame, is_blank, label_marker, popup_html
+from maps.base import base_map, display_frame, is_blank, label_marker, label_point, popup_html
+from maps.controls import add_layer_control
 from maps.legend import LegendEntry, add_legend
 from maps.overview import add_counties
 from maps.rules import PointLayer
@@ -42,6 +43,9 @@ GRID_COLOURS: Final = (
     "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02",
 )  # fmt: skip
 NO_GRID_COLOUR: Final = "#9e9e9e"
+CANVAS_FROM: Final = 1000
+"""Above this many retailers their dots are drawn on a canvas (thousands of SVG dots make
+panning and zooming stutter)."""
 GRID_BORDER: Final = "#1b5e20"
 
 
@@ -58,7 +62,8 @@ def _staff_text(row: Any) -> list[tuple[str, Any]]:
 
 
 def _grid_features(grids: gpd.GeoDataFrame) -> dict[str, Any]:
-    classes = _workload_class(grids["workload"], grids.get("locked", pd.Series(False)))
+    locked = grids["locked"] if "locked" in grids.columns else pd.Series(False, index=grids.index)
+    classes = _workload_class(grids["workload"], locked)
     features = []
     for row, cls in zip(grids.itertuples(index=False), classes, strict=True):
         fields = [
@@ -106,16 +111,16 @@ def add_grids(m: folium.Map, grids: gpd.GeoDataFrame) -> folium.FeatureGroup:
         ).add_to(group)
         officer = StaffRole.MONOPOLY_OFFICER.value
         for row in grids.itertuples(index=False):
-            point = row.geometry.representative_point()
+            point = label_point(row.geometry)
             name = getattr(row, officer, None)
             staff = "" if is_blank(name) else f"<br><span>{escape(str(name))}</span>"
             html = (
                 '<div class="gm-grid-label" style="transform:translate(-50%,-50%);'
-                "white-space:nowrap;text-align:center;font:bold 11px sans-serif;"
+                "white-space:nowrap;width:max-content;text-align:center;font:bold 11px sans-serif;"
                 f'color:#1b3d1f;text-shadow:0 0 3px #fff,0 0 3px #fff">'
                 f"{escape(str(row.grid_id))}{staff}</div>"
             )
-            label_marker(point.y, point.x, html, "gm-grid-label-icon").add_to(group)
+            label_marker(point.y, point.x, html, "gm-grid-label-icon", priority=1).add_to(group)
     group.add_to(m)
     return group
 
@@ -172,7 +177,7 @@ def add_grid_retailers(
                 "fillOpacity": 0.9,
                 "className": "gm-grid-retailer",
             }
-            PointLayer(rows, style).add_to(group)
+            PointLayer(rows, style, canvas=len(retailers) > CANVAS_FROM).add_to(group)
     group.add_to(m)
     return group
 
@@ -222,5 +227,5 @@ def build_grids_map(
         colours = grid_colours(grid_keys(grids))
         add_grid_retailers(m, display_frame(retailers, tile_crs=tile_crs), colours)
     add_legend(m, "图例 Legend", grids_legend())
-    folium.LayerControl(collapsed=False).add_to(m)
+    add_layer_control(m, collapsed=False)
     return m

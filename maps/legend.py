@@ -1,4 +1,8 @@
-"""A map legend as a small Leaflet control: plain HTML and CSS, no external assets."""
+"""A map legend as a small Leaflet control: plain HTML and CSS, no external assets.
+
+The legend folds (a ``<details>`` element: its title stays, a tap opens it), folded from
+the start on a phone-sized map; the map's data is fitted beside the legend, not under it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ from html import escape
 
 from branca.element import MacroElement
 from folium.template import Template
+
+from maps.base import PHONE_WIDTH
 
 SHAPES = ("circle", "square", "line")
 
@@ -61,7 +67,9 @@ class Legend(MacroElement):  # type: ignore[misc]
         <style>
         .gm-legend { background: rgba(255,255,255,0.92); padding: 6px 9px; font: 12px/1.5
             sans-serif; border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,0.35); }
-        .gm-legend-title { font-weight: bold; margin-bottom: 2px; }
+        .gm-legend-title { font-weight: bold; margin-bottom: 2px; cursor: pointer; }
+        .gm-legend details:not([open]) .gm-legend-title { margin-bottom: 0; }
+        .gm-legend-rows { max-height: 50vh; overflow-y: auto; }
         .gm-legend-row { white-space: nowrap; }
         .gm-legend-symbol { display: inline-block; width: 10px; height: 10px;
             margin-right: 6px; vertical-align: middle; box-sizing: border-box; }
@@ -69,13 +77,29 @@ class Legend(MacroElement):  # type: ignore[misc]
         {% endmacro %}
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
-        {{ this.get_name() }}.onAdd = function () {
+        {{ this.get_name() }}.onAdd = function (map) {
             var div = L.DomUtil.create("div", "gm-legend");
             div.innerHTML = {{ this.html|tojson }};
+            var fold = div.querySelector("details");
+            fold.open = map.getContainer().clientWidth >= {{ this.phone_width }};
             L.DomEvent.disableClickPropagation(div);
+            L.DomEvent.disableScrollPropagation(div);
             return div;
         };
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        (function (map, legend) {
+            // Fit the data beside the legend: the legend then covers no retailer or grid.
+            var fold = legend.getContainer().querySelector("details");
+            if (!map.gmDataBounds || !fold.open) { return; }
+            var box = legend.getContainer().getBoundingClientRect();
+            var side = {{ this.position|tojson }};
+            var pad = [Math.round(box.width) + 10, 0];
+            var options = side.indexOf("right") >= 0 ? {paddingBottomRight: pad}
+                : {paddingTopLeft: pad};
+            if (box.width && box.width < map.getContainer().clientWidth / 2) {
+                map.fitBounds(map.gmDataBounds, options);
+            }
+        })({{ this._parent.get_name() }}, {{ this.get_name() }});
         {% endmacro %}
         """
     )
@@ -87,7 +111,11 @@ class Legend(MacroElement):  # type: ignore[misc]
         self._name = "Legend"
         self.position = position
         rows = "".join(entry.to_html() for entry in entries)
-        self.html = f'<div class="gm-legend-title">{escape(title)}</div>{rows}'
+        self.phone_width = PHONE_WIDTH
+        self.html = (
+            f'<details open><summary class="gm-legend-title">{escape(title)}</summary>'
+            f'<div class="gm-legend-rows">{rows}</div></details>'
+        )
 
 
 def add_legend(

@@ -29,9 +29,11 @@ from maps.base import (
     display_frame,
     is_blank,
     label_marker,
+    label_point,
     popup_html,
     script_json,
 )
+from maps.controls import add_layer_control
 from maps.legend import LegendEntry, add_legend
 
 STATUS_COLOURS: dict[RetailerStatus, str] = {
@@ -92,14 +94,14 @@ def add_counties(m: folium.Map, counties: gpd.GeoDataFrame) -> folium.FeatureGro
             else None,
         ).add_to(group)
         for _, county in counties.iterrows():
-            point = county.geometry.representative_point()
+            point = label_point(county.geometry)
             label = escape(str(county.get("name", "")))
             html = (
-                '<div style="transform:translate(-50%,-50%);white-space:nowrap;'
+                '<div style="transform:translate(-50%,-50%);white-space:nowrap;width:max-content;'
                 f"font:bold 14px sans-serif;color:{COUNTY_BORDER};"
                 f'text-shadow:0 0 3px #fff,0 0 3px #fff">{label}</div>'
             )
-            label_marker(point.y, point.x, html, "gm-county-label").add_to(group)
+            label_marker(point.y, point.x, html, "gm-county-label", priority=2).add_to(group)
     group.add_to(m)
     return group
 
@@ -421,5 +423,5 @@ def build_overview_map(
     add_schools(m, schools, county_names=names)
     add_checkpoints(m, checkpoints, county_names=names)
     add_legend(m, "图例 Legend", overview_legend())
-    folium.LayerControl(collapsed=False).add_to(m)
+    add_layer_control(m, collapsed=False)
     return m

@@ -19,6 +19,7 @@ from shapely.geometry import LineString, Point
 from gridmgmt.crs import WGS84, CoordinateSystem
 from gridmgmt.routing.model import DayPlan, DepotSite, PlannedRoute, hhmm
 from maps.base import base_map, bind_popup, display_frame, popup_html, script_json
+from maps.controls import add_layer_control
 from maps.legend import LegendEntry, add_legend
 
 __all__ = ["DEPOT_COLOUR", "ROUTE_COLOURS", "StopLayer", "build_routes_map", "route_colour"]
@@ -212,5 +213,5 @@ def build_routes_map(
         depots.add_to(m)
     add_legend(m, "图例 Legend", entries)
     # A day has a layer per route: folded, the list does not cover the legend.
-    folium.LayerControl(collapsed=True).add_to(m)
+    add_layer_control(m, collapsed=True)
     return m

@@ -4,7 +4,8 @@ checkpoint coverage and suggested sites, and a click that runs the licence check
 Every layer is optional: pass the frames the rule services returned. Points are drawn in
 the browser from compact rows (:class:`PointLayer`), popups are escaped here. The licence
 check on click (:data:`LICENCE_CHECK_JS`) is plain Leaflet and ``fetch``; the app serves
-the same script at ``/api/v1/rules/licence-check.js`` for the ``/map`` page.
+the same script at ``/api/v1/rules/licence-check.js`` for the ``/map`` page, which asks
+``/api/v1/officer/licence-check`` (sentences in the page's language, advice a user can act on).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from folium.template import Template
 
 from gridmgmt.crs import CoordinateSystem
 from maps.base import (
+    POINTS_PANE,
     base_map,
     bind_popup,
     display_frame,
@@ -28,6 +30,7 @@ from maps.base import (
     popup_html,
     script_json,
 )
+from maps.controls import add_layer_control
 from maps.legend import LegendEntry, add_legend
 from maps.overview import add_counties
 
@@ -64,11 +67,11 @@ LICENCE_CHECK_JS: Final = r"""
     var html = '<div class="gm-check" style="font-size:12px;max-width:360px">' +
       '<div class="gm-check-verdict" style="font-weight:bold;font-size:14px;color:' +
       (ok ? "#2e7d32" : "#c62828") + '">' +
-      (ok ? "可以办证 Can be licensed" : "不可办证 Cannot be licensed") +
+      esc(answer.verdict || (ok ? "可以办证 Can be licensed" : "不可办证 Cannot be licensed")) +
       '</div><ul style="padding-left:16px;margin:4px 0">';
     (answer.reasons || []).forEach(function (r) {
       html += '<li class="gm-reason gm-reason-' + esc(r.code) + '" style="color:' +
-        (r.blocking ? "#c62828" : "#37474f") + '">' + esc(r.message) + "</li>";
+        (r.blocking ? "#c62828" : "#37474f") + '">' + esc(r.text || r.message) + "</li>";
     });
     html += "</ul>";
     (answer.notes || []).forEach(function (n) {
@@ -95,7 +98,7 @@ LICENCE_CHECK_JS: Final = r"""
   }
   function attach(map, options) {
     options = options || {};
-    var api = options.api || "/api/v1/rules/check-licence";
+    var api = options.api || "/api/v1/officer/licence-check";
     var crs = options.crs || "wgs84";
     var state = {on: true, popupJustOpened: false};
     // A click on a marker opens its popup first; that click is not a licence check.
@@ -144,7 +147,10 @@ class LicenceCheckClick(MacroElement):  # type: ignore[misc]
     Parameters
     ----------
     api_url
-        The licence-check endpoint (same origin; the session cookie authenticates).
+        The licence-check endpoint (same origin; the session cookie authenticates): the
+        page's one (``/api/v1/officer/licence-check``) answers in the page's language with
+        no command-line advice; the plain API's ``message`` is shown when there is no
+        ``text``.
     crs
         Coordinates of the map's tiles (clicks come in them): ``wgs84`` or ``gcj02``.
     """
@@ -158,7 +164,7 @@ class LicenceCheckClick(MacroElement):  # type: ignore[misc]
         """
     )
 
-    def __init__(self, api_url: str = "/api/v1/rules/check-licence", crs: str = "wgs84") -> None:
+    def __init__(self, api_url: str = "/api/v1/officer/licence-check", crs: str = "wgs84") -> None:
         super().__init__()
         self._name = "LicenceCheckClick"
         self.code = LICENCE_CHECK_JS
@@ -175,6 +181,10 @@ class PointLayer(MacroElement):  # type: ignore[misc]
         escaped (e.g. :func:`maps.base.popup_html`).
     style
         Leaflet circle-marker options (radius, colours, className).
+    canvas
+        Draw on a canvas instead of one SVG element per point: a map of thousands of
+        points (a region's retailers) stays fluid; the points have no DOM element (and no
+        ``className``) then.
     """
 
     _template = Template(
@@ -183,6 +193,12 @@ class PointLayer(MacroElement):  # type: ignore[misc]
         (function () {
             var rows = {{ this.rows }};
             var style = {{ this.style }};
+            {%- if this.canvas %}
+            // One canvas for every point layer of the page, above the areas' pane.
+            window.gmPointCanvas = window.gmPointCanvas ||
+                L.canvas({padding: 0.5, pane: {{ this.pane|tojson }}});
+            style.renderer = window.gmPointCanvas;
+            {%- endif %}
             for (var i = 0; i < rows.length; i++) {
                 var r = rows[i];
                 var marker = L.circleMarker([r[0], r[1]], style);
@@ -195,9 +211,13 @@ class PointLayer(MacroElement):  # type: ignore[misc]
         """
     )
 
-    def __init__(self, rows: list[list[Any]], style: dict[str, Any]) -> None:
+    def __init__(
+        self, rows: list[list[Any]], style: dict[str, Any], *, canvas: bool = False
+    ) -> None:
         super().__init__()
         self._name = "PointLayer"
+        self.canvas = canvas
+        self.pane = POINTS_PANE
         self.rows = script_json(rows)
         self.style = script_json(style)
 
@@ -562,7 +582,7 @@ def build_rules_map(
     add_coverage(m, shown["crossings"], shown["checkpoints"], coverage_m=coverage_m)
     add_sites(m, shown["sites"])
     add_legend(m, "图例 Legend", rules_legend())
-    folium.LayerControl(collapsed=False).add_to(m)
+    add_layer_control(m, collapsed=False)
     if licence_check_url is not None:
         LicenceCheckClick(licence_check_url, crs=str(tile_crs)).add_to(m)
     return m

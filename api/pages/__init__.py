@@ -1,6 +1,6 @@
 """The application's pages by role: officers' (专管员/稽查员: grids map, retailer file,
 tasks, tickets), administrators' and leaders' (import, users, settings, dashboard) and
-liaisons' (leads).
+liaisons' (leads, cooperation areas, price checks, joint sweeps, the quarterly report).
 
 :func:`install` adds them, the JSON the officers' map uses, and the one page a refused role
 sees (:mod:`api.pages.refused`). The dispatcher's page is :mod:`api.pages.dispatch`.
@@ -12,10 +12,15 @@ from fastapi import APIRouter, FastAPI
 
 from api.pages import (
     admin_pages,
+    cooperation_page,
     grids_page,
+    joint_page,
     leads_page,
+    prices_page,
     refused,
+    report_page,
     retailer_page,
+    sweeps_page,
     tasks_page,
     tickets_page,
 )
@@ -33,6 +38,11 @@ def install(app: FastAPI) -> None:
     refused.install(app)
     admin_pages.install(app)
     app.include_router(leads_page.router)
+    app.include_router(joint_page.router)
+    app.include_router(report_page.router)  # before /cooperation/areas/{code}
+    app.include_router(cooperation_page.router)
+    app.include_router(prices_page.router)
+    app.include_router(sweeps_page.router)
 
 
 __all__ = ["install", "router"]

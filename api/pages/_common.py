@@ -12,6 +12,7 @@ from api.pages.labels import ALL as LABELS
 from api.pages.refused import FOR_OFFICERS, PageRefusedError
 from api.web import render_page
 from gridmgmt.domain import UserRole
+from gridmgmt.errors import ConflictError, GridmgmtError
 from gridmgmt.services.actor import Actor
 from gridmgmt.services.users import UserInfo, actor_for
 
@@ -44,3 +45,10 @@ def render(
 ) -> HTMLResponse:
     """An officer template with the user and the label tables in its context."""
     return render_page(request, name, user, {"labels": LABELS, **context}, status_code=status_code)
+
+
+def changed_meanwhile(error: GridmgmtError) -> bool:
+    """Whether ``error`` refused a change made from a version someone else replaced since
+    (a row-version conflict, which carries the row's current state), as opposed to a step
+    the current state does not allow."""
+    return isinstance(error, ConflictError) and error.current is not None

@@ -21,9 +21,12 @@ from starlette.datastructures import UploadFile
 from api.deps import SessionDep, SettingsDep
 from api.i18n import gettext_for
 from api.pages.admin_common import render, user_for
+from gridmgmt.config import Settings
 from gridmgmt.errors import GridmgmtError, InvalidInputError
+from gridmgmt.io.limits import ImportLimits
 from gridmgmt.policy import Action
 from gridmgmt.services.actor import Actor
+from gridmgmt.services.import_jobs import import_any
 from gridmgmt.services.users import UserInfo, actor_for
 
 router = APIRouter()
@@ -51,8 +54,8 @@ class UploadTooLargeError(InvalidInputError):
     """The uploaded file is larger than the ``max_upload_mb`` setting."""
 
 
-def _limit_bytes(max_mb: float) -> int:
-    return int(max_mb * 1024 * 1024)
+def _limit_bytes(settings: Settings) -> int:
+    return ImportLimits.from_settings(settings).max_upload_bytes
 
 
 def _too_large(max_mb: float) -> UploadTooLargeError:
@@ -81,14 +84,7 @@ def run_import(
     session: Session, actor: Actor, kind: str, path: Path, *, crs: str, encoding: str | None
 ) -> Any:
     """Import ``path`` as ``kind`` in a savepoint (nothing stays on error); its report."""
-    with session.begin_nested():
-        if kind == "cases":
-            from gridmgmt.services.cases import import_cases
-
-            return import_cases(session, actor, path, crs=crs, label=path.name)
-        from gridmgmt.services.imports import import_file
-
-        return import_file(session, actor, kind, path, crs=crs, encoding=encoding, label=path.name)
+    return import_any(session, actor, kind, path, crs=crs, encoding=encoding)
 
 
 def _page(
@@ -132,7 +128,7 @@ async def upload(
 ) -> HTMLResponse:
     """Import the uploaded file; show the report, or every problem (nothing stored)."""
     max_mb = settings.max_upload_mb
-    limit = _limit_bytes(max_mb)
+    limit = _limit_bytes(settings)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit + _CHUNK:
         return _page(

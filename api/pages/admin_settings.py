@@ -3,6 +3,9 @@
 The form edits the settings people set most (red-line distances and how they are measured,
 spacing per area type, border bands, ticket deadlines, the inspection quota); the other
 settings keep their values. A wrong value is shown next to its field and nothing is stored.
+The form is saved from the settings' version it showed (a hidden ``base_version``): if
+someone saved the county's settings meanwhile, the answer is 409 with the settings now in
+the form (not what was typed) and a plain notice.
 The tile server comes from the environment (``GRIDMGMT_TILE_URL``, ``GRIDMGMT_TILE_CRS``).
 """
 
@@ -19,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import SessionDep, SettingsDep
 from api.i18n import N_, gettext_for
+from api.pages._common import changed_meanwhile
 from api.pages.admin_common import render, user_for
 from gridmgmt.config import Settings
 from gridmgmt.errors import GridmgmtError, InvalidInputError
@@ -139,6 +143,12 @@ def place_problems(error: InvalidInputError, names: list[str]) -> tuple[dict[str
     return placed, rest or ([] if placed else [error.message])
 
 
+def parse_version(text: str) -> int | None:
+    """The form's ``base_version`` (a whole number >= 0), or None if absent or not one."""
+    text = text.strip()
+    return int(text) if text.isdigit() else None
+
+
 def _tiles(settings: Settings) -> dict[str, str | None]:
     return {
         "url": settings.tile_url,
@@ -158,6 +168,7 @@ def _page(
     field_errors: dict[str, str] | None = None,
     errors: list[str] | None = None,
     saved: bool = False,
+    conflict: bool = False,
     status_code: int = status.HTTP_200_OK,
 ) -> HTMLResponse:
     actor = actor_for(user)
@@ -183,6 +194,7 @@ def _page(
         "field_errors": field_errors or {},
         "errors": errors or [],
         "saved": saved,
+        "conflict": conflict,
         "tiles": _tiles(app_settings),
     }
     return render(request, "admin/settings.html", user, context, status_code=status_code)
@@ -219,15 +231,26 @@ def save(
     rules = get_rule_settings(session, actor, county).settings
     fields = [*red_line_fields(rules), *spacing_fields(rules), *BORDER_FIELDS, *TICKET_FIELDS]
     fields.append(QUOTA_FIELD)
-    overrides, field_errors = parse_form(form, fields, gettext_for(request))
+    _ = gettext_for(request)
+    overrides, field_errors = parse_form(form, fields, _)
     errors: list[str] = []
-    if not field_errors:
+    base_version = parse_version(form.get("base_version", ""))
+    if base_version is None and "base_version" in form:
+        errors.append(_("The form is damaged: reload the page."))
+    if not field_errors and not errors:
         try:
             with session.begin_nested():
-                set_rule_settings(session, actor, county, overrides=overrides)
+                set_rule_settings(
+                    session, actor, county, overrides=overrides, base_version=base_version
+                )
         except InvalidInputError as error:
             field_errors, errors = place_problems(error, [f.name for f in fields])
         except GridmgmtError as error:
+            if changed_meanwhile(error):
+                code = status.HTTP_409_CONFLICT
+                return _page(
+                    request, user, session, app_settings, county, conflict=True, status_code=code
+                )
             errors = [error.message]
     if field_errors or errors:
         return _page(

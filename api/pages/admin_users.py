@@ -1,7 +1,8 @@
-"""``/admin/users``: who may log in, with which role and counties.
+"""``/admin/users``: who may log in, with which role, counties and staff number.
 
 Add a user (a one-time password is shown once, on the page that answers the form), change
-a user's role and counties, deactivate a login. Each change form carries the version of the
+a user's role, counties and staff number (the staff member the login belongs to: an
+officer's own grids follow from it), deactivate a login. Each change form carries the version of the
 user it was made from: when another administrator changed the user meanwhile, the page says
 so (409) and shows the current values; nothing is stored.
 """
@@ -29,6 +30,7 @@ from gridmgmt.services.users import (
     create_user,
     deactivate_user,
     list_managed_users,
+    staff_choices,
 )
 
 router = APIRouter()
@@ -51,6 +53,7 @@ def _page(
     context = {
         "users": list_managed_users(session, actor),
         "counties": records.list_counties(session, actor),
+        "staff": staff_choices(session, actor),
         "roles": [role.value for role in UserRole],
         "created": created,
         "flash": flash,
@@ -83,10 +86,17 @@ def add(
     full_name: Annotated[str, Form()] = "",
     role: Annotated[str, Form()] = "",
     counties: Annotated[list[str] | None, Form()] = None,
+    staff_no: Annotated[str, Form()] = "",
     user: UserInfo = UsersUser,
 ) -> HTMLResponse:
     """Add a user; the page shows the one-time password once."""
-    typed = {"username": username, "full_name": full_name, "role": role, "counties": counties}
+    typed = {
+        "username": username,
+        "full_name": full_name,
+        "role": role,
+        "counties": counties,
+        "staff_no": staff_no,
+    }
     try:
         with session.begin_nested():
             created = create_user(
@@ -96,6 +106,7 @@ def add(
                 role,
                 counties or [],
                 full_name=full_name.strip() or None,
+                staff_no=staff_no,
             )
     except GridmgmtError as error:
         return _failed(request, user, session, error, typed=typed)
@@ -111,9 +122,11 @@ def change(
     role: Annotated[str, Form()] = "",
     counties: Annotated[list[str] | None, Form()] = None,
     full_name: Annotated[str | None, Form()] = None,
+    staff_no: Annotated[str, Form()] = "",
     user: UserInfo = UsersUser,
 ) -> HTMLResponse:
-    """Change a user's role, counties and name, from the version the form was made from."""
+    """Change a user's role, counties, name and staff number (empty: no link), from the
+    version the form was made from."""
     _ = gettext_for(request)
     try:
         with session.begin_nested():
@@ -125,6 +138,7 @@ def change(
                 role=role or None,
                 counties=counties or [],
                 full_name=full_name,
+                staff_no=staff_no,
             )
     except GridmgmtError as error:
         return _failed(request, user, session, error)

@@ -30,6 +30,10 @@ SCRIPT_MESSAGES: Final = {
     "week_done": N_("Week planned: %(days)s days stored"),
     "failed": N_("Failed: %(message)s"),
     "cancelled": N_("Cancelled: nothing was stored"),
+    "changed_meanwhile": N_(
+        "Someone else stored a plan for this day meanwhile: your changes were not applied. "
+        "The plan in force is shown; make them again if they are still needed."
+    ),
     "no_plan": N_("No plan is stored for this day yet: plan it."),
     "route": N_("Route"),
     "stop": N_("Stop"),
@@ -98,7 +102,8 @@ def dispatch_page(
     config: dict[str, Any] = {
         "depot": chosen["code"] if chosen else None,
         "date": day.isoformat(),
-        "tileUrl": settings.tile_url if settings.tile_crs == "wgs84" else None,
+        "tileUrl": settings.tile_url,
+        "tileCrs": settings.tile_crs,
         "tileAttribution": settings.tile_attribution,
         "messages": _messages(request),
     }

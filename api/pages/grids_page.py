@@ -1,5 +1,7 @@
 """``/grids``: the officer's grids on a map, with retailers, rule layers, search, the
-licence check on click and "where am I" (the page's script, ``officer-map.js``)."""
+licence check on click and "where am I" (the page's script, ``officer-map.js``); the grids the
+officer is posted to stand out, with their inspections and tickets waiting
+(:mod:`gridmgmt.services.my_work`)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,10 @@ from api.deps import SessionDep, SettingsDep
 from api.i18n import gettext_for
 from api.pages._common import OfficerUser, actor_of, render
 from api.pages.labels import RETAILER_STATUS
+from gridmgmt.policy import Action, allows
+from gridmgmt.services import grids as grids_service
 from gridmgmt.services import records
+from gridmgmt.services.my_work import my_work
 
 router = APIRouter()
 
@@ -93,9 +98,17 @@ def grids_page(
         "strings": _strings(request),
         "statusLabels": {k: gettext_for(request)(v) for k, v in RETAILER_STATUS.items()},
     }
-    return render(
-        request,
-        "officer/grids.html",
-        user,
-        {"counties": counties, "county": chosen, "config": config},
-    )
+    n_grids = len(grids_service.list_grids(session, actor, chosen)) if chosen else 0
+    mine = my_work(session, actor, chosen, user.staff_no) if chosen else None
+    config["myGrids"] = mine.grids if mine else []
+    context = {
+        "mine": mine,
+        "counties": counties,
+        "county": chosen,
+        "config": config,
+        "can_design": allows(user.role, Action.CHANGE_GRIDS),
+        "has_grids": n_grids > 0,
+        "n_grids_default": n_grids or 10,
+        "max_grids": settings.max_grids,
+    }
+    return render(request, "officer/grids.html", user, context)

@@ -21,12 +21,13 @@ from fastapi import APIRouter, Depends, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
+from api.declared import RecordId
 from api.deps import PageUser, SessionDep
 from api.i18n import N_, gettext_for
 from api.pages.refused import FOR_LIAISONS, PageRefusedError
 from api.web import render_page
 from gridmgmt.domain import UserRole
-from gridmgmt.errors import GridmgmtError, NotFoundError
+from gridmgmt.errors import GridmgmtError, InvalidInputError, NotFoundError
 from gridmgmt.leads.machine import LeadState, LeadStep, Urgency
 from gridmgmt.policy import Action, allows
 from gridmgmt.services.actor import Actor
@@ -147,19 +148,22 @@ def _send_form(
     case_no: str,
     typed: dict[str, Any],
     errors: list[str],
+    county: str = "",
     status_code: int = status.HTTP_200_OK,
 ) -> HTMLResponse:
     actor = actor_for(user)
     case = None
     if case_no:
         try:
-            case = get_case(session, actor, case_no)
-        except NotFoundError as error:
+            case = get_case(session, actor, case_no, county=county or None)
+        except (NotFoundError, InvalidInputError) as error:
             errors = [*errors, error.message]
     names = county_names(session)
     own = case.county_code if case is not None else None
     context = {
         "case_no": case_no,
+        "case_county": county,
+        "own_counties": [(code, name) for code, name in names.items() if actor.can_see(code)],
         "case": case,
         "counties": [(code, name) for code, name in names.items() if code != own],
         "typed": typed,
@@ -171,11 +175,25 @@ def _send_form(
 
 @router.get("/leads/new", response_class=HTMLResponse)
 def new_lead_page(
-    request: Request, user: LeadUser, session: SessionDep, case_no: str = "", to: str = ""
+    request: Request,
+    user: LeadUser,
+    session: SessionDep,
+    case_no: str = "",
+    to: str = "",
+    county: str = "",
 ) -> HTMLResponse:
-    """The send form; with ``case_no`` it lists the case's mentions to choose from."""
+    """The send form; with ``case_no`` (and its ``county`` where several of the user's
+    counties have that number) it lists the case's mentions to choose from."""
     typed = {"to": [to] if to else [], "entities": None, "note": "", "urgency": "normal"}
-    return _send_form(request, user, session, case_no=case_no.strip(), typed=typed, errors=[])
+    return _send_form(
+        request,
+        user,
+        session,
+        case_no=case_no.strip(),
+        county=county.strip(),
+        typed=typed,
+        errors=[],
+    )
 
 
 @router.post("/leads/new", response_class=HTMLResponse, response_model=None)
@@ -184,6 +202,7 @@ def send_lead_form(
     user: LeadUser,
     session: SessionDep,
     case_no: Annotated[str, Form()] = "",
+    county: Annotated[str, Form()] = "",
     to: Annotated[list[str] | None, Form()] = None,
     entity: Annotated[list[int] | None, Form()] = None,
     note: Annotated[str, Form()] = "",
@@ -205,6 +224,7 @@ def send_lead_form(
                     note=note,
                     urgency=urgency,
                     entities=entity,
+                    county=county.strip() or None,
                 )
         except GridmgmtError as error:
             problems.append(error.message)
@@ -218,6 +238,7 @@ def send_lead_form(
         user,
         session,
         case_no=case_no.strip(),
+        county=county.strip(),
         typed=typed,
         errors=problems,
         status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
@@ -228,7 +249,7 @@ def _lead_page(
     request: Request,
     user: UserInfo,
     session: Session,
-    lead_id: int,
+    lead_id: RecordId,
     *,
     errors: list[str] | None = None,
     status_code: int = status.HTTP_200_OK,
@@ -244,14 +265,16 @@ def _lead_page(
 
 
 @router.get("/leads/{lead_id}", response_class=HTMLResponse)
-def lead_page(lead_id: int, request: Request, user: LeadUser, session: SessionDep) -> HTMLResponse:
+def lead_page(
+    lead_id: RecordId, request: Request, user: LeadUser, session: SessionDep
+) -> HTMLResponse:
     """One lead, its history, and the steps the user may take."""
     return _lead_page(request, user, session, lead_id)
 
 
 @router.post("/leads/{lead_id}/{step}", response_class=HTMLResponse, response_model=None)
 def take_step(
-    lead_id: int,
+    lead_id: RecordId,
     step: str,
     request: Request,
     user: LeadUser,

@@ -49,7 +49,9 @@ def reason_text(code: str, detail: Mapping[str, Any], message: str, _: Gettext) 
     if code == "outside_counties":
         return _("Outside every county of the bureau: no licence can be issued here.")
     if code == "county":
-        return _("In county %(county)s.") % {"county": detail.get("county_code", "")}
+        named = (detail.get("county_name"), detail.get("county_code"))
+        county = " ".join(dict.fromkeys(str(part) for part in named if part))
+        return _("In county %(county)s.") % {"county": county}
     if code == "grid":
         grid = detail.get("grid_id")
         if grid is None:
@@ -94,8 +96,9 @@ def note_text(note: str, _: Gettext) -> str:
     """A service note in plain language, with any command-line advice left out."""
     if note.startswith("no road network given"):
         return _(
-            "Walking distances were measured as straight lines: no road map is stored for "
-            "this county. Ask the administrator to add one for walking distances."
+            "Walking distances were measured as straight lines: no road network is stored for "
+            "this county. For walking distances, the administrator loads the county's road "
+            "network (an OpenStreetMap .osm or .pbf file) into its rule settings."
         )
     if note.startswith("area types from the density rule"):
         return _("Area types follow the density of retailers (no area map is stored).")

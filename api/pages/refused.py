@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request, status
 from fastapi.responses import HTMLResponse
 
+from api.errors import audit_refusal
 from api.i18n import N_
 from api.web import templates
 
@@ -27,6 +28,14 @@ FOR_LIAISONS = (
     N_(
         "Leads handed over between counties are for liaisons, administrators and officers. "
         "Your role does not use them."
+    ),
+)
+
+FOR_COOPERATION = (
+    N_("For information liaisons"),
+    N_(
+        "Price checks, joint sweeps and the quarterly report are for liaisons, administrators "
+        "and officers of the counties taking part. Your role does not use them."
     ),
 )
 
@@ -51,6 +60,7 @@ class PageRefusedError(Exception):
 async def refuse(request: Request, error: Exception) -> HTMLResponse:
     """The 403 page: whose page this is, why, and a way home."""
     assert isinstance(error, PageRefusedError)
+    audit_refusal(request, status.HTTP_403_FORBIDDEN, "page_role")
     return templates.TemplateResponse(
         request,
         "refused.html",

@@ -27,5 +27,10 @@ def retailer_page(
     """
     found = retailer_file(session, actor_of(user), licence_no)
     xs, ys = from_wgs84([found.lon], [found.lat], settings.tile_crs)
-    shown = {"lat": round(float(ys[0]), 6), "lon": round(float(xs[0]), 6)}
+    shown = {
+        "lat": round(float(ys[0]), 6),
+        "lon": round(float(xs[0]), 6),
+        "tile_url": settings.tile_url or "",
+        "tile_attribution": settings.tile_attribution,
+    }
     return render(request, "officer/retailer.html", user, {"retailer": found, "shown": shown})

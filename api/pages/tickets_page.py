@@ -2,7 +2,9 @@
 through its states, close it (feed back).
 
 Forms post back here; a refused move or a wrong value is shown on the page and nothing
-is stored (each service call runs in a savepoint rolled back on error).
+is stored (each service call runs in a savepoint rolled back on error). A step is taken
+from the ticket's version the page showed (a hidden ``base_version``): if someone moved the
+ticket on meanwhile, the answer is 409 with the ticket as it is now and a plain notice.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import SessionDep
 from api.i18n import gettext_for
-from api.pages._common import OfficerUser, actor_of, render
+from api.pages._common import OfficerUser, actor_of, changed_meanwhile, render
 from gridmgmt.domain import TicketKind, TicketState
 from gridmgmt.errors import GridmgmtError
 from gridmgmt.rules.tickets import STATES
@@ -127,12 +129,14 @@ def _ticket_page(
     ticket: TicketView,
     *,
     errors: list[str] | None = None,
+    conflict: bool = False,
     status_code: int = status.HTTP_200_OK,
 ) -> HTMLResponse:
     context = {
         "ticket": ticket,
         "next": next_state(ticket),
         "errors": errors or [],
+        "conflict": conflict,
         "moved": request.query_params.get("moved"),
     }
     return render(request, "officer/ticket.html", user, context, status_code=status_code)
@@ -155,8 +159,10 @@ def advance(
     to: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
     assignee: Annotated[str, Form()] = "",
+    base_version: Annotated[int | None, Form()] = None,
 ) -> HTMLResponse | RedirectResponse:
-    """Move the ticket to the state the form names (only the next one is allowed)."""
+    """Move the ticket to the state the form names (only the next one is allowed), from
+    the version the form was drawn from (409 with the ticket now if it changed since)."""
     actor = actor_of(user)
     try:
         with session.begin_nested():
@@ -167,14 +173,16 @@ def advance(
                 to=to or None,
                 note=note.strip() or None,
                 assignee=assignee.strip() or None,
+                base_version=base_version,
             )
     except GridmgmtError as error:
-        ticket = get_ticket(session, actor, ticket_no)
+        conflict = changed_meanwhile(error)
         return _ticket_page(
             request,
             user,
-            ticket,
-            errors=[error.message],
+            get_ticket(session, actor, ticket_no),
+            errors=[] if conflict else [error.message],
+            conflict=conflict,
             status_code=error.http_status,
         )
     return RedirectResponse(

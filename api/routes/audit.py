@@ -13,13 +13,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from api.declared import AUDIT_HEAD
 from api.deps import CurrentActor, SessionDep, allow
+from api.errors import ERROR_RESPONSES
 from gridmgmt.audit_chain import parse_head
 from gridmgmt.policy import Action
 from gridmgmt.services import audit
 from gridmgmt.services.audit import AuditLine
 
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"], responses=ERROR_RESPONSES)
 
 
 class HeadOut(BaseModel):
@@ -62,7 +64,8 @@ def audit_verify(
     session: SessionDep,
     actor: CurrentActor,
     expect_head: Annotated[
-        str | None, Query(description="A head exported earlier, as SEQ:HASH.")
+        str | None,
+        Query(description="A head exported earlier, as SEQ:HASH.", json_schema_extra=AUDIT_HEAD),
     ] = None,
 ) -> VerifyOut:
     """Verify the whole hash chain; 409 names the first tampered entry."""

@@ -4,18 +4,27 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.client import client_address
-from api.deps import CurrentUser, SessionDep, SettingsDep
+from api.deps import (
+    CurrentUser,
+    SessionDep,
+    SettingsDep,
+    not_authenticated,
+    oauth2_scheme,
+    token_claims,
+)
+from api.errors import ERROR_RESPONSES
 from api.schemas import TokenOut
-from api.security import create_access_token
+from api.security import COOKIE_NAME, clear_session_cookie, create_access_token
+from api.web_sessions import revoke_session
 from gridmgmt.services.login_guard import LoginPolicy, login
 from gridmgmt.services.users import UserInfo
 
-router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses=ERROR_RESPONSES)
 
 
 @router.post(
@@ -39,7 +48,7 @@ def login_for_token(
 
     Repeated failures lock the account and the address for a while (429, Retry-After).
     """
-    address = client_address(request, settings)
+    address = client_address(request)
     outcome = login(
         session, form.username, form.password, address=address, policy=LoginPolicy.of(settings)
     )
@@ -71,3 +80,21 @@ def login_for_token(
 def read_me(user: CurrentUser) -> UserInfo:
     """The logged-in user: role and counties."""
     return user
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+def logout(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Response:
+    """Log out (注销): revoke the token this request carries (bearer, else the session
+    cookie) on the server, so no copy of it works any more. Other logins stay valid."""
+    claims = token_claims(session, settings, token or request.cookies.get(COOKIE_NAME))
+    if claims is None:
+        raise not_authenticated()
+    revoke_session(session, claims, remote_addr=client_address(request))
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    clear_session_cookie(response)
+    return response

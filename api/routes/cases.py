@@ -11,7 +11,12 @@ personal data, gets cases and networks with their personal identifiers masked, a
 (403) the merge suggestions, chains, exports and network pages, which are made of them.
 Changing needs ``cases.change``, sharing ``cases.share`` (see :mod:`gridmgmt.policy`). Errors
 are answered by the app's handlers (``api/errors.py``): 404 for an unknown case or network,
-422 with the problems for a bad body, 409 for a taken case number.
+422 with the problems for a bad body, 409 for a case number the county has already.
+
+A case number is unique within its county, not across counties (two bureaus may both have a
+case 12): a caller who sees cases of one number in several counties names the county with
+``?county=``, else 422 lists them. Networks, chains and merge suggestions list cases by key,
+``county_code/case_no``; every case carries its ``key``.
 
 Case numbers often contain ``/`` (``XH/2026/012``), and network ids are built from them
 (``N-XH/2026/012``), so both are matched as paths: ``/api/v1/cases/XH/2026/012``,
@@ -32,11 +37,27 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.convertors import PathConvertor, register_url_convertor
 
+from api.declared import (
+    CASE_STATUSES,
+    CASE_TYPES,
+    CHINA_LATITUDE,
+    CHINA_LONGITUDE,
+    COUNTY_CODE,
+    CRS,
+    DATE,
+    NON_BLANK,
+    between,
+    one_of,
+)
 from api.deps import CurrentActor, PageUser, SessionDep, SettingsDep, allow
+from api.errors import ERROR_RESPONSES
+from api.routes.jobs import accepted
 from api.static import STATIC_URL
+from gridmgmt import jobs
 from gridmgmt.cases.networks import Network
-from gridmgmt.domain import label_zh
-from gridmgmt.policy import Action
+from gridmgmt.domain import EntityKind, label_zh
+from gridmgmt.jobs import JobView
+from gridmgmt.policy import Action, allows
 from gridmgmt.services.cases import (
     CaseDetail,
     CasePage,
@@ -54,6 +75,7 @@ from gridmgmt.services.cases import (
     merge_suggestions,
     network_detail,
     network_geojson,
+    network_jobs,
     network_tables,
     network_view,
     share_case,
@@ -61,6 +83,7 @@ from gridmgmt.services.cases import (
     update_case,
 )
 from gridmgmt.services.cases.records import MAX_PAGE_SIZE
+from gridmgmt.services.records import MAX_OFFSET
 from gridmgmt.services.users import actor_for
 from maps.cases import PAGE_STYLE, network_body, network_page
 
@@ -73,7 +96,7 @@ class NonEmptyPathConvertor(PathConvertor):
 
 register_url_convertor("nonempty_path", NonEmptyPathConvertor())
 
-router = APIRouter(tags=["cases"])
+router = APIRouter(tags=["cases"], responses=ERROR_RESPONSES)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 PREFIX = "/api/v1/cases"
 GEOJSON = "application/geo+json"
@@ -86,7 +109,8 @@ class EntityIn(BaseModel):
 
     kind: str = Field(
         description="person, id_number, phone, plate, waybill, address, licence_no, "
-        "bank_account or company."
+        "bank_account or company.",
+        json_schema_extra=one_of(k.value for k in EntityKind),
     )
     value: str | None = Field(default=None, description="The identifier (not for persons).")
     role: str = Field(default="", description="Role in the case: 司机, 供货人, 收件人 ...")
@@ -100,20 +124,31 @@ class CaseIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    case_no: str
-    county_code: str = Field(description="6-digit code of one of your counties.")
-    opened_on: str = Field(description="Date opened: 2023-05-01, 2023/5/1 or 2023年5月1日.")
+    case_no: str = Field(description="The case number (案件编号).", json_schema_extra=NON_BLANK)
+    county_code: str = Field(
+        description="6-digit code of one of your counties.", json_schema_extra=COUNTY_CODE
+    )
+    opened_on: str = Field(
+        description="Date opened: 2023-05-01, 2023/5/1 or 2023年5月1日.", json_schema_extra=DATE
+    )
     type: str = Field(
-        description="counterfeit, smuggled, genuine_outflow, unlicensed_sale or courier_shipment."
+        description="counterfeit, smuggled, genuine_outflow, unlicensed_sale or courier_shipment.",
+        json_schema_extra=CASE_TYPES,
     )
     status: str | None = Field(
-        default=None, description="open, investigating, transferred or closed."
+        default=None,
+        description="open, investigating, transferred or closed.",
+        json_schema_extra=CASE_STATUSES,
     )
-    lon: float | None = None
-    lat: float | None = None
-    crs: str = Field(default="wgs84", description="Of lon/lat: wgs84, gcj02, bd09, cgcs2000.")
-    seized_cartons: float | None = None
-    value_yuan: float | None = None
+    lon: float | None = Field(default=None, json_schema_extra=CHINA_LONGITUDE)
+    lat: float | None = Field(default=None, json_schema_extra=CHINA_LATITUDE)
+    crs: str = Field(
+        default="wgs84",
+        description="Of lon/lat: wgs84, gcj02, bd09, cgcs2000.",
+        json_schema_extra=CRS,
+    )
+    seized_cartons: float | None = Field(default=None, json_schema_extra=between(0, 1e9))
+    value_yuan: float | None = Field(default=None, json_schema_extra=between(0, 1e12))
     summary: str | None = None
     entities: list[EntityIn] = Field(default_factory=list)
 
@@ -123,23 +158,32 @@ class CaseChangeIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    county_code: str | None = None
-    opened_on: str | None = None
-    type: str | None = None
-    status: str | None = None
-    lon: float | None = None
-    lat: float | None = None
-    crs: str = Field(default="wgs84", description="Of lon/lat when given.")
-    seized_cartons: float | None = None
-    value_yuan: float | None = None
+    county_code: str | None = Field(default=None, json_schema_extra=COUNTY_CODE)
+    opened_on: str | None = Field(default=None, json_schema_extra=DATE)
+    type: str | None = Field(default=None, json_schema_extra=CASE_TYPES)
+    status: str | None = Field(default=None, json_schema_extra=CASE_STATUSES)
+    lon: float | None = Field(default=None, json_schema_extra=CHINA_LONGITUDE)
+    lat: float | None = Field(default=None, json_schema_extra=CHINA_LATITUDE)
+    crs: str = Field(default="wgs84", description="Of lon/lat when given.", json_schema_extra=CRS)
+    seized_cartons: float | None = Field(default=None, json_schema_extra=between(0, 1e9))
+    value_yuan: float | None = Field(default=None, json_schema_extra=between(0, 1e12))
     summary: str | None = None
     entities: list[EntityIn] | None = None
+    base_version: str | None = Field(
+        default=None,
+        description=(
+            "The case's version you read: 409 with the case if it changed since. Without it "
+            "only the fields you send change."
+        ),
+    )
 
 
 class ShareIn(BaseModel):
     """A county to share with, and why."""
 
-    to_county: str = Field(description="6-digit code of the county to share with.")
+    to_county: str = Field(
+        description="6-digit code of the county to share with.", json_schema_extra=COUNTY_CODE
+    )
     note: str | None = Field(default=None, description="Why; kept in the audit log.")
 
 
@@ -158,10 +202,16 @@ def read_cases(
     session: SessionDep,
     actor: CurrentActor,
     county: Annotated[str | None, Query(description="Only this county.")] = None,
-    status_: Annotated[str | None, Query(alias="status", description="Only this status.")] = None,
-    type_: Annotated[str | None, Query(alias="type", description="Only this case type.")] = None,
+    status_: Annotated[
+        str | None,
+        Query(alias="status", description="Only this status.", json_schema_extra=CASE_STATUSES),
+    ] = None,
+    type_: Annotated[
+        str | None,
+        Query(alias="type", description="Only this case type.", json_schema_extra=CASE_TYPES),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> CasePage:
     """A page of the cases you may see (yours and those shared with you), newest first."""
     return list_cases(
@@ -185,6 +235,20 @@ def read_networks(
 ) -> list[Network]:
     """Networks of linked cases among the cases you may see, the largest first."""
     return list_networks(session, actor, county=county)
+
+
+@router.post(
+    f"{PREFIX}/networks/build",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=JobView,
+    dependencies=CHANGE,
+)
+def build_networks(actor: CurrentActor, settings: SettingsDep, response: Response) -> JobView:
+    """Build the case networks as a job (entities resolved over every county and stored);
+    its result counts the networks you may see. Follow it at ``GET /api/v1/jobs/{id}``."""
+    params = network_jobs.networks_params(actor)
+    view = jobs.submit(network_jobs.BUILD_NETWORKS, params, actor=actor, settings=settings)
+    return accepted(view, response)
 
 
 @router.get(
@@ -249,38 +313,78 @@ def read_path(
     actor: CurrentActor,
     source: Annotated[str, Query(alias="from", description="Case number to start from.")],
     target: Annotated[str, Query(alias="to", description="Case number to reach.")],
+    source_county: Annotated[
+        str | None, Query(alias="from_county", description="Its county, if ambiguous.")
+    ] = None,
+    target_county: Annotated[
+        str | None, Query(alias="to_county", description="Its county, if ambiguous.")
+    ] = None,
 ) -> ChainResult:
     """The strongest chain of shared entities between two cases; ``found`` false if none."""
-    return case_path(session, actor, source, target)
+    return case_path(
+        session,
+        actor,
+        source,
+        target,
+        source_county=source_county,
+        target_county=target_county,
+    )
+
+
+CaseCounty = Annotated[
+    str | None,
+    Query(
+        description="The case's county: needed only when you see cases of this number in "
+        "several counties (case numbers are unique per county)."
+    ),
+]
 
 
 @router.post(f"{PREFIX}/{{case_no:nonempty_path}}/share", dependencies=SHARE)
 def share_a_case(
-    case_no: str, body: ShareIn, session: SessionDep, actor: CurrentActor
+    case_no: str,
+    body: ShareIn,
+    session: SessionDep,
+    actor: CurrentActor,
+    county: CaseCounty = None,
 ) -> CaseShare:
     """Share a case of your counties with another county (liaisons); audited."""
-    return share_case(session, actor, case_no, body.to_county, note=body.note)
+    return share_case(session, actor, case_no, body.to_county, note=body.note, county=county)
 
 
 @router.get(f"{PREFIX}/{{case_no:nonempty_path}}", dependencies=READ)
-def read_case(case_no: str, session: SessionDep, actor: CurrentActor) -> CaseDetail:
+def read_case(
+    case_no: str, session: SessionDep, actor: CurrentActor, county: CaseCounty = None
+) -> CaseDetail:
     """One case with its mentions (raw, normalised, valid or why not) and its network.
 
     For a role that may not read personal data (the dispatcher), names, ID numbers, phones,
     plates, bank accounts and waybills are masked and ``redacted`` is true.
     """
-    return get_case(session, actor, case_no)
+    return get_case(session, actor, case_no, county=county)
 
 
 @router.patch(f"{PREFIX}/{{case_no:nonempty_path}}", dependencies=CHANGE)
 def edit_case(
-    case_no: str, body: CaseChangeIn, session: SessionDep, actor: CurrentActor
+    case_no: str,
+    body: CaseChangeIn,
+    session: SessionDep,
+    actor: CurrentActor,
+    county: CaseCounty = None,
 ) -> CaseDetail:
     """Change a case of your counties (a case shared with you is read-only: 403)."""
-    changes = body.model_dump(exclude_unset=True, exclude={"crs", "entities"})
+    changes = body.model_dump(exclude_unset=True, exclude={"crs", "entities", "base_version"})
     if "entities" in body.model_fields_set:
         changes["entities"] = _entities(body)
-    return update_case(session, actor, case_no, changes, crs=body.crs)
+    return update_case(
+        session,
+        actor,
+        case_no,
+        changes,
+        crs=body.crs,
+        county=county,
+        base_version=body.base_version,
+    )
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -299,6 +403,7 @@ def networks_page(request: Request, user: PageUser, session: SessionDep) -> HTML
             "role_zh": label_zh(user.role),
             "networks": networks,
             "names": county_names(session),
+            "can_build": allows(user.role, Action.CHANGE_CASES),
         },
     )
 

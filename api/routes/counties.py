@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import CurrentActor, SessionDep, allow
+from api.errors import ERROR_RESPONSES
 from gridmgmt.policy import Action
 from gridmgmt.services import records
 from gridmgmt.services.records import CountyDetail, CountyInfo
 
-router = APIRouter(prefix="/api/v1/counties", tags=["counties"])
+router = APIRouter(prefix="/api/v1/counties", tags=["counties"], responses=ERROR_RESPONSES)
 
 
 @router.get("", dependencies=[allow(Action.READ_BASE_DATA)])

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import CurrentActor, SessionDep, SettingsDep, allow
+from api.errors import ERROR_RESPONSES
 from gridmgmt.errors import InvalidInputError
 from gridmgmt.policy import Action
 from gridmgmt.services.federation import (
@@ -31,7 +32,7 @@ from gridmgmt.services.federation import (
     list_hits,
 )
 
-router = APIRouter(prefix="/api/v1/federation", tags=["federation"])
+router = APIRouter(prefix="/api/v1/federation", tags=["federation"], responses=ERROR_RESPONSES)
 
 _BUNDLE_TYPE = "application/json"
 _MAX_BUNDLE_BYTES = 512 * 1024 * 1024

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Response, status
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.deps import SettingsDep
+from api.errors import ERROR_RESPONSES
 from api.schemas import HealthOut
 from gridmgmt.store import db
 
-router = APIRouter(prefix="/api/v1", tags=["health"])
+router = APIRouter(prefix="/api/v1", tags=["health"], responses=ERROR_RESPONSES)
 
 
 def package_version() -> str:

@@ -15,7 +15,9 @@ from fastapi import APIRouter, Query, status
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
+from api.declared import PERIOD, RecordId
 from api.deps import CurrentActor, SessionDep, allow
+from api.errors import ERROR_RESPONSES
 from gridmgmt.policy import Action
 from gridmgmt.services.rules.inspections import (
     DrawDetail,
@@ -33,7 +35,7 @@ from gridmgmt.services.rules.inspections import (
 )
 from gridmgmt.services.rules.publish import publication_page, results_csv
 
-router = APIRouter(prefix="/api/v1/inspections", tags=["inspections"])
+router = APIRouter(prefix="/api/v1/inspections", tags=["inspections"], responses=ERROR_RESPONSES)
 
 READ: Any = [allow(Action.READ_INSPECTIONS)]
 
@@ -60,6 +62,11 @@ class ResultIn(BaseModel):
     violations: int | None = Field(default=None, ge=0)
     inspectors: list[str] | None = Field(default=None, description="Default: those drawn.")
     notes: str | None = None
+    base_version: int | None = Field(
+        default=None,
+        ge=0,
+        description="The result's version you correct (0: you saw none); 409 if it changed.",
+    )
 
 
 @router.get("", dependencies=READ)
@@ -67,7 +74,9 @@ def list_inspection_draws(
     session: SessionDep,
     actor: CurrentActor,
     county: Annotated[str | None, Query(description="Only this county.")] = None,
-    period: Annotated[str | None, Query(description="Only this period.")] = None,
+    period: Annotated[
+        str | None, Query(description="Only this period.", json_schema_extra=PERIOD)
+    ] = None,
     include_superseded: bool = False,
 ) -> list[DrawSummary]:
     """Your counties' stored draws, newest period first."""
@@ -92,20 +101,20 @@ def draw(body: DrawIn, session: SessionDep, actor: CurrentActor) -> DrawDetail:
 
 
 @router.get("/{draw_id}", dependencies=READ)
-def read_draw(draw_id: int, session: SessionDep, actor: CurrentActor) -> DrawDetail:
+def read_draw(draw_id: RecordId, session: SessionDep, actor: CurrentActor) -> DrawDetail:
     """A stored draw with its inspections and results so far."""
     return get_draw(session, actor, draw_id)
 
 
 @router.get("/{draw_id}/verify", dependencies=READ)
-def verify(draw_id: int, session: SessionDep, actor: CurrentActor) -> DrawVerification:
+def verify(draw_id: RecordId, session: SessionDep, actor: CurrentActor) -> DrawVerification:
     """Redraw from the stored seed and today's population and compare (``ok`` either way)."""
     return verify_inspection_draw(session, actor, draw_id)
 
 
 @router.get("/{draw_id}/results", response_model=None, dependencies=READ)
 def read_results(
-    draw_id: int,
+    draw_id: RecordId,
     session: SessionDep,
     actor: CurrentActor,
     format_: Annotated[Literal["json", "csv"], Query(alias="format")] = "json",
@@ -127,9 +136,13 @@ def read_results(
     dependencies=[allow(Action.RECORD_INSPECTIONS)],
 )
 def record_result(
-    draw_id: int, body: ResultIn, session: SessionDep, actor: CurrentActor
+    draw_id: RecordId, body: ResultIn, session: SessionDep, actor: CurrentActor
 ) -> RecordedResult:
-    """Record (or correct) the result of one drawn retailer's inspection."""
+    """Record (or correct) the result of one drawn retailer's inspection.
+
+    Two people recording one retailer at once: the first stays, the other answers 409 with
+    the result stored (``current``), as does a correction from a stale ``base_version``.
+    """
     return record_inspection_result(
         session,
         actor,
@@ -140,10 +153,11 @@ def record_result(
         violations=body.violations,
         inspectors=body.inspectors,
         notes=body.notes,
+        base_version=body.base_version,
     )
 
 
 @router.get("/{draw_id}/publication", response_class=HTMLResponse, dependencies=READ)
-def publication(draw_id: int, session: SessionDep, actor: CurrentActor) -> HTMLResponse:
+def publication(draw_id: RecordId, session: SessionDep, actor: CurrentActor) -> HTMLResponse:
     """The public results page (一公开) of a draw."""
     return HTMLResponse(publication_page(session, actor, draw_id))

@@ -14,10 +14,11 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel
 
 from api.deps import CurrentActor, SettingsDep, allow
+from api.errors import ERROR_RESPONSES
 from gridmgmt.jobs import JobView, cancel_job, get_job, list_jobs
 from gridmgmt.policy import Action
 
-router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
+router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"], responses=ERROR_RESPONSES)
 
 
 class ErrorOut(BaseModel):

@@ -20,10 +20,13 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import JsonDict
 
+from api.declared import NON_BLANK, RecordId, at_least_one_of, one_of
 from api.deps import CurrentActor, SessionDep, allow
-from gridmgmt.leads.machine import Urgency
+from api.errors import ERROR_RESPONSES
+from gridmgmt.leads.machine import LeadState, Urgency
 from gridmgmt.policy import Action
 from gridmgmt.services.leads import (
     LeadDetail,
@@ -41,7 +44,7 @@ from gridmgmt.services.leads import (
     suggested_leads,
 )
 
-router = APIRouter(prefix="/api/v1/leads", tags=["leads"])
+router = APIRouter(prefix="/api/v1/leads", tags=["leads"], responses=ERROR_RESPONSES)
 
 READ = [allow(Action.READ_LEADS)]
 SEND = [allow(Action.SEND_LEADS)]
@@ -57,7 +60,11 @@ class LeadIn(BaseModel):
         default=None, description="Positions of the case's mentions to hand over (all if null)."
     )
     ref: str | None = Field(default=None, description="A federation hit's reference.")
-    county: str | None = Field(default=None, description="With ref: the requesting county.")
+    county: str | None = Field(
+        default=None,
+        description="The county the lead is from: with ref, the requesting county; with "
+        "case_no, the case's county (needed if several of yours have that case number).",
+    )
     note: str = ""
     urgency: Urgency = Urgency.NORMAL
 
@@ -74,8 +81,21 @@ class DeclineIn(BaseModel):
     reason: str = Field(min_length=1)
 
 
+FEEDBACK_SAYS: dict[str, JsonDict] = {
+    "opened_case_no": NON_BLANK,
+    "seized_cartons": {"type": "number"},
+    "value_yuan": {"type": "number"},
+    "closed": {"const": True},
+    "note": NON_BLANK,
+}
+"""What a feedback may say; it must say one of them."""
+
+
 class FeedbackIn(BaseModel):
-    """The result of an accepted lead; ``closed`` makes it the last feedback."""
+    """The result of an accepted lead; ``closed`` makes it the last feedback. It must say
+    something: a case number, a seizure, a value, a note, or that the lead is closed."""
+
+    model_config = ConfigDict(json_schema_extra=at_least_one_of(FEEDBACK_SAYS))
 
     opened_case_no: str | None = None
     seized_cartons: float | None = Field(default=None, ge=0)
@@ -100,6 +120,7 @@ def create(body: LeadIn, session: SessionDep, actor: CurrentActor) -> list[LeadD
         note=body.note,
         urgency=body.urgency,
         entities=body.entities,
+        county=body.county,
     )
 
 
@@ -108,7 +129,10 @@ def read_leads(
     session: SessionDep,
     actor: CurrentActor,
     box: Annotated[Literal["inbox", "outbox", "all"], Query()] = "all",
-    state: Annotated[str | None, Query(description="Only this state.")] = None,
+    state: Annotated[
+        str | None,
+        Query(description="Only this state.", json_schema_extra=one_of(s.value for s in LeadState)),
+    ] = None,
 ) -> list[LeadView]:
     """Leads received by (inbox) or sent by (outbox) your counties, newest first."""
     return list_leads(session, actor, box=box, state=state)
@@ -127,14 +151,14 @@ def read_suggested(session: SessionDep, actor: CurrentActor) -> list[SuggestedLe
 
 
 @router.get("/{lead_id}", dependencies=READ)
-def read_lead(lead_id: int, session: SessionDep, actor: CurrentActor) -> LeadDetail:
+def read_lead(lead_id: RecordId, session: SessionDep, actor: CurrentActor) -> LeadDetail:
     """One lead with its history."""
     return get_lead(session, actor, lead_id)
 
 
 @router.post("/{lead_id}/ack", dependencies=HANDLE)
 def ack(
-    lead_id: int, session: SessionDep, actor: CurrentActor, body: NoteIn | None = None
+    lead_id: RecordId, session: SessionDep, actor: CurrentActor, body: NoteIn | None = None
 ) -> LeadDetail:
     """Acknowledge receipt (签收)."""
     return acknowledge_lead(session, actor, lead_id, note=body.note if body else None)
@@ -142,21 +166,23 @@ def ack(
 
 @router.post("/{lead_id}/accept", dependencies=HANDLE)
 def accept(
-    lead_id: int, session: SessionDep, actor: CurrentActor, body: NoteIn | None = None
+    lead_id: RecordId, session: SessionDep, actor: CurrentActor, body: NoteIn | None = None
 ) -> LeadDetail:
     """Accept (接收): the case is shared with the other side, read-only."""
     return accept_lead(session, actor, lead_id, note=body.note if body else None)
 
 
 @router.post("/{lead_id}/decline", dependencies=HANDLE)
-def decline(lead_id: int, body: DeclineIn, session: SessionDep, actor: CurrentActor) -> LeadDetail:
+def decline(
+    lead_id: RecordId, body: DeclineIn, session: SessionDep, actor: CurrentActor
+) -> LeadDetail:
     """Decline with a reason (退回); nothing is shared."""
     return decline_lead(session, actor, lead_id, body.reason)
 
 
 @router.post("/{lead_id}/feedback", dependencies=HANDLE)
 def feedback(
-    lead_id: int, body: FeedbackIn, session: SessionDep, actor: CurrentActor
+    lead_id: RecordId, body: FeedbackIn, session: SessionDep, actor: CurrentActor
 ) -> LeadDetail:
     """Feed back the result (反馈); ``closed`` ends the lead (办结)."""
     return feed_back_lead(session, actor, lead_id, **body.model_dump())

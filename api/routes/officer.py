@@ -10,23 +10,28 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Final, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
 
+from api.cached import cached_json
+from api.declared import CrsQuery
 from api.deps import CurrentActor, SessionDep, SettingsDep, allow
-from api.i18n import gettext_for
+from api.errors import ERROR_RESPONSES
+from api.i18n import gettext_for, request_locale
 from api.pages.map_data import MAX_SPACING_LINES, RETAILER_COLUMNS, outlines, point_rows
 from api.pages.plain_text import note_text, reason_text
 from gridmgmt.crs import from_wgs84
 from gridmgmt.errors import NotFoundError
 from gridmgmt.policy import Action
 from gridmgmt.services.actor import Actor
+from gridmgmt.services.data_version import data_version, database_key
 from gridmgmt.services.frames import load_frame
 from gridmgmt.services.grids import locate
 from gridmgmt.services.nearby import nearest_retailers
 from gridmgmt.services.rules import border_markets_report, check_licence, red_lines, spacing
+from gridmgmt.services.rules._common import road_files_stamp, scope_counties
 
-router = APIRouter(prefix="/api/v1/officer", tags=["officer pages"])
+router = APIRouter(prefix="/api/v1/officer", tags=["officer pages"], responses=ERROR_RESPONSES)
 
 County = Annotated[str, Query(pattern=r"^\d{6}$", description="6-digit county code.")]
 Layer = Literal["red_lines", "spacing", "borders"]
@@ -37,13 +42,36 @@ def _require_county(actor: Actor, county: str) -> None:
         raise NotFoundError("county", county)
 
 
-@router.get("/map", dependencies=[allow(Action.READ_GRIDS)])
+MAP_KINDS: Final = (
+    "retailers",
+    "retailer_grids",
+    "grids",
+    "staff_grids",
+    "staff",
+    "schools",
+    "checkpoints",
+)
+"""What a county's map data is built from (its data version)."""
+LAYER_KINDS: Final = ("retailers", "schools", "rule_settings")
+"""What a rule layer is built from in the caller's counties (and every county's outline)."""
+
+
+@router.get("/map", dependencies=[allow(Action.READ_GRIDS)], response_model=dict[str, Any])
 def map_data(
     county: County, session: SessionDep, actor: CurrentActor, settings: SettingsDep
-) -> dict[str, Any]:
-    """A county's grids, retailers, schools and checkpoints for the officer's map."""
+) -> Response:
+    """A county's grids, retailers, schools and checkpoints for the officer's map.
+
+    Built once per county and data version in each app process (then a lookup).
+    """
     _require_county(actor, county)
     crs = settings.tile_crs
+    key = ("officer map", database_key(session), county, crs)
+    version = data_version(session, [county], MAP_KINDS)
+    return cached_json(key, version, lambda: _map_data(session, actor, county, crs))
+
+
+def _map_data(session: Session, actor: Actor, county: str, crs: str) -> dict[str, Any]:
     codes = [county]
     grids = load_frame(session, "grids", actor, county_codes=codes)
     grid_columns = ("grid_id", "county_code", "monopoly_officer", "n_retailers", "n_key_retailers")
@@ -106,7 +134,9 @@ def _borders(
 LAYERS: Final = {"red_lines": _red_lines, "spacing": _spacing, "borders": _borders}
 
 
-@router.get("/layers/{layer}", dependencies=[allow(Action.READ_RULES)])
+@router.get(
+    "/layers/{layer}", dependencies=[allow(Action.READ_RULES)], response_model=dict[str, Any]
+)
 def rule_layer(
     layer: Layer,
     county: County,
@@ -114,12 +144,29 @@ def rule_layer(
     session: SessionDep,
     actor: CurrentActor,
     settings: SettingsDep,
-) -> dict[str, Any]:
-    """One rule layer of a county: red lines, spacing breaches or border markets."""
+) -> Response:
+    """One rule layer of a county: red lines, spacing breaches or border markets.
+
+    Built once per county, the caller's counties (red lines cross county lines), language
+    and data version in each app process.
+    """
     _require_county(actor, county)
     _ = gettext_for(request)
-    data, notes = LAYERS[layer](session, actor, county, settings.tile_crs)
-    return {**data, "notes": [note_text(note, _) for note in notes]}
+    crs = settings.tile_crs
+    mine = scope_counties(session, actor)
+    locale = request_locale(request)
+    key = ("officer layer", database_key(session), layer, county, tuple(mine), crs, locale)
+    version = (
+        data_version(session, mine, LAYER_KINDS),
+        data_version(session, None, ["counties"]),
+        road_files_stamp(session, [county]),
+    )
+
+    def build() -> dict[str, Any]:
+        data, notes = LAYERS[layer](session, actor, county, crs)
+        return {**data, "notes": [note_text(note, _) for note in notes]}
+
+    return cached_json(key, version, build)
 
 
 @router.get("/licence-check", dependencies=[allow(Action.READ_RULES)])
@@ -129,7 +176,7 @@ def licence_check(
     actor: CurrentActor,
     lon: Annotated[float, Query(ge=-180, le=180)],
     lat: Annotated[float, Query(ge=-90, le=90)],
-    crs: Annotated[str, Query(description="wgs84, gcj02, bd09 or cgcs2000.")] = "wgs84",
+    crs: CrsQuery = "wgs84",
 ) -> dict[str, Any]:
     """Can a retailer be licensed here? Every reason as a sentence in the page's language."""
     _ = gettext_for(request)

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from api.client import client_address, is_https
 from api.deps import LoginRequiredError, PageUser, SessionDep, SettingsDep, get_page_user
 from api.i18n import LOCALE_COOKIE, LOCALE_COOKIE_MAX_AGE, gettext_for, supported
+from api.nav import home_for
 from api.security import (
     COOKIE_NAME,
     InvalidTokenError,
@@ -19,7 +20,7 @@ from api.security import (
     set_session_cookie,
 )
 from api.static import STATIC_URL
-from api.web import templates
+from api.web import existing_paths, templates
 from api.web_sessions import revoke_session
 from gridmgmt.services import records
 from gridmgmt.services.login_guard import LoginPolicy
@@ -33,26 +34,40 @@ HOME = "/map"
 LOGIN = "/login"
 
 
-def _safe_next(path: str | None) -> str:
+def _local(path: str | None) -> str | None:
     """Only local paths: a login link must not send the user to another site."""
     if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
-        return HOME
+        return None
     return path
 
 
+def _safe_next(path: str | None) -> str:
+    return _local(path) or HOME
+
+
+def _home(request: Request, role: object) -> str:
+    """The first page of the user's role (:data:`api.nav.HOME_PAGES`)."""
+    return home_for(str(getattr(role, "value", role)), existing_paths(request))
+
+
 @router.get("/")
-def home() -> RedirectResponse:
-    """The map is the home page."""
-    return RedirectResponse(HOME, status_code=status.HTTP_303_SEE_OTHER)
+def home(request: Request, session: SessionDep, settings: SettingsDep) -> RedirectResponse:
+    """Each role's first page (the officer's grids, the dispatcher's day, the liaison's
+    leads, the admin home, the leaders' dashboard); the login page without a session."""
+    try:
+        user = get_page_user(request, session, settings)
+    except LoginRequiredError:
+        return RedirectResponse(LOGIN, status_code=status.HTTP_303_SEE_OTHER)
+    return RedirectResponse(_home(request, user.role), status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/login")
 def login_form(
     request: Request, next_: Annotated[str | None, Query(alias="next")] = None
 ) -> HTMLResponse:
-    """The login form."""
+    """The login form (``next``: where to go after; by default the role's first page)."""
     return templates.TemplateResponse(
-        request, "login.html", {"next": _safe_next(next_), "error": None, "username": ""}
+        request, "login.html", {"next": _local(next_), "error": None, "username": ""}
     )
 
 
@@ -70,7 +85,7 @@ def login(
     Repeated failures lock the account and the address for a while (429 with Retry-After
     and a message on the form).
     """
-    address = client_address(request, settings)
+    address = client_address(request)
     policy = LoginPolicy.of(settings)
     outcome = guarded_login(session, username, password, address=address, policy=policy)
     user = outcome.user
@@ -86,17 +101,16 @@ def login(
         return templates.TemplateResponse(
             request,
             "login.html",
-            {"next": _safe_next(next_), "error": error, "username": username},
+            {"next": _local(next_), "error": error, "username": username},
             status_code=code,
             headers=headers,
         )
     token = create_access_token(
         user.username, secret_key=settings.secret_key, minutes=settings.token_minutes
     )
-    response = RedirectResponse(_safe_next(next_), status_code=status.HTTP_303_SEE_OTHER)
-    set_session_cookie(
-        response, token, minutes=settings.token_minutes, secure=is_https(request, settings)
-    )
+    target = _local(next_) or _home(request, user.role)
+    response = RedirectResponse(target, status_code=status.HTTP_303_SEE_OTHER)
+    set_session_cookie(response, token, minutes=settings.token_minutes, secure=is_https(request))
     return response
 
 
@@ -125,7 +139,7 @@ def logout(request: Request, session: SessionDep, settings: SettingsDep) -> Redi
         except InvalidTokenError:
             pass  # an invalid (or already revoked, hence hidden) cookie is just cleared
         else:
-            revoke_session(session, claims)
+            revoke_session(session, claims, remote_addr=client_address(request))
     response = RedirectResponse(LOGIN, status_code=status.HTTP_303_SEE_OTHER)
     clear_session_cookie(response)
     return response
@@ -151,7 +165,7 @@ def switch_locale(
         chosen,
         max_age=LOCALE_COOKIE_MAX_AGE,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=is_https(request),
         path="/",
     )
     return response

@@ -1,11 +1,13 @@
 """Delivery routes (卷烟配送线路) for the caller's depots: plan, replan, list, manifests.
 
-Plans are stored: POST /plan, /replan and /week store each day's plan as the new current
-version for its depot and date (older versions are kept); GET /plans lists the versions,
-GET /plans/current returns the plan in force and GET /manifest is written from it. A
-depot of another county answers 404, as if it did not exist; a failed request stores
-nothing. Planning needs the dispatcher's (or the administrator's) role; every role reads.
-The road network is the app's settings' (``roads_file``, else the demo region's).
+Plans are stored: POST /plan and /replan store the day's plan as the new current version
+for its depot and date (older versions are kept); POST /week (:mod:`api.routes.routing_jobs`)
+plans the week as a background job (202) and there is no blocking GET /week; GET /plans
+lists the versions, GET /plans/current returns the plan in force and GET /manifest is
+written from it. A depot of another county answers 404, as if it did not exist; a failed
+request stores nothing. Planning needs the dispatcher's (or the administrator's) role;
+every role reads. The road network is the app's settings' (``roads_file``, else the demo
+region's); a solver budget over the ``max_solver_seconds`` setting answers 422.
 
 The bodies are the services' request models (:mod:`gridmgmt.services.routes.requests`);
 errors are mapped by the app's handlers (:mod:`api.errors`).
@@ -22,11 +24,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.deps import CurrentActor, SessionDep, SettingsDep, allow
+from api.errors import ERROR_RESPONSES
 from gridmgmt.policy import Action
 from gridmgmt.services import routes as service
-from gridmgmt.services.routes.requests import PREVIEW_TIME_LIMIT_S
 
-router = APIRouter(prefix="/api/v1/routes", tags=["routes"])
+router = APIRouter(prefix="/api/v1/routes", tags=["routes"], responses=ERROR_RESPONSES)
 
 MANIFEST_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -49,6 +51,7 @@ def plan_day(
     The plan is stored as the day's new current version (``plan_version``); older versions
     are kept. ``plan`` in the answer is the plan itself.
     """
+    body.check_budget(settings.max_solver_seconds)
     roads = service.roads_file(settings)
     return service.plan_and_store_day(session, actor, body, roads=roads).to_json()
 
@@ -83,50 +86,9 @@ def replan_day(
     day's current version; the orders are not changed. ``changes`` lists the orders added,
     cancelled, changed and moved between routes.
     """
+    body.check_budget(settings.max_solver_seconds)
     roads = service.roads_file(settings)
     return service.replan_and_store_day(session, actor, body, roads=roads).to_json()
-
-
-@router.get("/week", dependencies=READ)
-def preview_week(
-    session: SessionDep,
-    actor: CurrentActor,
-    settings: SettingsDep,
-    depot: DepotQuery,
-    week_of: Annotated[dt.date, Query(description="Any date of the week.")],
-    time_limit: Annotated[
-        float,
-        Query(
-            gt=0,
-            le=PREVIEW_TIME_LIMIT_S,
-            description="Solver seconds per day (a preview: at most "
-            f"{PREVIEW_TIME_LIMIT_S:g}; POST /week plans longer).",
-        ),
-    ] = PREVIEW_TIME_LIMIT_S,
-    seed: Annotated[int, Query(description="Solver seed.")] = 0,
-) -> dict[str, Any]:
-    """Preview the week: retailers' delivery weekdays and each day's totals; stores nothing.
-
-    POST /week plans the week (with closures) and stores each day's plan.
-    """
-    request = service.WeekRequest.of(
-        depot_code=depot, week_of=week_of, time_limit=time_limit, seed=seed
-    )
-    roads = service.roads_file(settings)
-    return service.plan_week(session, actor, request, roads=roads).to_json()
-
-
-@router.post("/week", dependencies=PLAN)
-def plan_week_with_closures(
-    body: service.WeekRequest, session: SessionDep, actor: CurrentActor, settings: SettingsDep
-) -> dict[str, Any]:
-    """Plan the depot's week avoiding closures and store each day's plan (``plan_versions``).
-
-    Retailers keep their current weekday unless balance or compactness gains enough;
-    ``changes`` lists those that move.
-    """
-    roads = service.roads_file(settings)
-    return service.plan_and_store_week(session, actor, body, roads=roads).to_json()
 
 
 @router.get("/manifest", dependencies=READ)

@@ -1,8 +1,10 @@
 """Route planning as background jobs, and the dispatcher's view of a day.
 
-``POST /api/v1/routes/jobs/plan|replan|week`` answer ``202 Accepted`` at once with the job
+``POST /api/v1/routes/jobs/plan|replan|week`` (and ``POST /api/v1/routes/week``) answer
+``202 Accepted`` at once with the job
 (follow it at ``GET /api/v1/jobs/{id}``, cancel at ``POST /api/v1/jobs/{id}/cancel``); the
-plan is stored when the job succeeds, and nothing when it fails or is cancelled.
+plan is stored when the job succeeds, and nothing when it fails or is cancelled. A solver
+budget over the ``max_solver_seconds`` setting is refused at once (422).
 ``GET /api/v1/routes/day`` is the depot's day (plan in force with shop names, indicators,
 versions) and ``GET /api/v1/routes/plans/compare`` two versions side by side.
 """
@@ -16,6 +18,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import Field
 
 from api.deps import CurrentActor, SessionDep, SettingsDep, allow
+from api.errors import ERROR_RESPONSES
 from api.routes.jobs import accepted
 from gridmgmt import jobs
 from gridmgmt.jobs import JobView
@@ -24,7 +27,7 @@ from gridmgmt.services.routes import day_view as view
 from gridmgmt.services.routes import jobs as route_jobs
 from gridmgmt.services.routes.requests import PlanRequest, WeekRequest
 
-router = APIRouter(prefix="/api/v1/routes", tags=["routes"])
+router = APIRouter(prefix="/api/v1/routes", tags=["routes"], responses=ERROR_RESPONSES)
 PLAN = [allow(Action.PLAN_ROUTES)]
 READ = [allow(Action.READ_ROUTES)]
 DepotQuery = Annotated[str, Query(description="The depot's code.")]
@@ -41,6 +44,7 @@ class ReplanBody(route_jobs.ReplanDayParams):
 def _submit(
     kind: str, body: Any, session: Any, actor: Any, settings: Any, response: Response
 ) -> JobView:
+    body.check_budget(settings.max_solver_seconds)
     county = route_jobs.depot_county(session, actor, body.depot_code)
     params = {**body.model_dump(mode="json"), "county_code": county}
     return accepted(jobs.submit(kind, params, actor=actor, settings=settings), response)
@@ -70,6 +74,7 @@ def submit_replan_day(
     return _submit(route_jobs.REPLAN_DAY, body, session, actor, settings, response)
 
 
+@router.post("/week", dependencies=PLAN, status_code=202, response_model=JobView)
 @router.post("/jobs/week", dependencies=PLAN, status_code=202, response_model=JobView)
 def submit_plan_week(
     body: WeekRequest,
@@ -78,7 +83,8 @@ def submit_plan_week(
     settings: SettingsDep,
     response: Response,
 ) -> JobView:
-    """Plan the depot's week as a job; each day's plan is stored."""
+    """Plan the depot's week as a job; each day's plan is stored (``/week`` and
+    ``/jobs/week`` are the same action; a week blocks no request)."""
     return _submit(route_jobs.PLAN_WEEK, body, session, actor, settings, response)
 
 

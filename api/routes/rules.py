@@ -16,7 +16,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
+from api.declared import CrsQuery
 from api.deps import CurrentActor, SessionDep, allow
+from api.errors import ERROR_RESPONSES
 from gridmgmt.policy import Action
 from gridmgmt.services.frames import frame_records
 from gridmgmt.services.rules import (
@@ -33,7 +35,7 @@ from gridmgmt.services.rules import (
 from gridmgmt.services.rules.settings import CountySettings
 from maps.rules import LICENCE_CHECK_JS
 
-router = APIRouter(prefix="/api/v1/rules", tags=["rules"])
+router = APIRouter(prefix="/api/v1/rules", tags=["rules"], responses=ERROR_RESPONSES)
 
 CountyQuery = Annotated[
     str | None, Query(description="Only this county (6-digit code); default all of yours.")
@@ -46,6 +48,11 @@ class SettingsIn(BaseModel):
     preset: str | None = Field(default=None, description="default, wuhan or suqian.")
     settings: dict[str, Any] | None = Field(
         default=None, description="Sections to change: red_line, spacing, borders, outflow..."
+    )
+    base_version: int | None = Field(
+        default=None,
+        ge=0,
+        description="The settings' version you read (0: never set); 409 if they changed since.",
     )
 
 
@@ -73,9 +80,18 @@ def read_settings(county: str, session: SessionDep, actor: CurrentActor) -> Coun
 def write_settings(
     county: str, body: SettingsIn, session: SessionDep, actor: CurrentActor
 ) -> CountySettings:
-    """Set a county's rule settings from a preset and/or changed sections (admins only)."""
+    """Set a county's rule settings from a preset and/or changed sections (admins only).
+
+    Changed sections are merged over the settings in force; if someone else stored settings
+    meanwhile (or since ``base_version``) the answer is 409 with the settings now.
+    """
     return set_rule_settings(
-        session, actor, county, preset_name=body.preset, overrides=body.settings
+        session,
+        actor,
+        county,
+        preset_name=body.preset,
+        overrides=body.settings,
+        base_version=body.base_version,
     )
 
 
@@ -108,9 +124,7 @@ def licence_check(
     actor: CurrentActor,
     lon: Annotated[float, Query(ge=-180, le=180, description="Longitude.")],
     lat: Annotated[float, Query(ge=-90, le=90, description="Latitude.")],
-    crs: Annotated[
-        str, Query(description="wgs84, gcj02 (Amap, Tencent), bd09 (Baidu) or cgcs2000.")
-    ] = "wgs84",
+    crs: CrsQuery = "wgs84",
 ) -> LicenceAnswer:
     """Can a retailer be licensed at this point? ``allowed`` with every reason.
 

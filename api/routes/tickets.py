@@ -3,7 +3,9 @@
 Collect a ticket, move it on (assigned, responded, handled, fed back) with deadlines from
 the county's settings, list the overdue ones, and get the grid supervision report. Another
 county's ticket answers 404; a move that skips a state answers 409 (a conflict with the
-ticket's current state). Errors are answered by the app's handlers (``api/errors.py``).
+ticket's current state), and so does a step from a ticket someone else moved meanwhile
+(``base_version``; the answer's ``current`` is the ticket now). Errors are answered by the
+app's handlers (``api/errors.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
+from api.declared import one_of
 from api.deps import CurrentActor, SessionDep, allow
+from api.errors import ERROR_RESPONSES
+from gridmgmt.domain import TicketState
 from gridmgmt.policy import Action
 from gridmgmt.services.frames import frame_records
 from gridmgmt.services.rules.tickets import (
@@ -27,7 +32,7 @@ from gridmgmt.services.rules.tickets import (
     report,
 )
 
-router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
+router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"], responses=ERROR_RESPONSES)
 
 READ: Any = [allow(Action.READ_TICKETS)]
 CHANGE: Any = [allow(Action.CHANGE_TICKETS)]
@@ -55,6 +60,11 @@ class AdvanceIn(BaseModel):
     at: dt.datetime | None = Field(default=None, description="Default now (UTC).")
     note: str | None = None
     assignee: str | None = None
+    base_version: int | None = Field(
+        default=None,
+        ge=1,
+        description="The ticket's version you read; 409 with the ticket if it changed since.",
+    )
 
 
 @router.get("", dependencies=READ)
@@ -62,7 +72,12 @@ def read_tickets(
     session: SessionDep,
     actor: CurrentActor,
     county: Annotated[str | None, Query(description="Only this county.")] = None,
-    state: Annotated[str | None, Query(description="Only this state.")] = None,
+    state: Annotated[
+        str | None,
+        Query(
+            description="Only this state.", json_schema_extra=one_of(s.value for s in TicketState)
+        ),
+    ] = None,
 ) -> list[TicketView]:
     """Your counties' tickets, newest first."""
     return list_tickets(session, actor, county=county, state=state)
@@ -120,7 +135,8 @@ def read_ticket(ticket_no: str, session: SessionDep, actor: CurrentActor) -> Tic
 def advance(
     ticket_no: str, body: AdvanceIn, session: SessionDep, actor: CurrentActor
 ) -> TicketView:
-    """Move a ticket to its next state; 409 for any other move."""
+    """Move a ticket to its next state; 409 for any other move, or if it changed since
+    ``base_version`` (or while this step was taken: the one confirmed first stays)."""
     return advance_ticket(
         session,
         actor,
@@ -129,4 +145,5 @@ def advance(
         at=body.at,
         note=body.note,
         assignee=body.assignee,
+        base_version=body.base_version,
     )

@@ -31,7 +31,11 @@
       body: body === undefined ? undefined : JSON.stringify(body)
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
-        if (!response.ok) { throw new Error(data.detail || response.statusText); }
+        if (!response.ok) {
+          var error = new Error(data.detail || response.statusText);
+          error.status = response.status;
+          throw error;
+        }
         return data;
       });
     });
@@ -43,11 +47,16 @@
   }
 
   // ---- the map -------------------------------------------------------------------------
+  // Stored geometry (and the JSON API) is WGS-84; tiles may be GCJ-02: every overlay is
+  // shifted onto the tiles, and what the dispatcher draws is shifted back before sending.
+  var view = GmGcj02.display(config.tileCrs);
+  function at(lon, lat) { return view.toMap(lon, lat); }
   var map = L.map("gd-map", {zoomControl: true, preferCanvas: false});
   if (config.tileUrl) {
     L.tileLayer(config.tileUrl, {attribution: config.tileAttribution || "tiles", maxZoom: 18}).addTo(map);
   }
   map.setView([40.9, 113.9], 9);
+  window.gmDispatchMap = map;
   var layers = {routes: L.layerGroup().addTo(map), closures: L.layerGroup().addTo(map)};
   var colourOf = {};
 
@@ -109,14 +118,15 @@
     layers.routes.clearLayers();
     layers.closures.clearLayers();
     colourOf = {};
-    var bounds = L.latLngBounds([[day.depot.lat, day.depot.lon]]);
-    var depot = L.marker([day.depot.lat, day.depot.lon], {icon: depotIcon(), zIndexOffset: 1000});
+    var depotAt = at(day.depot.lon, day.depot.lat);
+    var bounds = L.latLngBounds([depotAt]);
+    var depot = L.marker(depotAt, {icon: depotIcon(), zIndexOffset: 1000});
     depot.bindTooltip(el("span", T.depot + " " + day.depot.name));
     depot.addTo(layers.routes);
-    if (!day.plan) { map.setView([day.depot.lat, day.depot.lon], 10); return; }
+    if (!day.plan) { map.setView(depotAt, 10); return; }
     day.plan.routes.forEach(function (route, i) {
       colourOf[route.route_id] = COLOURS[i % COLOURS.length];
-      var line = L.polyline(route.line.map(function (p) { return [p[1], p[0]]; }),
+      var line = L.polyline(route.line.map(function (p) { return at(p[0], p[1]); }),
         {color: colourOf[route.route_id], weight: 3, opacity: 0.8});
       line.bindTooltip(el("span", route.route_id + " · " + number(route.km) + " km"));
       line.addTo(layers.routes);
@@ -124,13 +134,14 @@
     });
     day.plan.stops.forEach(function (stop) {
       var marked = state.moves[stop.licence] || state.drops[stop.licence];
-      var marker = L.marker([stop.lat, stop.lon], {icon: stopIcon(stop.sequence, colourOf[stop.route_id], marked), title: stop.name});
+      var marker = L.marker(at(stop.lon, stop.lat), {icon: stopIcon(stop.sequence, colourOf[stop.route_id], marked), title: stop.name});
       marker.bindTooltip(el("span", stop.sequence + ". " + stop.name));
       marker.bindPopup(function () { return stopPopup(stop, day.plan.routes); }, {maxWidth: 300});
       marker.addTo(layers.routes);
     });
     day.plan.closures.forEach(function (feature) {
-      L.geoJSON(feature, {style: {color: "#b71c1c", weight: 2, fillOpacity: 0.15}}).addTo(layers.closures);
+      L.geoJSON(feature, {style: {color: "#b71c1c", weight: 2, fillOpacity: 0.15},
+        coordsToLatLng: function (c) { return L.latLng(at(c[0], c[1])); }}).addTo(layers.closures);
     });
     map.fitBounds(bounds, {padding: [24, 24]});
   }
@@ -275,7 +286,16 @@
   }
   function seconds() { return Math.max(1, Math.min(600, Number($("gd-seconds").value) || 10)); }
 
-  function follow(job, done) {
+  // A job or request refused because the day's plan changed since it was read (409, or a
+  // job that failed as a conflict): say so, drop the edits made on the old plan, show the new.
+  function conflicted() {
+    state.moves = {}; state.drops = {}; state.closure = null; drawClosurePreview();
+    $("gd-draw-hint").textContent = "";
+    showOutcome(T.changed_meanwhile, true);
+    load();
+  }
+
+  function follow(job, done, onConflict) {
     state.job = job;
     busy(true);
     $("gd-progress").value = 0;
@@ -287,6 +307,7 @@
         $("gd-job-message").textContent = view.state === "queued" ? T.queued :
           T.solving + " · " + Math.round(view.progress * 100) + "%";
         if (view.state === "succeeded") { finish(); done(view.result); }
+        else if (view.state === "failed" && onConflict && view.error && view.error.kind === "conflict") { finish(); onConflict(); }
         else if (view.state === "failed") { finish(); showOutcome(fmt(T.failed, {message: view.error ? view.error.message : ""}), true); }
         else if (view.state === "cancelled") { finish(); showOutcome(T.cancelled, true); }
         else { state.poll = window.setTimeout(tick, 600); }
@@ -295,10 +316,14 @@
     function finish() { window.clearTimeout(state.poll); state.job = null; busy(false); }
     tick();
   }
-  function submit(url, body, done) {
+  function submit(url, body, done, onConflict) {
     busy(true);
-    api("POST", url, body).then(function (job) { follow(job, done); })
-      .catch(function (error) { busy(false); showOutcome(fmt(T.failed, {message: error.message}), true); });
+    api("POST", url, body).then(function (job) { follow(job, done, onConflict); })
+      .catch(function (error) {
+        busy(false);
+        if (onConflict && error.status === 409) { onConflict(); return; }
+        showOutcome(fmt(T.failed, {message: error.message}), true);
+      });
   }
 
   function nextDay(iso) {
@@ -334,9 +359,11 @@
     $("gd-replan").addEventListener("click", function () {
       var body = {depot_code: config.depot, date: config.date, time_limit: seconds(),
         cancel: Object.keys(state.drops), moves: {}};
+      // The version the edits were made on: a plan stored since makes the replan a conflict.
+      if (state.day && state.day.plan) { body.base_version = state.day.plan.version; }
       Object.keys(state.moves).forEach(function (lic) { body.moves[lic] = state.moves[lic].route; });
       if (state.closure) {
-        var ring = state.closure.map(function (p) { return [p.lng, p.lat]; });
+        var ring = state.closure.map(function (p) { return view.fromMap(p); });
         ring.push(ring[0]);
         var old = state.day.plan ? state.day.plan.closures : [];
         body.closures = old.concat([{type: "Feature", geometry: {type: "Polygon", coordinates: [ring]},
@@ -349,7 +376,7 @@
         var moved = result.moved && result.moved.length ? " · " + fmt(T.moved_n, {n: result.moved.length}) : "";
         showOutcome(fmt(T.succeeded, {version: result.plan_version}) + moved);
         load();
-      });
+      }, conflicted);
     });
     var tool = GmPolygonDraw(map, {
       onPoint: function () { $("gd-draw-hint").textContent = T.draw_hint; },

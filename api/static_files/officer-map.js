@@ -74,12 +74,23 @@
       T.keyRetailers + ": " + (p.n_key_retailers || 0)));
     return box;
   }
+  /* The officer's own grids (config.myGrids) stand out, and the map opens on them. */
+  var mine = {};
+  (config.myGrids || []).forEach(function (id) { mine[String(id)] = true; });
+  var myBounds = L.latLngBounds([]);
+  function gridStyle(feature) {
+    if (mine[String(feature.properties.grid_id)]) {
+      return {color: "#e65100", weight: 3, fillColor: "#ffb74d", fillOpacity: 0.18, className: "om-my-grid"};
+    }
+    return {color: "#00695c", weight: 1.5, fillColor: "#4db6ac", fillOpacity: 0.06};
+  }
   function drawGrids(collection) {
     var geo = L.geoJSON(collection, {
-      style: {color: "#00695c", weight: 1.5, fillColor: "#4db6ac", fillOpacity: 0.06},
+      style: gridStyle,
       onEachFeature: function (feature, layer) {
         layer.bindTooltip(gridTooltip(feature.properties), {sticky: true});
         gridShapes.push({id: String(feature.properties.grid_id), layer: layer});
+        if (mine[String(feature.properties.grid_id)]) { myBounds.extend(layer.getBounds()); }
       }
     });
     geo.addTo(layers.grids);
@@ -375,7 +386,7 @@
     Array.prototype.forEach.call(document.querySelectorAll("[data-layer]"), function (box) {
       if (box.checked) { showLayer(box.getAttribute("data-layer"), true); }
     });
-    var bounds = geo.getBounds();
+    var bounds = myBounds.isValid() ? myBounds : geo.getBounds();
     if (!bounds.isValid() && rows.length) {
       bounds = L.latLngBounds(rows.map(function (r) { return [r[r.length - 2], r[r.length - 1]]; }));
     }

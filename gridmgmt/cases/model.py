@@ -165,7 +165,9 @@ class Case:
     Parameters
     ----------
     case_no
-        Case number as the bureau writes it (案件编号), unique across counties.
+        Case number as the bureau writes it (案件编号), unique within its county. Over
+        several counties, the services name a case by its key ``county_code/case_no``
+        here, so the link index and networks tell two counties' case 12 apart.
     county_code
         6-digit administrative code of the county that opened the case.
     opened_on

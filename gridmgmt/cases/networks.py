@@ -117,7 +117,12 @@ class NetworkSettings:
 
 @dataclass(frozen=True, slots=True)
 class Network:
-    """A network of linked cases and what it shows."""
+    """A network of linked cases and what it shows.
+
+    ``other_counties`` is the number of further counties the network extends into beyond
+    the cases listed (cases the viewer may not see, 延伸至其他县): a count only, no detail,
+    the hook for a lead request. Zero when every case of the network is listed.
+    """
 
     network_id: str
     cases: tuple[str, ...]
@@ -133,6 +138,7 @@ class Network:
     last_opened: date
     seized_cartons: float
     value_yuan: float
+    other_counties: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form."""
@@ -151,6 +157,7 @@ class Network:
             "last_opened": self.last_opened.isoformat(),
             "seized_cartons": self.seized_cartons,
             "value_yuan": self.value_yuan,
+            "other_counties": self.other_counties,
         }
 
 

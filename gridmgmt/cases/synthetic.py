@@ -67,6 +67,8 @@ TOWNS: Mapping[str, tuple[str, ...]] = {
     "130728": ("柴沟堡镇", "左卫镇", "头百户镇", "怀安城镇", "渡口堡乡"),
     "130725": ("南壕堑镇", "大青沟镇", "八道沟镇", "红土梁镇", "小蒜沟镇"),
 }
+GENERIC_TOWNS: tuple[str, ...] = ("城关镇", "新城镇", "东关镇", "西关镇", "南街乡", "北坪乡")
+"""Towns of a county outside the demo region (a generated province, say)."""
 STREETS = (
     "幸福路", "建设街", "新华街", "解放路", "人民路", "东风路", "团结路", "北关村", "南关村",
     "西街村", "东营子村", "前进路", "友谊街", "朝阳街", "红旗路", "长青路", "和平街", "振兴路",
@@ -247,7 +249,8 @@ class _Generator:
         rng = self.rng
 
         def make() -> str:
-            text = f"{rng.choice(TOWNS[county])}{rng.choice(STREETS)}{rng.randrange(1, 300)}号"
+            town = rng.choice(TOWNS.get(county, GENERIC_TOWNS))
+            text = f"{town}{rng.choice(STREETS)}{rng.randrange(1, 300)}号"
             if rng.random() < 0.5:
                 building, unit = rng.randrange(1, 20), rng.randrange(1, 6)
                 text += f"{building}号楼{unit}单元{rng.randrange(101, 1802)}室"

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from gridmgmt.cases.networks import Network
     from gridmgmt.services.cases.results import (
         ChainResult,
+        JointCaseDetail,
+        MergeDetail,
         MergeSuggestionItem,
         NetworkDetail,
         NetworkShare,
@@ -64,8 +66,11 @@ def _echo_json(result: Any) -> None:
 
 def _table(title: str, columns: Sequence[str], rows: Iterable[Sequence[str]]) -> Table:
     table = Table(title=title, title_justify="left")
-    for column in columns:
-        table.add_column(column, overflow="fold")
+    rows = list(rows)
+    # the first column is the row's id: kept whole, so it can be copied into the next command
+    id_width = max((len(row[0]) for row in rows), default=0)
+    for position, column in enumerate(columns):
+        table.add_column(column, overflow="fold", min_width=id_width if position == 0 else None)
     for row in rows:
         table.add_row(*row)
     return table
@@ -98,12 +103,21 @@ def networks_command(
 def _networks_table(networks: list[Network]) -> Table:
     return _table(
         f"案件网络 networks ({len(networks)})",
-        ("network", "cases", "counties", "cross-province", "network case", "stages"),
+        (
+            "network",
+            "cases",
+            "counties",
+            "other counties",
+            "cross-province",
+            "network case",
+            "stages",
+        ),
         [
             (
                 n.network_id,
                 str(len(n.cases)),
                 ", ".join(n.counties),
+                str(n.other_counties or ""),
                 "yes" if n.cross_province else "",
                 "yes" if n.network_case else "",
                 ", ".join(n.stages),
@@ -190,18 +204,34 @@ def path_command(
     ctx: typer.Context,
     source: Annotated[str, typer.Argument(help="Case number to start from.")],
     target: Annotated[str, typer.Argument(help="Case number to reach.")],
+    source_county: Annotated[
+        str | None,
+        typer.Option("--from-county", help="County of case A, if several have that number."),
+    ] = None,
+    target_county: Annotated[
+        str | None,
+        typer.Option("--to-county", help="County of case B, if several have that number."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The strongest chain of shared entities from case A to case B.
 
     Exits 3 when a case is unknown or no chain links them (with ``--json``, the answer
-    ``{"found": false, ...}`` is printed first, as the API answers it).
+    ``{"found": false, ...}`` is printed first, as the API answers it); exits 2 when a case
+    number is used by several counties and its county is not given.
     """
     from gridmgmt.services.actor import SYSTEM
     from gridmgmt.services.cases.networks import case_path
 
     with unit_of_work(ctx) as session:
-        chain = case_path(session, SYSTEM, source, target)
+        chain = case_path(
+            session,
+            SYSTEM,
+            source,
+            target,
+            source_county=source_county,
+            target_county=target_county,
+        )
     if as_json:
         _echo_json(chain)
     if not chain.found:
@@ -253,6 +283,10 @@ def share_command(
     key: Annotated[str, typer.Argument(help="The case number or network id.")],
     to_county: Annotated[str, typer.Option("--to", help="County to share with (6-digit code).")],
     note: Annotated[str | None, typer.Option("--note", help="Why, for the audit log.")] = None,
+    county: Annotated[
+        str | None,
+        typer.Option("--county", help="The case's county, if several have that case number."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Share a case, or every case of a network, with another county (recorded in the audit log)."""
@@ -263,7 +297,7 @@ def share_command(
     with unit_of_work(ctx) as session:
         if what is ShareWhat.CASE:
             result: CaseShare | NetworkShare = share_case(
-                session, SYSTEM, key, to_county, note=note
+                session, SYSTEM, key, to_county, note=note, county=county
             )
         else:
             result = share_network(session, SYSTEM, key, to_county, note=note)
@@ -282,3 +316,221 @@ def _network_share_line(answer: NetworkShare) -> str:
         f"{answer.to_county}, {len(answer.already)} already shared, "
         f"{len(answer.skipped)} skipped"
     )
+
+
+# --- joint cases and merges -----------------------------------------------------------------
+
+joint_app = typer.Typer(
+    help="Joint cases (网络案件协同办理): open a network across counties, join, list.",
+    no_args_is_help=True,
+)
+merge_app = typer.Typer(
+    help="Cross-county merges (并案): propose with evidence, accept, decline, list.",
+    no_args_is_help=True,
+)
+cases_app.add_typer(joint_app, name="joint")
+cases_app.add_typer(merge_app, name="merge")
+NoteOpt = Annotated[str, typer.Option("--note", help="A note for the history.")]
+
+
+def _joint_table(joints: Sequence[JointCaseDetail]) -> Table:
+    rows = [
+        (
+            str(j.id),
+            j.network_id,
+            j.title,
+            ", ".join(f"{c.county_code} {c.state}" for c in j.counties)
+            + (f" (+{j.other_counties})" if j.other_counties else ""),
+            str(len(j.cases) + j.other_cases),
+        )
+        for j in joints
+    ]
+    columns = ("id", "network", "title", "counties", "cases")
+    return _table(f"协同办理 joint cases ({len(rows)})", columns, rows)
+
+
+@joint_app.command("open")
+def joint_open_command(
+    ctx: typer.Context,
+    network_id: NetworkArg,
+    title: Annotated[str, typer.Option("--title", help="What the joint case is about.")],
+    county: Annotated[
+        str, typer.Option("--county", help="The county opening it (holds a case of it).")
+    ],
+    note: NoteOpt = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """Open a network spanning counties as a joint case; the other counties are invited."""
+    from gridmgmt.services.actor import SYSTEM
+    from gridmgmt.services.cases.joint import open_joint_case
+
+    with unit_of_work(ctx) as session:
+        joint = open_joint_case(session, SYSTEM, network_id, title=title, note=note, county=county)
+    if as_json:
+        _echo_json(joint)
+    else:
+        console.print(_joint_table([joint]))
+
+
+@joint_app.command("join")
+def joint_join_command(
+    ctx: typer.Context,
+    joint_case_id: Annotated[int, typer.Argument(help="The joint case's id.")],
+    county: Annotated[str, typer.Option("--county", help="The invited county answering.")],
+    decline: Annotated[bool, typer.Option("--decline", help="Decline instead.")] = False,
+    note: NoteOpt = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """Join a joint case for an invited county (its cases and the members' are shared)."""
+    from gridmgmt.services.actor import SYSTEM
+    from gridmgmt.services.cases.joint import join_joint_case
+
+    with unit_of_work(ctx) as session:
+        joint = join_joint_case(
+            session, SYSTEM, joint_case_id, county=county, join=not decline, note=note or None
+        )
+    if as_json:
+        _echo_json(joint)
+    else:
+        console.print(_joint_table([joint]))
+
+
+@joint_app.command("list")
+def joint_list_command(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Every joint case, newest first."""
+    from gridmgmt.services.actor import SYSTEM
+    from gridmgmt.services.cases.joint import list_joint_cases
+
+    with unit_of_work(ctx) as session:
+        joints = list_joint_cases(session, SYSTEM)
+    if as_json:
+        _echo_json(joints)
+    else:
+        console.print(_joint_table(joints))
+
+
+def _merge_table(merges: Sequence[MergeDetail]) -> Table:
+    rows = [
+        (
+            str(m.id),
+            m.state,
+            f"{m.proposer_county}/{m.proposer_case_no}" + (" ✓" if m.proposer_accepted else ""),
+            f"{m.other_county}/{m.other_case_no or '?'}" + (" ✓" if m.other_accepted else ""),
+            "; ".join(f"{e['kind']} {e['value']}" for e in m.evidence.shared)
+            or " -> ".join(m.evidence.chain),
+            str(m.version),
+        )
+        for m in merges
+    ]
+    columns = ("id", "state", "proposer", "other", "evidence", "version")
+    return _table(f"并案 merges ({len(rows)})", columns, rows)
+
+
+@merge_app.command("propose")
+def merge_propose_command(
+    ctx: typer.Context,
+    case_no: Annotated[str, typer.Argument(help="The proposing county's case.")],
+    county: Annotated[str, typer.Option("--county", help="Its county.")],
+    other_case_no: Annotated[
+        str | None, typer.Option("--other", help="The other county's case number.")
+    ] = None,
+    other_county: Annotated[
+        str | None, typer.Option("--other-county", help="The other case's county.")
+    ] = None,
+    ref: Annotated[
+        str | None, typer.Option("--ref", help="Or a private-matching hit's reference.")
+    ] = None,
+    note: NoteOpt = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """Propose merging two counties' cases, with the evidence that ties them."""
+    from gridmgmt.services.actor import SYSTEM
+    from gridmgmt.services.cases.merges import propose_merge
+
+    with unit_of_work(ctx) as session:
+        merge = propose_merge(
+            session,
+            SYSTEM,
+            case_no,
+            county=county,
+            other_case_no=other_case_no,
+            other_county=other_county,
+            ref=ref,
+            note=note,
+        )
+    if as_json:
+        _echo_json(merge)
+    else:
+        console.print(_merge_table([merge]))
+
+
+def _decide_command(
+    ctx: typer.Context, merge_id: int, county: str, version: int | None, note: str, *, accept: bool
+) -> MergeDetail:
+    from gridmgmt.services.actor import SYSTEM
+    from gridmgmt.services.cases.merges import accept_merge, decline_merge
+
+    decide = accept_merge if accept else decline_merge
+    with unit_of_work(ctx) as session:
+        return decide(session, SYSTEM, merge_id, version=version, note=note or None, county=county)
+
+
+MergeArg = Annotated[int, typer.Argument(help="The merge's id.")]
+SideOpt = Annotated[str, typer.Option("--county", help="The county whose side decides.")]
+VersionOpt = Annotated[
+    int | None, typer.Option("--version", help="The version you read (409 if it changed).")
+]
+
+
+@merge_app.command("accept")
+def merge_accept_command(
+    ctx: typer.Context,
+    merge_id: MergeArg,
+    county: SideOpt,
+    version: VersionOpt = None,
+    note: NoteOpt = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """Accept a merge for one side; in force once both sides accepted."""
+    merge = _decide_command(ctx, merge_id, county, version, note, accept=True)
+    if as_json:
+        _echo_json(merge)
+    else:
+        console.print(_merge_table([merge]))
+
+
+@merge_app.command("decline")
+def merge_decline_command(
+    ctx: typer.Context,
+    merge_id: MergeArg,
+    county: SideOpt,
+    version: VersionOpt = None,
+    note: NoteOpt = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """Decline a merge for one side (final)."""
+    merge = _decide_command(ctx, merge_id, county, version, note, accept=False)
+    if as_json:
+        _echo_json(merge)
+    else:
+        console.print(_merge_table([merge]))
+
+
+@merge_app.command("list")
+def merge_list_command(
+    ctx: typer.Context,
+    state: Annotated[
+        str | None, typer.Option("--state", help="proposed, merged or declined.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Every merge proposal, newest first."""
+    from gridmgmt.services.actor import SYSTEM
+    from gridmgmt.services.cases.merges import list_merges
+
+    with unit_of_work(ctx) as session:
+        merges = list_merges(session, SYSTEM, state=state)
+    if as_json:
+        _echo_json(merges)
+    else:
+        console.print(_merge_table(merges))

@@ -115,6 +115,11 @@ COMMANDS: tuple[CommandSource, ...] = (
         "Background jobs (后台任务): list, show and cancel long actions.",
     ),
     CommandSource(
+        "batch",
+        "gridmgmt.cli.batch",
+        "Batch runs on Dask over many counties: grids, delivery days and weeks, case links.",
+    ),
+    CommandSource(
         "federation",
         "gridmgmt.cli.federation",
         "Private matching with neighbour counties: export and import bundles, list hits.",
@@ -128,6 +133,21 @@ COMMANDS: tuple[CommandSource, ...] = (
         "leads",
         "gridmgmt.cli.leads",
         "Lead handover between counties: send, acknowledge, accept, decline, feed back.",
+    ),
+    CommandSource(
+        "cooperation",
+        "gridmgmt.cli.cooperation",
+        "Cooperation areas of adjacent counties: adjacency, liaisons, contact list, report.",
+    ),
+    CommandSource(
+        "prices",
+        "gridmgmt.cli.prices",
+        "Price checks between neighbour counties: medians, cross-border gaps, outliers.",
+    ),
+    CommandSource(
+        "sweeps",
+        "gridmgmt.cli.sweeps",
+        "Joint border-market sweeps (毗邻市场集中整治): plan, list, show, record results.",
     ),
     CommandSource(
         "backup",

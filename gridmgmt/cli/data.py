@@ -112,6 +112,8 @@ def import_command(
     )
     if report.ignored_columns:
         typer.echo(f"ignored columns: {', '.join(report.ignored_columns)}")
+    for warning in report.warnings:
+        typer.echo(f"warning: {warning}", err=True)
 
 
 @app.command("export")

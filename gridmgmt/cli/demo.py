@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Final
 
 import typer
 from rich.console import Console
@@ -12,6 +15,28 @@ from rich.console import Console
 from gridmgmt.cli._app import app, settings
 
 console = Console()
+DEMO_OUT: Final = Path("demo-out")
+"""The demo folder by default (``gridmgmt demo`` and ``gridmgmt serve --demo``)."""
+DEMO_DB: Final = "gridmgmt-demo.db"
+LOCK_FILE: Final = ".demo-build.lock"
+
+
+def demo_database_url(ctx: typer.Context, out: Path) -> str:
+    """The demo's database: ``--db`` (or ``$GRIDMGMT_DATABASE_URL``), else a SQLite file in
+    ``out``; the same for ``gridmgmt demo`` and ``gridmgmt serve --demo``."""
+    default_url = f"sqlite:///{(out / DEMO_DB).resolve()}"
+    return str((ctx.find_root().obj or {}).get("db") or default_url)
+
+
+@contextmanager
+def build_lock(out: Path) -> Iterator[None]:
+    """One build at a time in ``out``: a second waits for the first (a lock file there)."""
+    with (out / LOCK_FILE).open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @app.command()
@@ -19,7 +44,7 @@ def demo(
     ctx: typer.Context,
     out: Annotated[
         Path, typer.Option("--out", help="Folder for the maps and the summary report.")
-    ] = Path("demo-out"),
+    ] = DEMO_OUT,
     workers: Annotated[
         int | None,
         typer.Option(
@@ -38,16 +63,16 @@ def demo(
 
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
-    default_url = f"sqlite:///{(out / 'gridmgmt-demo.db').resolve()}"
-    url = (ctx.find_root().obj or {}).get("db") or default_url
-    upgrade(url)
+    url = demo_database_url(ctx, out)
     config = settings(ctx).model_copy(update={"database_url": url})
     count = default_workers() if workers is None else workers
-    # The workers fork before the spinner's thread starts.
-    with demo_workers(url, count) as pool, console.status("running the demo") as status:
-        summary = run_demo(
-            url, out, settings=config, on_step=lambda text: status.update(text), pool=pool
-        )
+    with build_lock(out):
+        upgrade(url)
+        # The workers fork before the spinner's thread starts.
+        with demo_workers(url, count) as pool, console.status("running the demo") as status:
+            summary = run_demo(
+                url, out, settings=config, on_step=lambda text: status.update(text), pool=pool
+            )
     for line in summary.lines():
         console.print(line)
     elapsed = time.perf_counter() - started

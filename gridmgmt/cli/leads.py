@@ -86,7 +86,12 @@ def send_command(
         str | None, typer.Option("--ref", help="Request the case behind a hit's reference.")
     ] = None,
     from_county: Annotated[
-        str | None, typer.Option("--from", help="With --ref: the requesting county.")
+        str | None,
+        typer.Option(
+            "--from",
+            help="The county the lead is from: with --ref the requesting county, with a case "
+            "number the case's county (if several counties have that number).",
+        ),
     ] = None,
     urgency: Annotated[str, typer.Option("--urgency", help="normal or urgent.")] = "normal",
     note: Annotated[str, typer.Option("--note", help="What the receiver should know.")] = "",
@@ -108,7 +113,14 @@ def send_command(
         else:
             assert case_no is not None
             leads = send_lead(
-                session, SYSTEM, case_no, to or [], note=note, urgency=urgency, entities=entity
+                session,
+                SYSTEM,
+                case_no,
+                to or [],
+                note=note,
+                urgency=urgency,
+                entities=entity,
+                county=from_county,
             )
     if as_json:
         _print_json(leads)

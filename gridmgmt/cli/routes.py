@@ -422,6 +422,15 @@ def replan_command(
             help="Retailers inside a closure: skip or handoff (default: as the stored plan).",
         ),
     ] = None,
+    base_version: Annotated[
+        int | None,
+        typer.Option(
+            "--base-version",
+            min=1,
+            help="The plan version you read (`routes plans`); if another was stored since, "
+            "nothing is stored (exit 5).",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Re-optimise a planned day after orders are added, cancelled or changed (调整计划).
@@ -447,6 +456,7 @@ def replan_command(
         add=_licence_counts(add, "--add"),
         cancel=tuple(cancel or ()),
         change=_licence_counts(change, "--change"),
+        **_given(base_version=base_version),
         **options,
     )
     with unit_of_work(ctx) as session:

@@ -60,6 +60,15 @@ err = Console(stderr=True)
 
 CountyOpt = Annotated[str | None, typer.Option("--county", help="Only this county (6-digit code).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+BaseVersionOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--base-version",
+        min=0,
+        help="The version you read (`version` in --json; 0: none yet); if it changed since, "
+        "nothing is stored (exit 5).",
+    ),
+]
 OutOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Also write the rows as CSV.")]
 RoadsOpt = Annotated[
     Path | None,
@@ -198,6 +207,7 @@ def settings_command(
     clear_roads: Annotated[
         bool, typer.Option("--clear-roads", help="Forget the road file.")
     ] = False,
+    base_version: BaseVersionOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Show a county's rule settings, or set them from a preset and/or a file."""
@@ -208,6 +218,9 @@ def settings_command(
     )
 
     change = preset_name is not None or file is not None or roads is not None or clear_roads
+    if base_version is not None and not change:
+        msg = "--base-version goes with a change (--preset, --file, --roads or --clear-roads)"
+        raise InvalidInputError(msg)
     with unit_of_work(ctx) as session:
         if change:
             overrides = read_settings_file(file) if file is not None else None
@@ -219,6 +232,7 @@ def settings_command(
                 overrides=overrides,
                 roads_file=roads,
                 clear_roads=clear_roads,
+                base_version=base_version,
             )
         else:
             rules = get_rule_settings(session, _system(), county)
@@ -664,11 +678,15 @@ def record_command(
             "inspectors (;-separated), notes.",
         ),
     ] = None,
+    base_version: BaseVersionOpt = None,
 ) -> None:
     """Record inspection results against a draw (one, or a CSV of them in one go)."""
     from gridmgmt.services.rules.inspections import record_inspection_result
 
     rows: list[dict[str, Any]]
+    if file is not None and base_version is not None:
+        msg = "--base-version is for one result (--licence), not --file"
+        raise InvalidInputError(msg)
     if file is not None:
         rows = _result_rows(file)
     elif licence is not None and outcome is not None:
@@ -680,6 +698,7 @@ def record_command(
                 "violations": violations,
                 "inspectors": inspector or None,
                 "notes": notes,
+                "base_version": base_version,
             }
         ]
     else:
@@ -825,6 +844,7 @@ def advance_ticket_command(
     at: Annotated[str | None, typer.Option("--at", help="When (ISO; default now).")] = None,
     note: Annotated[str | None, typer.Option("--note", help="What was done.")] = None,
     assignee: Annotated[str | None, typer.Option("--assignee", help="Staff number.")] = None,
+    base_version: BaseVersionOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Move a ticket to its next state (流转, 响应, 处理, 反馈)."""
@@ -834,7 +854,14 @@ def advance_ticket_command(
     ticket = _run(
         ctx,
         lambda s: advance_ticket(
-            s, _system(), ticket_no, to=to, at=when, note=note, assignee=assignee
+            s,
+            _system(),
+            ticket_no,
+            to=to,
+            at=when,
+            note=note,
+            assignee=assignee,
+            base_version=base_version,
         ),
     )
     if as_json:

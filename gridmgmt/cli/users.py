@@ -36,6 +36,13 @@ def add_command(
         typer.Option("--county", help="County code the user works for; repeat for several."),
     ],
     full_name: Annotated[str | None, typer.Option("--full-name", help="The person's name.")] = None,
+    staff_no: Annotated[
+        str | None,
+        typer.Option(
+            "--staff-no",
+            help="The staff record the login belongs to (an officer's grids and inspections).",
+        ),
+    ] = None,
     password_stdin: Annotated[
         bool,
         typer.Option("--password-stdin", help="Read the password from the first line of stdin."),
@@ -48,7 +55,16 @@ def add_command(
     user_role = parse_enum(UserRole, role)  # before the prompt: a bad role exits 2 at once
     password = _read_password(password_stdin)
     with unit_of_work(ctx) as session:
-        user = add_user(session, SYSTEM, username, password, user_role, county, full_name=full_name)
+        user = add_user(
+            session,
+            SYSTEM,
+            username,
+            password,
+            user_role,
+            county,
+            full_name=full_name,
+            staff_no=staff_no,
+        )
     console.print(
         f"added {user.username} ({describe_role(user.role)}) for {', '.join(user.counties)}"
     )

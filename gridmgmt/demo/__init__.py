@@ -9,6 +9,10 @@ area over the services and draws the results with :mod:`maps`:
 - :func:`gridmgmt.demo.routes.step`: a day planned per depot, manifests; the routes map;
 - :func:`gridmgmt.demo.cases.step`: case import, networks, merge suggestions, a network page.
 
+Then :data:`STATE_STEPS`, in order: the state every role starts from when the same database
+is served (``gridmgmt serve --demo``): the demo users, and whatever a later area adds. Last,
+the database is marked built (:mod:`gridmgmt.demo.built`).
+
 Services know nothing of the demo; the demo gets its settings from the face that runs it.
 Each step's wall time is recorded in the summary (``summary.json``, ``timings_s``).
 """
@@ -20,10 +24,24 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
-from gridmgmt.demo import cases, grids, overview, routes, rules
+from gridmgmt.demo import (
+    cases,
+    cooperation,
+    field_work,
+    grids,
+    leads,
+    overview,
+    prices,
+    routes,
+    rules,
+    users,
+    week,
+)
 from gridmgmt.demo._common import DemoRun, StepResult
 from gridmgmt.demo._workers import INLINE, default_workers
 from gridmgmt.demo._workers import workers as demo_workers
+from gridmgmt.demo.built import is_built, mark_built
+from gridmgmt.demo.joint import open_demo_joint_case
 from gridmgmt.demo.region import DEMO_FILES, DemoStep, load_demo_data
 from gridmgmt.demo.summary import DemoSummary, write_summary
 
@@ -33,6 +51,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEMO_FILES",
     "INLINE",
+    "STATE_STEPS",
     "STEPS",
     "DemoRun",
     "DemoStep",
@@ -40,6 +59,7 @@ __all__ = [
     "StepResult",
     "default_workers",
     "demo_workers",
+    "is_built",
     "load_demo_data",
     "run_demo",
 ]
@@ -61,6 +81,32 @@ STEPS: Final[tuple[tuple[str, str, Callable[[DemoRun], StepResult]], ...]] = (
 
 Run one after another they make the demo; :func:`run_demo` runs the same work with the grid
 designs in worker processes beside the other steps.
+"""
+
+Step = tuple[str, str, Callable[[DemoRun], StepResult]]
+
+STATE_STEPS: Final[list[Step]] = [
+    ("users", "demo users, one per role, officers linked to their staff", users.step),
+    ("field work", "inspection results and tickets in the officers' grids", field_work.step),
+    ("week", "a stored week of delivery plans for the dispatcher", week.step),
+    ("cooperation", "cooperation area of the demo counties, their liaisons", cooperation.step),
+    ("leads", "leads handed over to and from the liaison's counties", leads.step),
+    ("open_demo_joint_case", "a joint case of a cross-county network", open_demo_joint_case),
+    (
+        "prices",
+        "price checks, a joint sweep, the area's quarterly report",
+        prices.step,
+    ),
+]
+"""What each role finds when the demo is served, after :data:`STEPS`: (name, progress
+text, function), run in this order, each timed in the summary.
+
+**Plug in here.** An area that adds demo state (cooperation areas, leads, a joint case,
+prices, sweeps, ...) appends one entry: a function taking the :class:`DemoRun` (database
+URL, output folder, settings) and returning a :class:`StepResult` (counts by name, files
+written). It runs after grids, rules, routes and cases are stored, in its own
+transactions, and must be idempotent: a second run over the same database keeps or
+refreshes what is there.
 """
 
 
@@ -125,10 +171,13 @@ def run_demo(
         "import", "import the demo files", load_demo_data, url, settings.demo_dir
     )
     results = _run_steps(run, pool, progress)
-    for name, _text, _step in STEPS:
+    for name, text, step in STATE_STEPS:
+        results[name] = progress.run(name, text, step, run)
+    for name, _text, _step in (*STEPS, *STATE_STEPS):
         summary.counts.update(results[name].counts)
         summary.files.extend(results[name].files)
     progress.run("summary", "write the summary", write_summary, summary, out_dir)
+    progress.run("built", "mark the demo built", mark_built, url, summary.counts)
     return summary
 
 

@@ -73,11 +73,22 @@ class DemoSummary:
         }
 
 
+def _relative(path: Path, out_dir: Path) -> str:
+    """The file's path from the output folder (its folders shown), POSIX style."""
+    try:
+        return path.resolve().relative_to(out_dir.resolve()).as_posix()
+    except ValueError:  # written outside the output folder: the whole path
+        return path.as_posix()
+
+
 def write_summary(summary: DemoSummary, out_dir: Path) -> list[Path]:
     """Write ``summary.json`` and ``summary.md`` into ``out_dir`` and list them in the summary.
 
-    The JSON carries the step timings as they stand when it is written (the summary step
-    itself is timed by the caller and not in the file).
+    ``summary.md`` lists each file with its folders, relative to ``out_dir``
+    (``routes/D150924-2026-11-16.xlsx``).
+
+        The JSON carries the step timings as they stand when it is written (the summary step
+        itself is timed by the caller and not in the file).
     """
     json_path = out_dir / "summary.json"
     md_path = out_dir / "summary.md"
@@ -85,6 +96,7 @@ def write_summary(summary: DemoSummary, out_dir: Path) -> list[Path]:
     write_json(json_path, summary.as_dict())
     body = ["# gridmgmt demo summary", "", "## Imports", ""]
     body += [f"- {line}" for line in summary.lines()]
-    body += ["", "## Files", ""] + [f"- {path.name}" for path in summary.files]
+    body += ["", "## Files", "", f"In `{out_dir}/`:", ""]
+    body += [f"- `{_relative(path, out_dir)}`" for path in summary.files]
     md_path.write_text("\n".join(body) + "\n", encoding="utf-8")
     return [json_path, md_path]

@@ -12,7 +12,13 @@ distances are measured in a local metric CRS (:func:`gridmgmt.crs.metric_crs`).
 """
 
 from gridmgmt.grids.assign import GridIndex, assign_points, grid_at
-from gridmgmt.grids.design import DesignReport, GridDesign, design_grids, grid_table
+from gridmgmt.grids.design import (
+    DesignReport,
+    GridDesign,
+    check_grid_count,
+    design_grids,
+    grid_table,
+)
 from gridmgmt.grids.metrics import TilingCheck, check_tiling, max_deviation, polsby_popper
 from gridmgmt.grids.partition import Partition, partition_units
 from gridmgmt.grids.rebalance import Rebalance, RebalanceReport, rebalance_grids
@@ -36,6 +42,7 @@ __all__ = [
     "assign_points",
     "assign_staff",
     "build_units",
+    "check_grid_count",
     "check_tiling",
     "design_grids",
     "grid_at",

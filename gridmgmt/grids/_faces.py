@@ -9,14 +9,13 @@ grids assembled from faces tile the county without slivers, gaps or overlaps.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from gridmgmt.crs import WGS84
+from gridmgmt.crs import WGS84, transformer
 
 # A segment whose midpoint lies this close (degrees, ~0.1 mm) to a fixed line is on it.
 _ON_LINE_DEG = 1e-9
@@ -95,10 +94,10 @@ def build_faces(
     shapely.prepare(county)
     inside = shapely.contains(county, points)
     faces, points = faces[inside], points[inside]
-    transformer = _transformer(crs)
+    to_crs = transformer(WGS84, crs)
 
     def project(xy: np.ndarray) -> np.ndarray:
-        x, y = transformer.transform(xy[:, 0], xy[:, 1])
+        x, y = to_crs.transform(xy[:, 0], xy[:, 1])
         return np.column_stack([x, y])
 
     metric = shapely.transform(faces, project)
@@ -114,11 +113,6 @@ def build_faces(
         shapely.prepare(clipped_fixed)
         fixed = shapely.dwithin(clipped_fixed, shapely.points(mid), _ON_LINE_DEG)
     return Faces(faces, points, area, centroid, seg_faces, length, fixed, mid)
-
-
-@lru_cache(maxsize=16)
-def _transformer(crs: pyproj.CRS) -> pyproj.Transformer:
-    return pyproj.Transformer.from_crs(WGS84, crs, always_xy=True)
 
 
 def _segment_topology(faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

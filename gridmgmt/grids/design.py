@@ -55,7 +55,7 @@ from gridmgmt.grids.units import (
 )
 from gridmgmt.grids.workload import WorkloadTable, active_mask, retailer_workload
 
-__all__ = ["DesignReport", "GridDesign", "design_grids", "grid_table"]
+__all__ = ["DesignReport", "GridDesign", "check_grid_count", "design_grids", "grid_table"]
 
 
 @dataclass(frozen=True)
@@ -171,6 +171,7 @@ def design_grids(
     max_resolution: int = DEFAULT_MAX_RESOLUTION,
     compact_effort: float = DEFAULT_COMPACT_EFFORT,
     id_prefix: str = "G",
+    max_grids: int | None = None,
 ) -> GridDesign:
     """Design the grids of a county.
 
@@ -208,6 +209,9 @@ def design_grids(
         Compactness search effort (proposals per unit).
     id_prefix
         Prefix of new grid ids (``G01``, ``G02``, ... numbered from the north-west).
+    max_grids
+        Most grids in total (locked included) a design may have; None: no bound but the
+        number of active retailers.
 
     Returns
     -------
@@ -218,7 +222,8 @@ def design_grids(
     ------
     ValueError
         If neither or both of ``n_grids`` and ``target_workload`` are given, they are not
-        positive, there are not more grids than locked grids, or inputs are invalid.
+        positive, there are not more grids than locked grids, more grids to design than
+        active retailers outside locked grids (or than ``max_grids``), or inputs are invalid.
     """
     started = time.perf_counter()
     check_retailers(retailers)
@@ -227,8 +232,10 @@ def design_grids(
     weights = retailer_workload(retailers, table=workload_table).to_numpy(float)
     points = np.asarray(retailers.geometry.array)
     locked = _clip_locked(locked_grids, county)
-    free_weight = _free_weight(points, weights, county, locked)
+    free = _free_points(points, county, locked) & (weights > 0)
+    free_weight = float(weights[free].sum())
     n_free = _designed_count(n_grids, target_workload, free_weight, len(locked))
+    check_grid_count(n_free, n_to_visit=int(free.sum()), max_grids=max_grids, n_locked=len(locked))
     target = free_weight / n_free
     units = build_units(
         county,
@@ -347,13 +354,53 @@ def _clip_locked(locked: gpd.GeoDataFrame | None, county: shapely.Geometry) -> g
     return clipped[keep].reset_index(drop=True)
 
 
-def _free_weight(
-    points: np.ndarray, weights: np.ndarray, county: shapely.Geometry, locked: gpd.GeoDataFrame
-) -> float:
+def _free_points(
+    points: np.ndarray, county: shapely.Geometry, locked: gpd.GeoDataFrame
+) -> np.ndarray:
+    """Which retailers lie in the county and outside every locked grid (the designed part)."""
     inside = points_in_polygons(points, np.array([county], dtype=object)) >= 0
     if len(locked):
         inside &= points_in_polygons(points, np.asarray(locked.geometry.array)) < 0
-    return float(weights[inside].sum())
+    return np.asarray(inside, dtype=bool)
+
+
+def check_grid_count(
+    n_free: int, *, n_to_visit: int, max_grids: int | None, n_locked: int = 0
+) -> None:
+    """Refuse a design with more grids than retailers to share or than ``max_grids``.
+
+    Checked before any heavy work (and by services before a design is queued): a grid needs
+    at least one retailer to visit of its own (unless there are none, and area is balanced),
+    and an absurd count must not run for minutes before failing.
+
+    Parameters
+    ----------
+    n_free
+        Grids to design (locked grids not counted).
+    n_to_visit
+        Retailers with a workload (not closed) in the part of the county to design.
+    max_grids
+        Most grids in total; None: no such bound.
+    n_locked
+        Locked grids kept as they are.
+
+    Raises
+    ------
+    InvalidInputError
+        On the ``n_grids`` field, saying what is allowed.
+    """
+    msg = ""
+    if n_free < 1:
+        msg = f"n_grids ({n_free + n_locked}) must exceed the number of locked grids ({n_locked})"
+    elif max_grids is not None and n_free + n_locked > max_grids:
+        msg = f"{n_free + n_locked} grids asked; at most {max_grids} are designed at once"
+    elif 0 < n_to_visit < n_free:  # none at all: the design balances area instead
+        msg = (
+            f"{n_free} grids to design but only {n_to_visit} retailers to visit (not closed) "
+            "to share between them (outside locked grids); ask for fewer grids"
+        )
+    if msg:
+        raise InvalidInputError(msg, [{"field": "n_grids", "message": msg}])
 
 
 def _designed_count(

@@ -3,7 +3,8 @@
 One row per grid: its area and workload, its retailers by status and tier band, its key
 retailers (重点零售户), and the three staff (专管员, 客户经理, 送货员) with their phones.
 :func:`write_sheet` saves it as CSV (UTF-8 with a byte-order mark, so Excel shows the
-Chinese right) or as an Excel workbook, with English or Chinese headers.
+Chinese right) or as an Excel workbook, with English or Chinese headers; a name that a
+spreadsheet would run as a formula is written as text (:mod:`gridmgmt.io.cells`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from gridmgmt.crs import metric_crs
 from gridmgmt.domain import RetailerStatus, StaffRole, label_zh
 from gridmgmt.errors import InvalidInputError
 from gridmgmt.grids.workload import parse_statuses
+from gridmgmt.io.cells import inert_frame, keep_text_as_text
 
 __all__ = ["SHEET_HEADERS_ZH", "TIER_BANDS", "responsibility_sheet", "write_sheet"]
 
@@ -94,9 +96,12 @@ def write_sheet(sheet: pd.DataFrame, path: str | Path, *, headers: str = "zh") -
     out = sheet.rename(columns=SHEET_HEADERS_ZH) if headers == "zh" else sheet
     suffix = target.suffix.lower()
     if suffix == ".csv":
-        out.to_csv(target, index=False, encoding="utf-8-sig")
+        inert_frame(out).to_csv(target, index=False, encoding="utf-8-sig")
     elif suffix == ".xlsx":
-        out.to_excel(target, index=False, sheet_name="网格责任清单" if headers == "zh" else "grids")
+        name = "网格责任清单" if headers == "zh" else "grids"
+        with pd.ExcelWriter(target, engine="openpyxl") as writer:
+            out.to_excel(writer, index=False, sheet_name=name)
+            keep_text_as_text(writer.sheets[name])
     else:
         msg = f"file suffix {target.suffix!r} is expected to be in ['.csv', '.xlsx']"
         raise InvalidInputError(msg)

@@ -57,28 +57,64 @@ class Problem(Mapping[str, Any]):
 assert tuple(f.name for f in fields(Problem)) == _FIELDS
 
 
-class ImportValidationError(InvalidInputError):
-    """An input file cannot be imported; :attr:`problems` lists everything wrong with it.
-
-    Nothing has been written. The CLI prints each problem (file, row, field, message) and
-    exits 2; the API answers 422 with the problems in its body.
+class ProblemList(list[Problem]):
+    """Problems in file order, perhaps only the first of many: :attr:`total` counts them all.
 
     Parameters
     ----------
     problems
-        Every problem found, in file order.
+        The problems listed.
+    total
+        How many were found (default: as many as listed).
+    """
+
+    def __init__(self, problems: Iterable[Problem] = (), *, total: int | None = None) -> None:
+        super().__init__(problems)
+        self.total = len(self) if total is None else max(total, len(self))
+
+
+class ImportValidationError(InvalidInputError):
+    """An input file cannot be imported; :attr:`problems` lists what is wrong with it.
+
+    Nothing has been written. The CLI prints each problem (file, row, field, message) and
+    exits 2; the API answers 422 with the problems in its body. A file with thousands of
+    problems lists the first ``limit`` in file order (the ``import_max_problems`` setting)
+    and counts the rest in :attr:`total` and :attr:`not_shown`.
+
+    Parameters
+    ----------
+    problems
+        The problems found, in any order (a :class:`ProblemList` may carry a larger total).
+    limit
+        How many to list (default: the ``import_max_problems`` setting).
     """
 
     problems: list[Problem]  # type: ignore[assignment]  # Problems are mappings too
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        ordered = in_file_order(problems)
-        shown = "\n".join(str(problem) for problem in ordered[:20])
-        more = len(ordered) - 20
-        tail = f"\n... and {more} more" if more > 0 else ""
-        summary = f"{len(ordered)} problem(s); nothing was imported."
+    def __init__(self, problems: Sequence[Problem], *, limit: int | None = None) -> None:
+        if limit is None:
+            from gridmgmt.io.limits import import_limits
+
+            limit = import_limits().max_problems
+        total = max(getattr(problems, "total", 0), len(problems))
+        ordered = in_file_order(problems)[:limit]
+        self.total = total
+        self.not_shown = total - len(ordered)
+        summary = f"{total} problem(s); nothing was imported."
+        if self.not_shown:
+            summary += f" The first {len(ordered)} are listed, {self.not_shown} more are not."
         super().__init__(summary, ordered)
+        shown = "\n".join(str(problem) for problem in ordered[:20])
+        more = total - min(len(ordered), 20)
+        tail = f"\n... and {more} more" if more > 0 else ""
         self.full_message = f"{summary}:\n{shown}{tail}"
+
+    def details(self) -> dict[str, Any]:
+        return {
+            "problems": [dict(problem) for problem in self.problems],
+            "problems_total": self.total,
+            "problems_not_shown": self.not_shown,
+        }
 
     def __str__(self) -> str:
         return self.full_message

@@ -23,6 +23,7 @@ import pandas as pd
 
 from gridmgmt.io.encoding import EncodingProblemError, decode_bytes
 from gridmgmt.io.headers import normalise_header
+from gridmgmt.io.limits import ImportLimits, file_too_large
 from gridmgmt.io.problems import ImportValidationError, Problem
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
 SPATIAL_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp")
+ARCHIVE_SUFFIXES = (".zip",)
 _CSV_LINE = re.compile(r"line (\d+)")
 
 
@@ -67,7 +69,7 @@ class SourceTable:
 
 def supported_suffixes() -> list[str]:
     """File name endings :func:`read_source` understands."""
-    return [*TABLE_SUFFIXES, *SPATIAL_SUFFIXES]
+    return [*TABLE_SUFFIXES, *SPATIAL_SUFFIXES, *ARCHIVE_SUFFIXES]
 
 
 def read_source(
@@ -77,8 +79,9 @@ def read_source(
     encoding: str | None = None,
     layer: str | None = None,
     preferred_layer: str | None = None,
+    limits: ImportLimits | None = None,
 ) -> SourceTable:
-    """Read a CSV, Excel, GeoJSON, GeoPackage or Shapefile.
+    """Read a CSV, Excel, GeoJSON, GeoPackage or Shapefile, or one of them in a ``.zip``.
 
     Parameters
     ----------
@@ -91,21 +94,32 @@ def read_source(
     layer
         Layer of a GeoPackage to read.
     preferred_layer
-        Layer to read from a multi-layer GeoPackage when ``layer`` is not given.
+        Layer to read from a multi-layer GeoPackage when ``layer`` is not given, and file
+        to read from an archive holding several.
+    limits
+        Largest file, header line and column count (default: the settings').
 
     Raises
     ------
     ImportValidationError
-        If the file is missing, of an unknown type, undecodable or malformed.
+        If the file is missing, of an unknown type, too large, undecodable or malformed.
     """
     label = str(path) if label is None else label
     suffix = path.suffix.lower()
     if not path.is_file():
         _fail(label, None, "file", "no such file")
+    if limits is None:
+        from gridmgmt.io.limits import import_limits
+
+        limits = import_limits()
+    too_large = file_too_large(path, limits)
+    if too_large is not None:
+        _fail(label, None, "file", too_large)
+    known = limits
     readers: dict[str, Callable[[], SourceTable]] = {
-        ".csv": lambda: _read_csv(path, label, encoding),
-        ".txt": lambda: _read_csv(path, label, encoding),
-        ".tsv": lambda: _read_csv(path, label, encoding),
+        ".csv": lambda: _read_csv(path, label, encoding, known),
+        ".txt": lambda: _read_csv(path, label, encoding, known),
+        ".tsv": lambda: _read_csv(path, label, encoding, known),
         ".xlsx": lambda: _read_excel(path, label),
         ".geojson": lambda: _read_geojson(path, label, encoding),
         ".json": lambda: _read_geojson(path, label, encoding),
@@ -114,6 +128,9 @@ def read_source(
         ),
         ".shp": lambda: _read_spatial(
             path, label, None, encoding=_shapefile_encoding(path, label, encoding)
+        ),
+        ".zip": lambda: _read_archive(
+            path, label, encoding=encoding, preferred=preferred_layer, limits=known
         ),
     }
     reader = readers.get(suffix)
@@ -124,7 +141,41 @@ def read_source(
             "file",
             f"unsupported file type {suffix!r}; expected one of {supported_suffixes()}",
         )
-    return reader()
+    table = reader()
+    if len(table.frame.columns) > limits.max_columns:
+        _fail(label, 1, None, _too_many_columns(len(table.frame.columns), limits))
+    return table
+
+
+def _too_many_columns(count: int, limits: ImportLimits) -> str:
+    return (
+        f"the file has {count:,} columns, more than the {limits.max_columns:,} allowed "
+        "(setting GRIDMGMT_IMPORT_MAX_COLUMNS); is the separator right?"
+    )
+
+
+def _read_archive(
+    path: Path, label: str, *, encoding: str | None, preferred: str | None, limits: ImportLimits
+) -> SourceTable:
+    """Unpack a ``.zip`` (a zipped Shapefile, typically) safely and read the file in it."""
+    import tempfile
+
+    from gridmgmt.io.archives import choose_member, unpack_archive
+
+    with tempfile.TemporaryDirectory(prefix="gridmgmt-zip-") as folder:
+        files = unpack_archive(path, Path(folder), label=label, limits=limits)
+        inner = choose_member(files, label=label, preferred=preferred, readable=_READABLE)
+        name = inner.relative_to(folder).as_posix()
+        return read_source(
+            inner,
+            label=f"{label}/{name}",
+            encoding=encoding,
+            preferred_layer=preferred,
+            limits=limits,
+        )
+
+
+_READABLE = (*TABLE_SUFFIXES, *SPATIAL_SUFFIXES)
 
 
 def _fail(label: str, row: int | None, field_name: str | None, message: str) -> NoReturn:
@@ -147,13 +198,31 @@ def _decode(path: Path, label: str, encoding: str | None) -> tuple[str, str]:
     return decoded.text, decoded.encoding
 
 
-def _read_csv(path: Path, label: str, encoding: str | None) -> SourceTable:
+def _check_header_line(path: Path, label: str, limits: ImportLimits) -> None:
+    """Refuse a header line longer than the limit before the file is decoded at all."""
+    with path.open("rb") as handle:
+        start = handle.read(limits.max_header_bytes + 1)
+    if b"\n" in start or len(start) <= limits.max_header_bytes:
+        return
+    _fail(
+        label,
+        1,
+        None,
+        f"the header line is longer than {limits.max_header_bytes:,} bytes (setting "
+        "GRIDMGMT_IMPORT_MAX_HEADER_BYTES); the first line must be the column names",
+    )
+
+
+def _read_csv(path: Path, label: str, encoding: str | None, limits: ImportLimits) -> SourceTable:
+    _check_header_line(path, label, limits)
     text, used = _decode(path, label, encoding)
     first_line = text[: text.find("\n")] if "\n" in text else text
     first_line = first_line.rstrip("\r")
     if not first_line.strip():
         _fail(label, 1, None, "the first line must be the header, but it is empty")
     delimiter = max([",", "\t", ";", "|"], key=first_line.count)
+    if first_line.count(delimiter) >= limits.max_columns:
+        _fail(label, 1, None, _too_many_columns(first_line.count(delimiter) + 1, limits))
     header = next(csv.reader([first_line], delimiter=delimiter))
     _check_headers(label, header)
     try:

@@ -592,9 +592,124 @@ STAFF = KindSchema(
     geometry=GeometryRole.NONE,
 )
 
+_LICENCE_OF_RETAILER = FieldSpec(
+    "licence_no",
+    FieldType.TEXT,
+    True,
+    _LICENCE_ALIASES,
+    "licence number of an existing retailer (import retailers first)",
+    max_length=32,
+)
+_COUNTY_OF_RETAILER = FieldSpec(
+    "county_code",
+    FieldType.CODE,
+    False,
+    _COUNTY_CODE_ALIASES,
+    "6-digit county code; if absent, the retailer's county (must match it if given)",
+)
+
+GROUPS = KindSchema(
+    kind="groups",
+    title_zh="自律互助小组",
+    fields=(
+        _LICENCE_OF_RETAILER,
+        FieldSpec(
+            "group_code",
+            FieldType.TEXT,
+            True,
+            ("小组编号", "小组代码", "自律小组编号", "互助小组编号", "group", "group_id"),
+            "code of the self-discipline group (自律互助小组) the retailer belongs to",
+            max_length=32,
+        ),
+        FieldSpec(
+            "group_name",
+            FieldType.TEXT,
+            True,
+            ("小组名称", "自律小组", "自律互助小组", "互助小组名称"),
+            "name of the group",
+            max_length=100,
+        ),
+        FieldSpec(
+            "leader",
+            FieldType.BOOLEAN,
+            False,
+            ("组长", "是否组长", "group_leader"),
+            "whether the retailer leads the group (组长); default no",
+            default=False,
+        ),
+        _COUNTY_OF_RETAILER,
+    ),
+    key=("licence_no",),
+    geometry=GeometryRole.NONE,
+    county_from="retailer",
+)
+
+PRICES = KindSchema(
+    kind="prices",
+    title_zh="价格采集",
+    fields=(
+        _LICENCE_OF_RETAILER,
+        FieldSpec(
+            "brand",
+            FieldType.TEXT,
+            True,
+            ("品牌", "卷烟品牌", "品名", "卷烟名称"),
+            "cigarette brand, e.g. 中华",
+            max_length=64,
+        ),
+        FieldSpec(
+            "pack",
+            FieldType.TEXT,
+            True,
+            ("规格", "包装", "品规", "包装规格", "specification"),
+            "pack type (规格), e.g. 硬盒, 软盒, 细支",
+            max_length=64,
+        ),
+        FieldSpec(
+            "price",
+            FieldType.NUMBER,
+            True,
+            ("价格", "零售价", "实际零售价", "单价", "售价", "price_yuan"),
+            "retail price seen, in yuan per pack (元/包), above 0",
+            minimum=0.01,
+            maximum=10_000,
+        ),
+        FieldSpec(
+            "date",
+            FieldType.DATE,
+            True,
+            ("日期", "采集日期", "检查日期", "observed_on"),
+            "date of the observation, YYYY-MM-DD",
+        ),
+        FieldSpec(
+            "observer",
+            FieldType.TEXT,
+            True,
+            ("采集人", "检查人", "记录人", "采价员", "observed_by"),
+            "who saw the price (a staff number or name)",
+            max_length=64,
+        ),
+        _COUNTY_OF_RETAILER,
+    ),
+    key=("licence_no", "brand", "pack", "date"),
+    geometry=GeometryRole.NONE,
+    county_from="retailer",
+)
+
 SCHEMAS: dict[str, KindSchema] = {
     schema.kind: schema
-    for schema in (COUNTIES, RETAILERS, SCHOOLS, CHECKPOINTS, DEPOTS, VEHICLES, ORDERS, STAFF)
+    for schema in (
+        COUNTIES,
+        RETAILERS,
+        SCHOOLS,
+        CHECKPOINTS,
+        DEPOTS,
+        VEHICLES,
+        ORDERS,
+        STAFF,
+        GROUPS,
+        PRICES,
+    )
 }
 
 

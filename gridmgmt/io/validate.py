@@ -19,8 +19,9 @@ import shapely
 
 from gridmgmt.crs import WGS84, CoordinateSystem, convert_geometry, in_china, metric_crs, to_wgs84
 from gridmgmt.io.headers import LOCATION_COLUMN, accepted_headers, map_headers
+from gridmgmt.io.limits import ImportLimits
 from gridmgmt.io.parsing import clean_text, parse_column
-from gridmgmt.io.problems import Problem, in_file_order
+from gridmgmt.io.problems import Problem, ProblemList
 from gridmgmt.io.readers import SourceTable
 from gridmgmt.io.schemas import FieldType, GeometryRole, KindSchema
 
@@ -81,27 +82,62 @@ class ValidatedRows:
 
 
 class _Collector:
-    """Collects problems of one file."""
+    """Collects problems of one file as arrays (a garbage file has millions of them).
+
+    Problems are kept per call as row positions and messages; only the first
+    ``max_problems`` in file order become :class:`Problem` objects, the rest are counted.
+    """
 
     def __init__(self, label: str, rows: npt.NDArray[np.int64]) -> None:
         self.label = label
         self.rows = rows
-        self.problems: list[Problem] = []
-
-        self.row_fields: dict[int, set[str]] = {}
+        self.whole_file: list[Problem] = []
         self.file_fields: set[str | None] = set()
+        self._batches: list[tuple[npt.NDArray[np.int64], str, list[str]]] = []
+        self._flagged: dict[str, npt.NDArray[np.bool_]] = {}
 
     def file(self, field_name: str | None, message: str) -> None:
         self.file_fields.add(field_name)
-        self.problems.append(Problem(self.label, None, field_name, message))
+        self.whole_file.append(Problem(self.label, None, field_name, message))
 
     def at(self, positions: Iterable[int], field_name: str, messages: Iterable[str]) -> None:
-        for position, message in zip(positions, messages, strict=True):
-            self.row_fields.setdefault(int(position), set()).add(field_name)
-            self.problems.append(Problem(self.label, int(self.rows[position]), field_name, message))
+        where = np.fromiter((int(p) for p in positions), dtype=np.int64)
+        texts = [str(message) for message in messages]
+        if len(texts) != len(where):
+            msg = f"{len(where)} rows but {len(texts)} messages for {field_name}"
+            raise AssertionError(msg)
+        if not len(where):
+            return
+        flagged = self._flagged.setdefault(field_name, np.zeros(len(self.rows), dtype=bool))
+        flagged[where] = True
+        self._batches.append((where, field_name, texts))
 
     def mask(self, bad: npt.NDArray[np.bool_], field_name: str, messages: Iterable[str]) -> None:
         self.at(np.flatnonzero(bad), field_name, messages)
+
+    def flagged(self, fields: Iterable[str | None]) -> npt.NDArray[np.bool_]:
+        """Rows with a problem in any of ``fields``."""
+        result = np.zeros(len(self.rows), dtype=bool)
+        for name in fields:
+            if name in self._flagged:
+                result |= self._flagged[name]
+        return result
+
+    def problems(self, limit: int) -> ProblemList:
+        """The first ``limit`` problems in file order (whole-file ones first), and the total."""
+        total = len(self.whole_file) + sum(len(where) for where, _, _ in self._batches)
+        listed = self.whole_file[:limit]
+        room = limit - len(listed)
+        if room <= 0 or not self._batches:
+            return ProblemList(listed, total=total)
+        rows = np.concatenate([self.rows[where] for where, _, _ in self._batches])
+        batch = np.concatenate([np.full(len(w), i) for i, (w, _, _) in enumerate(self._batches)])
+        offset = np.concatenate([np.arange(len(w)) for w, _, _ in self._batches])
+        first = np.argsort(rows, kind="stable")[:room]
+        for i in first:
+            _, field_name, texts = self._batches[int(batch[i])]
+            listed.append(Problem(self.label, int(rows[i]), field_name, texts[int(offset[i])]))
+        return ProblemList(listed, total=total)
 
 
 def validate_table(
@@ -110,7 +146,8 @@ def validate_table(
     *,
     crs: CoordinateSystem,
     reference: Reference,
-) -> tuple[ValidatedRows, list[Problem]]:
+    limits: ImportLimits | None = None,
+) -> tuple[ValidatedRows, ProblemList]:
     """Read and check every row of ``table`` as rows of ``schema``.
 
     Parameters
@@ -123,12 +160,17 @@ def validate_table(
         Coordinate system of the file's longitudes and latitudes.
     reference
         What the store holds that rows refer to.
+    limits
+        How many problems to list and how many vertices a polygon may have (default:
+        :class:`~gridmgmt.io.limits.ImportLimits` defaults).
 
     Returns
     -------
     tuple
-        The validated rows and every problem found (empty if the file can be stored).
+        The validated rows and the first problems found in file order, with their total
+        (empty if the file can be stored).
     """
+    limits = limits or ImportLimits()
     out = _Collector(table.label, table.rows)
     mapping = map_headers(list(table.frame.columns), schema)
     for name, sources in mapping.conflicts.items():
@@ -138,7 +180,8 @@ def validate_table(
 
     if not _crs_applies(table, crs, out):
         # Coordinates cannot be read at all: row checks would only repeat that.
-        return ValidatedRows(schema, frame, frozenset(), mapping.ignored), out.problems
+        rows = ValidatedRows(schema, frame, frozenset(), mapping.ignored)
+        return rows, out.problems(limits.max_problems)
     geometry = _spatial_geometry(table, schema)
     polygons_from_file = schema.polygon_field is not None and _any_polygon(geometry)
     for spec in schema.fields:
@@ -157,7 +200,7 @@ def validate_table(
     if schema.geometry is GeometryRole.POINT:
         _read_locations(table, schema, mapping.columns, geometry, crs, frame, present, out)
     if schema.polygon_field is not None:
-        _read_polygons(schema, geometry, crs, frame, present, out)
+        _read_polygons(schema, geometry, crs, frame, present, out, limits.max_vertices)
     if schema.geometry is GeometryRole.POINT:
         _report_rows_without_location(frame, out)
     if schema.kind == "counties":
@@ -166,7 +209,7 @@ def validate_table(
     _check_scope(schema, frame, reference, out)
     _check_duplicates(schema, frame, out)
     rows = ValidatedRows(schema, frame, frozenset(present), mapping.ignored)
-    return rows, in_file_order(out.problems)
+    return rows, out.problems(limits.max_problems)
 
 
 def _any_polygon(geometry: npt.NDArray[np.object_] | None) -> bool:
@@ -188,10 +231,7 @@ def _report_rows_without_location(frame: pd.DataFrame, out: _Collector) -> None:
         frame[LOCATION] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
     if out.file_fields & _LOCATION_FIELDS:
         return  # a missing lon/lat column explains every row
-    missing = pd.isna(frame[LOCATION].to_numpy(dtype=object))
-    for position, fields in out.row_fields.items():
-        if fields & _LOCATION_FIELDS:
-            missing[position] = False
+    missing = pd.isna(frame[LOCATION].to_numpy(dtype=object)) & ~out.flagged(_LOCATION_FIELDS)
     out.mask(missing, "lon", ["no location: lon/lat are empty"] * int(missing.sum()))
 
 
@@ -370,23 +410,47 @@ def _location_column(
 def _check_coordinates(
     lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], out: _Collector
 ) -> npt.NDArray[np.bool_]:
-    """Report swapped and out-of-range coordinates; return which points are usable."""
+    """Report swapped, out-of-range, null-island and foreign points; return the usable ones.
+
+    The data is Chinese: a point outside the box around China (the one the GCJ-02 rule
+    uses) is a typing or projection error, and (0, 0) is an empty GPS fix.
+    """
     finite = np.isfinite(lon) & np.isfinite(lat)
     swapped = finite & ~in_china(lon, lat) & in_china(lat, lon)
     out.mask(
         swapped,
         "lon",
         [
-            f"lon/lat look swapped: lon={x!r}, lat={y!r} (in China longitude is about 73-135 "
+            f"lon/lat look swapped: lon={x}, lat={y} (in China longitude is about 73-135 "
             "and latitude 18-54)"
-            for x, y in zip(lon[swapped], lat[swapped], strict=True)
+            for x, y in zip(lon[swapped].tolist(), lat[swapped].tolist(), strict=True)
         ],
     )
     bad_lon = finite & ~swapped & (np.abs(lon) > 180)
-    out.mask(bad_lon, "lon", [f"longitude {x!r} is out of range -180..180" for x in lon[bad_lon]])
+    out.mask(
+        bad_lon, "lon", [f"longitude {x} is out of range -180..180" for x in lon[bad_lon].tolist()]
+    )
     bad_lat = finite & ~swapped & (np.abs(lat) > 90)
-    out.mask(bad_lat, "lat", [f"latitude {y!r} is out of range -90..90" for y in lat[bad_lat]])
-    return finite & ~swapped & ~bad_lon & ~bad_lat
+    out.mask(
+        bad_lat, "lat", [f"latitude {y} is out of range -90..90" for y in lat[bad_lat].tolist()]
+    )
+    usable = finite & ~swapped & ~bad_lon & ~bad_lat
+    null_island = usable & (lon == 0) & (lat == 0)
+    out.mask(
+        null_island,
+        "lon",
+        ["lon/lat are (0, 0): an empty GPS fix, not a location"] * int(null_island.sum()),
+    )
+    foreign = usable & ~null_island & ~in_china(lon, lat)
+    out.mask(
+        foreign,
+        "lon",
+        [
+            f"point ({x}, {y}) lies outside China (longitude 72-138, latitude 0.8-55.8)"
+            for x, y in zip(lon[foreign].tolist(), lat[foreign].tolist(), strict=True)
+        ],
+    )
+    return np.asarray(usable & ~null_island & ~foreign, dtype=bool)
 
 
 def _read_polygons(
@@ -396,6 +460,7 @@ def _read_polygons(
     frame: pd.DataFrame,
     present: set[str],
     out: _Collector,
+    max_vertices: int,
 ) -> None:
     """Check and convert the polygon field (from features, or WKT read as a column)."""
     name = schema.polygon_field
@@ -415,7 +480,7 @@ def _read_polygons(
     else:
         return
     geoms = polygons.to_numpy(dtype=object)
-    usable = _check_polygons(geoms, name, out)
+    usable = _check_polygons(geoms, name, out, max_vertices)
     converted = np.full(len(geoms), None, dtype=object)
     if usable.any():
         multi = _as_multipolygons(geoms[usable])
@@ -437,10 +502,23 @@ def _report_non_polygons(polygons: pd.Series, out: _Collector, name: str) -> Non
 
 
 def _check_polygons(
-    geoms: npt.NDArray[np.object_], name: str, out: _Collector
+    geoms: npt.NDArray[np.object_], name: str, out: _Collector, max_vertices: int
 ) -> npt.NDArray[np.bool_]:
     have = ~pd.isna(geoms)
     have[have] = ~shapely.is_empty(geoms[have])
+    vertices = np.zeros(len(geoms), dtype=np.int64)
+    vertices[have] = shapely.get_num_coordinates(geoms[have])
+    huge = vertices > max_vertices
+    out.mask(
+        huge,
+        name,
+        [
+            f"the polygon has {n:,} vertices, more than the {max_vertices:,} allowed "
+            "(setting GRIDMGMT_IMPORT_MAX_VERTICES); simplify it"
+            for n in vertices[huge].tolist()
+        ],
+    )
+    have &= ~huge
     valid = np.zeros(len(geoms), dtype=bool)
     valid[have] = shapely.is_valid(geoms[have])
     invalid = have & ~valid

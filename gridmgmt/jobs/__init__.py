@@ -47,7 +47,9 @@ client is synchronous) declared ``status_code=202, response_model=JobView``, and
 The API offers ``GET /api/v1/jobs``, ``GET /api/v1/jobs/{id}`` and
 ``POST /api/v1/jobs/{id}/cancel``; the CLI ``gridmgmt jobs list|show|cancel`` and, for
 commands, :func:`gridmgmt.cli.jobs.run_with_progress` (submit, show a progress bar, return
-the result). :func:`submit` refuses an unknown kind or bad params (InvalidInputError), a
+the result). An engine call with no progress callback runs inside
+:func:`progress_while` (progress by elapsed time, cancel seen when it returns).
+:func:`submit` refuses an unknown kind or bad params (InvalidInputError), a
 role without the kind's policy action or a county out of scope (AccessDeniedError).
 
 Where jobs run: by default an in-process Dask cluster of threads, started with the first
@@ -62,7 +64,7 @@ result.
 
 from __future__ import annotations
 
-from gridmgmt.jobs.context import JobCancelledError, JobContext
+from gridmgmt.jobs.context import JobCancelledError, JobContext, progress_while
 from gridmgmt.jobs.queries import cancel_job, get_job, list_jobs
 from gridmgmt.jobs.registry import JobSpec, job, kinds, lookup
 from gridmgmt.jobs.runner import MAX_ATTEMPTS, submit, wait
@@ -84,6 +86,7 @@ __all__ = [
     "kinds",
     "list_jobs",
     "lookup",
+    "progress_while",
     "result_as",
     "submit",
     "wait",

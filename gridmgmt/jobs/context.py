@@ -9,8 +9,11 @@ make the cancel request wait until the job ends.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -20,7 +23,9 @@ if TYPE_CHECKING:
     from gridmgmt.config import Settings
     from gridmgmt.services.actor import Actor
 
-__all__ = ["JobCancelledError", "JobContext"]
+log = logging.getLogger("gridmgmt.jobs")
+
+__all__ = ["JobCancelledError", "JobContext", "progress_while"]
 
 PROGRESS_INTERVAL_S = 0.5
 """Progress is written at most this often (the first and the last report always)."""
@@ -83,12 +88,27 @@ class JobContext:
     actor: Actor
     progress_interval_s: float = PROGRESS_INTERVAL_S
     cancel_poll_s: float = CANCEL_POLL_S
+    _at_end: list[Callable[[], None]] = field(default_factory=list, init=False, repr=False)
     _flag: threading.Event = field(init=False, repr=False)
     _last_progress: float = field(default=float("-inf"), init=False, repr=False)
     _last_poll: float = field(default=float("-inf"), init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._flag = local_flag(self.job_id)
+
+    def when_ended(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the job has ended for good (succeeded, failed or cancelled,
+        its transaction committed or rolled back), e.g. to remove an uploaded file. A run
+        met by a busy database is run again first, so the file must still be there."""
+        self._at_end.append(callback)
+
+    def ended(self) -> None:
+        """The job has ended: call what :meth:`when_ended` registered (the runner calls it)."""
+        while self._at_end:
+            try:
+                self._at_end.pop()()
+            except Exception:  # a clean-up's failure never changes the job's outcome
+                log.exception("clean-up of job %s failed", self.job_id)
 
     @property
     def database_url(self) -> str:
@@ -125,3 +145,42 @@ class JobContext:
         if self.cancelled():
             msg = f"job {self.job_id} was cancelled"
             raise JobCancelledError(msg)
+
+
+TICK_S = 0.5
+"""How often :func:`progress_while` reports."""
+_TICK_CAP = 0.97
+"""The share of its span :func:`progress_while` reaches at most before the block ends."""
+
+
+@contextmanager
+def progress_while(
+    ctx: JobContext, start: float, end: float, expected_s: float, message: str
+) -> Iterator[None]:
+    """Report progress from ``start`` towards ``end`` while the block runs.
+
+    For an engine call that gives no callback (a solver, a grid design): a thread reports
+    the share of ``expected_s`` elapsed, capped short of ``end``. A cancel asked meanwhile
+    is raised (:class:`JobCancelledError`) once the block is done, before anything after it
+    is stored.
+    """
+    stop = threading.Event()
+    began = time.monotonic()
+
+    def tick() -> None:
+        while not stop.wait(TICK_S):
+            share = min((time.monotonic() - began) / max(expected_s, 0.1), _TICK_CAP)
+            try:
+                ctx.progress(start + (end - start) * share, message)
+            except JobCancelledError:
+                return
+
+    ctx.progress(start, message)
+    thread = threading.Thread(target=tick, name=f"progress-{ctx.job_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+    ctx.check_cancelled()

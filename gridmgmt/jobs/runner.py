@@ -10,6 +10,7 @@ state. A failure or a cancel rolls every write of the action back and records th
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import time
 import uuid
@@ -43,6 +44,16 @@ RETRIES = 2
 """Dask retries of a job whose run raised outside the action (e.g. the database was down)."""
 MAX_ATTEMPTS = RETRIES + 1
 """Runs of one job at most, counting reruns after a lost worker; then it is failed."""
+
+BUSY_PAUSES_S = (2.0, 5.0)
+"""Pauses before running an action again that met a busy or lost database (another write
+held SQLite's lock past the busy timeout, or PostgreSQL went away): the rolled-back run
+stored nothing, so the job is run again rather than failed."""
+
+JOB_NICENESS = 10
+"""The nice value jobs run at: a solver takes the CPU only when requests leave it some.
+(On Linux the value is per thread: the worker thread running the job, and the threads it
+starts, are lowered; the app's request threads are not.)"""
 
 _WATCHED: dict[str, Future[str]] = {}
 
@@ -171,6 +182,7 @@ def execute(
     attempt = _rows.start(url, job_id, max_attempts=MAX_ATTEMPTS)
     if attempt is None:
         return "skipped"
+    _lower_priority()
     try:
         state, error_kind, message = _run(job_id, attempt, kind, module, params, settings, actor)
     finally:
@@ -178,6 +190,18 @@ def execute(
     if state is not JobState.SUCCEEDED:
         _rows.end(url, job_id, attempt, state, error_kind, message)
     return state.value
+
+
+def _lower_priority() -> None:
+    """Run this thread at :data:`JOB_NICENESS` at least (never raised back: it cannot be)."""
+    if not hasattr(os, "getpriority"):  # not on Windows
+        return
+    try:
+        current = os.getpriority(os.PRIO_PROCESS, 0)
+        if current < JOB_NICENESS:
+            os.nice(JOB_NICENESS - current)
+    except OSError as error:  # a container may forbid it: run at the normal priority
+        log.debug("could not lower the job's priority: %s", error)
 
 
 def _run(
@@ -190,6 +214,26 @@ def _run(
     actor: Actor,
 ) -> tuple[JobState, str, str]:
     ctx = JobContext(job_id=job_id, attempt=attempt, settings=settings, actor=actor)
+    try:
+        for pause_s in (*BUSY_PAUSES_S, None):
+            try:
+                return _run_once(ctx, kind, module, params)
+            except UnavailableError as error:
+                if pause_s is None:
+                    return JobState.FAILED, error.kind, error.message
+                log.warning("job %s (%s): %s; run again in %s s", job_id, kind, error, pause_s)
+                time.sleep(pause_s)
+        raise AssertionError  # pragma: no cover  (the last pause is None)
+    finally:
+        ctx.ended()
+
+
+def _run_once(
+    ctx: JobContext, kind: str, module: str, params: dict[str, Any]
+) -> tuple[JobState, str, str]:
+    """One run of the action; a busy or lost database raises UnavailableError (nothing
+    stored: the action's transaction is rolled back) for :func:`_run` to run it again."""
+    job_id, attempt, settings = ctx.job_id, ctx.attempt, ctx.settings
     try:
         spec = lookup(kind, module=module)
         parsed = spec.parse(params)
@@ -204,6 +248,8 @@ def _run(
                 raise JobCancelledError(msg)
     except JobCancelledError:
         return JobState.CANCELLED, "cancelled", "cancelled on request while running"
+    except UnavailableError:
+        raise
     except GridmgmtError as error:
         return JobState.FAILED, error.kind, error.message
     except Exception as error:

@@ -74,10 +74,15 @@ def view_of(row: JobRecord) -> JobView:
         error=error,
         attempts=row.attempts,
         cancel_requested=row.cancel_requested,
-        created_at=row.created_at,
-        started_at=row.started_at,
-        finished_at=row.finished_at,
+        created_at=_utc(row.created_at),
+        started_at=None if row.started_at is None else _utc(row.started_at),
+        finished_at=None if row.finished_at is None else _utc(row.finished_at),
     )
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """A stored time (naive UTC) as an aware one, so answers say their offset (RFC 3339)."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 def result_as(view: JobView, result_type: type[ResultT]) -> ResultT:

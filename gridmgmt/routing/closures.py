@@ -19,10 +19,10 @@ import numpy.typing as npt
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from gridmgmt.crs import WGS84
+from gridmgmt.crs import WGS84, transformer
 from gridmgmt.errors import InvalidInputError
 from gridmgmt.routing._arrays import FloatArray, IntArray
-from gridmgmt.routing.network import RoadNetwork, transformer
+from gridmgmt.routing.network import RoadNetwork
 from gridmgmt.routing.snap import SnappedPoints, snap_xy, to_network_crs
 
 

@@ -4,8 +4,9 @@ Plans know retailers by licence number only; the face passes each retailer's nam
 and phone (:class:`RetailerContact`) so the driver can find the shop and call it. Headers are
 Chinese by default (``lang="en"`` for English); coordinates are rounded to
 :data:`~gridmgmt.routing.manifest.COORD_DIGITS` decimals. The Excel workbook has a summary
-sheet, one sheet per route with its header (vehicle, driver, depot, date, totals) set to print
-on A4 portrait fitted to the page width, and the orders left unserved.
+sheet, one sheet per route with its header (vehicle, driver, depot, date, totals) and a
+sketch of the round (a chart of the stops in order) set to print on A4 portrait fitted to
+the page width, and the orders left unserved.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pandas as pd
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
+from gridmgmt.io.cells import inert_frame, keep_text_as_text
 from gridmgmt.routing.manifest import COORD_DIGITS, day_totals, window_text
 from gridmgmt.routing.model import REASON_TEXT_ZH, DayPlan, PlannedRoute, PlannedStop, hhmm
 
@@ -79,6 +81,7 @@ HEADERS: Final[dict[str, tuple[str, str]]] = {
     "on_time": ("准时率", "On time"),
     "handoff": ("约时约地：封控区边缘交接", "Handoff at the closure's edge"),
     "late": ("可能晚于时间窗", "May miss the time window"),
+    "sketch": ("线路示意图", "Route sketch"),
 }
 """Column and label keys -> (Chinese, English)."""
 
@@ -196,6 +199,9 @@ def write_manifest_csv(
 ) -> Path:
     """Write the manifest as CSV (UTF-8 with BOM, so Excel shows Chinese correctly).
 
+    Text that a spreadsheet would run as a formula (a shop named ``=HYPERLINK(...)``) is
+    written inert (:func:`gridmgmt.io.cells.inert_text`).
+
     Parameters
     ----------
     plan
@@ -211,7 +217,8 @@ def write_manifest_csv(
         The file written.
     """
     path = Path(path)
-    driver_stop_table(plan, contacts, lang=lang).to_csv(path, index=False, encoding="utf-8-sig")
+    table = inert_frame(driver_stop_table(plan, contacts, lang=lang))
+    table.to_csv(path, index=False, encoding="utf-8-sig")
     return path
 
 
@@ -273,7 +280,49 @@ def _route_sheet(
     for index, key in enumerate(columns, start=1):
         sheet.column_dimensions[sheet.cell(row=5, column=index).column_letter].width = _WIDTHS[key]
     sheet.freeze_panes = "A6"
+    if len(rows):
+        _route_chart(sheet, columns, route, rows, first_row=6, lang=lang)
     _print_a4(sheet, title_rows="5:5")
+
+
+def _axis_range(values: pd.Series) -> tuple[float, float]:
+    low, high = float(values.min()), float(values.max())
+    pad = max((high - low) * 0.08, 0.002)
+    return round(low - pad, 4), round(high + pad, 4)
+
+
+def _route_chart(
+    sheet: Worksheet,
+    columns: list[str],
+    route: PlannedRoute,
+    rows: pd.DataFrame,
+    *,
+    first_row: int,
+    lang: Lang,
+) -> None:
+    """The round as a chart under the stops (a sketch map: stops in order, joined by legs),
+    drawn by the spreadsheet from the sheet's own longitude and latitude cells."""
+    from openpyxl.chart import Reference, ScatterChart, Series
+
+    lon, lat = columns.index("lon") + 1, columns.index("lat") + 1
+    last_row = first_row + len(rows) - 1
+    chart = ScatterChart()
+    chart.title = f"{header('sketch', lang)} {route.route_id}"
+    chart.style = 13
+    chart.legend = None
+    xs = Reference(sheet, min_col=lon, min_row=first_row, max_row=last_row)
+    ys = Reference(sheet, min_col=lat, min_row=first_row, max_row=last_row)
+    series = Series(ys, xs, title=route.route_id)
+    series.marker.symbol = "circle"
+    series.marker.size = 6
+    chart.series.append(series)
+    for axis, key in ((chart.x_axis, "lon"), (chart.y_axis, "lat")):
+        axis.title = header(key, lang)
+        axis.delete = False
+        axis.scaling.min, axis.scaling.max = _axis_range(rows[key])
+        axis.number_format = "0.000"
+    chart.width, chart.height = 18, 11  # cm: half an A4 page
+    sheet.add_chart(chart, f"A{last_row + 2}")
 
 
 def _summary_rows(plan: DayPlan, depot: str, lang: Lang) -> list[list[Any]]:
@@ -345,5 +394,7 @@ def write_manifest_excel(
     unserved.column_dimensions["A"].width = 26
     unserved.column_dimensions["B"].width = 60
     _print_a4(unserved)
+    for sheet in book.worksheets:
+        keep_text_as_text(sheet)  # a name starting with "=" is text, not a formula
     book.save(path)
     return path

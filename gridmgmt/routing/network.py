@@ -15,7 +15,7 @@ import itertools
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 
 import networkx as nx
@@ -26,7 +26,7 @@ import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from gridmgmt.crs import WGS84, metric_crs
+from gridmgmt.crs import WGS84, metric_crs, transformer
 from gridmgmt.errors import InvalidInputError
 from gridmgmt.routing._arrays import FloatArray, IntArray
 from gridmgmt.routing.osm import (
@@ -202,12 +202,6 @@ class RoadNetwork:
             twin=twin,
             geometry=None if self.geometry is None else self.geometry[edge_mask],
         )
-
-
-@lru_cache(maxsize=32)
-def transformer(source: pyproj.CRS | str, target: pyproj.CRS | str) -> pyproj.Transformer:
-    """A cached longitude-first transformer between two CRSs (building one is slow)."""
-    return pyproj.Transformer.from_crs(source, target, always_xy=True)
 
 
 def largest_strongly_connected(network: RoadNetwork) -> RoadNetwork:

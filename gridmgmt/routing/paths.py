@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gridmgmt.crs import WGS84
+from gridmgmt.crs import WGS84, transformer
 from gridmgmt.routing._arrays import INF, FloatArray, IntArray
 from gridmgmt.routing.hierarchy import Hierarchy, many_to_many
 from gridmgmt.routing.matrix import (
@@ -27,7 +27,7 @@ from gridmgmt.routing.matrix import (
     network_hierarchy,
 )
 from gridmgmt.routing.model import DayPlan
-from gridmgmt.routing.network import RoadNetwork, transformer
+from gridmgmt.routing.network import RoadNetwork
 from gridmgmt.routing.snap import SnappedPoints
 from gridmgmt.routing.vrp import DayInputs
 

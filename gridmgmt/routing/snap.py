@@ -14,10 +14,10 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from gridmgmt.crs import WGS84
+from gridmgmt.crs import WGS84, transformer
 from gridmgmt.errors import InvalidInputError
 from gridmgmt.routing._arrays import FloatArray, IntArray
-from gridmgmt.routing.network import RoadNetwork, transformer
+from gridmgmt.routing.network import RoadNetwork
 
 _TREES: weakref.WeakKeyDictionary[RoadNetwork, tuple[shapely.STRtree, IntArray]] = (
     weakref.WeakKeyDictionary()

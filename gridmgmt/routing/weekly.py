@@ -23,9 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from gridmgmt.crs import WGS84, metric_crs
+from gridmgmt.crs import WGS84, metric_crs, transformer
 from gridmgmt.errors import InvalidInputError
-from gridmgmt.routing.network import transformer
 
 WEEKDAY_NAMES_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 

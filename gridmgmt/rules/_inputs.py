@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
-from functools import lru_cache
 from typing import TypeVar
 
 import geopandas as gpd
@@ -14,7 +13,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from gridmgmt.crs import WGS84, metric_crs, to_metric
+from gridmgmt.crs import WGS84, metric_crs, to_metric, transformer
 from gridmgmt.domain import RetailerStatus, parse_enum
 from gridmgmt.errors import InvalidInputError
 
@@ -106,18 +105,13 @@ def metric_xy(frame: gpd.GeoDataFrame, name: str, crs: pyproj.CRS) -> npt.NDArra
     source = pyproj.CRS.from_user_input(frame.crs)
     if source.equals(crs):
         return xy
-    x, y = _transformer(source, crs).transform(xy[:, 0], xy[:, 1])
+    x, y = transformer(source, crs).transform(xy[:, 0], xy[:, 1])
     return np.column_stack([x, y])
 
 
 def metric_points(frame: gpd.GeoDataFrame, name: str, crs: pyproj.CRS) -> ObjectArray:
     """Point geometries of ``frame`` in ``crs``; raises when a row is not a point."""
     return np.asarray(shapely.points(metric_xy(frame, name, crs)), dtype=object)
-
-
-@lru_cache(maxsize=32)
-def _transformer(source: pyproj.CRS, target: pyproj.CRS) -> pyproj.Transformer:
-    return pyproj.Transformer.from_crs(source, target, always_xy=True)
 
 
 def geo_series(geoms: ObjectArray, crs: pyproj.CRS, index: pd.Index | None = None) -> gpd.GeoSeries:
@@ -165,6 +159,20 @@ def polygon_hits(
     return pt_i[hit], poly_i[hit]
 
 
+def prepare_for_threads(polygons: ObjectArray) -> None:
+    """Prepare polygons for point-in-polygon tests shared by threads.
+
+    GEOS builds a prepared polygon's point locator on first use, which is not thread-safe
+    (and shapely tests points without the GIL): one test per polygon here builds it before
+    the polygons are shared.
+    """
+    shapely.prepare(polygons)
+    shown = polygons[~shapely.is_empty(polygons)]
+    if len(shown):
+        xy = shapely.get_coordinates(shapely.point_on_surface(shown))
+        shapely.intersects_xy(shown, xy[:, 0], xy[:, 1])
+
+
 class PolygonLookup:
     """Which polygon contains a metric point; on a shared edge the lowest id wins.
 
@@ -184,6 +192,7 @@ class PolygonLookup:
         self.ids = ids[order]
         self.polygons = metric_geoms(polygons, crs)[order]
         self.tree = shapely.STRtree(self.polygons)
+        prepare_for_threads(self.polygons)
 
     def at(self, points: ObjectArray) -> ObjectArray:
         """Id of the polygon containing each point (``None`` outside every polygon)."""

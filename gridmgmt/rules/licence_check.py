@@ -19,7 +19,7 @@ import numpy as np
 import pyproj
 import shapely
 
-from gridmgmt.crs import WGS84, CoordinateSystem, to_wgs84
+from gridmgmt.crs import WGS84, CoordinateSystem, to_wgs84, transformer
 from gridmgmt.domain import label_zh
 from gridmgmt.rules._inputs import (
     TOLERANCE_M,
@@ -128,6 +128,7 @@ class LicenceChecker:
         require_frame(counties, "counties", [code])
         self.settings = settings
         self.crs = resolve_crs(crs, counties, retailers)
+        self._to_metric = transformer(WGS84, self.crs)
         self.retailer_ids = retailers[retailer_id].to_numpy(dtype=object)
         self.red_lines = RedLineIndex(
             schools,
@@ -173,7 +174,7 @@ class LicenceChecker:
             any alias :func:`gridmgmt.crs.parse_crs` accepts).
         """
         wlon, wlat = (float(c) for c in to_wgs84(lon, lat, source_crs))
-        point = metric_geoms(gpd.GeoSeries([shapely.Point(wlon, wlat)], crs=WGS84), self.crs)[0]
+        point = shapely.Point(*self._to_metric.transform(wlon, wlat))
         reasons: list[Reason] = []
         county = self.counties.at(np.array([point], dtype=object))[0]
         reasons.append(self._county_reason(county))
@@ -210,7 +211,8 @@ class LicenceChecker:
                 "outside_counties", True, "outside every county of the bureau (不在辖区内)"
             )
         name = self.county_names.get(county, county)
-        return Reason("county", False, f"in county {county} {name}", {"county_code": county})
+        detail = {"county_code": county, "county_name": name}
+        return Reason("county", False, f"in county {county} {name}", detail)
 
     def _grid_reason(self, grid: object) -> Reason:
         if grid is None:

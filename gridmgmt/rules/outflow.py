@@ -178,11 +178,7 @@ def _fit_peers(frame: pd.DataFrame, min_peers: int) -> None:
         todo = np.isnan(expected)
         if not todo.any():
             break
-        labels = (
-            frame[keys].astype(str).agg(" / ".join, axis=1).to_numpy()
-            if keys
-            else np.full(n, _ALL, dtype=object)
-        )
+        labels = _group_labels(frame, keys) if keys else np.full(n, _ALL, dtype=object)
         for label in pd.unique(labels[todo]):
             members = labels == label
             if keys and members.sum() < min_peers:
@@ -198,6 +194,15 @@ def _fit_peers(frame: pd.DataFrame, min_peers: int) -> None:
     frame["robust_z"] = z
     frame["peers"] = peers
     frame["peer_group"] = group
+
+
+def _group_labels(frame: pd.DataFrame, keys: list[str]) -> npt.NDArray[np.object_]:
+    """Each row's peer group named by its ``keys`` values joined by " / " (whole columns)."""
+    label = frame[keys[0]].astype(str)
+    for key in keys[1:]:
+        label = label + " / " + frame[key].astype(str)
+    labels: npt.NDArray[np.object_] = label.to_numpy(dtype=object)
+    return labels
 
 
 def _huber_line(x: FloatArray, y: FloatArray) -> tuple[FloatArray, float]:

@@ -41,9 +41,11 @@ __all__ = [
     "LeadDeadlines",
     "MeasureFrom",
     "OutflowSettings",
+    "PriceSettings",
     "RedLineSettings",
     "RuleSettings",
     "SpacingSettings",
+    "SweepSettings",
     "TicketDeadlines",
     "preset",
 ]
@@ -265,6 +267,49 @@ class OutflowSettings(_Model):
     weight_reach_m: float = Field(default=10_000.0, gt=0)
 
 
+class PriceSettings(_Model):
+    """Price checks (价格互查) between the self-discipline groups of adjacent counties.
+
+    Parameters
+    ----------
+    gap_share
+        A cross-border gap is flagged when the two sides' median prices of a brand and
+        pack differ by at least this share of the lower median (0.05: 5%).
+    min_observations
+        Retailers each side needs for a median to count (fewer say nothing, and a median
+        of one or two retailers would give away their prices to the other county).
+    outlier_share
+        A retailer whose price differs from its county's median by at least this share is
+        a price outlier (a candidate for a joint sweep).
+    period_days
+        Default period of observations: this many days up to the latest observation.
+    """
+
+    gap_share: float = Field(default=0.05, gt=0, le=1)
+    min_observations: int = Field(default=3, ge=1)
+    outlier_share: float = Field(default=0.10, gt=0, le=1)
+    period_days: int = Field(default=90, ge=1)
+
+
+class SweepSettings(_Model):
+    """Joint border-market sweeps (毗邻市场集中整治).
+
+    Parameters
+    ----------
+    target_share
+        Share of the candidates (border-market retailers, outflow suspects and price
+        outliers) to draw as targets, rounded up.
+    priority_always
+        Always include the outflow suspects and price outliers among the targets.
+    team_size
+        Officers per mixed team (at least one of each county of the sweep).
+    """
+
+    target_share: float = Field(default=0.2, gt=0, le=1)
+    priority_always: bool = True
+    team_size: int = Field(default=2, ge=1)
+
+
 class TicketDeadlines(_Model):
     """Hours allowed for each step of a grid supervision ticket (信息流转时限).
 
@@ -372,6 +417,8 @@ class RuleSettings(_Model):
     inspections: InspectionSettings = InspectionSettings()
     checkpoints: CheckpointSettings = CheckpointSettings()
     leads: LeadDeadlines = LeadDeadlines()
+    prices: PriceSettings = PriceSettings()
+    sweeps: SweepSettings = SweepSettings()
 
 
 def _every_kind(metres: float) -> dict[SchoolKind, float | None]:

@@ -18,22 +18,41 @@ import datetime as dt
 import re
 from typing import Final
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from gridmgmt.domain import RetailerStatus, TicketState
-from gridmgmt.errors import InvalidInputError, NotFoundError
+from gridmgmt.domain import RetailerStatus
+from gridmgmt.errors import InvalidInputError
 from gridmgmt.policy import Action, requires
+from gridmgmt.services._dashboard_figures import (
+    county_for,
+    current_plans_where,
+    inspections_where,
+    key_retailers_where,
+    networked_cases,
+    open_tickets_where,
+    overdue_tickets_where,
+    period_cases_where,
+    red_line_violators,
+)
 from gridmgmt.services.actor import Actor
 from gridmgmt.services.results import Result
-from gridmgmt.store.models import County, Retailer
+from gridmgmt.store.models import Retailer
 from gridmgmt.store.models.cases import CaseRecord
 from gridmgmt.store.models.routes import RoutePlanRecord
 from gridmgmt.store.models.rules import InspectionDrawRecord, InspectionResult, TicketRecord
 
-__all__ = ["Dashboard", "Period", "dashboard", "parse_period", "period_choices"]
+__all__ = [
+    "Dashboard",
+    "Period",
+    "dashboard",
+    "first_data_year",
+    "parse_period",
+    "period_choices",
+]
 
-_PERIOD: Final = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])|-Q([1-4])|-H([12]))?$")
+_PERIOD: Final = re.compile(r"^([12]\d{3})(?:-(0[1-9]|1[0-2])|-Q([1-4])|-H([12]))?$")
+"""A year 1000-2999 (its dates must exist: year 0 answered 500) and a month, quarter or half."""
 
 
 class Period(Result):
@@ -83,12 +102,21 @@ def parse_period(text: str) -> Period:
     return Period(name=name, kind=kind, start=start, end=end, last=end - dt.timedelta(days=1))
 
 
-def period_choices(today: dt.date, *, months: int = 12, years: int = 3) -> dict[str, list[str]]:
-    """Periods a picker offers, newest first: the last months, quarters and years."""
+def period_choices(
+    today: dt.date, *, months: int = 12, years: int = 3, first_year: int | None = None
+) -> dict[str, list[str]]:
+    """Periods a picker offers, newest first: the last months, quarters and years.
+
+    ``first_year`` (the earliest year with data, see :func:`first_data_year`) extends the
+    years back to it, so a picker offers every year the data spans.
+    """
     month_names = []
     for back in range(months):
         start = _month_start(today.year, today.month - back)
         month_names.append(f"{start.year}-{start.month:02d}")
+    oldest = today.year - years + 1
+    if first_year is not None:
+        oldest = max(min(oldest, first_year), 1)
     quarter = (today.month - 1) // 3
     quarters = []
     for back in range(months // 3 + 1):
@@ -97,7 +125,7 @@ def period_choices(today: dt.date, *, months: int = 12, years: int = 3) -> dict[
     return {
         "month": month_names,
         "quarter": quarters,
-        "year": [str(today.year - back) for back in range(years)],
+        "year": [str(year) for year in range(today.year, oldest - 1, -1)],
     }
 
 
@@ -128,13 +156,6 @@ class Dashboard(Result):
     delivery_km_by_depot: dict[str, float]
 
 
-def _county(session: Session, actor: Actor, county: str) -> County:
-    row = session.get(County, county)
-    if row is None or not actor.can_see(county):
-        raise NotFoundError("county", county)
-    return row
-
-
 def _statuses(session: Session, county: str) -> dict[RetailerStatus, int]:
     rows = session.execute(
         select(Retailer.status, func.count())
@@ -146,37 +167,12 @@ def _statuses(session: Session, county: str) -> dict[RetailerStatus, int]:
     return counts
 
 
-def _count(session: Session, stmt: object) -> int:
-    return int(session.scalar(stmt) or 0)  # type: ignore[call-overload]
-
-
-def _key_retailers(session: Session, county: str) -> int:
-    stmt = select(func.count()).where(
-        Retailer.county_code == county,
-        Retailer.key_retailer.is_(True),
-        Retailer.status != RetailerStatus.CLOSED,
-    )
-    return _count(session, stmt)
-
-
-def _red_line(session: Session, actor: Actor, county: str) -> tuple[int, list[str]]:
-    from gridmgmt.services.rules import red_lines  # heavy: geopandas, the rule engines
-
-    report = red_lines(session, actor, county=county)
-    found = report.violations
-    licences = set(found["licence_no"]) if len(found) else set()
-    return len(licences), list(report.notes)
+def _count(session: Session, *where: ColumnElement[bool]) -> int:
+    return int(session.scalar(select(func.count()).where(*where)) or 0)
 
 
 def _inspections(session: Session, county: str, period: Period) -> tuple[int, int]:
-    done = _count(
-        session,
-        select(func.count()).where(
-            InspectionResult.county_code == county,
-            InspectionResult.inspected_on >= period.start,
-            InspectionResult.inspected_on < period.end,
-        ),
-    )
+    done = _count(session, *inspections_where(county, period))
     draws = session.execute(
         select(InspectionDrawRecord.period, InspectionDrawRecord.quota).where(
             InspectionDrawRecord.county_code == county,
@@ -190,61 +186,71 @@ def _inspections(session: Session, county: str, period: Period) -> tuple[int, in
 def _tickets(
     session: Session, county: str, period: Period, now: dt.datetime
 ) -> tuple[int, int, int]:
-    open_ = (TicketRecord.county_code == county, TicketRecord.state != TicketState.FED_BACK)
-    opened = _count(session, select(func.count()).where(*open_))
-    overdue = _count(
-        session,
-        select(func.count()).where(*open_, TicketRecord.due_at < now.replace(tzinfo=None)),
-    )
+    opened = _count(session, *open_tickets_where(county))
+    overdue = _count(session, *overdue_tickets_where(county, now))
     start = dt.datetime.combine(period.start, dt.time())
     end = dt.datetime.combine(period.end, dt.time())
     collected = _count(
         session,
-        select(func.count()).where(
-            TicketRecord.county_code == county,
-            TicketRecord.collected_at >= start,
-            TicketRecord.collected_at < end,
-        ),
+        TicketRecord.county_code == county,
+        TicketRecord.collected_at >= start,
+        TicketRecord.collected_at < end,
     )
     return opened, overdue, collected
 
 
 def _cases(session: Session, actor: Actor, county: str, period: Period) -> tuple[int, int]:
-    from gridmgmt.services.cases import list_networks  # heavy: the link index
+    from gridmgmt.services.cases import case_key  # heavy: the link index
 
-    case_nos = set(
-        session.scalars(
-            select(CaseRecord.case_no).where(
-                CaseRecord.county_code == county,
-                CaseRecord.opened_on >= period.start,
-                CaseRecord.opened_on < period.end,
-            )
+    keys = {
+        case_key(county, case_no)
+        for case_no in session.scalars(
+            select(CaseRecord.case_no).where(*period_cases_where(county, period))
         )
-    )
-    if not case_nos:
+    }
+    if not keys:
         return 0, 0
-    networked: set[str] = set()
-    for network in list_networks(session, actor, county=county):
-        if network.network_case:
-            networked.update(network.cases)
-    return len(case_nos), len(case_nos & networked)
+    return len(keys), len(keys & networked_cases(session, actor, county).keys())
 
 
 def _delivery(session: Session, county: str, period: Period) -> tuple[float, int, dict[str, float]]:
     rows = session.execute(
         select(RoutePlanRecord.depot_code, func.sum(RoutePlanRecord.km), func.count())
-        .where(
-            RoutePlanRecord.county_code == county,
-            RoutePlanRecord.is_current.is_(True),
-            RoutePlanRecord.delivery_date >= period.start,
-            RoutePlanRecord.delivery_date < period.end,
-        )
+        .where(*current_plans_where(county, period))
         .group_by(RoutePlanRecord.depot_code)
         .order_by(RoutePlanRecord.depot_code)
     ).all()
     by_depot = {str(depot): round(float(km or 0.0), 1) for depot, km, _n in rows}
     total = round(sum(float(km or 0.0) for _d, km, _n in rows), 1)
     return total, sum(int(n) for _d, _km, n in rows), by_depot
+
+
+@requires(Action.READ_DASHBOARD)
+def first_data_year(session: Session, actor: Actor, county: str) -> int | None:
+    """The earliest year of a period figure of the county (a case opened, a ticket
+    collected, an inspection recorded), or None without any.
+
+    Raises
+    ------
+    NotFoundError
+        If the county is unknown or not one of the actor's.
+    """
+    county_for(session, actor, county)
+    firsts = [
+        session.scalar(
+            select(func.min(CaseRecord.opened_on)).where(CaseRecord.county_code == county)
+        ),
+        session.scalar(
+            select(func.min(TicketRecord.collected_at)).where(TicketRecord.county_code == county)
+        ),
+        session.scalar(
+            select(func.min(InspectionResult.inspected_on)).where(
+                InspectionResult.county_code == county
+            )
+        ),
+    ]
+    found = [day for day in firsts if day is not None]
+    return min(day.year for day in found) if found else None
 
 
 @requires(Action.READ_DASHBOARD)
@@ -276,10 +282,10 @@ def dashboard(
         If the period is not understood.
     """
     span = parse_period(period)
-    row = _county(session, actor, county)
+    row = county_for(session, actor, county)
     moment = now or dt.datetime.now(dt.UTC)
     statuses = _statuses(session, county)
-    violators, notes = _red_line(session, actor, county)
+    violators, notes = red_line_violators(session, actor, county)
     done, quota = _inspections(session, county, span)
     opened, overdue, collected = _tickets(session, county, span, moment)
     cases, network_cases = _cases(session, actor, county, span)
@@ -291,8 +297,8 @@ def dashboard(
         as_of=moment,
         retailers_by_status=statuses,
         retailers=sum(statuses.values()),
-        key_retailers=_key_retailers(session, county),
-        red_line_violators=violators,
+        key_retailers=_count(session, *key_retailers_where(county)),
+        red_line_violators=len(violators),
         red_line_notes=notes,
         inspections_done=done,
         inspection_quota=quota,

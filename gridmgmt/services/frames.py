@@ -1,13 +1,16 @@
 """Stored rows as (Geo)DataFrames for engines, maps and exports, scoped by county.
 
 One place says which columns each stored kind has; everything that reads a kind in bulk
-(exports, maps, engines) goes through :func:`load_frame`.
+(exports, maps, engines) goes through :func:`load_frame`. Within :func:`shared_frames`, the
+same rows read twice are read from the store once (a report whose sections each read them).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -36,6 +39,7 @@ from gridmgmt.store.models import (
     Vehicle,
 )
 from gridmgmt.store.models.grids import GridRecord, RetailerGrid, StaffGrid
+from gridmgmt.store.models.prices import PriceObservation, RetailerGroup
 
 AnySelect: TypeAlias = Select[*tuple[Any, ...]]
 """A select of any columns (the kinds differ in their number and types)."""
@@ -141,6 +145,36 @@ def _orders() -> AnySelect:
     )
 
 
+def _groups() -> AnySelect:
+    return (
+        select(
+            Retailer.licence_no,
+            RetailerGroup.group_code,
+            RetailerGroup.group_name,
+            RetailerGroup.leader,
+            RetailerGroup.county_code,
+        )
+        .join(Retailer)
+        .order_by(RetailerGroup.group_code, Retailer.licence_no)
+    )
+
+
+def _prices() -> AnySelect:
+    return (
+        select(
+            Retailer.licence_no,
+            PriceObservation.brand,
+            PriceObservation.pack,
+            PriceObservation.price_yuan.label("price"),
+            PriceObservation.observed_on.label("date"),
+            PriceObservation.observer,
+            PriceObservation.county_code,
+        )
+        .join(Retailer)
+        .order_by(PriceObservation.observed_on, Retailer.licence_no, PriceObservation.brand)
+    )
+
+
 def _staff() -> AnySelect:
     return select(
         Staff.staff_no,
@@ -236,7 +270,29 @@ FRAMES: dict[str, FrameSpec] = {
     "orders": FrameSpec(_orders, Order.county_code, None),
     "staff": FrameSpec(_staff, Staff.county_code, None, _staff_grids),
     "grids": FrameSpec(_grids, GridRecord.county_code, "geometry"),
+    "groups": FrameSpec(_groups, RetailerGroup.county_code, None),
+    "prices": FrameSpec(_prices, PriceObservation.county_code, None),
 }
+
+
+_shared: ContextVar[dict[Hashable, pd.DataFrame] | None] = ContextVar(
+    "gridmgmt_shared_frames", default=None
+)
+
+
+@contextmanager
+def shared_frames() -> Iterator[None]:
+    """Within the block, :func:`load_frame` reads each kind once per session, caller scope
+    and counties, and hands out copies.
+
+    For a read-only piece of work whose parts read the same rows (the quarterly report's
+    sections); a write inside the block would not be seen by a later read of the same kind.
+    """
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
 
 
 def frame_kinds() -> list[str]:
@@ -275,6 +331,19 @@ def load_frame(
     if spec is None:
         msg = f"`kind` was {kind!r} but is expected to be in {frame_kinds()}"
         raise InvalidInputError(msg, [{"field": "kind", "message": msg}])
+    memo = _shared.get()
+    if memo is None:
+        return _read_frame(session, spec, actor, county_codes)
+    codes = None if county_codes is None else tuple(sorted(set(county_codes)))
+    key = (id(session), kind, actor.username, actor.role, actor.counties, codes)
+    if key not in memo:
+        memo[key] = _read_frame(session, spec, actor, county_codes)
+    return memo[key].copy()
+
+
+def _read_frame(
+    session: Session, spec: FrameSpec, actor: Actor, county_codes: list[str] | None
+) -> pd.DataFrame:
     stmt = scoped(spec.build(), spec.county_column, actor)
     if county_codes is not None:
         stmt = stmt.where(spec.county_column.in_(county_codes))

@@ -31,11 +31,11 @@ import pandas as pd
 import shapely
 from shapely.geometry import MultiPolygon
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from gridmgmt.crs import WGS84, to_wgs84
-from gridmgmt.domain import StaffRole
+from gridmgmt.domain import RetailerStatus, StaffRole
 from gridmgmt.errors import ConflictError, InvalidInputError, NotFoundError
 from gridmgmt.grids import (
     GridDesign,
@@ -44,6 +44,7 @@ from gridmgmt.grids import (
     StaffingResult,
     WorkloadTable,
     assign_staff,
+    check_grid_count,
     design_grids,
     grid_table,
     rebalance_grids,
@@ -52,6 +53,7 @@ from gridmgmt.grids import (
     write_sheet,
 )
 from gridmgmt.grids.partition import DEFAULT_TOLERANCE
+from gridmgmt.metrics import solver_timer
 from gridmgmt.policy import Action, requires
 from gridmgmt.services import audit
 from gridmgmt.services.actor import Actor
@@ -71,6 +73,8 @@ __all__ = [
     "ReportSummary",
     "StaffingSummary",
     "assign_retailers",
+    "check_design",
+    "check_rebalance",
     "design_county_grids",
     "grid_report",
     "grids_geojson",
@@ -244,6 +248,18 @@ def _county(session: Session, actor: Actor, county: str) -> County:
     return row
 
 
+@requires(Action.READ_GRIDS)
+def require_county(session: Session, actor: Actor, county: str) -> None:
+    """Check that the county exists and is the actor's.
+
+    Raises
+    ------
+    NotFoundError
+        If it does not exist or is another's (the same answer).
+    """
+    _county(session, actor, county)
+
+
 def _no_grids(county: str) -> NotFoundError:
     msg = f"county {county} has no grids; design them first (gridmgmt grids design)"
     return NotFoundError("grids of county", county, message=msg)
@@ -331,6 +347,7 @@ def design_county_grids(
     lock: Iterable[str] = (),
     replace: bool = False,
     workload_table: WorkloadTable | None = None,
+    max_grids: int | None = None,
 ) -> GridDesign:
     """Design the grids of a county and put every retailer in one (网格划分).
 
@@ -354,6 +371,9 @@ def design_county_grids(
         Replace a stored design; without it a county with grids is refused.
     workload_table
         Visit minutes by tier and business type.
+    max_grids
+        Most grids a design may have (the ``max_grids`` setting); None: only the number
+        of retailers to visit bounds it.
 
     Returns
     -------
@@ -374,16 +394,18 @@ def design_county_grids(
     boundary = _county(session, actor, county).boundary
     stored = _stored_grids(session, county)
     kept = _grids_to_keep(county, stored, {str(g) for g in lock}, replace=replace)
-    design = design_grids(
-        boundary,
-        _retailers(session, actor, county),
-        n_grids=n_grids,
-        target_workload=target_workload,
-        seed=seed,
-        fixed_lines=_geometry_input(fixed_lines),
-        locked_grids=_grid_frame(kept) if kept else None,
-        workload_table=workload_table,
-    )
+    with solver_timer("grid_design"):
+        design = design_grids(
+            boundary,
+            _retailers(session, actor, county),
+            n_grids=n_grids,
+            target_workload=target_workload,
+            seed=seed,
+            fixed_lines=_geometry_input(fixed_lines),
+            locked_grids=_grid_frame(kept) if kept else None,
+            workload_table=workload_table,
+            max_grids=max_grids,
+        )
     _save_design(session, actor, county, design, stored=stored, kept=kept, seed=seed)
     assigned = _save_assignment(session, county, design.assignment)
     report = design.report
@@ -410,6 +432,40 @@ def design_county_grids(
         },
     )
     return design
+
+
+@requires(Action.CHANGE_GRIDS)
+def check_design(
+    session: Session,
+    actor: Actor,
+    county: str,
+    *,
+    n_grids: int | None = None,
+    target_workload: float | None = None,
+    lock: Iterable[str] = (),
+    replace: bool = False,
+    max_grids: int | None = None,
+) -> None:
+    """Refuse at once a design :func:`design_county_grids` would refuse, before it is queued.
+
+    Checks the county (404), a stored design without ``replace`` (409), locked ids, exactly
+    one of ``n_grids`` and ``target_workload``, and ``n_grids`` against ``max_grids`` and the
+    county's retailers to visit (422). Reads only; the design itself checks again.
+    """
+    _county(session, actor, county)
+    stored = _stored_grids(session, county)
+    kept = _grids_to_keep(county, stored, {str(g) for g in lock}, replace=replace)
+    if (n_grids is None) == (target_workload is None):
+        msg = "give exactly one of n_grids and target_workload"
+        raise InvalidInputError(msg, [{"field": "n_grids", "message": msg}])
+    if n_grids is not None:
+        to_visit = select(func.count(Retailer.id)).where(
+            Retailer.county_code == county, Retailer.status != RetailerStatus.CLOSED
+        )
+        n_to_visit = int(session.scalar(to_visit) or 0)
+        check_grid_count(
+            n_grids - len(kept), n_to_visit=n_to_visit, max_grids=max_grids, n_locked=len(kept)
+        )
 
 
 def _grids_to_keep(
@@ -583,6 +639,14 @@ def _refresh_counts(session: Session, actor: Actor, county: str) -> None:
 
 
 @requires(Action.CHANGE_GRIDS)
+def check_rebalance(session: Session, actor: Actor, county: str) -> None:
+    """Refuse at once a rebalance of a county that is not the actor's or has no grids (404)."""
+    _county(session, actor, county)
+    if not _stored_grids(session, county):
+        raise _no_grids(county)
+
+
+@requires(Action.CHANGE_GRIDS)
 def rebalance_county_grids(
     session: Session,
     actor: Actor,
@@ -608,15 +672,16 @@ def rebalance_county_grids(
         raise _no_grids(county)
     locked = {r.grid_id for r in rows if r.locked} | {str(g) for g in lock}
     retailers = _retailers(session, actor, county)
-    result = rebalance_grids(
-        boundary,
-        _grid_frame(rows),
-        retailers,
-        locked=sorted(locked),
-        tolerance=tolerance,
-        workload_table=workload_table,
-        existing_column="grid_id",
-    )
+    with solver_timer("grid_rebalance"):
+        result = rebalance_grids(
+            boundary,
+            _grid_frame(rows),
+            retailers,
+            locked=sorted(locked),
+            tolerance=tolerance,
+            workload_table=workload_table,
+            existing_column="grid_id",
+        )
     by_id = {r.grid_id: r for r in rows}
     for figures in result.grids.itertuples(index=False):
         _apply_figures(by_id[str(figures.grid_id)], figures)

@@ -3,7 +3,8 @@
 One import is one transaction: the file is read, every row validated against the store
 (counties, the user's scope, referenced retailers and depots), and only if nothing at all is
 wrong are rows inserted or updated, upserting on each kind's natural key. Rows are written
-in bulk (one query for the existing keys, then bulk inserts and updates), never one ORM
+in bulk (one query for the existing keys, then bulk inserts and updates; on PostgreSQL
+``COPY`` into the table and into a staging table, :mod:`gridmgmt.store.bulk`), never one ORM
 flush per row, so a county's 300,000 retailer rows take seconds, not minutes.
 """
 
@@ -33,6 +34,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import Executable, Insert, Update
 
 from gridmgmt.crs import UnknownCRSError, parse_crs
+from gridmgmt.io.limits import import_limits
 from gridmgmt.io.problems import ImportValidationError, Problem
 from gridmgmt.io.readers import read_source
 from gridmgmt.io.schemas import get_schema
@@ -40,6 +42,7 @@ from gridmgmt.io.validate import LOCATION, Reference, ValidatedRows, validate_ta
 from gridmgmt.policy import Action, requires
 from gridmgmt.services import audit
 from gridmgmt.services.actor import Actor
+from gridmgmt.store import bulk
 from gridmgmt.store.models import (
     Base,
     Checkpoint,
@@ -52,6 +55,7 @@ from gridmgmt.store.models import (
     Staff,
     Vehicle,
 )
+from gridmgmt.store.models.prices import PriceObservation, RetailerGroup
 from gridmgmt.store.types import Geometry
 
 __all__ = ["ImportReport", "ImportValidationError", "Problem", "import_file"]
@@ -81,6 +85,10 @@ class ImportReport:
         The coordinate system the file was read in.
     ignored_columns
         Columns that match no field of the kind (not stored).
+    warnings
+        What was imported but deserves a look: for counties, the overlaps and gaps between
+        their outlines and the stored ones (area, where; see
+        :mod:`gridmgmt.cooperation.adjacency`).
     """
 
     kind: str
@@ -91,6 +99,7 @@ class ImportReport:
     unchanged: int
     crs: str
     ignored_columns: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -172,7 +181,24 @@ _TARGETS: dict[str, _Target] = {
             "capacity": "capacity",
         },
     ),
+    "groups": _Target(
+        RetailerGroup,
+        ("retailer_id",),
+        {
+            "county_code": "county_code",
+            "group_code": "group_code",
+            "group_name": "group_name",
+            "leader": "leader",
+        },
+    ),
+    "prices": _Target(
+        PriceObservation,
+        ("retailer_id", "brand", "pack", "observed_on"),
+        {"county_code": "county_code", "price_yuan": "price", "observer": "observer"},
+    ),
 }
+_BY_RETAILER = ("orders", "groups", "prices")
+"""Kinds whose rows name a stored retailer by licence number."""
 
 
 @requires(Action.IMPORT_DATA)
@@ -199,7 +225,8 @@ def import_file(
         Who imports; rows must belong to the actor's counties.
     kind
         One of :func:`gridmgmt.io.schemas.import_kinds`: counties, retailers, schools,
-        checkpoints, depots, vehicles, orders, staff.
+        checkpoints, depots, vehicles, orders, staff, groups (self-discipline groups,
+        自律互助小组), prices (price observations, 价格采集).
     path
         A CSV, Excel, GeoJSON, GeoPackage or Shapefile (see ``docs/import-formats.md``).
     crs
@@ -235,12 +262,20 @@ def import_file(
         source_crs = parse_crs(crs)
     except UnknownCRSError as exc:
         raise ImportValidationError([Problem(label, None, "crs", str(exc))]) from None
+    limits = import_limits()
     table = read_source(
-        path, label=label, encoding=encoding, layer=layer, preferred_layer=schema.kind
+        path,
+        label=label,
+        encoding=encoding,
+        layer=layer,
+        preferred_layer=schema.kind,
+        limits=limits,
     )
     target = _TARGETS[schema.kind]
     reference, ids = _load_reference(session, schema.kind, actor)
-    rows, problems = validate_table(table, schema, crs=source_crs, reference=reference)
+    rows, problems = validate_table(
+        table, schema, crs=source_crs, reference=reference, limits=limits
+    )
     if len(table) == 0:  # nothing to store (an export of an empty kind has no columns)
         frame, plan = rows.frame, _Plan(pd.DataFrame(), pd.DataFrame(), 0, [])
     else:
@@ -262,9 +297,19 @@ def import_file(
         unchanged=plan.unchanged,
         crs=source_crs.value,
         ignored_columns=tuple(rows.ignored_columns),
+        warnings=_boundary_warnings(session, schema.kind, frame),
     )
     _audit(session, actor, report, frame, path)
     return report
+
+
+def _boundary_warnings(session: Session, kind: str, frame: pd.DataFrame) -> tuple[str, ...]:
+    """Overlaps and gaps between the imported county outlines and every stored one."""
+    if kind != "counties" or "code" not in frame.columns or not len(frame):
+        return ()
+    from gridmgmt.services.cooperation.adjacency import boundary_warnings
+
+    return tuple(boundary_warnings(session, [str(code) for code in frame["code"]]))
 
 
 def _load_reference(
@@ -277,7 +322,7 @@ def _load_reference(
         counties["boundary"].to_numpy(dtype=object), index=counties["code"].astype(object)
     )
     scope = actor.counties
-    if kind == "orders":
+    if kind in _BY_RETAILER:
         parents = _frame(session, select(Retailer.licence_no, Retailer.id, Retailer.county_code))
         parents = parents.set_index("licence_no")
         return Reference(boundaries, scope, retailers=parents["county_code"]), {
@@ -324,9 +369,12 @@ def _raw_column(session: Session, model: type[Base], attr: str, label: str) -> A
 def _store_columns(kind: str, rows: ValidatedRows, ids: dict[str, pd.Series]) -> pd.DataFrame:
     """The validated frame with the columns the store needs (foreign ids, renamed keys)."""
     frame = rows.frame.copy()
-    if kind == "orders":
+    if kind in _BY_RETAILER:
         frame["retailer_id"] = frame["licence_no"].map(ids["retailer_id"]).astype(object)
+    if kind == "orders":
         frame["order_date"] = frame["date"]
+    if kind == "prices":
+        frame["observed_on"] = frame["date"]
     if kind == "vehicles":
         frame["depot_id"] = frame["depot_code"].map(ids["depot_id"]).astype(object)
     return frame
@@ -392,7 +440,7 @@ def _select(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
 
 def _present_attributes(target: _Target, rows: ValidatedRows) -> list[str]:
     """Model attributes the file gives values for (others keep their stored values)."""
-    supplied = set(rows.present) | {"retailer_id", "order_date", "depot_id"}
+    supplied = set(rows.present) | {"retailer_id", "order_date", "observed_on", "depot_id"}
     return [attr for attr, column in target.attributes.items() if column in supplied]
 
 
@@ -435,6 +483,9 @@ def _existing(
         stmt = stmt.where(model.__table__.c.county_code.in_(codes))
     if target.model is Order:
         stmt = stmt.where(Order.order_date.in_(sorted(frame["order_date"].dropna().unique())))
+    if target.model is PriceObservation:
+        dates = sorted(frame["observed_on"].dropna().unique())
+        stmt = stmt.where(PriceObservation.observed_on.in_(dates))
     existing = _frame(session, stmt)
     for name in geometries:
         wkb = existing[name].to_numpy(dtype=object)
@@ -593,6 +644,9 @@ def _write(
     if progress is not None:
         progress(done, total)
     table = Base.metadata.tables[target.model.__tablename__]
+    if bulk.supports_copy(session):
+        _copy_write(session, table, target, plan, done, total, progress)
+        return
     statements: list[tuple[Insert | Update, pd.DataFrame]] = []
     if len(plan.inserts):
         values = {attr: _bind(session, table, attr) for attr in plan.inserts.columns}
@@ -609,6 +663,25 @@ def _write(
             done += len(chunk)
             if progress is not None:
                 progress(done, total)
+
+
+def _copy_write(
+    session: Session,
+    table: Any,
+    target: _Target,
+    plan: _Plan,
+    done: int,
+    total: int,
+    progress: Progress | None,
+) -> None:
+    """PostgreSQL: new rows by ``COPY``, changed rows by ``COPY`` to staging + one ``UPDATE``."""
+
+    def advance(start: int) -> Callable[[int], None]:
+        return lambda written: progress(start + written, total) if progress else None
+
+    bulk.copy_insert(session, table, plan.inserts, advance(done))
+    updates = plan.updates.rename(columns={_PK: target.primary_key})
+    bulk.copy_update(session, table, updates, target.primary_key, advance(done + len(plan.inserts)))
 
 
 def _audit(
@@ -630,5 +703,6 @@ def _audit(
             "updated": report.updated,
             "unchanged": report.unchanged,
             "counties": [str(code) for code in counties],
+            "warnings": list(report.warnings),
         },
     )

@@ -32,7 +32,7 @@ from gridmgmt.store.models.login_guard import LoginFailure
 if TYPE_CHECKING:
     from gridmgmt.config import Settings
 
-__all__ = ["LoginOutcome", "LoginPolicy", "locked_for", "login"]
+__all__ = ["LoginOutcome", "LoginPolicy", "actor_named", "locked_for", "login"]
 
 ACCOUNT, ADDRESS = "account", "address"
 
@@ -111,7 +111,8 @@ def locked_for(
     return max(1, math.ceil((latest - moment).total_seconds()))
 
 
-def _tried(username: str) -> Actor:
+def actor_named(username: str) -> Actor:
+    """The audit log's actor for a username alone (a login tried, a session ended)."""
     return Actor(username=username[:64], role=UserRole.OFFICER, counties=frozenset())
 
 
@@ -146,7 +147,7 @@ def login(
         detail = {"address": where, "retry_after_s": wait}
         record(
             session,
-            _tried(username),
+            actor_named(username),
             "auth.login_locked",
             kind="user",
             detail=detail,
@@ -169,7 +170,7 @@ def login(
             detail = {"address": where, "locked_for_s": wait}
             record(
                 session,
-                _tried(username),
+                actor_named(username),
                 "auth.lockout",
                 kind="user",
                 detail=detail,

@@ -9,9 +9,9 @@ its number back. Works on SQLite (3.35+) and PostgreSQL.
 from __future__ import annotations
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from gridmgmt.services.row_versions import dialect_insert
 from gridmgmt.store.models.counters import NumberCounter
 
 __all__ = ["take_number"]
@@ -31,10 +31,8 @@ def take_number(session: Session, series: str, *, first: int = 1) -> int:
         already used before counters existed).
     """
     table: Table = NumberCounter.__table__  # type: ignore[assignment]
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
-        insert(table)
+        dialect_insert(session)(table)
         .values(series=series, last=first)
         .on_conflict_do_update(index_elements=[table.c.series], set_={"last": table.c.last + 1})
         .returning(table.c.last)

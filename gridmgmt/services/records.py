@@ -24,6 +24,8 @@ from gridmgmt.services.scope import scoped
 from gridmgmt.store.models import County, Retailer
 
 MAX_PAGE_SIZE = 1000
+MAX_OFFSET = 1_000_000_000
+"""Largest page start a list accepts (a database integer holds it; bigger is no page)."""
 OVERVIEW_KINDS = ("counties", "retailers", "schools", "checkpoints")
 
 

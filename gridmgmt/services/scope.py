@@ -33,14 +33,22 @@ def scoped(
         Whose scope applies; an actor with ``counties=None`` sees everything.
     share_kind, key_column
         When given, rows whose ``key_column`` was shared (as ``share_kind``) with one of the
-        actor's counties are visible too.
+        actor's counties are visible too. A key names a row within its county (two counties
+        may both have a case 12): a share matches on the sharing county and the key.
     """
     if actor.counties is None:
         return stmt
     own = county_column.in_(sorted(actor.counties))
     if share_kind is None or key_column is None:
         return stmt.where(own)
-    shared_keys = select(Share.object_key).where(
-        Share.kind == share_kind, Share.to_county.in_(sorted(actor.counties))
+    shared = (
+        select(Share.id)
+        .where(
+            Share.kind == share_kind,
+            Share.to_county.in_(sorted(actor.counties)),
+            Share.from_county == county_column,
+            Share.object_key == key_column,
+        )
+        .exists()
     )
-    return stmt.where(or_(own, key_column.in_(shared_keys)))
+    return stmt.where(or_(own, shared))

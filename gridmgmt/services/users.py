@@ -11,23 +11,26 @@ import functools
 import hashlib
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from itertools import combinations
 from typing import Any, NamedTuple
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gridmgmt.domain import UserRole, label_zh, parse_enum
+from gridmgmt.domain import StaffRole, UserRole, label_zh, parse_enum
 from gridmgmt.errors import ConflictError, InvalidInputError, NotFoundError
 from gridmgmt.policy import Action, requires
 from gridmgmt.services.actor import SYSTEM, Actor
 from gridmgmt.services.audit import record
 from gridmgmt.services.results import Result
-from gridmgmt.store.models import County, User, UserCounty
+from gridmgmt.store.models import County, Staff, User, UserCounty
+from gridmgmt.store.models.grids import StaffGrid
 
 MIN_PASSWORD_LENGTH = 10
 MIN_DISTINCT_CHARACTERS = 5
@@ -88,6 +91,8 @@ class UserInfo(Result):
     role_zh: str
     counties: list[str]
     active: bool
+    staff_no: str | None = None
+    """The staff record (人员) this login belongs to: an officer's grids and inspections."""
 
     @classmethod
     def of(cls, user: User) -> UserInfo:
@@ -98,6 +103,7 @@ class UserInfo(Result):
             role_zh=label_zh(user.role),
             counties=user.county_codes,
             active=user.active,
+            staff_no=user.staff_no,
         )
 
 
@@ -105,8 +111,8 @@ class ManagedUser(UserInfo):
     """A user as administrators manage one: with the version their changes are made from."""
 
     version: str
-    """A fingerprint of what an administrator can change (name, role, counties, active);
-    a change made from an older version is refused as a conflict."""
+    """A fingerprint of what an administrator can change (name, role, counties, staff
+    number, active); a change made from an older version is refused as a conflict."""
 
     @classmethod
     def of(cls, user: User) -> ManagedUser:
@@ -124,7 +130,13 @@ class NewUser(Result):
 def user_version(user: User) -> str:
     """The fingerprint :attr:`UserInfo.version` of a stored user."""
     text = "|".join(
-        [user.full_name or "", str(user.role), ",".join(user.county_codes), str(user.active)]
+        [
+            user.full_name or "",
+            str(user.role),
+            ",".join(user.county_codes),
+            str(user.active),
+            user.staff_no or "",
+        ]
     )
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -208,11 +220,13 @@ def _add_user(
     *,
     full_name: str | None,
     actor: Actor,
+    staff_no: str | None = None,
 ) -> User:
     name = _check_username(username)
     user_role = parse_enum(UserRole, role) if isinstance(role, str) else role
     check_password_strength(password, username=name)
     codes = _check_counties(session, counties)
+    staff = _check_staff(session, staff_no, codes)
     if session.scalar(select(User.id).where(User.username == name)) is not None:
         msg = f"user {name!r} exists already"
         raise DuplicateUserError(msg)
@@ -222,6 +236,7 @@ def _add_user(
         role=user_role,
         password_hash=hash_password(password),
         county_links=[UserCounty(county_code=code) for code in codes],
+        staff_no=staff,
     )
     session.add(user)
     session.flush()
@@ -231,9 +246,36 @@ def _add_user(
         "user.add",
         kind="user",
         county_code=codes[0] if len(codes) == 1 else None,
-        detail={"username": name, "role": user_role.value, "counties": codes},
+        detail={
+            "username": name,
+            "role": user_role.value,
+            "counties": codes,
+            **({"staff_no": staff} if staff else {}),
+        },
     )
     return user
+
+
+def _check_staff(
+    session: Session, staff_no: str | None, counties: list[str], *, login: str | None = None
+) -> str | None:
+    """The staff number a login is linked to: a staff member of one of its counties, not
+    linked to another login yet (None: no link). ``login`` is the user being changed (its
+    own link is not "another login's")."""
+    if staff_no is None or not staff_no.strip():
+        return None
+    number = staff_no.strip()
+    county = session.scalar(select(Staff.county_code).where(Staff.staff_no == number))
+    if county is None or county not in counties:
+        msg = f"staff number {number!r} is not a staff member of the counties {counties}"
+        raise InvalidInputError(msg, [{"field": "staff_no", "message": msg}])
+    taken = session.scalar(
+        select(User.username).where(User.staff_no == number, User.username != (login or ""))
+    )
+    if taken is not None:
+        msg = f"staff number {number!r} is linked to the login {taken!r} already"
+        raise ConflictError(msg)
+    return number
 
 
 @requires(Action.MANAGE_USERS)
@@ -246,6 +288,7 @@ def add_user(
     counties: Iterable[str],
     *,
     full_name: str | None = None,
+    staff_no: str | None = None,
 ) -> UserInfo:
     """Create a user with an argon2-hashed password and their counties.
 
@@ -265,6 +308,9 @@ def add_user(
         Codes of the counties the user works for; each must be in the database.
     full_name
         The person's name, shown on pages.
+    staff_no
+        The staff record (人员) the login belongs to, one of the counties': an officer's
+        grids and inspections follow from it.
 
     Returns
     -------
@@ -278,7 +324,16 @@ def add_user(
     DuplicateUserError
         If the username is taken (a conflict).
     """
-    user = _add_user(session, username, password, role, counties, full_name=full_name, actor=actor)
+    user = _add_user(
+        session,
+        username,
+        password,
+        role,
+        counties,
+        full_name=full_name,
+        actor=actor,
+        staff_no=staff_no,
+    )
     return UserInfo.of(user)
 
 
@@ -363,21 +418,63 @@ def create_user(
     counties: Iterable[str],
     *,
     full_name: str | None = None,
+    staff_no: str | None = None,
 ) -> NewUser:
-    """Create a user with a generated one-time password (returned once, stored hashed).
+    """Create a user with a generated one-time password (returned once, stored hashed),
+    linked to a staff member of their counties when ``staff_no`` is given.
 
     Raises
     ------
     InvalidInputError, UnknownCountyError
-        If the username, role or a county is not acceptable; a county outside the
-        administrator's own is refused.
-    DuplicateUserError
-        If the username is taken.
+        If the username, role, a county or the staff number is not acceptable; a county
+        outside the administrator's own is refused.
+    DuplicateUserError, ConflictError
+        If the username is taken, or the staff member is linked to another login.
     """
     _check_within_scope(actor, counties)
     password = one_time_password()
-    user = _add_user(session, username, password, role, counties, full_name=full_name, actor=actor)
+    with _unique_links(staff_no):
+        user = _add_user(
+            session,
+            username,
+            password,
+            role,
+            counties,
+            full_name=full_name,
+            actor=actor,
+            staff_no=staff_no,
+        )
     return NewUser(user=ManagedUser.of(user), password=password)
+
+
+@contextmanager
+def _unique_links(staff_no: str | None) -> Iterator[None]:
+    """Turn a unique-key clash met on flush (another administrator linked the same staff
+    member, or took the same username, a moment earlier) into a conflict, not a crash."""
+    try:
+        yield
+    except IntegrityError as error:
+        what = f"staff number {staff_no.strip()!r}" if staff_no and staff_no.strip() else "user"
+        msg = f"{what} was just linked or added by someone else; look again and retry"
+        raise ConflictError(msg) from error
+
+
+class StaffChoice(NamedTuple):
+    """A staff member a login can be linked to."""
+
+    staff_no: str
+    name: str
+    county_code: str
+
+
+@requires(Action.MANAGE_USERS)
+def staff_choices(session: Session, actor: Actor) -> list[StaffChoice]:
+    """The staff members (人员) of the administrator's counties, by county and number."""
+    query = select(Staff.staff_no, Staff.name, Staff.county_code)
+    if actor.counties is not None:
+        query = query.where(Staff.county_code.in_(sorted(actor.counties)))
+    rows = session.execute(query.order_by(Staff.county_code, Staff.staff_no))
+    return [StaffChoice(*row) for row in rows]
 
 
 def _check_within_scope(actor: Actor, counties: Iterable[str]) -> None:
@@ -391,7 +488,9 @@ def _check_within_scope(actor: Actor, counties: Iterable[str]) -> None:
 
 def _managed_user(session: Session, actor: Actor, username: str, version: str | None) -> User:
     """The user an administrator may change, at the version they saw."""
-    user = session.scalar(select(User).where(User.username == username))
+    # Locked until the change commits: a second administrator's change waits, then meets
+    # the new version (a conflict) instead of overwriting the first one.
+    user = session.scalar(select(User).where(User.username == username).with_for_update())
     if user is None or (actor.counties is not None and not set(user.county_codes) & actor.counties):
         raise NotFoundError("user", username)
     if version is not None and version != user_version(user):
@@ -413,13 +512,17 @@ def change_user(
     role: UserRole | str | None = None,
     counties: Iterable[str] | None = None,
     full_name: str | None = None,
+    staff_no: str | None = None,
 ) -> ManagedUser:
-    """Change a user's role, counties or full name (only what is given).
+    """Change a user's role, counties, full name or staff number (only what is given).
 
     Parameters
     ----------
     version
         The :attr:`UserInfo.version` the change was made from; ``None`` skips the check.
+    staff_no
+        The staff member (人员) the login belongs to, which must be one of the user's
+        counties' and not linked to another login; ``""`` removes the link.
 
     Raises
     ------
@@ -428,7 +531,10 @@ def change_user(
     ConflictError
         If the user changed since ``version`` (two administrators at once).
     InvalidInputError, UnknownCountyError
-        If the role or a county is not acceptable.
+        If the role, a county or the staff number is not acceptable (also when new
+        counties leave the linked staff member outside them).
+    ConflictError
+        Also if the staff member is linked to another login.
     """
     user = _managed_user(session, actor, username, version)
     detail: dict[str, object] = {"username": username}
@@ -443,7 +549,14 @@ def change_user(
         detail["counties"] = codes
     if full_name is not None:
         user.full_name = full_name.strip() or None
-    session.flush()
+    if staff_no is not None or (counties is not None and user.staff_no is not None):
+        wanted_staff = user.staff_no if staff_no is None else staff_no
+        linked = _check_staff(session, wanted_staff, user.county_codes, login=user.username)
+        if linked != user.staff_no:
+            user.staff_no = linked
+            detail["staff_no"] = linked
+    with _unique_links(user.staff_no):
+        session.flush()
     record(session, actor, "user.change", kind="user", detail=detail)
     return ManagedUser.of(user)
 
@@ -499,7 +612,23 @@ def _demo_plan(counties: list[County]) -> list[tuple[str, UserRole, list[str], s
     plan.append(("dispatcher", UserRole.DISPATCHER, codes[:1], f"{counties[0].name}物流调度"))
     plan.append(("liaison", UserRole.LIAISON, _adjacent_pair(counties), "毗邻地区信息联络员"))
     plan.append(("admin", UserRole.ADMIN, codes, "系统管理员"))
+    plan.append(("leader", UserRole.LEADER, codes, "分管副局长"))
     return plan
+
+
+def _posted_officer(session: Session, county: str) -> tuple[str, str] | None:
+    """Staff number and name of the county's monopoly officer posted to the most grids
+    (the first by staff number among equals), or None while no grid is staffed."""
+    posts = func.count(StaffGrid.id)
+    row = session.execute(
+        select(Staff.staff_no, Staff.name)
+        .join(StaffGrid, StaffGrid.staff_id == Staff.id)
+        .where(StaffGrid.county_code == county, StaffGrid.role == StaffRole.MONOPOLY_OFFICER)
+        .group_by(Staff.staff_no, Staff.name)
+        .order_by(posts.desc(), Staff.staff_no)
+        .limit(1)
+    ).first()
+    return None if row is None else (str(row[0]), str(row[1]))
 
 
 def _set_counties(user: User, codes: list[str]) -> None:
@@ -509,13 +638,23 @@ def _set_counties(user: User, codes: list[str]) -> None:
     user.county_links = kept + [UserCounty(county_code=c) for c in codes if c not in present]
 
 
-def ensure_demo_users(session: Session) -> list[DemoUser]:
-    """Create (or reset) the demo users, each with a fresh random password.
+def ensure_demo_users(session: Session, *, password: str | None = None) -> list[DemoUser]:
+    """Create (or reset) the demo users, with ``password`` or each a fresh random one.
 
-    One officer per county (``officer<code>``), a dispatcher for the first county, a
-    liaison for two adjacent counties (across a province border where there is one) and
-    an admin for every county. Existing demo users get new passwords and counties, so the
-    printed list is always the one that works.
+    One officer per county (``officer<code>``, linked to the county's monopoly officer
+    posted to the most grids once grids are staffed, and named after them), a dispatcher
+    for the first county, a liaison for two adjacent counties (across a province border
+    where there is one), an admin and a leader (局领导) for every county. Existing demo
+    users get the password and counties again, so the printed list is always the one that
+    works.
+
+    Parameters
+    ----------
+    session
+        The transaction to write in.
+    password
+        One password for every demo user (the demo's documented one, on loopback); ``None``
+        gives each a random password, to print once (a demo served on a network).
 
     Returns
     -------
@@ -533,16 +672,22 @@ def ensure_demo_users(session: Session) -> list[DemoUser]:
         raise UnknownCountyError(msg)
     created: list[DemoUser] = []
     for username, role, codes, full_name in _demo_plan(counties):
-        password = secrets.token_urlsafe(12)
+        secret = password or secrets.token_urlsafe(12)
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
-            _add_user(session, username, password, role, codes, full_name=full_name, actor=SYSTEM)
+            user = _add_user(
+                session, username, secret, role, codes, full_name=full_name, actor=SYSTEM
+            )
         else:
-            user.password_hash = hash_password(password)
+            user.password_hash = hash_password(secret)
             user.role = role
             user.active = True
             _set_counties(user, codes)
             record(session, SYSTEM, "user.reset_demo", kind="user", detail={"username": username})
-        created.append(DemoUser(username, password, role, codes))
+        posted = _posted_officer(session, codes[0]) if role is UserRole.OFFICER else None
+        user.staff_no = posted[0] if posted else None
+        if posted:
+            user.full_name = f"{posted[1]}（{full_name}）"
+        created.append(DemoUser(username, secret, role, codes))
     session.flush()
     return created

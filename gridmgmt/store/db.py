@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridmgmt.errors import UnavailableError
@@ -52,6 +53,17 @@ def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
     return on_connect
 
 
+REQUEST_THREADS = 40
+"""Requests an app worker runs at once (anyio's thread pool, where FastAPI runs sync code)."""
+
+SQLITE_POOL = {"pool_size": 20, "max_overflow": 2 * REQUEST_THREADS}
+"""SQLite connections are cheap: more than every request thread of a worker can hold (some
+hold two), so a reader never waits for a connection held by writers queueing for the lock."""
+
+POSTGRES_POOL = {"pool_size": 5, "max_overflow": REQUEST_THREADS - 5}
+"""Five kept open; at peak one per request thread, so a burst of requests waits on the
+database, not on the pool (a worker may open 40 connections: size max_connections for it)."""
+
 _ENGINES: dict[tuple[str, int], Engine] = {}
 
 
@@ -63,14 +75,21 @@ def get_engine(url: str, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> E
     engine = _ENGINES.get(key)
     if engine is None:
         if url.startswith("sqlite"):
-            engine = create_engine(url, connect_args={"check_same_thread": False})
+            pool = {} if _in_memory(url) else SQLITE_POOL  # one shared connection in memory
+            engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
             event.listen(engine, "connect", _sqlite_pragmas(key[1]))
         else:
             import geoalchemy2  # noqa: F401  (PostGIS types and functions, before any query)
 
-            engine = create_engine(url, pool_pre_ping=True)
+            engine = create_engine(url, pool_pre_ping=True, **POSTGRES_POOL)
         _ENGINES[key] = engine
     return engine
+
+
+def _in_memory(url: str) -> bool:
+    """Whether a SQLite ``url`` names an in-memory database (which has no connection pool)."""
+    database = make_url(url).database or ""
+    return database in ("", ":memory:") or "mode=memory" in url
 
 
 def dispose_engine(url: str) -> None:
@@ -165,9 +184,28 @@ def upgrade(url: str) -> None:
     from alembic import command
 
     config = alembic_config(url)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "heads")
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A batch migration rebuilds a table (copy, drop, rename): with foreign keys on,
+            # dropping the old table would delete the rows that refer to it (ON DELETE
+            # CASCADE), e.g. every user's counties. The pragma only changes outside a
+            # transaction; the keys are checked once the migration is done.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, "heads")
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+                    if broken is not None:
+                        msg = f"the migration left a row breaking a foreign key: {tuple(broken)}"
+                        raise RuntimeError(msg)
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 def session_factory(
@@ -180,9 +218,13 @@ def session_factory(
 def unavailable_error(error: BaseException) -> UnavailableError | None:
     """The :class:`UnavailableError` a database error means, or None if it is not one.
 
-    A SQLite write that waited the busy timeout for another writer ("database is locked")
-    and a lost PostgreSQL connection are not the caller's fault nor a bug: retry later.
+    A SQLite write that waited the busy timeout for another writer ("database is locked"),
+    a lost PostgreSQL connection and a pool with no free connection within its timeout are
+    not the caller's fault nor a bug: retry later.
     """
+    if isinstance(error, PoolTimeoutError):
+        message = "every database connection is in use; try again in a few seconds"
+        return UnavailableError(message, retry_after_s=5)
     if isinstance(error, DBAPIError) and error.connection_invalidated:
         message = "the connection to the database was lost; try again"
         return UnavailableError(message, retry_after_s=2)
@@ -204,7 +246,7 @@ def unavailable_as_error() -> Iterator[None]:
     """
     try:
         yield
-    except DBAPIError as error:
+    except (DBAPIError, PoolTimeoutError) as error:
         mapped = unavailable_error(error)
         if mapped is None:
             raise

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import secrets
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -129,6 +131,18 @@ def seed(url: str) -> World:
     return World(passwords=passwords, licences=licences)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _dask_cluster() -> Iterator[None]:
+    """Close the in-process Dask cluster (and distributed's offload thread) at the end."""
+    yield
+    from distributed.utils import _offload_executor
+
+    from gridmgmt.jobs import cluster
+
+    cluster.shutdown()
+    _offload_executor.shutdown(wait=True)
+
+
 def add_test_user(
     url: str,
     username: str,
@@ -205,3 +219,27 @@ def bearer() -> Callable[..., dict[str, str]]:
 def app_settings() -> Callable[..., Settings]:
     """Makes test settings for a database URL (fixed key, no tiles), with overrides."""
     return make_settings
+
+
+def wait_for_job(
+    client: TestClient,
+    answer: Any,
+    headers: dict[str, str] | None = None,
+    *,
+    timeout_s: float = 60,
+) -> dict[str, Any]:
+    """Follow a ``202 Accepted`` answer's job until it ends; the job's last view.
+
+    ``answer`` is the response (its status must be 202) or the job's JSON.
+    """
+    if not isinstance(answer, dict):
+        assert answer.status_code == 202, answer.text
+        assert answer.headers["Location"] == f"/api/v1/jobs/{answer.json()['id']}"
+        answer = answer.json()
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        view: dict[str, Any] = client.get(f"/api/v1/jobs/{answer['id']}", headers=headers).json()
+        if view["state"] in {"succeeded", "failed", "cancelled"}:
+            return view
+        time.sleep(0.1)
+    raise AssertionError(f"job {answer['id']} did not end within {timeout_s} s")

@@ -347,6 +347,30 @@ def test_wrong_values_are_shown_by_field_and_nothing_is_stored(
         assert not get_rule_settings(session, SYSTEM, XINGHE).stored
 
 
+def test_a_stale_settings_form_conflicts_and_shows_the_settings_now(
+    root: TestClient, api_url: str
+) -> None:
+    first = _settings_form(root, **{"red_line.distance_m.primary": "120"})
+    second = _settings_form(root, **{"red_line.distance_m.primary": "150"})
+    assert first["base_version"] == second["base_version"] == "0"
+    assert root.post("/admin/settings", data=first, headers=ORIGIN).status_code == 200
+    answer = root.post("/admin/settings", data=second, headers=ORIGIN)
+    assert answer.status_code == 409
+    assert 'id="gm-conflict"' in answer.text
+    assert 'name="red_line.distance_m.primary" value="120"' in answer.text  # the settings now
+    assert 'name="base_version" value="1"' in answer.text
+    with db.transaction(api_url) as session:
+        stored = get_rule_settings(session, SYSTEM, XINGHE)
+    assert stored.version == 1
+    assert stored.settings.red_line.distance_m["primary"] == 120.0  # type: ignore[index]
+    damaged = root.post("/admin/settings", data={**second, "base_version": "x"}, headers=ORIGIN)
+    assert damaged.status_code == 422
+    root.cookies.set("gridmgmt_locale", "en")
+    english = root.post("/admin/settings", data=second, headers=ORIGIN)
+    assert english.status_code == 409
+    assert "Someone else changed this meanwhile." in english.text
+
+
 def test_another_countys_settings_answer_404(root: TestClient) -> None:
     assert root.get("/admin/settings", params={"county": HUAIAN}).status_code == 404
 

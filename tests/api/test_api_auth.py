@@ -34,6 +34,7 @@ def test_password_flow_gives_a_token_that_identifies_the_user(client, world) -> 
         "role_zh": "信息联络员",
         "counties": ["140222", "150924"],
         "active": True,
+        "staff_no": None,
     }
 
 

@@ -2,7 +2,9 @@
 
 The seeded world (tests/api/conftest.py): alice (officer) works for 兴和县 150924, bob
 (officer) for 天镇县 140222, lucy (liaison) for both. The case world is imported on top: one
-network X-001, X-002 (兴和), T-001 (天镇), H-001 (怀安); X-003 and T-002 on their own.
+network X-001, X-002 (兴和), T-001 (天镇), H-001 (怀安) (``NETWORK_ID``, the same id for every
+viewer, each seeing their part); X-003 and T-002 on their own. The ``local_network`` fixture adds
+T-003, linked to T-002: a network wholly in 天镇县.
 """
 
 from __future__ import annotations
@@ -17,17 +19,21 @@ from fastapi.testclient import TestClient
 from api.security import COOKIE_NAME, create_access_token
 from gridmgmt.domain import UserRole
 from gridmgmt.services.actor import SYSTEM
-from gridmgmt.services.cases import share_case
+from gridmgmt.services.cases import create_case, share_case
+from gridmgmt.services.cases.networks import case_key, stable_network_id
 from gridmgmt.store import db
 from gridmgmt.store.models import User, UserCounty
 from maps.assets import remote_references
 
 from ..gridmgmt.services.cases_world import (
     HUAIAN,
+    MEMBERS,
+    NETWORK_ID,
     TIANZHEN,
     XINGHE,
     ZHANG_ID,
     import_case_file,
+    key,
     write_case_file,
 )
 from .conftest import SECRET
@@ -57,6 +63,24 @@ def cases_client(client: TestClient, api_url: str, tmp_path: Path) -> TestClient
     return client
 
 
+TIANZHEN_NETWORK = stable_network_id([case_key(TIANZHEN, "T-002"), case_key(TIANZHEN, "T-003")])
+
+
+@pytest.fixture
+def local_network(cases_client: TestClient, api_url: str) -> TestClient:
+    """The case world with T-003, which shares T-002's phone: a network wholly in 天镇县."""
+    t3 = {
+        "case_no": "T-003",
+        "county_code": TIANZHEN,
+        "opened_on": "2023-08-09",
+        "type": "counterfeit",
+        "entities": [{"kind": "phone", "value": "138 3528 1111", "role": "联系人"}],
+    }
+    with db.transaction(api_url) as session:
+        create_case(session, SYSTEM, t3)
+    return cases_client
+
+
 def _share(url: str, case_no: str, to_county: str) -> None:
     with db.transaction(url) as session:
         share_case(session, SYSTEM, case_no, to_county)
@@ -84,12 +108,11 @@ NOT_THEIRS = [
     ("alice", "patch", f"{CASES}/T-001", {"status": "closed"}),
     ("hugo", "post", f"{CASES}/T-001/share", {"to_county": HUAIAN}),
     ("alice", "get", f"{CASES}/path?from=X-001&to=T-001", None),
-    ("alice", "get", f"{CASES}/networks/N-H-001", None),
-    ("alice", "get", f"{CASES}/networks/N-T-001", None),
-    ("bob", "get", f"{CASES}/networks/N-X-001", None),
-    ("alice", "get", f"{CASES}/networks/N-H-001/export", None),
-    ("bob", "get", f"{CASES}/networks/N-X-001/export?format=csv&table=edges", None),
-    ("hugo", "post", f"{CASES}/networks/N-T-001/share", {"to_county": HUAIAN}),
+    ("alice", "get", f"{CASES}/networks/{TIANZHEN_NETWORK}", None),
+    ("hugo", "get", f"{CASES}/networks/{TIANZHEN_NETWORK}", None),
+    ("alice", "get", f"{CASES}/networks/{TIANZHEN_NETWORK}/export", None),
+    ("alice", "get", f"{CASES}/networks/{TIANZHEN_NETWORK}/export?format=csv&table=edges", None),
+    ("hugo", "post", f"{CASES}/networks/{TIANZHEN_NETWORK}/share", {"to_county": HUAIAN}),
     ("lucy", "get", f"{CASES}/H-001", None),
     ("lucy", "patch", f"{CASES}/H-001", {"summary": "改"}),
 ]
@@ -97,9 +120,9 @@ NOT_THEIRS = [
 
 @pytest.mark.parametrize(("user", "method", "path", "body"), NOT_THEIRS)
 def test_another_countys_cases_answer_404(
-    cases_client: TestClient, bearer: Headers, user: str, method: str, path: str, body: Any
+    local_network: TestClient, bearer: Headers, user: str, method: str, path: str, body: Any
 ) -> None:
-    response = cases_client.request(method, path, headers=bearer(user), json=body)
+    response = local_network.request(method, path, headers=bearer(user), json=body)
     assert response.status_code == 404, response.text
     assert response.json()["kind"] == "not_found"
 
@@ -112,7 +135,7 @@ def test_another_countys_cases_answer_404(
         f"{CASES}/networks",
         f"{CASES}/merge-suggestions",
         f"{CASES}/path?from=X-001&to=X-002",
-        f"{CASES}/networks/N-X-001/export",
+        f"{CASES}/networks/{NETWORK_ID}/export",
     ],
 )
 def test_case_routes_need_a_login(cases_client: TestClient, path: str) -> None:
@@ -135,45 +158,55 @@ def test_networks_and_suggestions_are_computed_over_visible_cases(
     cases_client: TestClient, bearer: Headers
 ) -> None:
     alice = cases_client.get(f"{CASES}/networks", headers=bearer("alice")).json()
-    assert [n["cases"] for n in alice] == [["X-001", "X-002"]]
-    assert alice[0]["network_id"] == "N-X-001"
-    assert alice[0]["cross_province"] is False
+    assert [n["cases"] for n in alice] == [[key("X-001"), key("X-002")]]
+    assert alice[0]["network_id"] == NETWORK_ID
+    assert alice[0]["cross_province"] is False  # of what she sees
+    assert alice[0]["other_counties"] == 2  # and only a count of what she does not
     lucy = cases_client.get(f"{CASES}/networks", headers=bearer("lucy")).json()
-    assert [n["cases"] for n in lucy] == [["T-001", "X-001", "X-002"]]
+    assert [n["cases"] for n in lucy] == [[key("T-001"), key("X-001"), key("X-002")]]
     assert lucy[0]["cross_province"] is True
-    assert cases_client.get(f"{CASES}/networks", headers=bearer("bob")).json() == []
+    assert lucy[0]["network_id"] == NETWORK_ID
+    bob = cases_client.get(f"{CASES}/networks", headers=bearer("bob")).json()
+    assert [(n["network_id"], n["cases"], n["other_counties"]) for n in bob] == [
+        (NETWORK_ID, [key("T-001")], 2)
+    ]
     for user, hidden in (("alice", "T-001"), ("bob", "X-001")):
         found = cases_client.get(
             f"{CASES}/merge-suggestions?min_score=0", headers=bearer(user)
         ).json()
-        assert all(hidden not in s["cases"] and "H-001" not in s["cases"] for s in found)
-    detail = cases_client.get(f"{CASES}/networks/N-X-001", headers=bearer("alice")).json()
+        assert found or user == "bob"  # alice's two cases are one network
+        assert all(key(hidden) not in s["cases"] and key("H-001") not in s["cases"] for s in found)
+    detail = cases_client.get(f"{CASES}/networks/{NETWORK_ID}", headers=bearer("alice")).json()
     assert [e["case_no"] for e in detail["timeline"]] == ["X-001", "X-002"]
-    assert cases_client.get(f"{CASES}/networks/N-X-001", headers=bearer("bob")).status_code == 404
+    assert detail["other_counties"] == 2
+    theirs = cases_client.get(f"{CASES}/networks/{NETWORK_ID}", headers=bearer("bob")).json()
+    assert [e["case_no"] for e in theirs["timeline"]] == ["T-001"]
+    for hidden in ("X-001", "H-001", ZHANG_ID, "怀安"):
+        assert hidden not in str(theirs)
 
 
 def test_path_within_scope(cases_client: TestClient, bearer: Headers) -> None:
     found = cases_client.get(f"{CASES}/path?from=X-002&to=T-001", headers=bearer("lucy")).json()
     assert found["found"] is True
-    assert found["cases"] == ["X-002", "X-001", "T-001"]
+    assert found["cases"] == [key("X-002"), key("X-001"), key("T-001")]
     none = cases_client.get(f"{CASES}/path?from=X-001&to=X-003", headers=bearer("alice")).json()
     assert none == {"found": False, "cases": [], "links": [], "cost": None}
 
 
 def test_exports_hold_only_visible_cases(cases_client: TestClient, bearer: Headers) -> None:
-    geo = cases_client.get(f"{CASES}/networks/N-T-001/export", headers=bearer("lucy"))
+    geo = cases_client.get(f"{CASES}/networks/{NETWORK_ID}/export", headers=bearer("lucy"))
     assert geo.status_code == 200
     assert geo.headers["content-type"].startswith("application/geo+json")
     cases = [f for f in geo.json()["features"] if f["properties"]["feature_type"] == "case"]
     assert sorted(f["properties"]["case_no"] for f in cases) == ["T-001", "X-001", "X-002"]
     csv = cases_client.get(
-        f"{CASES}/networks/N-T-001/export?format=csv&table=nodes", headers=bearer("lucy")
+        f"{CASES}/networks/{NETWORK_ID}/export?format=csv&table=nodes", headers=bearer("lucy")
     )
     assert csv.headers["content-type"].startswith("text/csv")
     assert "H-001" not in csv.text
-    assert "case:T-001" in csv.text
+    assert f"case:{key('T-001')}" in csv.text
     edges = cases_client.get(
-        f"{CASES}/networks/N-T-001/export?format=csv&table=edges", headers=bearer("lucy")
+        f"{CASES}/networks/{NETWORK_ID}/export?format=csv&table=edges", headers=bearer("lucy")
     )
     assert edges.text.lstrip("\ufeff").startswith("source,target,edge_type")
 
@@ -195,9 +228,11 @@ def test_get_case_shows_normalised_mentions(cases_client: TestClient, bearer: He
 def test_create_and_edit_a_case(cases_client: TestClient, bearer: Headers) -> None:
     created = cases_client.post(CASES, headers=bearer("alice"), json=_new_case("X-100", XINGHE))
     assert created.status_code == 201, created.text
-    assert created.json()["network_id"] == "N-X-001"
+    assert created.json()["network_id"] == stable_network_id(
+        [case_key(XINGHE, "X-100"), *(case_key(*pair) for pair in MEMBERS)]
+    )
     networks = cases_client.get(f"{CASES}/networks", headers=bearer("alice")).json()
-    assert networks[0]["cases"] == ["X-001", "X-002", "X-100"]
+    assert networks[0]["cases"] == [key("X-001"), key("X-002"), key("X-100")]
     again = cases_client.post(CASES, headers=bearer("alice"), json=_new_case("X-100", XINGHE))
     assert again.status_code == 409
     edited = cases_client.patch(
@@ -218,10 +253,15 @@ def test_writes_outside_scope_or_malformed_are_refused(
     assert theirs.status_code == 422
     assert theirs.json()["kind"] == "invalid_input"
     assert theirs.json()["problems"][0]["field"] == "county_code"
+    # A number another county uses is free here (numbers are unique per county); the answer
+    # tells nothing of the other county's case.
+    same_number = cases_client.post(CASES, headers=bearer("alice"), json=_new_case("T-001", XINGHE))
+    assert same_number.status_code == 201, same_number.text
+    assert TIANZHEN not in same_number.text
+    assert same_number.json()["key"] == f"{XINGHE}/T-001"
     taken = cases_client.post(CASES, headers=bearer("alice"), json=_new_case("T-001", XINGHE))
-    assert taken.status_code == 422
-    assert "another county" in taken.text
-    assert TIANZHEN not in taken.text
+    assert taken.status_code == 409
+    assert taken.json()["kind"] == "conflict"
     bad = cases_client.post(
         CASES, headers=bearer("alice"), json=_new_case("X-200", XINGHE, type="arson")
     )
@@ -247,7 +287,7 @@ def test_a_shared_case_is_visible_read_only(
     patch = cases_client.patch(f"{CASES}/T-001", headers=bearer("alice"), json={"status": "closed"})
     assert patch.status_code == 403
     networks = cases_client.get(f"{CASES}/networks", headers=bearer("alice")).json()
-    assert networks[0]["cases"] == ["T-001", "X-001", "X-002"]
+    assert networks[0]["cases"] == [key("T-001"), key("X-001"), key("X-002")]
     assert cases_client.get(f"{CASES}/T-002", headers=bearer("alice")).status_code == 404
     reshare = cases_client.post(
         f"{CASES}/T-001/share", headers=bearer("lucy"), json={"to_county": HUAIAN}
@@ -266,10 +306,10 @@ def test_sharing_needs_a_liaison(cases_client: TestClient, bearer: Headers) -> N
     assert liaison.status_code == 200
     assert liaison.json()["created"] is True
     network = cases_client.post(
-        f"{CASES}/networks/N-T-001/share", headers=bearer("lucy"), json={"to_county": HUAIAN}
+        f"{CASES}/networks/{NETWORK_ID}/share", headers=bearer("lucy"), json={"to_county": HUAIAN}
     )
-    assert network.json()["already"] == ["X-001"]
-    assert network.json()["shared"] == ["T-001", "X-002"]
+    assert network.json()["already"] == [key("X-001")]
+    assert network.json()["shared"] == [key("T-001"), key("X-002")]
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -277,7 +317,7 @@ def test_sharing_needs_a_liaison(cases_client: TestClient, bearer: Headers) -> N
 
 def test_network_page_renders_offline(cases_client: TestClient) -> None:
     _page_login(cases_client, "lucy")
-    response = cases_client.get("/cases/network/N-T-001")
+    response = cases_client.get(f"/cases/network/{NETWORK_ID}")
     assert response.status_code == 200
     html = response.text
     assert remote_references(html) == []
@@ -289,23 +329,45 @@ def test_network_page_renders_offline(cases_client: TestClient) -> None:
     assert "供货人" in html  # an edge labelled with its role
 
 
-def test_network_pages_are_scoped(cases_client: TestClient) -> None:
-    _page_login(cases_client, "bob")
-    assert cases_client.get("/cases/network/N-T-001").status_code == 404
-    listing = cases_client.get("/cases")
+def test_network_pages_are_scoped(local_network: TestClient) -> None:
+    _page_login(local_network, "alice")
+    assert local_network.get(f"/cases/network/{TIANZHEN_NETWORK}").status_code == 404
+    listing = local_network.get("/cases")
     assert listing.status_code == 200
-    assert "N-T-001" not in listing.text
-    assert "没有关联案件" in listing.text  # Chinese by default
-    _page_login(cases_client, "alice")
-    listing = cases_client.get("/cases")
-    assert 'href="/cases/network/N-X-001"' in listing.text
+    assert TIANZHEN_NETWORK not in listing.text
+    assert f'href="/cases/network/{NETWORK_ID}"' in listing.text
     assert remote_references(listing.text) == []
+    _page_login(local_network, "bob")
+    listing = local_network.get("/cases")
+    assert f'href="/cases/network/{TIANZHEN_NETWORK}"' in listing.text
+    assert f'href="/cases/network/{NETWORK_ID}"' in listing.text  # his part of it
+    assert "延伸至另外 2 个县" in listing.text  # told, as a count, that it runs on
+    page = local_network.get(f"/cases/network/{NETWORK_ID}")
+    assert page.status_code == 200
+    assert "X-001" not in page.text
+    assert "H-001" not in page.text
+
+
+def test_an_empty_network_list_says_so(local_network: TestClient, api_url: str) -> None:
+    with db.transaction(api_url) as session:
+        session.add(
+            User(
+                username="nobody",
+                role=UserRole.OFFICER,
+                password_hash="not-used: these tests sign tokens",
+                county_links=[UserCounty(county_code=HUAIAN)],
+            )
+        )
+    _page_login(local_network, "nobody")
+    listing = local_network.get("/cases")
+    assert "没有关联案件" not in listing.text  # H-001's network reaches two other counties
+    assert "延伸至另外 2 个县" in listing.text
 
 
 def test_network_page_without_login_goes_to_login(cases_client: TestClient) -> None:
-    response = cases_client.get("/cases/network/N-X-001", follow_redirects=False)
+    response = cases_client.get(f"/cases/network/{NETWORK_ID}", follow_redirects=False)
     assert response.status_code == 303
-    assert response.headers["location"].startswith("/login?next=/cases/network/N-X-001")
+    assert response.headers["location"].startswith(f"/login?next=/cases/network/{NETWORK_ID}")
 
 
 # --- case numbers with slashes --------------------------------------------------------------
@@ -317,7 +379,7 @@ SLASHED = "XH/2026/012"
 def test_a_case_number_with_slashes_is_read_patched_and_shared(
     cases_client: TestClient, bearer: Headers, path: str
 ) -> None:
-    # The phone links it to X-001 and X-002, so its network is still N-X-001.
+    # The phone links it to X-001 and X-002.
     created = cases_client.post(CASES, headers=bearer("alice"), json=_new_case(SLASHED, XINGHE))
     assert created.status_code == 201, created.text
     read = cases_client.get(path, headers=bearer("alice"))
@@ -356,7 +418,8 @@ def test_a_network_named_after_a_slashed_case_has_its_routes_and_page(
     for case_no in ("XH/2026/1", "XH/2026/2"):
         body = _new_case(case_no, XINGHE, entities=plate)
         assert cases_client.post(CASES, headers=bearer("alice"), json=body).status_code == 201
-    network = f"{CASES}/networks/N-XH/2026/1"
+    network_id = stable_network_id([case_key(XINGHE, "XH/2026/1"), case_key(XINGHE, "XH/2026/2")])
+    network = f"{CASES}/networks/{network_id}"
     detail = cases_client.get(network, headers=bearer("alice"))
     assert detail.status_code == 200, detail.text
     exported = cases_client.get(f"{network}/export?format=csv", headers=bearer("alice"))
@@ -367,15 +430,15 @@ def test_a_network_named_after_a_slashed_case_has_its_routes_and_page(
         f"{network}/share", headers=bearer("lucy"), json={"to_county": HUAIAN}
     )
     assert shared.status_code == 200, shared.text
-    assert shared.json()["shared"] == ["XH/2026/1", "XH/2026/2"]
+    assert shared.json()["shared"] == [f"{XINGHE}/XH/2026/1", f"{XINGHE}/XH/2026/2"]
     _page_login(cases_client, "alice")
     listing = cases_client.get("/cases").text
-    assert "N-XH/2026/1" in listing
-    page = cases_client.get("/cases/network/N-XH/2026/1")
+    assert network_id in listing
+    page = cases_client.get(f"/cases/network/{network_id}")
     assert page.status_code == 200
     assert ">XH/2026/2</text>" in page.text
     _page_login(cases_client, "bob")
-    assert cases_client.get("/cases/network/N-XH/2026/1").status_code == 404
+    assert cases_client.get(f"/cases/network/{network_id}").status_code == 404
 
 
 def test_the_case_list_is_not_a_case(cases_client: TestClient, bearer: Headers) -> None:
@@ -400,8 +463,8 @@ def test_a_dispatcher_reads_cases_and_networks_masked(
     assert officer["redacted"] is False
     assert officer["mentions"][0]["id_number"] == ZHANG_ID
     networks = cases_client.get(f"{CASES}/networks", headers=bearer("dan"))
-    detail = cases_client.get(f"{CASES}/networks/N-T-001", headers=bearer("dan"))
-    assert [n["cases"] for n in networks.json()] == [["T-001", "X-001", "X-002"]]
+    detail = cases_client.get(f"{CASES}/networks/{NETWORK_ID}", headers=bearer("dan"))
+    assert [n["cases"] for n in networks.json()] == [[key("T-001"), key("X-001"), key("X-002")]]
     assert detail.json()["central_entities"]
     for text in (case.text, networks.text, detail.text):
         for secret in (ZHANG_ID, "13947461234", "张伟"):
@@ -414,12 +477,12 @@ def test_a_dispatcher_reads_cases_and_networks_masked(
     [
         ("get", f"{CASES}/merge-suggestions", None),
         ("get", f"{CASES}/path?from=X-001&to=X-002", None),
-        ("get", f"{CASES}/networks/N-T-001/export", None),
-        ("get", f"{CASES}/networks/N-T-001/export?format=csv", None),
+        ("get", f"{CASES}/networks/{NETWORK_ID}/export", None),
+        ("get", f"{CASES}/networks/{NETWORK_ID}/export?format=csv", None),
         ("post", CASES, _new_case("X-300", XINGHE)),
         ("patch", f"{CASES}/X-001", {"status": "closed"}),
         ("post", f"{CASES}/X-001/share", {"to_county": HUAIAN}),
-        ("post", f"{CASES}/networks/N-T-001/share", {"to_county": HUAIAN}),
+        ("post", f"{CASES}/networks/{NETWORK_ID}/share", {"to_county": HUAIAN}),
     ],
 )
 def test_a_dispatcher_is_refused_link_analysis_and_writes(
@@ -432,7 +495,7 @@ def test_a_dispatcher_is_refused_link_analysis_and_writes(
 
 def test_a_dispatcher_is_refused_the_network_page(cases_client: TestClient) -> None:
     _page_login(cases_client, "dan")
-    assert cases_client.get("/cases/network/N-T-001").status_code == 403
+    assert cases_client.get(f"/cases/network/{NETWORK_ID}").status_code == 403
     listing = cases_client.get("/cases")
     assert listing.status_code == 200
-    assert "N-T-001" in listing.text
+    assert NETWORK_ID in listing.text

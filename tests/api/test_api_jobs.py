@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from gridmgmt.config import Settings
 from gridmgmt.domain import UserRole
-from gridmgmt.jobs import JobContext, JobView, cluster, job, submit, wait
+from gridmgmt.jobs import JobContext, JobView, job, submit, wait
 from gridmgmt.policy import Action
 from gridmgmt.services.actor import Actor
 from gridmgmt.services.results import Result
@@ -47,16 +47,6 @@ def _gate_job(ctx: JobContext, session: Session, params: GateParams) -> GateResu
         ctx.check_cancelled()
     session.add(Province(code="990000", name="测试省"))
     return GateResult(province_code="990000")
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _dask_cluster() -> Iterator[None]:
-    """Close the in-process Dask cluster (and distributed's offload thread) at the end."""
-    yield
-    from distributed.utils import _offload_executor
-
-    cluster.shutdown()
-    _offload_executor.shutdown(wait=True)
 
 
 @pytest.fixture

@@ -5,13 +5,17 @@ network address."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import re
 from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy import select
 
 from api.main import create_app
+from api.security_headers import page_csp, with_nonce
 from gridmgmt.config import Settings
 from gridmgmt.errors import InvalidInputError
 from gridmgmt.services.login_guard import LoginPolicy, login
@@ -20,6 +24,8 @@ from gridmgmt.store.models import AuditEntry
 from tests.api.conftest import World, make_settings
 
 TOKEN = "/api/v1/auth/token"
+PROXY = "testclient"
+"""The peer address of Starlette's test client: the trusted proxy in these tests."""
 
 
 def _token(client: TestClient, username: str, password: str, **headers: str) -> int:
@@ -58,7 +64,7 @@ def test_a_success_clears_the_failures(client: TestClient, world: World) -> None
 
 
 def test_twenty_failures_from_one_address_lock_it(api_url: str, world: World) -> None:
-    settings = make_settings(api_url, trust_proxy=True)
+    settings = make_settings(api_url, trust_proxy=True, trusted_proxies=PROXY)
     with TestClient(create_app(settings)) as client:
         here = {"X-Forwarded-For": "203.0.113.7"}
         codes = [_token(client, f"nobody{i}", "x", **here) for i in range(20)]
@@ -108,7 +114,26 @@ def _login(client: TestClient, world: World, **headers: str) -> str:
     return response.headers["set-cookie"]
 
 
-def test_security_headers_and_a_strict_csp_where_pages_allow(
+def _nonce(response: Response) -> str:
+    """The nonce of a page's CSP (which allows no other inline script)."""
+    csp = response.headers["Content-Security-Policy"]
+    found = re.search(r"script-src 'self' 'nonce-([A-Za-z0-9_-]{20,})';", csp)
+    assert found, csp
+    assert "unsafe-inline" not in csp.split("script-src", 1)[1].split(";")[0]
+    return found.group(1)
+
+
+def _inline_scripts_without(page: str, nonce: str) -> list[str]:
+    """Inline scripts that would run yet lack the nonce (data blocks never run)."""
+    tags = re.findall(r"<script\b[^>]*>", page, re.IGNORECASE)
+    return [
+        tag
+        for tag in tags
+        if "src=" not in tag and "application/json" not in tag and f'nonce="{nonce}"' not in tag
+    ]
+
+
+def test_security_headers_and_a_nonce_csp_on_every_page(
     client: TestClient, world: World, bearer: Callable[..., dict[str, str]]
 ) -> None:
     login_page = client.get("/login")
@@ -117,23 +142,74 @@ def test_security_headers_and_a_strict_csp_where_pages_allow(
         assert response.headers["X-Frame-Options"] == "DENY"
         assert response.headers["Referrer-Policy"] == "same-origin"
         assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
-    strict = login_page.headers["Content-Security-Policy"]
-    assert "script-src 'self';" in strict  # no inline script on the login page
+    assert _nonce(login_page) != _nonce(client.get("/login"))  # new for every answer
     _login(client, world)
+    for path in (
+        "/login",
+        "/map",
+        "/grids",
+        "/tickets",
+        "/cases",
+        "/docs",
+        "/docs/oauth2-redirect",
+    ):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        nonce = _nonce(page)
+        assert _inline_scripts_without(page.text, nonce) == [], path
+        assert "http" not in page.headers["Content-Security-Policy"]  # no remote origin
     map_page = client.get("/map")
-    assert map_page.status_code == 200
-    relaxed = map_page.headers["Content-Security-Policy"]
-    assert "script-src 'self' 'unsafe-inline';" in relaxed
-    assert "http" not in relaxed  # nothing remote without a tile server
+    assert map_page.text.count(f'nonce="{_nonce(map_page)}"') >= 2  # folium's header and map
+
+
+def test_markup_in_a_name_cannot_make_a_script_that_runs() -> None:
+    nonce = "n" * 24
+    generated = "<script>L_NO_TOUCH = false;</script><script src=/static/x.js></script>"
+    assert with_nonce(generated, nonce) == (
+        f'<script nonce="{nonce}">L_NO_TOUCH = false;</script><script src=/static/x.js></script>'
+    )
+    assert with_nonce(f'<script nonce="{nonce}">x</script>', nonce).count("nonce=") == 1
+    csp = page_csp(nonce=nonce, tile_url="http://tiles.bureau.local/{z}/{x}/{y}.png")
+    assert f"script-src 'self' 'nonce-{nonce}';" in csp
+    assert "img-src 'self' data: blob: http://tiles.bureau.local;" in csp
 
 
 def test_cookie_is_secure_only_behind_a_trusted_https_proxy(api_url: str, world: World) -> None:
     https = {"X-Forwarded-Proto": "https"}
     with TestClient(create_app(make_settings(api_url))) as client:
         assert "secure" not in _login(client, world, **https).lower()
-    with TestClient(create_app(make_settings(api_url, trust_proxy=True))) as client:
+    settings = make_settings(api_url, trust_proxy=True, trusted_proxies=PROXY)
+    with TestClient(create_app(settings)) as client:
         assert "secure" in _login(client, world, **https).lower()
         assert "secure" not in _login(client, world).lower()
+    other_proxy = make_settings(api_url, trust_proxy=True, trusted_proxies="10.0.0.5")
+    with TestClient(create_app(other_proxy)) as client:  # the peer is not the proxy
+        assert "secure" not in _login(client, world, **https).lower()
+
+
+def test_a_forwarded_address_the_client_wrote_itself_is_not_believed(
+    api_url: str, world: World
+) -> None:
+    """The proxy appends the peer it saw; what the client put in front is ignored, so
+    rotating a forged X-Forwarded-For does not escape the address lock."""
+    settings = make_settings(api_url, trust_proxy=True, trusted_proxies=PROXY)
+    with TestClient(create_app(settings)) as client:
+        for i in range(20):
+            forged = {"X-Forwarded-For": f"192.0.2.{i}, 203.0.113.7"}
+            assert _token(client, f"nobody{i}", "x", **forged) == 401
+        fresh = {"X-Forwarded-For": "192.0.2.99, 203.0.113.7"}
+        assert _token(client, "alice", world.passwords["alice"], **fresh) == 429
+    with db.transaction(api_url) as session:
+        stmt = select(AuditEntry.remote_addr).where(AuditEntry.action == "auth.login_failed")
+        assert set(session.scalars(stmt)) == {"203.0.113.7"}
+
+
+def test_forwarded_headers_are_ignored_without_trust_proxy(api_url: str, world: World) -> None:
+    with TestClient(create_app(make_settings(api_url))) as client:
+        for i in range(20):
+            assert _token(client, f"nobody{i}", "x", **{"X-Forwarded-For": f"192.0.2.{i}"}) == 401
+        # every failure counted against the real peer, whatever the header said
+        assert _token(client, "alice", world.passwords["alice"]) == 429
 
 
 def test_no_generated_secret_on_a_network_address(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -144,3 +220,34 @@ def test_no_generated_secret_on_a_network_address(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(InvalidInputError, match="GRIDMGMT_SECRET_KEY"):
         generated.require_secret_for("0.0.0.0")
     make_settings("sqlite://").require_secret_for("0.0.0.0")
+
+
+def test_passwords_are_argon2_hashed_and_never_logged(
+    api_url: str, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    from gridmgmt.store.models import User
+
+    wrong, right = "Wr0ng-pass-7f3a9c", world.passwords["alice"]
+    caplog.set_level(logging.DEBUG)
+    with TestClient(create_app(make_settings(api_url))) as client:
+        assert _token(client, "alice", wrong) == 401
+        assert client.post("/login", data={"username": "alice", "password": wrong}).status_code
+        assert _token(client, "alice", right) == 200
+        page = client.post(
+            "/login", data={"username": "alice", "password": right}, follow_redirects=False
+        )
+        assert page.status_code == 303
+    logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
+    assert "gridmgmt.access" in {r.name for r in caplog.records}  # the access log was seen
+    with db.transaction(api_url) as session:
+        audit = [
+            f"{e.username} {e.action} {e.detail} {e.remote_addr}"
+            for e in session.scalars(select(AuditEntry))
+        ]
+        stored = session.scalars(select(User.password_hash).where(User.username == "alice")).one()
+    assert any("auth.login_failed" in line for line in audit)
+    for password in (wrong, right):
+        assert password not in logged
+        assert password not in "\n".join(audit)
+        assert password not in stored
+    assert stored.startswith("$argon2id$")

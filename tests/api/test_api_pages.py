@@ -17,10 +17,10 @@ def _login(client: TestClient, username: str, password: str, next_path: str | No
     return client.post("/login", data=data, follow_redirects=False)
 
 
-def test_root_redirects_to_map_and_map_to_login(client) -> None:
+def test_root_redirects_to_login_and_map_to_login(client) -> None:
     root = client.get("/", follow_redirects=False)
     assert root.status_code == 303
-    assert root.headers["location"] == "/map"
+    assert root.headers["location"] == "/login"
     page = client.get("/map?county=150924", follow_redirects=False)
     assert page.status_code == 303
     assert page.headers["location"] == "/login?next=/map%3Fcounty%3D150924"
@@ -42,10 +42,10 @@ def test_wrong_password_re_shows_the_form(client) -> None:
     assert "Incorrect username or password" in _login(client, "alice", "not-it").text
 
 
-def test_login_sets_a_safe_cookie_and_goes_to_the_map(client, world) -> None:
+def test_login_sets_a_safe_cookie_and_goes_to_the_role_s_first_page(client, world) -> None:
     response = _login(client, "alice", world.passwords["alice"])
     assert response.status_code == 303
-    assert response.headers["location"] == "/map"
+    assert response.headers["location"] == "/grids"  # an officer's day starts on their grids
     cookie = response.headers["set-cookie"]
     assert cookie.startswith("gridmgmt_session=")
     assert "HttpOnly" in cookie
@@ -56,7 +56,31 @@ def test_login_sets_a_safe_cookie_and_goes_to_the_map(client, world) -> None:
 @pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "map", "/\\evil"])
 def test_login_never_redirects_off_site(client, world, target: str) -> None:
     response = _login(client, "alice", world.passwords["alice"], next_path=target)
-    assert response.headers["location"] == "/map"
+    assert response.headers["location"] == "/grids"
+
+
+@pytest.mark.parametrize(
+    ("role", "home"),
+    [
+        ("officer", "/grids"),
+        ("dispatcher", "/dispatch"),
+        ("liaison", "/leads"),
+        ("admin", "/admin"),
+        ("leader", "/dashboard"),
+    ],
+)
+def test_each_role_starts_on_its_own_page(client, api_url, role: str, home: str) -> None:
+    from gridmgmt.domain import UserRole
+
+    from .conftest import add_test_user
+
+    add_test_user(api_url, f"u-{role}", "a-long-pass-1234", UserRole(role), ["150924"])
+    assert _login(client, f"u-{role}", "a-long-pass-1234").headers["location"] == home
+    assert client.get("/", follow_redirects=False).headers["location"] == home
+    assert client.get(home).status_code == 200
+    client.cookies.clear()
+    back = _login(client, f"u-{role}", "a-long-pass-1234", next_path="/cases")
+    assert back.headers["location"] == "/cases"
 
 
 def test_map_shows_only_the_users_counties(client, world) -> None:

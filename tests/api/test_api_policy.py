@@ -19,8 +19,8 @@ from gridmgmt.policy import POLICY, Action, action_of
 
 from .conftest import XINGHE, add_test_user, make_settings
 
-# Routes that touch no county's data: logging in, who am I, health.
-OPEN_PATHS = {"/api/v1/health", "/api/v1/auth/token", "/api/v1/auth/me"}
+# Routes that touch no county's data: open to anyone (health, login) or to any logged-in user about their own login.
+OPEN_PATHS = {"/api/v1/health", "/api/v1/auth/token", "/api/v1/auth/me", "/api/v1/auth/logout"}
 
 
 def _route_action(route: APIRoute) -> Action | None:

@@ -26,7 +26,7 @@ from gridmgmt.domain import UserRole
 from gridmgmt.policy import Action, action_of
 from gridmgmt.store import db
 from gridmgmt.store.models.routes import RoutePlanRecord
-from tests.api.conftest import add_test_user
+from tests.api.conftest import add_test_user, wait_for_job
 from tests.gridmgmt.services.routes_world import DAY, seed_delivery, write_grid_osm
 
 XINGHE, TIANZHEN = "150924", "140222"
@@ -164,23 +164,25 @@ def test_replan_changes_orders_from_the_current_plan(
     )
 
 
-def test_week_assigns_weekdays_and_plans_each_day(
+def test_week_is_a_job_and_get_no_longer_blocks(
     client: TestClient, bearer: Headers, depot: list[str]
 ) -> None:
-    params: dict[str, str | int] = {
-        "depot": "XH1",
-        "week_of": DAY.isoformat(),
-        "time_limit": 1,
-        "seed": 1,
-    }
-    response = client.get("/api/v1/routes/week", headers=bearer("dora"), params=params)
-    assert response.status_code == 200, response.text
-    data = response.json()
+    """Issue 14: GET /routes/week answered after 128 s. It is gone (405); POST answers 202."""
+    params = {"depot": "XH1", "week_of": DAY.isoformat(), "time_limit": 1, "seed": 1}
+    assert (
+        client.get("/api/v1/routes/week", headers=bearer("dora"), params=params).status_code == 405
+    )
+    body = {"depot_code": "XH1", "week_of": DAY.isoformat(), "time_limit": 1, "seed": 1}
+    view = wait_for_job(client, _week(client, bearer, body), bearer("dora"))
+    assert view["state"] == "succeeded", view
+    data = view["result"]
     assert set(data["weekday"]) == set(depot)
     assert sum(d["stops"] for d in data["days"].values()) == len(depot)
-    assert (
-        client.get("/api/v1/routes/week", headers=bearer("dan"), params=params).status_code == 404
-    )
+    assert _week(client, bearer, body, "dan").status_code == 404
+
+
+def _week(client: TestClient, bearer: Headers, body: dict[str, Any], user: str = "dora") -> Any:
+    return client.post("/api/v1/routes/week", headers=bearer(user), json=body)
 
 
 def _plans(client: TestClient, bearer: Headers, user: str = "dora", **params: str) -> Any:
@@ -261,10 +263,6 @@ def test_manifest_needs_a_stored_plan_and_reads_change_nothing(
     missing = client.get("/api/v1/routes/manifest", headers=bearer("dora"), params=params)
     assert missing.status_code == 404
     assert "plan the day first" in missing.json()["detail"]
-    week = {"depot": "XH1", "week_of": DAY.isoformat(), "time_limit": 1, "seed": 1}
-    preview = client.get("/api/v1/routes/week", headers=bearer("dora"), params=week)
-    assert preview.status_code == 200, preview.text
-    assert "plan_versions" not in preview.json()
     assert _plans(client, bearer).json()["versions"] == []
 
 
@@ -282,10 +280,10 @@ def test_week_with_closures_stores_each_day(
     assert refused.status_code == 422
     assert len(_plans(client, bearer).json()["versions"]) == 1  # nothing stored
     assert client.post("/api/v1/routes/week", headers=bearer("dan"), json=body).status_code == 404
-    response = client.post("/api/v1/routes/week", headers=bearer("dora"), json=body)
-    assert response.status_code == 200, response.text
-    data = response.json()
-    assert set(data["plan_versions"]) == set(data["days"])
+    view = wait_for_job(client, _week(client, bearer, body), bearer("dora"))
+    assert view["state"] == "succeeded", view
+    data = view["result"]
+    assert set(data["versions"]) == set(data["days"])
     assert set(data["weekday"]) == set(depot)
     far_day = DAY + dt.timedelta(days=data["weekday"][far["retailer_id"]])
     stored = _current(client, bearer, day=far_day).json()
@@ -355,12 +353,26 @@ def test_the_app_plans_on_its_own_roads_file(
     assert {u["reason"] for u in answer["unserved"]} == {"no_road_nearby"}
 
 
-def test_week_preview_is_capped_and_bad_requests_answer_422(
-    client: TestClient, bearer: Headers, depot: list[str]
+def test_solver_budget_is_bounded_by_the_setting_and_bad_requests_answer_422(
+    client: TestClient, bearer: Headers, depot: list[str], api_url: str
 ) -> None:
-    week = {"depot": "XH1", "week_of": DAY.isoformat(), "time_limit": 30}
-    capped = client.get("/api/v1/routes/week", headers=bearer("alice"), params=week)
-    assert capped.status_code == 422
+    """The week preview once accepted 600 s a day from any role; max_solver_seconds (120 by
+    default) bounds every plan, replan and week, synchronous or as a job."""
+    over = {"depot_code": "XH1", "date": DAY.isoformat(), "time_limit": 300}
+    week = {"depot_code": "XH1", "week_of": DAY.isoformat(), "time_limit": 300}
+    for path, body in (
+        ("/api/v1/routes/plan", over),
+        ("/api/v1/routes/replan", over),
+        ("/api/v1/routes/jobs/plan", over),
+        ("/api/v1/routes/jobs/replan", over),
+        ("/api/v1/routes/week", week),
+    ):
+        refused = client.post(path, headers=bearer("dora"), json=body)
+        assert refused.status_code == 422, (path, refused.text)
+        assert "max_solver_seconds" in refused.json()["detail"]
+        assert refused.json()["problems"][0]["field"] == "time_limit"
+    assert client.get("/api/v1/jobs", headers=bearer("dora")).json() == []
+    assert _stored_rows(api_url) == 0
     for bad in ({"time_limit": 0}, {"max_iterations": 0}, {"time_limit": None,
                 "max_iterations": None}, {"closure_mode": "fly"}):  # fmt: skip
         assert _plan(client, bearer, "dora", **bad).status_code == 422, bad
@@ -373,8 +385,8 @@ def test_every_route_declares_its_action() -> None:
         if isinstance(route, APIRoute)
         for method in route.methods
     }
-    plans = {"/api/v1/routes/plan", "/api/v1/routes/replan", "/api/v1/routes/week"}
+    plans = {"/api/v1/routes/plan", "/api/v1/routes/replan"}
     for (method, path), actions in declared.items():
         expected = Action.PLAN_ROUTES if method == "POST" and path in plans else Action.READ_ROUTES
         assert actions == [expected], (method, path)
-    assert len(declared) == 7
+    assert len(declared) == 5

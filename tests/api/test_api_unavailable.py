@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine
 
 from api.main import create_app
 from gridmgmt.errors import UnavailableError
@@ -98,3 +99,59 @@ def test_a_lost_postgres_connection_is_unavailable_and_the_next_unit_works(
         _lose_connection_midway(postgres_url)
     with db.transaction(postgres_url) as session:
         assert session.execute(text("SELECT 1")).scalar_one() == 1
+
+
+def test_no_free_connection_in_the_pool_is_unavailable(sqlite_url: str) -> None:
+    engine = create_engine(
+        db.normalise_url(sqlite_url), pool_size=1, max_overflow=0, pool_timeout=0.2
+    )
+    held = engine.connect()
+    try:
+        with pytest.raises(UnavailableError, match="in use"), db.unavailable_as_error():
+            engine.connect()
+    finally:
+        held.close()
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_request_whose_postgres_connection_is_killed_answers_503_and_the_next_works(
+    postgres_url: str, bearer: Headers
+) -> None:
+    from sqlalchemy import event, text
+
+    from tests.api.conftest import seed
+
+    seed(postgres_url)
+    engine = db.get_engine(postgres_url)
+    killed: list[int] = []
+
+    def kill_own_backend(connection: object, cursor: object, statement: str, *_: object) -> None:
+        if statement.startswith("INSERT INTO grid_tickets") and not killed:
+            pid = cursor.connection.info.backend_pid  # type: ignore[attr-defined]
+            with engine.connect() as other:
+                other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            killed.append(pid)
+
+    event.listen(engine, "before_cursor_execute", kill_own_backend)
+    body = {"county": TIANZHEN, "kind": "complaint", "summary": "举报"}
+    try:
+        with TestClient(create_app(make_settings(postgres_url))) as client:
+            lost = client.post("/api/v1/tickets", headers=bearer("bob"), json=body)
+            assert killed
+            assert lost.status_code == 503, lost.text
+            assert lost.json()["kind"] == "unavailable"
+            assert int(lost.headers["Retry-After"]) > 0
+            with engine.connect() as other:  # every pooled connection of the app dies too
+                other.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                )
+            retried = client.post("/api/v1/tickets", headers=bearer("bob"), json=body)
+            assert retried.status_code == 201, retried.text
+            listed = client.get("/api/v1/tickets", headers=bearer("bob")).json()
+            assert [t["ticket_no"] for t in listed] == [retried.json()["ticket_no"]]
+    finally:
+        event.remove(engine, "before_cursor_execute", kill_own_backend)

@@ -32,7 +32,12 @@ from gridmgmt.domain import TicketKind, UserRole
 from gridmgmt.errors import AccessDeniedError, InvalidInputError, NotFoundError
 from gridmgmt.services.actor import SYSTEM, Actor
 from gridmgmt.services.cases import create_case
-from gridmgmt.services.dashboard import dashboard, parse_period, period_choices
+from gridmgmt.services.dashboard import (
+    dashboard,
+    first_data_year,
+    parse_period,
+    period_choices,
+)
 from gridmgmt.services.rules import create_ticket, record_inspection_result, set_rule_settings
 from gridmgmt.store import db
 from gridmgmt.store.models import Depot
@@ -168,10 +173,24 @@ def test_periods() -> None:
     assert parse_period("2026-H2").start == dt.date(2026, 7, 1)
     with pytest.raises(InvalidInputError):
         parse_period("2026-13")
+    for impossible in ("0000", "0000-Q1", "9999-12"):  # found by schemathesis: 500 before
+        with pytest.raises(InvalidInputError, match="period"):
+            parse_period(impossible)
     choices = period_choices(dt.date(2026, 2, 15))
     assert choices["month"][:3] == ["2026-02", "2026-01", "2025-12"]
     assert choices["quarter"][:2] == ["2026-Q1", "2025-Q4"]
-    assert choices["year"][0] == "2026"
+    assert choices["year"] == ["2026", "2025", "2024"]
+    # Data from 2021 on: every year since is offered; a first year inside the last three
+    # leaves them as they are.
+    assert period_choices(dt.date(2026, 2, 15), first_year=2021)["year"] == [
+        "2026",
+        "2025",
+        "2024",
+        "2023",
+        "2022",
+        "2021",
+    ]
+    assert period_choices(dt.date(2026, 2, 15), first_year=2026)["year"][-1] == "2024"
 
 
 def test_scope_and_roles(api_url: str, counted: OfficerWorld) -> None:
@@ -227,15 +246,32 @@ def test_page_shows_the_figures_with_links(root: TestClient) -> None:
     assert "兴和县" in text
     assert 'data-figure="cases">4<' in text
     assert 'data-figure="red-line">1<' in text
-    assert f"/api/v1/retailers?county={XINGHE}&amp;status=active" in text
-    assert f"/api/v1/rules/red-lines?county={XINGHE}" in text
-    assert "/api/v1/routes/plans?depot=XH-D1" in text
+    query = f"county={XINGHE}&amp;period=2026-Q1"
+    assert f"/dashboard/retailers?{query}&amp;status=active" in text
+    assert f"/dashboard/red_line?{query}" in text
+    assert f"/dashboard/network_cases?{query}" in text
+    assert "XH-D1: 20.0 km" in text
     assert "<svg" in text
     assert EVIL_NAME not in text
     assert EVIL_LICENCE not in text
 
 
-def test_a_wrong_period_on_the_page_falls_back_to_this_month(root: TestClient) -> None:
+def test_the_year_picker_offers_every_year_of_the_data(root: TestClient, api_url: str) -> None:
+    with db.transaction(api_url) as session:
+        assert first_data_year(session, ADMIN, XINGHE) == 2025  # XH-0, the old ticket
+        assert first_data_year(session, ADMIN, TIANZHEN) is None
+        create_case(session, SYSTEM, _case("XH-OLD", "2019-06-01", "13900002222"))
+        assert first_data_year(session, ADMIN, XINGHE) == 2019
+        with pytest.raises(NotFoundError):
+            first_data_year(session, ADMIN, HUAIAN)
+    text = root.get("/dashboard", params={"county": XINGHE, "period": "2026-Q1"}).text
+    this_year = dt.datetime.now(dt.UTC).year
+    for year in range(2019, this_year + 1):
+        assert f'<option value="{year}"' in text
+    assert '<option value="2018"' not in text
+
+
+def test_a_wrong_period_on_the_page_falls_back_to_this_year(root: TestClient) -> None:
     page = root.get("/dashboard", params={"county": XINGHE, "period": "soon"})
     assert page.status_code == 200
     assert "soon" in page.text  # the message names what was typed

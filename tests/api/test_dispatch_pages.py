@@ -179,6 +179,30 @@ def test_replan_moves_and_drops_then_versions_compare(client: TestClient) -> Non
     assert diff["b"]["version"] == 2
 
 
+def test_a_replan_job_from_a_stale_version_fails_as_a_conflict(
+    client: TestClient, api_url: str
+) -> None:
+    _plan(client)
+    day = client.get("/api/v1/routes/day", params={"depot": DEPOT, "date": DAY.isoformat()}).json()
+    assert day["plan"]["version"] == 1
+    stops, routes = day["plan"]["stops"], [r["route_id"] for r in day["plan"]["routes"]]
+    base = {"depot_code": DEPOT, "date": DAY.isoformat(), "time_limit": 1, "base_version": 1}
+    first = client.post("/api/v1/routes/jobs/replan", json=base, headers=ORIGIN).json()
+    assert _wait(client, first)["result"]["plan_version"] == 2
+    mover = stops[0]
+    other = next((r for r in routes if r != mover["route_id"]), mover["route_id"])
+    for stale in ({"cancel": [mover["licence"]]}, {"moves": {mover["licence"]: other}}):
+        answer = client.post("/api/v1/routes/jobs/replan", json=base | stale, headers=ORIGIN)
+        assert answer.status_code == 202, answer.text
+        view = _wait(client, answer.json())
+        assert view["state"] == "failed", view
+        assert view["error"]["kind"] == "conflict", view
+        assert "version 1" in view["error"]["message"]
+    with db.transaction(api_url) as session:
+        records = session.scalars(select(RoutePlanRecord).order_by(RoutePlanRecord.version)).all()
+        assert [(r.version, r.is_current) for r in records] == [(1, False), (2, True)]
+
+
 def test_replan_with_a_drawn_closure_skips_the_shops_inside(client: TestClient) -> None:
     _plan(client)
     stop = client.get(

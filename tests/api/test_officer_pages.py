@@ -263,6 +263,50 @@ def test_a_wrong_move_is_shown_and_nothing_is_stored(
         assert len(record.events) == 1
 
 
+def test_a_stale_ticket_form_conflicts_and_shows_the_ticket_now(
+    alice: TestClient, api_url: str, field: OfficerWorld
+) -> None:
+    number = field.tickets[1]
+    page = alice.get(f"/tickets/{number}").text
+    assert 'name="base_version" value="1"' in page
+    listed = alice.get("/tickets").text.split(f'id="t-{number}"', 1)[1].split("</tr>", 1)[0]
+    assert 'name="base_version" value="1"' in listed  # the list's quick step sends it too
+    form = {"to": "assigned", "base_version": "1"}
+    moved = alice.post(f"/tickets/{number}/advance", data=form | {"note": "first"}, headers=ORIGIN)
+    assert moved.status_code == 200
+    stale = alice.post(f"/tickets/{number}/advance", data=form | {"note": "second"}, headers=ORIGIN)
+    assert stale.status_code == 409
+    assert 'id="gm-conflict"' in stale.text
+    assert "om-errors" not in stale.text
+    assert 'name="base_version" value="2"' in stale.text  # the fresh form
+    with db.transaction(api_url) as session:
+        record = session.scalar(select(TicketRecord).where(TicketRecord.ticket_no == number))
+        assert record is not None
+        assert (record.state, record.version) == ("assigned", 2)
+        assert [e.note for e in record.events][1:] == ["first"]
+
+
+def test_a_stale_result_form_conflicts_and_shows_the_result_now(
+    alice: TestClient, api_url: str, field: OfficerWorld
+) -> None:
+    row = f'id="r-{field.draw_id}-{EVIL_LICENCE}"'
+    page = alice.get("/tasks", params={"whose": "all"}).text
+    assert 'name="base_version" value="0"' in page.split(row, 1)[1]
+    form = {"licence_no": EVIL_LICENCE, "inspected_on": "2099-01-05", "base_version": "0"}
+    url = f"/tasks/{field.draw_id}/results"
+    first = alice.post(url, data=form | {"outcome": "compliant"}, headers=ORIGIN)
+    assert first.status_code == 200
+    stale = alice.post(url, data=form | {"outcome": "not_open"}, headers=ORIGIN)
+    assert stale.status_code == 409
+    assert 'id="gm-conflict"' in stale.text
+    shown = stale.text.split(row, 1)[1].split("</tr>", 1)[0]
+    assert 'name="base_version" value="1"' in shown
+    assert '<option value="compliant" selected>' in shown  # the result in force, not the typed
+    with db.transaction(api_url) as session:
+        results = list(session.scalars(select(InspectionResult)))
+        assert [(r.outcome, r.version) for r in results] == [("compliant", 1)]
+
+
 def test_an_empty_ticket_is_refused_on_the_page(alice: TestClient, api_url: str) -> None:
     before = _count(api_url, TicketRecord)
     answer = alice.post(

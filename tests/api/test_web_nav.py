@@ -50,12 +50,12 @@ def test_current_page_matches_below_its_path() -> None:
 def test_officer_header_links_map_and_cases(client: TestClient, world) -> None:
     _login(client, "alice", world.passwords["alice"])
     html = client.get("/map").text
-    assert _nav(html) == ["/map", "/grids", "/tasks", "/tickets", "/cases"]
+    assert _nav(html) == ["/map", "/grids", "/tasks", "/tickets", "/cases", "/sweeps"]
     assert '<a href="/map" aria-current="page">地图</a>' in html
     assert "Alice · 专管员" in html
     assert '<form class="gm-logout" method="post" action="/logout">' in html
     cases = client.get("/cases").text
-    assert _nav(cases) == ["/map", "/grids", "/tasks", "/tickets", "/cases"]
+    assert _nav(cases) == ["/map", "/grids", "/tasks", "/tickets", "/cases", "/sweeps"]
     assert '<a href="/cases" aria-current="page">案件</a>' in cases
 
 

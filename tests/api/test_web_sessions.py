@@ -11,6 +11,7 @@ from sqlalchemy import select
 from api.main import create_app
 from api.security import ALGORITHM, COOKIE_NAME
 from gridmgmt.store import db
+from gridmgmt.store.models import AuditEntry
 from gridmgmt.store.models.web import RevokedSession
 
 from .conftest import SECRET, make_settings
@@ -78,3 +79,49 @@ def test_get_logout_is_a_page_that_posts(client: TestClient, world) -> None:
     assert page.status_code == 200
     assert '<form class="gm-card" method="post" action="/logout">' in page.text
     assert client.get("/map", follow_redirects=False).status_code == 200
+
+
+def _api_token(client: TestClient, world, username: str = "alice") -> dict[str, str]:
+    form = {"username": username, "password": world.passwords[username]}
+    answer = client.post("/api/v1/auth/token", data=form)
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+def test_api_logout_revokes_the_bearer_token(client: TestClient, world, api_url) -> None:
+    token = _api_token(client, world)
+    other = _api_token(client, world)  # a second login of the same user
+    assert client.get("/api/v1/auth/me", headers=token).status_code == 200
+    out = client.post("/api/v1/auth/logout", headers=token)
+    assert out.status_code == 204
+    assert client.get("/api/v1/auth/me", headers=token).status_code == 401
+    assert client.get("/api/v1/retailers", headers=token).status_code == 401
+    assert client.post("/api/v1/auth/logout", headers=token).status_code == 401
+    assert client.get("/api/v1/auth/me", headers=other).status_code == 200
+    with db.transaction(api_url) as session:
+        stmt = select(AuditEntry).where(AuditEntry.action == "auth.logout")
+        entries = session.scalars(stmt).all()
+        assert [(e.username, e.remote_addr) for e in entries] == [("alice", "testclient")]
+
+
+def test_api_logout_without_a_token_is_401(client: TestClient) -> None:
+    assert client.post("/api/v1/auth/logout").status_code == 401
+
+
+def test_page_logout_is_audited_once_even_when_sent_twice_at_once(
+    client: TestClient, world, api_url
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    cookie = _login(client, world)
+
+    def log_out(_: int) -> int:
+        with TestClient(create_app(make_settings(api_url))) as tab:
+            tab.cookies.set(COOKIE_NAME, cookie)
+            return tab.post("/logout", headers=SITE, follow_redirects=False).status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        assert set(pool.map(log_out, range(4))) == {303}
+    with db.transaction(api_url) as session:
+        stmt = select(AuditEntry.username).where(AuditEntry.action == "auth.logout")
+        assert session.scalars(stmt).all() == ["alice"]

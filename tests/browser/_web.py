@@ -56,7 +56,8 @@ def serve(app: FastAPI) -> Iterator[str]:
 class StrictPage:
     """A page that records every console error, script error, failed or refused request.
 
-    Requests to hosts other than loopback are blocked (and recorded). Call :meth:`check`
+    Requests to hosts other than loopback (and files) are blocked (and recorded); a dialog
+    (``alert``) is recorded and dismissed. Call :meth:`check`
     (the ``strict_page`` fixture does so at the end of the test) to fail on any of them;
     :meth:`expect_status` lets a test name an error answer it provokes on purpose.
     """
@@ -97,7 +98,7 @@ class StrictPage:
 
         def only_local(route: Any) -> None:
             parsed = urlparse(route.request.url)
-            if parsed.scheme in {"data", "blob"} or parsed.hostname in LOOPBACK:
+            if parsed.scheme in {"data", "blob", "file"} or parsed.hostname in LOOPBACK:
                 route.continue_()
             else:
                 self.problems.append(f"blocked non-loopback request: {route.request.url}")
@@ -108,7 +109,14 @@ class StrictPage:
         self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
         self.page.on("requestfailed", self._on_failed)
         self.page.on("response", self._on_response)
+        self.page.on("dialog", self._on_dialog)
         return self
+
+    def _on_dialog(self, dialog: Any) -> None:
+        # No page of the app opens a dialog by itself: one is a script that should not run
+        # (an ``onerror=alert(1)`` in a name pasted as HTML).
+        self.problems.append(f"dialog opened: {dialog.type} {dialog.message!r}")
+        dialog.dismiss()
 
     def check(self) -> None:
         """Fail with every problem seen so far."""

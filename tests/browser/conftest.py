@@ -60,6 +60,20 @@ class OfflinePage:
     errors: list[str] = field(default_factory=list)
 
 
+@pytest.fixture(scope="session")
+def demo_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder ``gridmgmt demo`` wrote (built once per session: about a minute)."""
+    from typer.testing import CliRunner
+
+    from gridmgmt.cli import commands  # noqa: F401  (registers the commands)
+    from gridmgmt.cli._app import app
+
+    out = tmp_path_factory.mktemp("demo-out")
+    result = CliRunner().invoke(app, ["demo", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
 @pytest.fixture
 def offline(browser: Any) -> Iterator[OfflinePage]:
     context = browser.new_context()

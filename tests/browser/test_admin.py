@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from gridmgmt.domain import UserRole
+from gridmgmt.domain import StaffRole, UserRole
 from gridmgmt.services.actor import SYSTEM
 from gridmgmt.services.rules import get_rule_settings
 from gridmgmt.store import db
-from gridmgmt.store.models import Retailer, User
+from gridmgmt.store.models import Retailer, Staff, User
 
 from ..api.conftest import TIANZHEN, XINGHE, add_test_user
 from ._web import StrictPage, save_screenshots
@@ -151,3 +151,36 @@ def test_admin_main_path(
     _add_user(page, web_app, screenshots, name)
     _red_line(page, web_app, screenshots, name)
     _dashboard(page, web_app, screenshots, name)
+
+
+def test_admin_links_a_login_to_a_staff_member(
+    strict_page: StrictPage, web_app: WebApp, screenshots: Path, viewport: dict[str, int]
+) -> None:
+    password = secrets.token_urlsafe(12)
+    add_test_user(web_app.database_url, "root", password, UserRole.ADMIN, [XINGHE, TIANZHEN])
+    with db.transaction(web_app.database_url) as session:
+        session.add_all(
+            Staff(staff_no=no, name=EVIL, role=StaffRole.MONOPOLY_OFFICER, county_code=county)
+            for no, county in (("150924-S1", XINGHE), ("TZ-S1", TIANZHEN))
+        )
+    page = strict_page.page
+    page.add_init_script("window.alert = () => { window.__alerted = true; };")
+    strict_page.expect_status(422, "/admin/users/alice")  # 天镇县's staff for alice, on purpose
+    _log_in(page, web_app, password)
+    page.goto(f"{web_app.url}/admin/users")
+    field = "#u-alice input[name=staff_no]"
+    page.fill(field, "TZ-S1")
+    page.click("#u-alice .am-change button[type=submit]")
+    page.locator("#am-errors").wait_for()
+    assert "TZ-S1" in page.inner_text("#am-errors")
+    assert page.input_value(field) == ""
+    page.fill(field, "150924-S1")
+    page.click("#u-alice .am-change button[type=submit]")
+    page.locator(".om-flash").wait_for()
+    assert page.input_value(field) == "150924-S1"
+    with db.transaction(web_app.database_url) as session:
+        linked = session.scalar(select(User.staff_no).where(User.username == "alice"))
+    assert linked == "150924-S1"
+    page.locator("#u-alice").scroll_into_view_if_needed()
+    _fits(page)
+    save_screenshots(page, screenshots, f"admin-staff-no-{viewport['width']}")

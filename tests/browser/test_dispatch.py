@@ -169,6 +169,50 @@ def test_dispatcher_plans_a_day_and_downloads_its_manifest(
         _printable_at_a4(page, screenshots)
 
 
+def _drop_first_stop(page: Any) -> None:
+    page.locator(".gd-stop-icon").first.click()
+    page.wait_for_selector(".gd-popup")
+    page.locator(".gd-popup-actions button").nth(1).click()  # drop from the day
+    assert page.locator("#gd-edits li").count() == 1
+
+
+def test_a_replan_from_a_stale_plan_says_so_and_stores_nothing(
+    dispatch_app: DispatchApp, strict_page: StrictPage, screenshots: Path
+) -> None:
+    """Two tabs edit the same day: the first replan is stored; the second, made on the plan
+    read before, is refused with a plain message and the plan in force is shown."""
+    first, base = strict_page.page, dispatch_app.url
+    width = first.viewport_size["width"]
+    _log_in(first, base, dispatch_app.password)
+    day = f"{base}/dispatch?depot={DEPOT}&date={DAY.isoformat()}"
+    first.goto(day)
+    first.fill("#gd-seconds", "1")
+    first.click("#gd-plan")
+    first.wait_for_function("() => document.body.dataset.planVersion === '1'", timeout=60_000)
+    second_tab = StrictPage(first.context.new_page()).attach()
+    second = second_tab.page
+    second.goto(day)
+    second.wait_for_function("() => document.body.dataset.planVersion === '1'", timeout=20_000)
+    second.fill("#gd-seconds", "1")
+    _drop_first_stop(first)
+    first.click("#gd-replan")
+    first.wait_for_function("() => document.body.dataset.planVersion === '2'", timeout=60_000)
+    _drop_first_stop(second)
+    second.click("#gd-replan")
+    # The plan in force (version 2) is loaded in its place, the stale edits are gone.
+    second.wait_for_function("() => document.body.dataset.planVersion === '2'", timeout=60_000)
+    outcome = second.locator("#gd-outcome")
+    assert "他人已同时保存了当天的计划" in outcome.inner_text()
+    assert "gd-bad" in (outcome.get_attribute("class") or "")
+    assert second.locator("#gd-edits li").count() == 0
+    assert second.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+    second.screenshot(path=str(screenshots / f"dispatch-conflict-{width}.png"))
+    second_tab.check()
+    with db.transaction(dispatch_app.database_url) as session:
+        records = session.scalars(select(RoutePlanRecord).order_by(RoutePlanRecord.version)).all()
+        assert [(r.version, r.is_current) for r in records] == [(1, False), (2, True)]
+
+
 def _draw_closure(page: Any) -> None:
     """Three corners on the map: click, click, double-click."""
     page.click("#gd-draw")

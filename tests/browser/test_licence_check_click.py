@@ -78,6 +78,7 @@ def _click_at(page: Any, x: float, y: float) -> str:
 def test_click_answers_yes_or_no_with_reasons(offline: Any, served: tuple[str, str]) -> None:
     base, password = served
     page = offline.page
+    page.set_extra_http_headers({"Accept-Language": "zh-CN"})  # as the bureaus' browsers ask
     page.goto(f"{base}/login?next=/map")
     page.fill("input[name=username]", "alice")
     page.fill("input[name=password]", password)
@@ -90,6 +91,10 @@ def test_click_answers_yes_or_no_with_reasons(offline: Any, served: tuple[str, s
     assert "兴和县" in free
     outside = _click_at(page, 5_000, 15_000)  # the neighbour's county
     assert "不可办证" in outside
-    assert "不在辖区内" in outside
+    assert "不在本局辖区内" in outside
+    # What to do about the missing road network, said to the user, not to a command line.
+    assert "管理员" in free
+    assert "道路网" in free
+    assert "--roads" not in free + outside
     assert offline.blocked == []
     assert offline.errors == []

@@ -109,7 +109,14 @@ def test_login_map_language_and_logout(
     if _open_menu_if_folded(page):
         save_screenshots(page, screenshots, "03-map-menu-zh", sizes=sizes)
     nav = page.locator(".gm-nav a")
-    assert nav.all_inner_texts() == ["地图", "网格", "任务", "工单", "案件"]  # an officer's pages
+    assert nav.all_inner_texts() == [
+        "地图",
+        "网格",
+        "任务",
+        "工单",
+        "案件",
+        "联合整治",
+    ]  # an officer's pages
     assert page.locator(".gm-user").inner_text() == "Alice · 专管员"
 
     page.locator(".gm-locale a", has_text="English").click()

@@ -462,3 +462,32 @@ def test_to_metric_accepts_other_source_crs():
         shapely.get_coordinates(direct.geometry.array),
         atol=1e-3,
     )
+
+
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [("EPSG:4326", "EPSG:32650"), ("EPSG:32649", "EPSG:4326"), ("EPSG:4326", "EPSG:3857")],
+)
+def test_cached_transformer_matches_pyproj_and_copies_cheaply_per_thread(
+    source: str, target: str
+) -> None:
+    """The shared transformer answers as pyproj's own, in any thread, and its per-thread
+    copies are made from a PROJ pipeline, not by a new search of PROJ's database."""
+    import threading
+
+    shared = crs.transformer(source, target)
+    reference = pyproj.Transformer.from_crs(source, target, always_xy=True)
+    lon, lat = np.array([100.1, 114.53, 121.4]), np.array([25.0, 41.08, 31.2])
+    points = (
+        (lon, lat) if source == "EPSG:4326" else reference.transform(lon, lat, direction="INVERSE")
+    )
+    expected = np.column_stack(reference.transform(*points))
+    answers: list[np.ndarray] = []
+    thread = threading.Thread(
+        target=lambda: answers.append(np.column_stack(shared.transform(*points)))
+    )
+    thread.start()
+    thread.join()
+    np.testing.assert_allclose(answers[0], expected, rtol=0, atol=1e-6)
+    assert crs.transformer(source, target) is shared
+    assert type(shared._transformer_maker).__name__ == "TransformerFromPipeline"

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from gridmgmt.services.cases._store import (
         SHARE_KIND,
+        case_key,
         county_names,
         link_index,
         refresh_entity_ids,
@@ -57,7 +58,7 @@ if TYPE_CHECKING:
     from gridmgmt.services.cases.shares import share_case, share_network
 
 _MODULES = {
-    "_store": ("SHARE_KIND", "county_names", "link_index", "refresh_entity_ids"),
+    "_store": ("SHARE_KIND", "case_key", "county_names", "link_index", "refresh_entity_ids"),
     "exports": ("export_network", "network_geojson", "network_tables"),
     "files": ("CaseFile", "read_case_file"),
     "networks": (
@@ -104,6 +105,7 @@ __all__ = [
     "NetworkDetail",
     "NetworkShare",
     "NetworkView",
+    "case_key",
     "case_path",
     "county_names",
     "create_case",

@@ -5,6 +5,11 @@ and the cases another county shared with one of them (a :class:`~gridmgmt.store.
 of kind ``case``), never more. The link index (entity resolution, the link graph, networks) is
 built from exactly those cases, so no answer carries anything of a case the actor may not see.
 
+A case number is unique within its county, not across counties (two bureaus may both have a
+case 12): the link index names each case by its key, ``county_code/case_no``
+(:func:`case_key`), so every network, chain and suggestion lists case keys, and every lookup of
+a case by number is limited to a county where the caller sees more than one with that number.
+
 Indexes are cached per database and scope and checked against the store on every use: each
 case row carries a ``version`` that changes on every write, so new cases are added to the
 cached index incrementally (:meth:`~gridmgmt.cases.networks.CaseLinkIndex.add_case`) and any
@@ -17,7 +22,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -37,7 +42,7 @@ from gridmgmt.cases.identifiers import (
 )
 from gridmgmt.cases.model import Case, CaseStatus, CaseType, EntityKind, Mention
 from gridmgmt.cases.resolution import EntityResolver, ResolutionSettings
-from gridmgmt.errors import AccessDeniedError, NotFoundError
+from gridmgmt.errors import AccessDeniedError, InvalidInputError, NotFoundError
 from gridmgmt.policy import Action, requires
 from gridmgmt.services.actor import SYSTEM, Actor
 from gridmgmt.services.scope import scoped
@@ -50,6 +55,8 @@ if TYPE_CHECKING:
 __all__ = [
     "SHARE_KIND",
     "LinkView",
+    "case_key",
+    "cases_of_keys",
     "county_names",
     "link_index",
     "new_version",
@@ -57,12 +64,14 @@ __all__ = [
     "own_case",
     "plain",
     "refresh_entity_ids",
+    "split_case_key",
     "visible",
     "visible_case",
 ]
 
 SHARE_KIND: Final = "case"
-"""``Share.kind`` of a shared case; ``Share.object_key`` is its case number."""
+"""``Share.kind`` of a shared case; ``Share.object_key`` is its case number, ``from_county``
+its county."""
 MAX_CACHED_INDEXES: Final = 8
 REBUILD_SHARE: Final = 0.2
 """More new cases than this share of the cached ones (and at least 50): rebuild, not add."""
@@ -77,27 +86,77 @@ def visible(stmt: S, actor: Actor) -> S:
     )
 
 
+def case_key(county_code: str, case_no: str) -> str:
+    """A case's key over all counties: its county and its number (unique per county)."""
+    return f"{county_code}/{case_no}"
+
+
+def split_case_key(key: str) -> tuple[str, str]:
+    """The county and the case number of a case key (a number may itself hold ``/``)."""
+    county, separator, case_no = key.partition("/")
+    if not separator or not county:
+        msg = f"{key!r} is no case key (county_code/case_no)"
+        raise InvalidInputError(msg)
+    return county, case_no
+
+
 def visible_case(
-    session: Session, actor: Actor, case_no: str, *, with_mentions: bool = False
+    session: Session,
+    actor: Actor,
+    case_no: str,
+    *,
+    county: str | None = None,
+    with_mentions: bool = False,
 ) -> CaseRecord:
     """The stored case if the actor may see it (own or shared).
+
+    Parameters
+    ----------
+    county
+        The case's county. Needed only when the actor sees cases of that number in several
+        counties (case numbers are unique per county).
 
     Raises
     ------
     NotFoundError
         If there is no such case, or it is another county's (the same answer).
+    InvalidInputError
+        If ``county`` is not given and the actor sees cases of that number in several
+        counties; the message names them (all of them the actor may see).
     """
     stmt = visible(select(CaseRecord).where(CaseRecord.case_no == case_no), actor)
+    if county is not None:
+        stmt = stmt.where(CaseRecord.county_code == county)
     if with_mentions:
         stmt = stmt.options(selectinload(CaseRecord.mentions))
-    record = session.scalars(stmt).one_or_none()
-    if record is None:
+    records = session.scalars(stmt.order_by(CaseRecord.county_code)).all()
+    if not records:
         raise NotFoundError("case", case_no)
-    return record
+    if len(records) > 1:
+        counties = ", ".join(record.county_code for record in records)
+        msg = f"case number {case_no!r} is used by counties {counties}: name the county"
+        raise InvalidInputError(msg, [{"field": "county", "message": msg}])
+    return records[0]
 
 
-def own_case(session: Session, actor: Actor, case_no: str, *, doing: str) -> CaseRecord:
+def cases_of_keys(session: Session, actor: Actor, keys: Iterable[str]) -> list[CaseRecord]:
+    """The stored cases of these keys (:func:`case_key`) the actor may see, by county and
+    number."""
+    wanted = set(keys)
+    numbers = sorted({split_case_key(key)[1] for key in wanted})
+    if not numbers:
+        return []
+    stmt = visible(select(CaseRecord).where(CaseRecord.case_no.in_(numbers)), actor)
+    records = session.scalars(stmt.order_by(CaseRecord.county_code, CaseRecord.case_no)).all()
+    return [r for r in records if case_key(r.county_code, r.case_no) in wanted]
+
+
+def own_case(
+    session: Session, actor: Actor, case_no: str, *, doing: str, county: str | None = None
+) -> CaseRecord:
     """The stored case if it is of one of the actor's own counties.
+
+    ``county`` is the case's county, as for :func:`visible_case`.
 
     Raises
     ------
@@ -106,7 +165,7 @@ def own_case(session: Session, actor: Actor, case_no: str, *, doing: str) -> Cas
     AccessDeniedError
         If the case was only shared with the actor: only its county may be ``doing`` it.
     """
-    record = visible_case(session, actor, case_no)
+    record = visible_case(session, actor, case_no, county=county)
     if not actor.can_see(record.county_code):
         msg = (
             f"case {case_no!r} was shared with you by county {record.county_code} and is "
@@ -207,6 +266,7 @@ CASE_COLUMNS: Final = (
 MENTION_COLUMNS: Final = (
     CaseMentionRecord.id,
     CaseRecord.case_no,
+    CaseRecord.county_code.label("case_county"),
     CaseMentionRecord.kind,
     CaseMentionRecord.value,
     CaseMentionRecord.role,
@@ -216,11 +276,15 @@ MENTION_COLUMNS: Final = (
 )
 
 
-def to_case(row: Any) -> Case:
-    """A stored case (a :class:`CaseRecord` or a row of :data:`CASE_COLUMNS`) as an engine case."""
+def to_case(row: Any, *, keyed: bool = False) -> Case:
+    """A stored case (a :class:`CaseRecord` or a row of :data:`CASE_COLUMNS`) as an engine case.
+
+    ``keyed``: named by its key (:func:`case_key`), as the link index names cases, not by its
+    number.
+    """
     location = row.location
     return Case(
-        case_no=row.case_no,
+        case_no=case_key(row.county_code, row.case_no) if keyed else row.case_no,
         county_code=row.county_code,
         opened_on=row.opened_on,
         type=CaseType(row.type),
@@ -306,8 +370,10 @@ def link_index(session: Session, actor: Actor) -> Iterator[LinkView]:
 
 
 def _refresh(session: Session, actor: Actor, entry: _Entry) -> None:
-    stmt = visible(select(CaseRecord.case_no, CaseRecord.version), actor)
-    current: dict[str, str] = dict(session.execute(stmt).all())
+    stmt = visible(select(CaseRecord.county_code, CaseRecord.case_no, CaseRecord.version), actor)
+    current = {
+        case_key(county, case_no): version for county, case_no, version in session.execute(stmt)
+    }
     counties = tuple(county_names(session).items())
     if (
         entry.view is not None
@@ -352,34 +418,41 @@ def _build(
 
     rows, mention_rows = _visible_rows(session, actor)
     index = CaseLinkIndex.build(
-        [to_case(row) for row in rows],
-        [to_mention(row, row.case_no) for row in mention_rows],
+        [to_case(row, keyed=True) for row in rows],
+        [to_mention(row, case_key(row.case_county, row.case_no)) for row in mention_rows],
         resolution_settings=_settings(counties),
     )
-    stamp = {row.case_no: row.version for row in rows}
+    stamp = {case_key(row.county_code, row.case_no): row.version for row in rows}
     return LinkView(index, [row.id for row in mention_rows]), stamp
 
 
-def _add_cases(session: Session, entry: _Entry, case_nos: Sequence[str]) -> None:
+def _add_cases(session: Session, entry: _Entry, keys: Sequence[str]) -> None:
     assert entry.view is not None
-    rows = session.execute(
-        select(*CASE_COLUMNS).where(CaseRecord.case_no.in_(case_nos)).order_by(CaseRecord.id)
-    ).all()
+    wanted = set(keys)
+    numbers = sorted({split_case_key(key)[1] for key in wanted})
+    rows = [
+        row
+        for row in session.execute(
+            select(*CASE_COLUMNS).where(CaseRecord.case_no.in_(numbers)).order_by(CaseRecord.id)
+        )
+        if case_key(row.county_code, row.case_no) in wanted
+    ]
     mention_rows = session.execute(
         select(*MENTION_COLUMNS)
         .join(CaseRecord, CaseMentionRecord.case_id == CaseRecord.id)
-        .where(CaseRecord.case_no.in_(case_nos))
+        .where(CaseRecord.id.in_([row.id for row in rows]))
         .order_by(CaseMentionRecord.case_id, CaseMentionRecord.position)
     ).all()
     by_case: dict[str, list[Any]] = {}
     for row in mention_rows:
-        by_case.setdefault(row.case_no, []).append(row)
+        by_case.setdefault(case_key(row.case_county, row.case_no), []).append(row)
     view = entry.view
     for row in rows:
-        mentions = by_case.get(row.case_no, [])
-        view.index.add_case(to_case(row), [to_mention(m, row.case_no) for m in mentions])
+        key = case_key(row.county_code, row.case_no)
+        mentions = by_case.get(key, [])
+        view.index.add_case(to_case(row, keyed=True), [to_mention(m, key) for m in mentions])
         view.mention_ids.extend(m.id for m in mentions)
-        entry.stamp[row.case_no] = row.version
+        entry.stamp[key] = row.version
 
 
 def refresh_entity_ids(session: Session) -> int:
@@ -413,7 +486,7 @@ def _resolve_all(session: Session) -> tuple[list[str], list[int]]:
     rows, mention_rows = _visible_rows(session, SYSTEM)
     resolver = EntityResolver(settings=_settings(tuple(county_names(session).items())))
     resolver.add(
-        [to_mention(row, row.case_no) for row in mention_rows],
-        {row.case_no: row.county_code for row in rows},
+        [to_mention(row, case_key(row.case_county, row.case_no)) for row in mention_rows],
+        {case_key(row.county_code, row.case_no): row.county_code for row in rows},
     )
     return resolver.entity_ids(), [row.id for row in mention_rows]

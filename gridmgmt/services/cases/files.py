@@ -68,6 +68,11 @@ def read_case_file(path: Path, *, label: str | None = None) -> CaseFile:
         return CaseFile(None, [Problem(label, None, None, msg)], [])
     if not path.is_file():
         return CaseFile(None, [Problem(label, None, None, "the file does not exist")], [])
+    from gridmgmt.io.limits import file_too_large, import_limits
+
+    too_large = file_too_large(path, import_limits())
+    if too_large is not None:
+        return CaseFile(None, [Problem(label, None, "file", too_large)], [])
     try:
         text = decode_text(path.read_bytes())
     except ValueError as error:

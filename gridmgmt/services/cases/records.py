@@ -1,6 +1,7 @@
 """Cases in the store: import a file, create, edit, read and list, county-scoped.
 
-Every write is all or nothing and upserts on the case number: a case already stored the same
+Every write is all or nothing and upserts on the case's county and number (a case number is
+unique within its county; two counties may both have a case 12): a case already stored the same
 is left alone, a changed one has its fields and mentions replaced (and a new ``version``).
 Mentions are normalised as they are written (invalid identifiers kept and flagged), and the
 entity every mention resolves to is refreshed over the whole store in the same transaction.
@@ -19,7 +20,7 @@ from typing import Any, Final, Literal, TypeVar
 
 import numpy as np
 from shapely.geometry import Point
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from gridmgmt.cases.model import (
@@ -43,6 +44,7 @@ from gridmgmt.services import audit
 from gridmgmt.services.actor import Actor
 from gridmgmt.services.cases._store import (
     SHARE_KIND,
+    case_key,
     county_names,
     link_index,
     new_version,
@@ -56,6 +58,7 @@ from gridmgmt.services.cases._store import (
     visible_case,
 )
 from gridmgmt.services.cases.files import Head, problems_of, read_case_file
+from gridmgmt.services.cases.networks import network_of_case
 from gridmgmt.services.cases.privacy import redact_mention, sees_personal_data
 from gridmgmt.services.cases.results import (
     CaseDetail,
@@ -64,6 +67,8 @@ from gridmgmt.services.cases.results import (
     CaseSummary,
     MentionDetail,
 )
+from gridmgmt.services.results import jsonable
+from gridmgmt.services.row_versions import claim_version
 from gridmgmt.store.models import Share
 from gridmgmt.store.models.base import _utcnow
 from gridmgmt.store.models.cases import CaseMentionRecord, CaseRecord
@@ -240,7 +245,7 @@ def write_cases(
     """
     rows = rows or {}
     counties = county_names(session)
-    existing = _existing(session, [case.case_no for case in cases.cases])
+    existing = _existing(session, [(case.county_code, case.case_no) for case in cases.cases])
     _check(session, cases.cases, existing, actor, rows, label, mode)
     grouped = cases.mentions_by_case()
     normaliser = _Normaliser(counties)
@@ -248,7 +253,7 @@ def write_cases(
     new: list[Case] = []
     for case in _to_wgs84(cases.cases, crs):
         mentions = grouped.get(case.case_no, [])
-        record = existing.get(case.case_no)
+        record = existing.get((case.county_code, case.case_no))
         if record is None:
             new.append(case)
             result.inserted.append(case.case_no)
@@ -265,16 +270,25 @@ def write_cases(
     return result
 
 
-def _existing(session: Session, case_nos: Sequence[str]) -> dict[str, CaseRecord]:
-    found: dict[str, CaseRecord] = {}
-    for start in range(0, len(case_nos), _CHUNK):
-        chunk = list(case_nos[start : start + _CHUNK])
-        stmt = (
-            select(CaseRecord)
-            .where(CaseRecord.case_no.in_(chunk))
-            .options(selectinload(CaseRecord.mentions))
-        )
-        found.update((record.case_no, record) for record in session.scalars(stmt))
+def _existing(
+    session: Session, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], CaseRecord]:
+    """The stored cases of these (county, case number) pairs, by pair."""
+    found: dict[tuple[str, str], CaseRecord] = {}
+    by_county: dict[str, list[str]] = {}
+    for county, case_no in keys:
+        by_county.setdefault(county, []).append(case_no)
+    for county, case_nos in sorted(by_county.items()):
+        for start in range(0, len(case_nos), _CHUNK):
+            stmt = (
+                select(CaseRecord)
+                .where(
+                    CaseRecord.county_code == county,
+                    CaseRecord.case_no.in_(case_nos[start : start + _CHUNK]),
+                )
+                .options(selectinload(CaseRecord.mentions))
+            )
+            found.update(((county, r.case_no), r) for r in session.scalars(stmt))
     return found
 
 
@@ -284,40 +298,27 @@ def _store_problems(
     heads: Sequence[Head],
     label: str,
 ) -> list[Problem]:
-    """Problems of cases against the store: unknown county, not the actor's county, or a
-    case number stored for a county that is not the actor's."""
+    """Problems of cases against the store: an unknown county, or not the actor's county.
+
+    A case number another county uses is no problem (numbers are unique per county), and
+    nothing here tells whether one does.
+    """
     counties = county_names(session)
-    existing = _stored_counties(session, sorted({case_no for _, case_no, _ in heads if case_no}))
     problems = []
-    for row, case_no, county in heads:
+    for row, _case_no, county in heads:
         if county and county not in counties and _COUNTY_CODE.match(county):
             msg = f"unknown county code {county}; import the county first"
             problems.append(Problem(label, row, "county_code", msg))
         elif county in counties and not actor.can_see(county):
             msg = f"county {county} is not one of your counties"
             problems.append(Problem(label, row, "county_code", msg))
-        stored = existing.get(case_no)
-        if stored is not None and not actor.can_see(stored):
-            msg = f"case number {case_no!r} is taken by a case of another county"
-            problems.append(Problem(label, row, "case_no", msg))
     return problems
-
-
-def _stored_counties(session: Session, case_nos: Sequence[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for start in range(0, len(case_nos), _CHUNK):
-        chunk = list(case_nos[start : start + _CHUNK])
-        stmt = select(CaseRecord.case_no, CaseRecord.county_code).where(
-            CaseRecord.case_no.in_(chunk)
-        )
-        found.update((case_no, county) for case_no, county in session.execute(stmt))
-    return found
 
 
 def _check(
     session: Session,
     cases: Sequence[Case],
-    existing: Mapping[str, CaseRecord],
+    existing: Mapping[tuple[str, str], CaseRecord],
     actor: Actor,
     rows: Mapping[str, int],
     label: str,
@@ -328,10 +329,11 @@ def _check(
     if problems:
         raise ImportValidationError(problems)
     for case in cases:
-        if mode == "create" and case.case_no in existing:
-            msg = f"case {case.case_no!r} already exists"
+        stored = (case.county_code, case.case_no) in existing
+        if mode == "create" and stored:
+            msg = f"case {case.case_no!r} of county {case.county_code} already exists"
             raise ConflictError(msg)
-        if mode == "update" and case.case_no not in existing:
+        if mode == "update" and not stored:
             raise NotFoundError("case", case.case_no)
 
 
@@ -431,7 +433,7 @@ def _insert(
     normaliser: _Normaliser,
 ) -> None:
     """Insert new cases and their mentions in bulk (a few statements per thousand rows)."""
-    ids: dict[str, int] = {}
+    ids: dict[tuple[str, str], int] = {}
     for start in range(0, len(cases), _CHUNK):
         rows = [
             {
@@ -444,12 +446,17 @@ def _insert(
         ]
         stmt = (
             insert(CaseRecord)
-            .returning(CaseRecord.id, CaseRecord.case_no)
+            .returning(CaseRecord.id, CaseRecord.county_code, CaseRecord.case_no)
             .execution_options(render_nulls=True)
         )
-        ids.update((case_no, case_id) for case_id, case_no in session.execute(stmt, rows))
+        ids.update(
+            ((county, case_no), case_id) for case_id, county, case_no in session.execute(stmt, rows)
+        )
     mentions = [
-        {"case_id": ids[case.case_no], **_mention_values(m, i, case.county_code, normaliser)}
+        {
+            "case_id": ids[(case.county_code, case.case_no)],
+            **_mention_values(m, i, case.county_code, normaliser),
+        }
         for case in cases
         for i, m in enumerate(grouped.get(case.case_no, []))
     ]
@@ -517,7 +524,8 @@ def create_case(
     InvalidInputError
         If a field is wrong (``problems`` name the field), or the county is not the actor's.
     ConflictError
-        If the case number is taken.
+        If the county has a case of that number already. Another county's case of the same
+        number is no obstacle (numbers are unique per county), and nothing tells of it.
     AccessDeniedError
         If the actor's role may not change cases.
     """
@@ -534,7 +542,7 @@ def create_case(
         county_code=case.county_code,
         detail={"case_no": case.case_no, "mentions": len(cases.mentions)},
     )
-    return get_case(session, actor, case.case_no)
+    return get_case(session, actor, case.case_no, county=case.county_code)
 
 
 @requires(Action.CHANGE_CASES)
@@ -545,16 +553,26 @@ def update_case(
     changes: Mapping[str, Any],
     *,
     crs: str = "wgs84",
+    base_version: str | None = None,
+    county: str | None = None,
 ) -> CaseDetail:
     """Edit a case: the given fields replace the stored ones; ``entities`` replaces all mentions.
 
+    Without ``base_version`` only the fields named change, so two people editing different
+    fields at once both keep their change; with it the edit is refused if the case changed
+    at all since that version (compare-and-set).
+
     Parameters
     ----------
+    county
+        The case's county, where the actor has cases of that number in several counties.
     changes
         Fields of the JSON form to change (``county_code, opened_on, type, status, lon, lat,
         seized_cartons, value_yuan, summary, entities``); a field set to None is cleared.
     crs
         Coordinate system of ``lon``/``lat`` when they are given.
+    base_version
+        The case's ``version`` the edit was made from.
 
     Raises
     ------
@@ -564,12 +582,26 @@ def update_case(
         If the case was only shared with the actor, or their role may not change cases.
     InvalidInputError
         If a field is wrong or may not be changed.
+    ConflictError
+        If the case changed since ``base_version`` (with the case as it is now), or it moves
+        to a county that has a case of that number already.
     """
     unknown = sorted(set(changes) - EDITABLE_FIELDS)
     if unknown:
         msg = f"fields {unknown} cannot be changed; editable: {sorted(EDITABLE_FIELDS)}"
         raise InvalidInputError(msg)
-    record = own_case(session, actor, case_no, doing="change")
+    record = own_case(session, actor, case_no, doing="change", county=county)
+    if base_version is not None:
+        home = record.county_code
+        claim_version(
+            session,
+            record,
+            base_version=base_version,
+            new_version=new_version(),
+            what=f"case {case_no}",
+            current=lambda: jsonable(get_case(session, actor, case_no, county=home)),
+        )
+    _move(session, actor, record, changes.get("county_code"))
     before = cases_to_json(
         [to_case(record)], [to_mention(m, record.case_no) for m in record.mentions]
     )[0]
@@ -586,7 +618,35 @@ def update_case(
             county_code=cases.cases[0].county_code,
             detail={"case_no": case_no, "fields": sorted(changes)},
         )
-    return get_case(session, actor, case_no)
+    return get_case(session, actor, case_no, county=record.county_code)
+
+
+def _move(session: Session, actor: Actor, record: CaseRecord, county: Any) -> None:
+    """Move a case to another of the actor's counties before its fields are written.
+
+    The case keeps its number, so the new county must not have a case of that number; the
+    case's mentions and the shares it gave move with it.
+    """
+    if not isinstance(county, str) or county == record.county_code:
+        return  # no move, or a malformed code the parser reports
+    if county not in county_names(session) or not actor.can_see(county):
+        return  # the write reports the unknown or foreign county
+    if (county, record.case_no) in _existing(session, [(county, record.case_no)]):
+        msg = f"case {record.case_no!r} of county {county} already exists"
+        raise ConflictError(msg)
+    session.execute(
+        update(Share)
+        .where(
+            Share.kind == SHARE_KIND,
+            Share.from_county == record.county_code,
+            Share.object_key == record.case_no,
+        )
+        .values(from_county=county)
+    )
+    record.county_code = county
+    for mention in record.mentions:
+        mention.county_code = county
+    session.flush()
 
 
 def _wgs84_changes(changes: Mapping[str, Any], crs: CoordinateSystem) -> dict[str, Any]:
@@ -611,6 +671,7 @@ def _summary_fields(record: CaseRecord, actor: Actor) -> dict[str, Any]:
     return {
         "case_no": record.case_no,
         "county_code": record.county_code,
+        "key": case_key(record.county_code, record.case_no),
         "opened_on": record.opened_on.isoformat(),
         "type": CaseType(record.type).value,
         "type_zh": label_zh(CaseType(record.type)),
@@ -644,8 +705,13 @@ def _mention_detail(record: CaseMentionRecord, entity_id: str | None) -> Mention
 
 
 @requires(Action.READ_CASES)
-def get_case(session: Session, actor: Actor, case_no: str) -> CaseDetail:
+def get_case(
+    session: Session, actor: Actor, case_no: str, *, county: str | None = None
+) -> CaseDetail:
     """One case the actor may see, with its mentions, their entities and its network.
+
+    ``county`` is the case's county, needed where the actor sees cases of that number in
+    several counties (numbers are unique per county).
 
     Entity ids and the network are those of the actor's own view (resolved over the cases
     they may see); ``shared_with`` lists the counties an own case was shared with. A role
@@ -658,12 +724,13 @@ def get_case(session: Session, actor: Actor, case_no: str) -> CaseDetail:
     NotFoundError
         If the case does not exist or is not visible to the actor.
     """
-    record = visible_case(session, actor, case_no, with_mentions=True)
+    record = visible_case(session, actor, case_no, county=county, with_mentions=True)
     audit.record_read(session, actor, "case", record.county_code, case_no)  # a shared case
+    key = case_key(record.county_code, record.case_no)
     with link_index(session, actor) as view:
         resolver = view.index.resolver
-        entities = [resolver.entity_id(i) for i in resolver.mentions_of_case(case_no)]
-        network = view.index.network_of(case_no)
+        entities = [resolver.entity_id(i) for i in resolver.mentions_of_case(key)]
+    network = network_of_case(session, actor, key)
     fields = _summary_fields(record, actor)
     mentions = [
         _mention_detail(m, entity) for m, entity in zip(record.mentions, entities, strict=True)
@@ -677,13 +744,18 @@ def get_case(session: Session, actor: Actor, case_no: str) -> CaseDetail:
         shared_with=_shared_with(session, record) if fields["own"] else [],
         mentions=mentions,
         redacted=redacted,
+        version=record.version,
     )
 
 
 def _shared_with(session: Session, record: CaseRecord) -> list[str]:
     stmt = (
         select(Share.to_county)
-        .where(Share.kind == SHARE_KIND, Share.object_key == record.case_no)
+        .where(
+            Share.kind == SHARE_KIND,
+            Share.from_county == record.county_code,
+            Share.object_key == record.case_no,
+        )
         .order_by(Share.to_county)
     )
     return list(session.scalars(stmt))

@@ -51,10 +51,15 @@ class CaseImportReport(Result):
 
 
 class CaseSummary(Result):
-    """A stored case, without its mentions. ``own``: of one of the caller's counties."""
+    """A stored case, without its mentions. ``own``: of one of the caller's counties.
+
+    ``key`` names the case over all counties (``county_code/case_no``), as networks, chains
+    and merge suggestions list cases: a case number is unique only within its county.
+    """
 
     case_no: str
     county_code: str
+    key: str
     opened_on: str
     type: str
     type_zh: str
@@ -97,6 +102,8 @@ class CaseDetail(CaseSummary):
     shared_with: list[str]
     mentions: list[MentionDetail]
     redacted: bool = False
+    version: str = ""
+    """Changes on every write: send it back as ``base_version`` with a change (409 if stale)."""
 
 
 class CasePage(Result):
@@ -109,9 +116,14 @@ class CasePage(Result):
 
 
 class TimelineItem(Result):
-    """A case in a network's timeline and the entities it shares with earlier cases."""
+    """A case in a network's timeline and the entities it shares with earlier cases.
+
+    ``key`` is the case's key over all counties (``county_code/case_no``), as the network's
+    ``cases`` list it.
+    """
 
     case_no: str
+    key: str
     opened_on: str
     county_code: str
     type: str
@@ -122,8 +134,12 @@ class TimelineItem(Result):
     @classmethod
     def of(cls, entry: TimelineEntry) -> TimelineItem:
         """The result of an engine timeline entry."""
+        county, separator, case_no = entry.case_no.partition("/")
+        if not separator or county != entry.county_code:
+            county, case_no = entry.county_code, entry.case_no  # an engine case named by number
         return cls(
-            case_no=entry.case_no,
+            case_no=case_no,
+            key=f"{county}/{case_no}",
             opened_on=entry.opened_on.isoformat(),
             county_code=entry.county_code,
             type=str(entry.type),
@@ -166,6 +182,7 @@ class NetworkDetail(Result):
     last_opened: str
     seized_cartons: float
     value_yuan: float
+    other_counties: int
     county_names: dict[str, str]
     timeline: list[TimelineItem]
     central_entities: list[CentralEntity]
@@ -271,3 +288,90 @@ class NetworkShare(Result):
     shared: list[str]
     already: list[str]
     skipped: list[str]
+
+
+class JointCaseCountyItem(Result):
+    """A county of a joint case and where it stands (invited, joined, declined)."""
+
+    county_code: str
+    county: str
+    state: str
+    decided_by: str | None
+    decided_at: str | None
+
+
+class JointCaseDetail(Result):
+    """A joint case (网络案件协同办理) as one viewer may see it.
+
+    ``counties`` lists the joined counties and the viewer's own; ``other_counties`` counts
+    the rest. ``cases`` are the keys of its cases the viewer sees (``county_code/case_no``);
+    ``other_cases`` counts the rest (shared once their county joins). ``can_answer`` lists
+    the viewer's counties still invited.
+    """
+
+    id: int
+    network_id: str
+    title: str
+    note: str
+    opened_by: str
+    opened_county: str
+    opened_at: str
+    version: int
+    counties: list[JointCaseCountyItem]
+    other_counties: int
+    cases: list[str]
+    other_cases: int
+    can_answer: list[str]
+
+
+class MergeEvidence(Result):
+    """What ties the two cases of a merge, as both sides may see it.
+
+    ``shared`` are the identifiers both cases mention (kind and value: each side holds
+    them); when the cases are tied only through other cases, ``chain`` gives the kinds of
+    the chain's links and ``via_cases`` how many cases lie between, nothing of them.
+    """
+
+    weight: float
+    shared: list[dict[str, str]]
+    chain: list[str]
+    via_cases: int
+
+
+class MergeEventItem(Result):
+    """One step of a merge's history."""
+
+    seq: int
+    step: str
+    state: str
+    at: str
+    by: str
+    county_code: str
+    note: str | None
+
+
+class MergeDetail(Result):
+    """A cross-county merge proposal (并案) and where it stands.
+
+    The proposing case is ``proposer_county/proposer_case_no``; the other case's number is
+    shown to the other side, and to the proposer once the merge took effect (before, only
+    its county). ``side`` is the viewer's side (``proposer``, ``other`` or ``both``).
+    """
+
+    id: int
+    proposer_county: str
+    proposer_case_no: str
+    other_county: str
+    other_case_no: str | None
+    state: str
+    proposer_accepted: bool
+    other_accepted: bool
+    evidence: MergeEvidence
+    note: str
+    proposed_by: str
+    proposed_at: str
+    decided_at: str | None
+    version: int
+    side: str
+    can_decide: bool
+    events: list[MergeEventItem]

@@ -1,10 +1,11 @@
 """Sharing cases with another county (案件通报): explicit, audited, one grant per case.
 
 A case is shared with a county by a :class:`~gridmgmt.store.models.Share` of kind ``case``
-keyed by its case number; from then on every user of that county sees it (read-only) and
-it joins their networks. Sharing a network shares each of its cases that belongs to one of
-the actor's own counties, as the network is now: cases that join it later are not shared
-unless shared again. A case shared with the actor may not be passed on by them.
+keyed by its county (``from_county``) and its case number (unique per county); from then on
+every user of that county sees it (read-only) and it joins their networks. Sharing a network
+shares each of its cases that belongs to one of the actor's own counties, as the network is now:
+cases that join it later are not shared unless shared again. A case shared with the actor may
+not be passed on by them.
 """
 
 from __future__ import annotations
@@ -16,8 +17,14 @@ from gridmgmt.errors import InvalidInputError
 from gridmgmt.policy import Action, requires
 from gridmgmt.services import audit
 from gridmgmt.services.actor import Actor
-from gridmgmt.services.cases._store import SHARE_KIND, county_names, link_index, own_case, visible
-from gridmgmt.services.cases.networks import require_network
+from gridmgmt.services.cases._store import (
+    SHARE_KIND,
+    case_key,
+    cases_of_keys,
+    county_names,
+    own_case,
+)
+from gridmgmt.services.cases.networks import require_part
 from gridmgmt.services.cases.results import CaseShare, NetworkShare
 from gridmgmt.store.models import Share
 from gridmgmt.store.models.cases import CaseRecord
@@ -39,6 +46,7 @@ def _grant(
     exists = session.scalar(
         select(Share.id).where(
             Share.kind == SHARE_KIND,
+            Share.from_county == record.county_code,
             Share.object_key == record.case_no,
             Share.to_county == to_county,
         )
@@ -74,9 +82,18 @@ def grant_case(
 
 @requires(Action.SHARE_CASES)
 def share_case(
-    session: Session, actor: Actor, case_no: str, to_county: str, *, note: str | None = None
+    session: Session,
+    actor: Actor,
+    case_no: str,
+    to_county: str,
+    *,
+    note: str | None = None,
+    county: str | None = None,
 ) -> CaseShare:
     """Share one of the actor's own cases with another county.
+
+    ``county`` is the case's county, needed where the actor has cases of that number in
+    several counties.
 
     Returns
     -------
@@ -93,7 +110,7 @@ def share_case(
     InvalidInputError
         If the county is unknown or is the case's own.
     """
-    record = own_case(session, actor, case_no, doing="share")
+    record = own_case(session, actor, case_no, doing="share", county=county)
     _target(session, to_county)
     if to_county == record.county_code:
         msg = f"case {case_no!r} already belongs to county {to_county}"
@@ -121,8 +138,8 @@ def share_network(
     Returns
     -------
     NetworkShare
-        The case numbers ``shared`` (newly), ``already`` (shared before), ``skipped``
-        (shared with the actor, or of the county itself).
+        The case keys (``county_code/case_no``) ``shared`` (newly), ``already`` (shared
+        before), ``skipped`` (shared with the actor, or of the county itself).
 
     Raises
     ------
@@ -134,21 +151,16 @@ def share_network(
         If the county is unknown.
     """
     _target(session, to_county)
-    with link_index(session, actor) as view:
-        cases = list(require_network(view.index, network_id).cases)
-    records = session.scalars(
-        visible(select(CaseRecord).where(CaseRecord.case_no.in_(cases)), actor).order_by(
-            CaseRecord.case_no
-        )
-    ).all()
+    records = cases_of_keys(session, actor, require_part(session, actor, network_id).cases)
     outcome: dict[str, list[str]] = {"shared": [], "already": [], "skipped": []}
     for record in records:
+        key = case_key(record.county_code, record.case_no)
         if not actor.can_see(record.county_code) or record.county_code == to_county:
-            outcome["skipped"].append(record.case_no)
+            outcome["skipped"].append(key)
         elif _grant(session, actor, record, to_county, note):
-            outcome["shared"].append(record.case_no)
+            outcome["shared"].append(key)
         else:
-            outcome["already"].append(record.case_no)
+            outcome["already"].append(key)
     answer = NetworkShare(network_id=network_id, to_county=to_county, **outcome)
     audit.record(
         session,

@@ -130,11 +130,13 @@ def send_lead(
     urgency: str | Urgency = Urgency.NORMAL,
     entities: Sequence[int] | None = None,
     now: dt.datetime | None = None,
+    county: str | None = None,
 ) -> list[LeadDetail]:
     """Send a lead made from one of the actor's own cases to one or more counties.
 
     One lead per receiving county, all with the same ``dispatch_id``. ``entities`` are the
-    positions of the case's mentions to hand over (all of them when None).
+    positions of the case's mentions to hand over (all of them when None). ``county`` is the
+    case's county, needed when the actor has cases of that number in several counties.
 
     Raises
     ------
@@ -147,7 +149,7 @@ def send_lead(
         urgency is not normal/urgent.
     """
     at = now or utcnow()
-    record = own_case(session, actor, case_no, doing="send a lead from")
+    record = own_case(session, actor, case_no, doing="send a lead from", county=county)
     level = _urgency(urgency)
     receivers = _receivers(session, to_counties, record.county_code)
     chosen = _chosen(record, entities)
@@ -312,7 +314,9 @@ def acknowledge_lead(
 def _share(session: Session, actor: Actor, lead: Lead) -> dict[str, Any]:
     """Grant the case of the lead through the case ``Share``: to the other side."""
     record = session.scalars(
-        select(CaseRecord).where(CaseRecord.case_no == lead.case_no)
+        select(CaseRecord).where(
+            CaseRecord.county_code == lead.case_county, CaseRecord.case_no == lead.case_no
+        )
     ).one_or_none()
     if record is None:
         raise NotFoundError("case", lead.case_no)

@@ -1,9 +1,10 @@
 """及时互通: a case that touches a neighbour's territory suggests a lead to that neighbour.
 
-A county's neighbours are the other stored counties whose boundary lies within
-:data:`NEIGHBOUR_KM` of its own (touching, overlapping, or across a small gap, as real
-boundary files leave). A case of the actor's county touches neighbour N when one of its
-mentions says so, as the case graph stored it:
+A county's neighbours are the counties it shares a border with (from the stored outlines,
+tolerant of the overlaps and gaps real boundary files have, see
+:mod:`gridmgmt.cooperation.adjacency`) and the other members of its cooperation areas
+(:func:`gridmgmt.services.cooperation.neighbour_codes`). A case of the actor's county
+touches neighbour N when one of its mentions says so, as the case graph stored it:
 
 - an address whose normalised county is N (``attributes.county_code``);
 - a retail licence number of N (its leading six digits, ``attributes.county_code``);
@@ -29,17 +30,14 @@ from gridmgmt.domain import EntityKind
 from gridmgmt.leads.machine import LeadKind
 from gridmgmt.policy import Action, requires
 from gridmgmt.services.actor import Actor
+from gridmgmt.services.cooperation.adjacency import neighbour_codes
 from gridmgmt.services.leads.results import SuggestedLead, SuggestedReason
 from gridmgmt.store.models import County
 from gridmgmt.store.models.cases import CaseMentionRecord, CaseRecord
 from gridmgmt.store.models.leads import Lead
 
-__all__ = ["NEIGHBOUR_KM", "neighbours", "suggested_leads"]
+__all__ = ["neighbours", "suggested_leads"]
 
-NEIGHBOUR_KM: Final = 3.0
-"""Counties whose boundaries come this close are neighbours."""
-KM_PER_DEGREE: Final = 111.0
-"""Kilometres per degree of latitude (longitude degrees are shorter: a generous test)."""
 TOUCHING_KINDS: Final = (
     EntityKind.ADDRESS,
     EntityKind.LICENCE_NO,
@@ -57,17 +55,14 @@ class _County:
 
 def neighbours(session: Session) -> dict[str, list[_County]]:
     """County code -> its neighbour counties (public geography, read unscoped)."""
-    rows = session.execute(
-        select(County.code, County.name, County.city, County.boundary).order_by(County.code)
-    ).all()
-    limit = NEIGHBOUR_KM / KM_PER_DEGREE
-    found: dict[str, list[_County]] = defaultdict(list)
-    for i, (code, _, _, shape) in enumerate(rows):
-        for other_code, name, city, other in rows[i + 1 :]:
-            if shape is not None and other is not None and shape.dwithin(other, limit):
-                found[code].append(_County(other_code, name, city))
-                found[other_code].append(_County(code, rows[i].name, rows[i].city))
-    return dict(found)
+    rows = {
+        code: _County(code, name, city)
+        for code, name, city in session.execute(select(County.code, County.name, County.city))
+    }
+    return {
+        code: [rows[other] for other in sorted(around) if other in rows]
+        for code, around in sorted(neighbour_codes(session).items())
+    }
 
 
 SENTENCES: Final = {
@@ -138,9 +133,9 @@ def suggested_leads(session: Session, actor: Actor) -> list[SuggestedLead]:
             if reason not in found:
                 found.append(reason)
     sent = {
-        (case_no, county)
-        for case_no, county in session.execute(
-            select(Lead.case_no, Lead.to_county).where(Lead.kind == LeadKind.LEAD)
+        (case_no, case_county, to_county)
+        for case_no, case_county, to_county in session.execute(
+            select(Lead.case_no, Lead.case_county, Lead.to_county).where(Lead.kind == LeadKind.LEAD)
         )
     }
     return [
@@ -152,5 +147,5 @@ def suggested_leads(session: Session, actor: Actor) -> list[SuggestedLead]:
             reasons=found,
         )
         for (case_no, county, code), found in sorted(reasons.items())
-        if (case_no, code) not in sent
+        if (case_no, county, code) not in sent
     ]

@@ -9,16 +9,13 @@ scope); the face fills it in with :func:`depot_county`.
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, Final
 
 from pydantic import Field
 from sqlalchemy.orm import Session
 
-from gridmgmt.jobs import JobCancelledError, JobContext, job
+from gridmgmt.errors import ConflictError
+from gridmgmt.jobs import JobContext, job, progress_while
 from gridmgmt.policy import Action, requires
 from gridmgmt.routing.closures import ClosurePolicy
 from gridmgmt.routing.manifest import day_totals
@@ -94,6 +91,13 @@ class ReplanDayParams(SolverOptions):
     )
     closures: Closures | None = None
     closure_mode: ClosurePolicy | None = None
+    base_version: int | None = Field(
+        default=None,
+        ge=1,
+        description="The plan version the edits were made on (`version` of the day's plan "
+        "read). If another plan of the day was stored since, the job fails as a conflict and "
+        "stores nothing. Default: the version in force when the job starts.",
+    )
 
 
 class DayJobResult(Result):
@@ -116,34 +120,9 @@ class WeekJobResult(Result):
     week_of: dt.date
     versions: dict[str, int]
     days: dict[str, dict[str, Any]]
-
-
-@contextmanager
-def _ticking(
-    ctx: JobContext, start: float, end: float, expected_s: float, message: str
-) -> Iterator[None]:
-    """Report progress from ``start`` towards ``end`` while the block runs (the solver gives
-    no callback); a cancel seen meanwhile is raised once the block is done."""
-    stop = threading.Event()
-    began = time.monotonic()
-
-    def tick() -> None:
-        while not stop.wait(0.5):
-            share = min((time.monotonic() - began) / max(expected_s, 0.1), 0.97)
-            try:
-                ctx.progress(start + (end - start) * share, message)
-            except JobCancelledError:
-                return
-
-    ctx.progress(start, message)
-    thread = threading.Thread(target=tick, name=f"progress-{ctx.job_id}", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
-    ctx.check_cancelled()
+    weekday: dict[str, int] = Field(
+        default_factory=dict, description="Delivery weekday (0 = Monday) by licence number."
+    )
 
 
 def _day_result(version: PlanVersion, moved: list[str] | None = None) -> DayJobResult:
@@ -166,7 +145,8 @@ def _solver_s(options: SolverOptions) -> float:
 @job(PLAN_DAY, params=PlanDayParams, action=Action.PLAN_ROUTES)
 def plan_day_job(ctx: JobContext, session: Session, params: PlanDayParams) -> DayJobResult:
     """Plan a depot's day and store it as the current version."""
-    with _ticking(ctx, 0.02, 0.95, _solver_s(params), "solving"):
+    params.check_budget(ctx.settings.max_solver_seconds)
+    with progress_while(ctx, 0.02, 0.95, _solver_s(params), "solving"):
         plan = plan_depot_day(session, ctx.actor, params, roads=roads_file(ctx.settings))
     ctx.progress(0.97, "storing")
     return _day_result(store_day_plan(session, ctx.actor, plan=plan, request=params))
@@ -182,10 +162,20 @@ def _replan_request(session: Session, actor: Actor, params: ReplanDayParams) -> 
         "cancel": params.cancel,
         "closures": params.closures,
         "closure_mode": params.closure_mode,
+        "base_version": params.base_version,
     }
     if params.moves:
         # A hand-edited start: the stored plan's closures, mode and order changes still apply.
         stored = current_plan(session, actor, depot_code=params.depot_code, day=params.date)
+        read = stored.version.version
+        if params.base_version is not None and params.base_version != read:
+            # The moves were made on another version: refuse before moving stops of this one.
+            msg = (
+                f"another plan of depot {params.depot_code!r} for {params.date.isoformat()} "
+                f"was stored since version {params.base_version} was read (version {read} is "
+                "in force); nothing was stored: reload the plan in force and try again"
+            )
+            raise ConflictError(msg, current=stored.version.to_json())
         day = params.date.isoformat()
         moves = {f"{lic}@{day}": route for lic, route in params.moves.items()}
         changes = stored.order_changes
@@ -203,8 +193,9 @@ def _replan_request(session: Session, actor: Actor, params: ReplanDayParams) -> 
 @job(REPLAN_DAY, params=ReplanDayParams, action=Action.PLAN_ROUTES)
 def replan_day_job(ctx: JobContext, session: Session, params: ReplanDayParams) -> DayJobResult:
     """Drop or move stops, add closures, re-optimise and store the new current version."""
+    params.check_budget(ctx.settings.max_solver_seconds)
     request = _replan_request(session, ctx.actor, params)
-    with _ticking(ctx, 0.02, 0.95, _solver_s(request), "re-optimising"):
+    with progress_while(ctx, 0.02, 0.95, _solver_s(request), "re-optimising"):
         stored = replan_and_store_day(session, ctx.actor, request, roads=roads_file(ctx.settings))
     return _day_result(stored.version, list(stored.changes.get("moved", [])))
 
@@ -212,12 +203,14 @@ def replan_day_job(ctx: JobContext, session: Session, params: ReplanDayParams) -
 @job(PLAN_WEEK, params=PlanWeekParams, action=Action.PLAN_ROUTES)
 def plan_week_job(ctx: JobContext, session: Session, params: PlanWeekParams) -> WeekJobResult:
     """Plan the depot's week and store each day's plan."""
+    params.check_budget(ctx.settings.max_solver_seconds)
     expected = SETUP_S + 7 * (params.time_limit or 10.0)
-    with _ticking(ctx, 0.02, 0.97, expected, "planning the week"):
+    with progress_while(ctx, 0.02, 0.97, expected, "planning the week"):
         week = plan_and_store_week(session, ctx.actor, params, roads=roads_file(ctx.settings))
     return WeekJobResult(
         depot_code=params.depot_code,
         week_of=params.monday,
         versions={d.isoformat(): v.version for d, v in week.versions.items()},
         days={d.isoformat(): day_totals(p) for d, p in week.week.days.items()},
+        weekday={str(k): int(v) for k, v in week.week.assignment.weekday.items()},
     )

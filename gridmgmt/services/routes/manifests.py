@@ -10,6 +10,7 @@ widths; the table's header repeats on every printed page.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from html import escape
 from pathlib import Path
@@ -65,10 +66,22 @@ thead { display: table-header-group; }
 th { background: #eee; font-weight: bold; }
 tr { page-break-inside: avoid; break-inside: avoid; }
 td.num { text-align: right; }
+td.phone a { color: inherit; text-decoration: none; }
 td.phone { white-space: nowrap; overflow-wrap: normal; word-break: normal; }
 .licence { display: block; color: #555; font-size: 8pt; }
 .sign { margin-top: 4mm; }
 @media print { body { padding: 0; } }
+@media screen and (max-width: 600px) {
+  body { padding: 3mm; max-width: none; }
+  .route-head { flex-direction: column; }
+  .route-head dl { grid-template-columns: auto 1fr; }
+  table.stops, table.stops tbody, table.stops tr, table.stops td { display: block; width: auto; }
+  table.stops colgroup, table.stops thead { display: none; }
+  table.stops tr { border: 0.6pt solid #666; margin-bottom: 2mm; padding: 1mm 0; }
+  table.stops td { border: 0; padding: 0.5mm 2mm; text-align: left; }
+  table.stops td::before { content: attr(data-label) "："; font-weight: bold; color: #455a64; }
+  table.stops td:empty { display: none; }
+}
 """
 
 
@@ -119,26 +132,32 @@ def _route_section(
     sketch = route_svg(home, stops, colour=SKETCH_COLOUR, title=route.route_id) if stops else ""
     cols = "".join(f'<col style="width:{mm}mm">' for mm in _COLUMN_MM)
     head = "".join(f"<th>{escape(header(k, lang))}</th>" for k in _TABLE_COLUMNS)
-    body = "".join(_stop_row(row) for row in rows.to_dict("records"))
+    labels = {k: header(k, lang) for k in _TABLE_COLUMNS}
+    body = "".join(_stop_row(row, labels) for row in rows.to_dict("records"))
     title = f"{header('manifest', lang)} · {header('route', lang)} {route.route_id}"
     return (
         '<section class="route">'
         f'<div class="route-head"><div class="facts"><h2>{escape(title)}</h2>'
         f"<dl>{facts_html}</dl></div>{sketch}</div>"
-        f"<table><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead>"
+        f'<table class="stops"><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead>'
         f"<tbody>{body}</tbody></table></section>"
     )
 
 
-def _stop_row(row: Mapping[str, object]) -> str:
+def _stop_row(row: Mapping[str, object], labels: Mapping[str, str]) -> str:
+    """A stop as a table row; each cell names its column (a phone shows the row as a card)."""
     cells = []
     for key in _TABLE_COLUMNS:
         value = escape(_text(row[key]))
         if key == "name":
             value += f'<span class="licence">{escape(_text(row["licence"]))}</span>'
+        dial = re.sub(r"[^\d+]", "", _text(row[key])) if key == "phone" else ""
+        if dial:  # a tap calls the shop from a phone
+            value = f'<a href="tel:{dial}">{value}</a>'
         css = ' class="num"' if key in ("sequence", "cartons") else ""
         css = ' class="phone"' if key == "phone" else css
-        cells.append(f"<td{css}>{value}</td>")
+        label = escape(labels[key], quote=True)
+        cells.append(f'<td{css} data-label="{label}">{value}</td>')
     return "<tr>" + "".join(cells) + "</tr>"
 
 

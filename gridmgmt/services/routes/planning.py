@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from gridmgmt.domain import Weekday
 from gridmgmt.errors import InvalidInputError, NotFoundError
+from gridmgmt.metrics import solver_timer
 from gridmgmt.policy import Action, requires
 from gridmgmt.routing.closures import ClosurePolicy
 from gridmgmt.routing.manifest import day_totals
@@ -223,7 +224,8 @@ def plan_depot_day_full(
     Parameters are those of :func:`plan_depot_day`.
     """
     county, inputs = _day_inputs(session, actor, request, roads)
-    plan = solve_day(inputs, settings=request.engine_settings(request.closure_mode))
+    with solver_timer("route_day"):
+        plan = solve_day(inputs, settings=request.engine_settings(request.closure_mode))
     return DepotDay(county, inputs, plan)
 
 
@@ -345,7 +347,8 @@ def week_with_changes(
             settings=settings,
             cache=_MATRICES,
         )
-        days[day] = solve_day(inputs, settings=settings)
+        with solver_timer("route_week_day"):
+            days[day] = solve_day(inputs, settings=settings)
         changes[day] = OrderChanges.between(_cartons(frame[frame["date"] == day]), _cartons(part))
     # A date whose retailers all moved to other weekdays gets an empty plan, not none.
     for day in sorted(set(frame["date"]) - set(days)):
@@ -422,20 +425,23 @@ def replan_depot_day(
         msg = f"retailers {again} already order on {day.isoformat()}: change their order instead"
         raise InvalidInputError(msg)
     mode = request.closure_mode or ClosurePolicy.SKIP
-    return replan_day(
-        road_network(roads),
-        request.plan,
-        [depot],
-        types,
-        orders,
-        day=day,
-        add=_new_orders(session, actor, county, request),
-        cancel=[order_id(lic, day) for lic in request.cancel],
-        change=[OrderChange(order_id(lic, day), cartons=n) for lic, n in request.change.items()],
-        closures=request.closures or (),
-        settings=request.engine_settings(mode),
-        cache=_MATRICES,
-    )
+    with solver_timer("route_replan"):
+        return replan_day(
+            road_network(roads),
+            request.plan,
+            [depot],
+            types,
+            orders,
+            day=day,
+            add=_new_orders(session, actor, county, request),
+            cancel=[order_id(lic, day) for lic in request.cancel],
+            change=[
+                OrderChange(order_id(lic, day), cartons=n) for lic, n in request.change.items()
+            ],
+            closures=request.closures or (),
+            settings=request.engine_settings(mode),
+            cache=_MATRICES,
+        )
 
 
 def replan_summary(result: ReplanResult, *, changed: Sequence[str] = ()) -> dict[str, Any]:

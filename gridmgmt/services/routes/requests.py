@@ -46,19 +46,17 @@ from gridmgmt.services.routes.codec import plan_from_json, plan_to_json
 
 __all__ = [
     "MAX_TIME_LIMIT_S",
-    "PREVIEW_TIME_LIMIT_S",
     "PlanRequest",
     "ReplanRequest",
     "RouteRequest",
     "SolverOptions",
     "WeekRequest",
+    "check_solver_budget",
 ]
 
 _ENGINE: Final = PlanSettings()
 MAX_TIME_LIMIT_S: Final = 600.0
 """The largest solver budget a request may ask for, in seconds (per day for a week)."""
-PREVIEW_TIME_LIMIT_S: Final = 5.0
-"""The largest solver budget per day of a week preview (``GET /routes/week``), in seconds."""
 MAX_ITERATIONS: Final = 1_000_000
 REPLAN_TIME_LIMIT_S: Final = 10.0
 REPLAN_MAX_ITERATIONS: Final = 5_000
@@ -146,6 +144,17 @@ class RouteRequest(BaseModel):
 class SolverOptions(RouteRequest):
     """How long and how the search runs (the same for a day, a week and a replan)."""
 
+    # Declared in the API schema too: not both bounds null (an absent one has its default).
+    model_config = ConfigDict(
+        frozen=True,
+        json_schema_extra={
+            "anyOf": [
+                {"properties": {"time_limit": {"type": "number"}}},
+                {"properties": {"max_iterations": {"type": "integer"}}},
+            ]
+        },
+    )
+
     time_limit: float | None = Field(
         default=_ENGINE.time_limit_s,
         gt=0,
@@ -168,6 +177,10 @@ class SolverOptions(RouteRequest):
             raise ValueError(msg)
         return self
 
+    def check_budget(self, max_seconds: float) -> None:
+        """Refuse a time budget over ``max_seconds`` (the ``max_solver_seconds`` setting)."""
+        check_solver_budget(self.time_limit, max_seconds)
+
     def engine_settings(self, closure_mode: ClosurePolicy = ClosurePolicy.SKIP) -> PlanSettings:
         """The engine's settings for these options (the one place they are translated)."""
         return PlanSettings(
@@ -176,6 +189,20 @@ class SolverOptions(RouteRequest):
             seed=self.seed,
             closure_policy=ClosurePolicy(closure_mode),
         )
+
+
+def check_solver_budget(time_limit: float | None, max_seconds: float) -> None:
+    """Refuse a solver time budget over ``max_seconds`` (InvalidInputError, 422).
+
+    The request models bound ``time_limit`` by :data:`MAX_TIME_LIMIT_S`; the deployment's
+    ``max_solver_seconds`` setting bounds it further, per request (per day for a week).
+    """
+    if time_limit is not None and time_limit > max_seconds:
+        msg = (
+            f"`time_limit` was {time_limit:g} s but is at most {max_seconds:g} s here "
+            "(setting max_solver_seconds)"
+        )
+        raise InvalidInputError(msg, [{"field": "time_limit", "message": msg}])
 
 
 class _DepotPlan(SolverOptions):

@@ -34,8 +34,9 @@ from gridmgmt.store.models.rules import RuleSettingsRecord
 
 DEFAULT_PRESET = "default"
 NO_ROADS_NOTE = (
-    "no road network given: walking distances were measured as straight lines "
-    "(pass --roads FILE.osm, or store one with `gridmgmt rules settings --roads`)"
+    "no road network given: walking distances were measured as straight lines (an "
+    "administrator stores the county's road network, an OpenStreetMap .osm or .pbf file, "
+    "with `gridmgmt rules settings --county CODE --roads FILE`)"
 )
 # Ways a pedestrian can use on top of the drivable ones, for walking distances (km/h).
 _WALK_SPEEDS_KMH = {
@@ -95,6 +96,8 @@ class CountyRules:
     preset: str | None
     roads_file: str | None
     stored: bool
+    version: int = 0
+    """The stored settings' version (0 while the ``default`` preset applies unset)."""
 
     @property
     def key(self) -> str:
@@ -117,7 +120,9 @@ def county_rules(session: Session, codes: Sequence[str]) -> dict[str, CountyRule
             result[code] = CountyRules(code, preset(DEFAULT_PRESET), DEFAULT_PRESET, None, False)
         else:
             settings = RuleSettings.model_validate(row.settings)
-            result[code] = CountyRules(code, settings, row.preset, row.roads_file, True)
+            result[code] = CountyRules(
+                code, settings, row.preset, row.roads_file, True, row.version
+            )
     return result
 
 
@@ -264,6 +269,27 @@ def road_layer(
                 notes.append(note)
         return None
     return load_roads(rules.roads_file)
+
+
+def road_files_stamp(session: Session, codes: Sequence[str]) -> tuple[Any, ...]:
+    """The road files stored for the counties, each with its size and change time (a file
+    replaced in place changes the stamp); missing files are stamped as such."""
+    rows = session.execute(
+        select(RuleSettingsRecord.county_code, RuleSettingsRecord.roads_file)
+        .where(RuleSettingsRecord.county_code.in_(list(codes)))
+        .order_by(RuleSettingsRecord.county_code)
+    ).all()
+    stamps: list[Any] = []
+    for code, roads in rows:
+        if roads is None:
+            continue
+        try:
+            stat = Path(roads).expanduser().stat()
+        except OSError:
+            stamps.append((code, roads, None))
+        else:
+            stamps.append((code, roads, stat.st_mtime_ns, stat.st_size))
+    return tuple(stamps)
 
 
 def straight_if_no_roads(

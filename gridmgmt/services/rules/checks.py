@@ -8,8 +8,6 @@ alike (each county's own settings apply to its own retailers) and returns the ro
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,24 +18,25 @@ import numpy as np
 import pandas as pd
 import shapely
 from pydantic import Field
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridmgmt.crs import WGS84, CoordinateSystem, metric_crs, parse_crs, to_wgs84
 from gridmgmt.domain import SchoolKind
 from gridmgmt.errors import InvalidInputError
 from gridmgmt.policy import Action, requires
+from gridmgmt.rules._inputs import prepare_for_threads
 from gridmgmt.rules.border_markets import BorderKind, border_markets
 from gridmgmt.rules.licence_check import LicenceChecker, Reason
 from gridmgmt.rules.outflow import outflow_suspects
 from gridmgmt.rules.red_lines import red_line_violations, red_line_zones
 from gridmgmt.rules.settings import RedLineSettings, RuleSettings
 from gridmgmt.rules.spacing import area_types, spacing_breaches
-from gridmgmt.services import audit
 from gridmgmt.services.actor import Actor
+from gridmgmt.services.data_version import data_version, database_key
 from gridmgmt.services.frames import load_frame
 from gridmgmt.services.results import Result
 from gridmgmt.services.rules._common import (
+    CountyRules,
     RoadLayer,
     all_county_shapes,
     county_borders,
@@ -49,8 +48,7 @@ from gridmgmt.services.rules._common import (
     scope_counties,
     straight_if_no_roads,
 )
-from gridmgmt.store.models import County, Retailer, School
-from gridmgmt.store.models.grids import GridRecord
+from gridmgmt.services.versioned_cache import VersionedCache
 
 __all__ = [
     "BorderReport",
@@ -278,8 +276,9 @@ def check_licence(
     """Can a retailer be licensed at this point? Yes or no, with every reason (选址审查).
 
     The point is checked against the actor's counties: a point in none of them is refused
-    as outside the bureau. The rules of the county the point is in apply. The check is
-    recorded in the audit log.
+    as outside the bureau. The rules of the county the point is in apply. The check is a
+    read of the actor's own counties and writes nothing (not even an audit line, as no read
+    of one's own data is audited), so checks never queue behind writers.
 
     Parameters
     ----------
@@ -309,45 +308,33 @@ def check_licence(
         msg = f"({lon}, {lat}) is not a longitude/latitude"
         raise InvalidInputError(msg)
     wlon, wlat = (float(v) for v in to_wgs84(lon, lat, source))
-    codes = scope_counties(session, actor)
-    bureau = _bureau(session, actor, codes)
-    rules_by_county = county_rules(session, codes)
-    home = _county_at(bureau.mine, wlon, wlat)
-    rules = rules_by_county.get(home) if home is not None else None
+    bureau = _bureau(session, actor, scope_counties(session, actor))
+    home = bureau.county_at(wlon, wlat)
+    rules = bureau.rules.get(home) if home is not None else None
     if rules is None:
-        rules = next(iter(rules_by_county.values()), None)
+        rules = next(iter(bureau.rules.values()), None)
     notes: list[str] = []
     layer = road_layer(roads, rules, notes) if rules is not None else None
     settings = straight_if_no_roads(
         rules.settings if rules is not None else _NO_RULES, layer, notes
     )
     if areas is None and gates is None:
-        key = (bureau.key, settings.model_dump_json(), _road_version(layer))
-        checker = _cached_checker(key, lambda: _checker(session, actor, bureau, settings, layer))
+        key = (bureau.key, rules.county_code if rules else None, _road_version(layer))
+        checker = _checkers.get(
+            key, bureau.version, lambda: _checker(session, actor, bureau, settings, layer)
+        )
     else:
         checker = _checker(session, actor, bureau, settings, layer, areas=areas, gates=gates)
     answer = checker.check(lon, lat, source_crs=source)
-    audit.record(
-        session,
-        actor,
-        "rules.check_licence",
-        kind="licence_check",
-        county_code=answer.county_code,
-        detail={
-            "lon": answer.lon,
-            "lat": answer.lat,
-            "allowed": answer.allowed,
-            "blocking": [r.code for r in answer.reasons if r.blocking],
-        },
-    )
     return LicenceAnswer(**asdict(answer), notes=notes)
 
 
 _NO_RULES: Final = RuleSettings.model_validate({"red_line": {"distance_m": {}}})
-_CACHE_SIZE: Final = 8
-_checkers: OrderedDict[Hashable, LicenceChecker] = OrderedDict()
-_bureaus: OrderedDict[Hashable, _Bureau] = OrderedDict()
-_cache_lock = threading.Lock()
+LICENCE_KINDS: Final = ("retailers", "schools", "grids", "rule_settings")
+"""What a licence checker is built from in the bureau's counties (and every county's
+outline: borders are drawn with the neighbours)."""
+_bureaus: Final[VersionedCache[_Bureau]] = VersionedCache(64)
+_checkers: Final[VersionedCache[LicenceChecker]] = VersionedCache(64)
 
 
 @dataclass(frozen=True)
@@ -355,68 +342,39 @@ class _Bureau:
     """The actor's counties as the licence check sees them, at one data version."""
 
     key: Hashable
+    version: Hashable
     shapes: gpd.GeoDataFrame  # every stored county (borders need the neighbours)
     mine: gpd.GeoDataFrame  # the actor's counties
+    rules: dict[str, CountyRules]
+
+    def county_at(self, lon: float, lat: float) -> str | None:
+        """The actor's county at a WGS-84 point (in an overlap, the lowest code)."""
+        outlines = np.asarray(self.mine.geometry.array, dtype=object)  # sorted by code
+        hit = np.flatnonzero(shapely.intersects_xy(outlines, lon, lat))
+        return str(self.mine["code"].iat[hit[0]]) if len(hit) else None
 
 
 def licence_data_version(session: Session, codes: list[str]) -> Hashable:
     """A stamp of the data a licence checker is built from: changes when any of it does.
 
-    For the retailers, schools and grids of ``codes`` (the actor's counties), and every
-    county: the row count and the latest ``updated_at`` (set on every insert and update, by
-    the ORM and by the bulk importer alike). An added, changed or removed row changes the
-    stamp; reading it is one query of a few aggregates, far cheaper than rebuilding the
-    indexes.
+    The retailers, schools, grids and rule settings of ``codes`` (the actor's counties) and
+    every county's outline (:func:`~gridmgmt.services.data_version.data_version`): one
+    query of a few aggregates, far cheaper than rebuilding the indexes.
     """
-    columns = []
-    for model in (Retailer, School, GridRecord):
-        mine = model.county_code.in_(codes)
-        columns += [
-            select(func.count()).select_from(model).where(mine).scalar_subquery(),
-            select(func.max(model.updated_at)).where(mine).scalar_subquery(),
-        ]
-    # Every county's outline counts: borders are drawn with the neighbours.
-    columns += [
-        select(func.count()).select_from(County).scalar_subquery(),
-        select(func.max(County.updated_at)).scalar_subquery(),
-    ]
-    return tuple(session.execute(select(*columns)).one())
-
-
-def _remember(cache: OrderedDict[Hashable, Any], key: Hashable, value: Any) -> None:
-    with _cache_lock:
-        cache[key] = value
-        cache.move_to_end(key)
-        while len(cache) > _CACHE_SIZE:
-            cache.popitem(last=False)
-
-
-def _recall(cache: OrderedDict[Hashable, Any], key: Hashable) -> Any:
-    with _cache_lock:
-        value = cache.get(key)
-        if value is not None:
-            cache.move_to_end(key)
-        return value
+    return data_version(session, codes, LICENCE_KINDS, everywhere=["counties"])
 
 
 def _bureau(session: Session, actor: Actor, codes: list[str]) -> _Bureau:
-    database = session.get_bind().engine.url.render_as_string(hide_password=True)
-    key = (database, tuple(codes), licence_data_version(session, codes))
-    bureau: _Bureau | None = _recall(_bureaus, key)
-    if bureau is None:
+    key = (database_key(session), tuple(codes))
+    version = licence_data_version(session, codes)
+
+    def build() -> _Bureau:
         shapes = all_county_shapes(session)
-        mine = shapes[shapes["code"].isin(codes)].reset_index(drop=True)
-        bureau = _Bureau(key, shapes, mine)
-        _remember(_bureaus, key, bureau)
-    return bureau
+        mine = shapes[shapes["code"].isin(codes)].sort_values("code", ignore_index=True)
+        prepare_for_threads(np.asarray(mine.geometry.array, dtype=object))
+        return _Bureau(key, version, shapes, mine, county_rules(session, codes))
 
-
-def _cached_checker(key: Hashable, build: Any) -> LicenceChecker:
-    checker: LicenceChecker | None = _recall(_checkers, key)
-    if checker is None:
-        checker = build()
-        _remember(_checkers, key, checker)
-    return checker
+    return _bureaus.get(key, version, build)
 
 
 def _road_version(layer: RoadLayer | None) -> tuple[str, int, int] | None:
@@ -455,14 +413,6 @@ def _checker(
 def _bureau_crs(bureau: _Bureau) -> Any:
     counties = bureau.mine if len(bureau.mine) else bureau.shapes
     return metric_crs(counties) if len(counties) else WGS84
-
-
-def _county_at(counties: gpd.GeoDataFrame, lon: float, lat: float) -> str | None:
-    if not len(counties):
-        return None
-    hit = shapely.intersects_xy(np.asarray(counties.geometry.array, dtype=object), lon, lat)
-    codes = sorted(counties.loc[hit, "code"].astype(str))
-    return codes[0] if codes else None
 
 
 @requires(Action.READ_RULES)
@@ -552,6 +502,7 @@ def outflow_report(
     county: str | None = None,
     start: dt.date | None = None,
     end: dt.date | None = None,
+    evidence: bool = True,
 ) -> OutflowReport:
     """Retailers ordering far more than comparable retailers (真烟外流), ranked.
 
@@ -566,6 +517,11 @@ def outflow_report(
     start, end
         Orders delivered on ``start`` up to and including ``end``; by default the last
         seven days that have orders.
+    evidence
+        Attach the flagged price gaps pointing away from each suspect (``price_gaps``
+        column, see :func:`~gridmgmt.services.prices.attach_gap_evidence`); a caller that
+        only counts the suspects (the quarterly report) leaves it out, as it costs more than
+        finding them.
     """
     codes = scope_counties(session, actor, county)
     orders = load_frame(session, "orders", actor, county_codes=codes)
@@ -587,12 +543,13 @@ def outflow_report(
         keep &= (dates <= end).to_numpy()
     orders = orders[keep]
     shapes = all_county_shapes(session)
-    parts = []
+    parts, people = [], []
     for rules, members in group_by_rules(county_rules(session, codes)):
         retailers = retailers_in(session, actor, members, counted=False)
         mine = orders[orders["county_code"].isin(members)]
         if not len(retailers) or not len(mine):
             continue
+        people.append(pd.DataFrame(retailers[_RETAILER_COLUMNS]))
         borders = county_borders(shapes, tolerance_m=rules.settings.borders.tolerance_m)
         areas = area_types(retailers, settings=rules.settings.spacing)
         found = outflow_suspects(
@@ -607,8 +564,14 @@ def outflow_report(
         ["score", "licence_no"], ascending=[False, True], ignore_index=True
     )
     suspects["rank"] = np.arange(1, len(suspects) + 1)
-    info = retailers_in(session, actor, codes, counted=False)[_RETAILER_COLUMNS]
-    suspects = suspects.merge(pd.DataFrame(info), on="licence_no", how="left")
+    info = pd.concat(people, ignore_index=True)  # the retailers the suspects were found among
+    suspects = suspects.merge(info, on="licence_no", how="left")
     front = ["rank", *_RETAILER_COLUMNS]
     suspects = suspects[[*front, *(c for c in suspects.columns if c not in front)]]
+    if not evidence:
+        return OutflowReport(suspects, start, end, notes)
+    # Imported here: the price service builds on this package's common helpers.
+    from gridmgmt.services.prices import attach_gap_evidence
+
+    suspects = attach_gap_evidence(session, actor, suspects, codes)
     return OutflowReport(suspects, start, end, notes)

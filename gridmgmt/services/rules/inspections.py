@@ -38,7 +38,8 @@ from gridmgmt.rules.settings import InspectionSettings
 from gridmgmt.services import audit
 from gridmgmt.services.actor import Actor
 from gridmgmt.services.frames import load_frame
-from gridmgmt.services.results import Result
+from gridmgmt.services.results import Result, jsonable
+from gridmgmt.services.row_versions import check_base_version, claim_version, insert_first
 from gridmgmt.services.rules._common import (
     county_rules,
     require_visible,
@@ -146,6 +147,8 @@ class InspectionRow(Result):
     inspectors: str | None
     """Staff numbers of those who inspected, ``;``-separated."""
     notes: str | None
+    version: int = 0
+    """The result's version (0 while none is recorded): send it back as ``base_version``."""
 
 
 class DrawDetail(DrawSummary):
@@ -164,6 +167,7 @@ class RecordedResult(Result):
     inspected_on: dt.date
     inspectors: list[str]
     notes: str | None
+    version: int = Field(description="Send it back as base_version to correct it (409 if stale).")
 
 
 def parse_period(period: str) -> str:
@@ -497,6 +501,7 @@ def record_inspection_result(
     violations: int | None = None,
     inspectors: list[str] | None = None,
     notes: str | None = None,
+    base_version: int | None = None,
 ) -> RecordedResult:
     """Record what the inspection of a drawn retailer found (a second call corrects it).
 
@@ -522,13 +527,17 @@ def record_inspection_result(
         county.
     notes
         Free text.
+    base_version
+        The result's ``version`` the correction was made from (0: no result was seen);
+        by default the one read now.
 
     Raises
     ------
     NotFoundError
         If the draw is not the actor's.
     ConflictError
-        If the draw was superseded by a redraw.
+        If the draw was superseded by a redraw, or the result was recorded or corrected
+        by someone else since ``base_version`` (with the result as it is now).
     InvalidInputError
         If the retailer was not drawn or the values are wrong.
     """
@@ -548,16 +557,17 @@ def record_inspection_result(
         )
         raise InvalidInputError(msg)
     names = _inspectors(session, record, target, inspectors)
+    values = {
+        "outcome": outcome,
+        "violations": count,
+        "inspected_on": inspected_on,
+        "inspectors": names,
+        "notes": notes,
+        "recorded_by": actor.username,
+    }
     previous = target.result
-    result = previous or InspectionResult(
-        target_id=target.id, draw_id=record.id, county_code=record.county_code
-    )
     before = _result_dict(previous) if previous is not None else None
-    result.outcome, result.violations, result.inspected_on = outcome, count, inspected_on
-    result.inspectors, result.notes, result.recorded_by = names, notes, actor.username
-    if previous is None:
-        target.result = result
-    session.flush()
+    result = _store_result(session, record, target, values, base_version=base_version)
     audit.record(
         session,
         actor,
@@ -567,15 +577,55 @@ def record_inspection_result(
         detail={"draw_id": record.id, "licence_no": licence_no, **_result_dict(result)}
         | ({"previous": before} if before is not None else {}),
     )
+    return _recorded(record.id, licence_no, result)
+
+
+def _recorded(draw_id: int, licence_no: str, result: InspectionResult) -> RecordedResult:
     return RecordedResult(
-        draw_id=record.id,
+        draw_id=draw_id,
         licence_no=licence_no,
-        outcome=outcome,
-        violations=count,
-        inspected_on=inspected_on,
-        inspectors=names,
-        notes=notes,
+        outcome=InspectionOutcome(result.outcome),
+        violations=result.violations,
+        inspected_on=result.inspected_on,
+        inspectors=list(result.inspectors),
+        notes=result.notes,
+        version=result.version,
     )
+
+
+def _store_result(
+    session: Session,
+    record: InspectionDrawRecord,
+    target: InspectionTarget,
+    values: dict[str, Any],
+    *,
+    base_version: int | None,
+) -> InspectionResult:
+    """Store a target's first result or correct it, compare-and-set on its version."""
+    licence_no = target.retailer.licence_no
+    what = f"the result of retailer {licence_no} in draw #{record.id}"
+
+    def current() -> dict[str, Any] | None:
+        session.expire(target, ["result"])
+        stored = target.result
+        return None if stored is None else jsonable(_recorded(record.id, licence_no, stored))
+
+    previous = target.result
+    if previous is None:
+        check_base_version(base_version, 0, what=what, current=current)
+        row = {"target_id": target.id, "draw_id": record.id, "county_code": record.county_code}
+        insert_first(
+            session, InspectionResult, row | values, key=["target_id"], what=what, current=current
+        )
+        session.expire(target, ["result"])
+        return session.scalars(
+            select(InspectionResult).where(InspectionResult.target_id == target.id)
+        ).one()
+    claim_version(session, previous, base_version=base_version, what=what, current=current)
+    for name, value in values.items():
+        setattr(previous, name, value)
+    session.flush()
+    return previous
 
 
 def _violations(outcome: InspectionOutcome, violations: int | None) -> int:
@@ -651,6 +701,7 @@ def _row(target: InspectionTarget) -> InspectionRow:
         violations=result.violations if result is not None else None,
         inspectors=";".join(result.inspectors) if result is not None else None,
         notes=result.notes if result is not None else None,
+        version=result.version if result is not None else 0,
     )
 
 

@@ -1,4 +1,9 @@
-"""Per-county rule settings: read them, set them from a preset or a JSON/TOML file."""
+"""Per-county rule settings: read them, set them from a preset or a JSON/TOML file.
+
+A change is merged over the settings read when it starts, so it is stored only if nobody
+stored others meanwhile (compare-and-set on the ``version``,
+:mod:`gridmgmt.services.row_versions`); otherwise it is a conflict with the settings now.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from gridmgmt.errors import InvalidInputError
+from gridmgmt.errors import InvalidInputError, NotFoundError
 from gridmgmt.policy import Action, requires
 from gridmgmt.rules.settings import PRESETS, RuleSettings, preset
 from gridmgmt.services import audit
 from gridmgmt.services.actor import Actor
-from gridmgmt.services.results import Result
+from gridmgmt.services.results import Result, jsonable
+from gridmgmt.services.row_versions import check_base_version, claim_version, insert_first
 from gridmgmt.services.rules._common import (
     CountyRules,
     county_rules,
@@ -40,6 +46,8 @@ class CountySettings(Result):
     walk_network: bool
     """Whether a road file is stored, so walking distances follow roads."""
     settings: RuleSettings
+    version: int = 0
+    """Send it back as ``base_version`` with a change (409 if stale); 0 while unset."""
 
     @classmethod
     def of(cls, rules: CountyRules) -> CountySettings:
@@ -51,6 +59,7 @@ class CountySettings(Result):
             roads_file=rules.roads_file,
             walk_network=rules.roads_file is not None,
             settings=rules.settings,
+            version=rules.version,
         )
 
 
@@ -105,6 +114,7 @@ def set_rule_settings(
     overrides: dict[str, Any] | None = None,
     roads_file: str | Path | None = None,
     clear_roads: bool = False,
+    base_version: int | None = None,
 ) -> CountySettings:
     """Set a county's rule settings: a preset, with sections of it replaced by ``overrides``.
 
@@ -128,11 +138,17 @@ def set_rule_settings(
         coverage when a command is given none.
     clear_roads
         Forget the stored road file.
+    base_version
+        The settings' ``version`` the change was made from (0: never set); by default the
+        one read now.
 
     Raises
     ------
     NotFoundError
         If the county is not one the actor may see.
+    ConflictError
+        If the settings were changed since ``base_version`` (or while this change was
+        made), with the settings now.
     InvalidInputError
         If the preset is unknown, the settings do not validate (the problems say where) or
         ``roads_file`` does not exist.
@@ -154,23 +170,57 @@ def set_rule_settings(
     name = preset_name.strip().lower() if preset_name else current.preset
     if overrides:
         name = f"{name}+custom" if name and not name.endswith("+custom") else name
-    row = session.get(RuleSettingsRecord, county)
     stored = settings.model_dump(mode="json")
-    if row is None:
-        row = RuleSettingsRecord(county_code=county, updated_by=actor.username, settings=stored)
-        session.add(row)
-    row.preset, row.settings, row.roads_file = name, stored, road
-    row.updated_by = actor.username
+    values = {"preset": name, "settings": stored, "roads_file": road}
+    version = _store(session, actor, code, values, read=current.version, base_version=base_version)
     audit.record(
         session,
         actor,
         "rules.settings",
         kind="rule_settings",
-        county_code=county,
+        county_code=code,
         detail={"preset": name, "roads_file": road, "settings": stored},
     )
     session.flush()
-    return CountySettings.of(CountyRules(county, settings, name, road, True))
+    return CountySettings.of(CountyRules(code, settings, name, road, True, version))
+
+
+def _store(
+    session: Session,
+    actor: Actor,
+    code: str,
+    values: dict[str, Any],
+    *,
+    read: int,
+    base_version: int | None,
+) -> int:
+    """Store a county's settings if still at version ``read``; their new version."""
+    what = f"the rule settings of county {code}"
+
+    def now() -> dict[str, Any]:
+        view: dict[str, Any] = jsonable(CountySettings.of(county_rules(session, [code])[code]))
+        view.pop("roads_file", None)  # a path on the server stays there
+        return view
+
+    values = values | {"updated_by": actor.username}
+    if read == 0:
+        check_base_version(base_version, 0, what=what, current=now)
+        insert_first(
+            session,
+            RuleSettingsRecord,
+            values | {"county_code": code},
+            key=["county_code"],
+            what=what,
+            current=now,
+        )
+        return 1
+    row = session.get(RuleSettingsRecord, code)
+    if row is None:  # deleted meanwhile
+        raise NotFoundError("rule settings", code)
+    version = claim_version(session, row, base_version=base_version, what=what, current=now)
+    for field, value in values.items():
+        setattr(row, field, value)
+    return version
 
 
 def _merged(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:

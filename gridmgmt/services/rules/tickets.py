@@ -5,7 +5,8 @@ a number of hours after the previous one (the county's ticket deadlines). Every 
 kept as an event with its deadline and whether it was late. Times are UTC; a time with an
 offset (``2026-11-20T09:00+08:00``) is converted. A ticket leaves here as a
 :class:`TicketView`; a move the state machine does not allow is a conflict
-(:class:`~gridmgmt.rules.tickets.TicketTransitionError`).
+(:class:`~gridmgmt.rules.tickets.TicketTransitionError`), and so is a step taken from a
+ticket someone else moved meanwhile (its ``version``, :mod:`gridmgmt.services.row_versions`).
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ from gridmgmt.rules.tickets import (
 from gridmgmt.services import audit
 from gridmgmt.services.actor import Actor
 from gridmgmt.services.numbers import take_number
-from gridmgmt.services.results import Result
+from gridmgmt.services.results import Result, jsonable
+from gridmgmt.services.row_versions import claim_version
 from gridmgmt.services.rules._common import (
     county_rules,
     optional_grids,
@@ -109,6 +111,7 @@ class TicketView(Result):
     due_at: dt.datetime | None
     overdue: bool
     events: list[TicketStep]
+    version: int = Field(description="Send it back as base_version with a step (409 if stale).")
 
     @classmethod
     def of(cls, record: TicketRecord, *, now: dt.datetime | None = None) -> TicketView:
@@ -137,6 +140,7 @@ class TicketView(Result):
             due_at=record.due_at,
             overdue=record.due_at is not None and utc(now) > record.due_at,
             events=[TicketStep.model_validate(event) for event in record.events],
+            version=record.version,
         )
 
 
@@ -339,6 +343,7 @@ def advance_ticket(
     at: dt.datetime | None = None,
     note: str | None = None,
     assignee: str | None = None,
+    base_version: int | None = None,
 ) -> TicketView:
     """Move a ticket to its next state (流转, 响应, 处理, 反馈) and set the next deadline.
 
@@ -358,14 +363,26 @@ def advance_ticket(
         What was done.
     assignee
         Staff number of whoever takes it on (set when assigning).
+    base_version
+        The ticket's ``version`` the step was decided on; by default the one read now.
 
     Raises
     ------
     TicketTransitionError
         If ``to`` is not the next state or ``at`` is before the current step (a conflict
         with the ticket's current state).
+    ConflictError
+        If the ticket was changed since ``base_version`` (or since it was read), with the
+        ticket as it is now.
     """
     record = _ticket(session, actor, ticket_no)
+    claim_version(
+        session,
+        record,
+        base_version=base_version,
+        what=f"ticket {ticket_no}",
+        current=lambda: jsonable(TicketView.of(record)),
+    )
     ticket = _engine_ticket(record)
     current = ticket.state
     if to is None:

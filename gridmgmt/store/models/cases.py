@@ -46,11 +46,13 @@ class CaseRecord(Base):
             "seized_cartons IS NULL OR seized_cartons >= 0", name="cartons_non_negative"
         ),
         CheckConstraint("value_yuan IS NULL OR value_yuan >= 0", name="value_non_negative"),
+        UniqueConstraint("county_code", "case_no"),
         spatial_index("cases", "location"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_no: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The case number (案件编号), unique within its county (migration ``0016_case_numbers``).
+    case_no: Mapped[str] = mapped_column(String(64), index=True)
     county_code: Mapped[str] = mapped_column(ForeignKey("counties.code"), index=True)
     opened_on: Mapped[dt.date] = mapped_column(Date, index=True)
     type: Mapped[CaseType] = mapped_column(_enum(CaseType, "case_type"))

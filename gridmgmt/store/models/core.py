@@ -202,7 +202,11 @@ class UserCounty(Base):
 
 
 class User(Base):
-    """A person who logs in: officer, dispatcher, liaison or admin."""
+    """A person who logs in: officer, dispatcher, liaison, admin or leader (局领导).
+
+    ``staff_no`` links an officer's login to their staff record (人员), hence to the grids
+    they are posted to and the inspections they were drawn for; one login per staff member.
+    """
 
     __tablename__ = "users"
 
@@ -210,6 +214,9 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     full_name: Mapped[str | None] = mapped_column(String(64))
     role: Mapped[UserRole] = mapped_column(_enum(UserRole, "user_role"))
+    staff_no: Mapped[str | None] = mapped_column(
+        ForeignKey("staff.staff_no", ondelete="SET NULL"), unique=True
+    )
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=_utcnow)
@@ -228,7 +235,8 @@ class Share(Base):
     """An explicit, audited grant of one county's record to another county."""
 
     __tablename__ = "shares"
-    __table_args__ = (UniqueConstraint("kind", "object_key", "to_county"),)
+    # An object key is unique within the county that shares it (a case number, say).
+    __table_args__ = (UniqueConstraint("kind", "from_county", "object_key", "to_county"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))

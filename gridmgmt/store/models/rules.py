@@ -56,6 +56,8 @@ class RuleSettingsRecord(Base):
     roads_file: Mapped[str | None] = mapped_column(String(500))
     updated_by: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[dt.datetime] = mapped_column(default=_utcnow, onupdate=_utcnow)
+    #: One more on every change; a change made from an older one is refused (409).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class InspectionDrawRecord(Base):
@@ -166,6 +168,8 @@ class InspectionResult(Base):
     notes: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[dt.datetime] = mapped_column(default=_utcnow, onupdate=_utcnow)
+    #: One more on every correction; a correction made from an older one is refused (409).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     target: Mapped[InspectionTarget] = relationship(back_populates="result")
 
@@ -193,6 +197,8 @@ class TicketRecord(Base):
     fed_back_at: Mapped[dt.datetime | None] = mapped_column()
     due_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     created_by: Mapped[str] = mapped_column(String(64))
+    #: One more on every step; a step taken from an older one is refused (409).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     retailer: Mapped[Retailer | None] = relationship(lazy="joined")
     events: Mapped[list[TicketEvent]] = relationship(

@@ -16,7 +16,15 @@ from gridmgmt.store import db
 from gridmgmt.store.models import Share
 from gridmgmt.store.models.cases import CaseRecord
 
-from ..services.cases_world import HUAIAN, NETWORK, TIANZHEN, case_records, seed_counties
+from ..services.cases_world import (
+    HUAIAN,
+    NETWORK,
+    NETWORK_ID,
+    TIANZHEN,
+    case_records,
+    key,
+    seed_counties,
+)
 from ..services.cases_world import write_case_file as write_cases
 
 
@@ -92,17 +100,17 @@ def test_networks_json_shape(loaded: str) -> None:
     only = _run(loaded, "cases", "networks", "--county", "110101", "--json")
     assert json.loads(only.stdout) == []
     table = _run(loaded, "cases", "networks")
-    assert "N-H-001" in table.stdout
+    assert NETWORK_ID in table.stdout
 
 
 def test_network_detail_suggestions_and_path(loaded: str) -> None:
-    detail = json.loads(_run(loaded, "cases", "network", "N-H-001", "--json").stdout)
+    detail = json.loads(_run(loaded, "cases", "network", NETWORK_ID, "--json").stdout)
     assert next(entry["case_no"] for entry in detail["timeline"]) == "X-001"
     suggestions = json.loads(_run(loaded, "cases", "suggest-merges", "--json").stdout)
-    assert ["T-001", "X-001"] in [s["cases"] for s in suggestions]
+    assert [key("T-001"), key("X-001")] in [s["cases"] for s in suggestions]
     assert all(s["evidence"] for s in suggestions)
     chain = json.loads(_run(loaded, "cases", "path", "X-002", "H-001", "--json").stdout)
-    assert chain["cases"] == ["X-002", "X-001", "T-001", "H-001"]
+    assert chain["cases"] == [key("X-002"), key("X-001"), key("T-001"), key("H-001")]
     text = _run(loaded, "cases", "path", "X-002", "H-001")
     assert "--[plate 晋B12345" in text.stdout
     none = _run(loaded, "cases", "path", "X-001", "T-002")
@@ -121,29 +129,29 @@ def test_network_detail_suggestions_and_path(loaded: str) -> None:
 
 def test_export_writes_geojson_and_node_edge_csv(loaded: str, tmp_path: Path) -> None:
     out = tmp_path / "net.geojson"
-    result = _run(loaded, "cases", "export", "N-H-001", "-o", str(out))
+    result = _run(loaded, "cases", "export", NETWORK_ID, "-o", str(out))
     assert result.exit_code == 0, result.output
     features = json.loads(out.read_text(encoding="utf-8"))["features"]
     assert sum(f["properties"]["feature_type"] == "case" for f in features) == 4
     result = _run(
-        loaded, "cases", "export", "N-H-001", "--format", "csv", "-o", str(tmp_path / "n.csv")
+        loaded, "cases", "export", NETWORK_ID, "--format", "csv", "-o", str(tmp_path / "n.csv")
     )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "n-nodes.csv").is_file()
     assert (tmp_path / "n-edges.csv").is_file()
     assert _run(loaded, "cases", "export", "N-nope", "-o", str(out)).exit_code == 3
-    assert _run(loaded, "cases", "export", "N-H-001", "--format", "kml").exit_code == 2
+    assert _run(loaded, "cases", "export", NETWORK_ID, "--format", "kml").exit_code == 2
 
 
 def test_share_a_case_and_a_network(loaded: str) -> None:
     result = _run(loaded, "cases", "share", "case", "H-001", "--to", TIANZHEN, "--note", "同车")
     assert result.exit_code == 0, result.output
     assert "shared with county 140222" in result.stdout
-    again = _run(loaded, "cases", "share", "network", "N-H-001", "--to", TIANZHEN, "--json")
+    again = _run(loaded, "cases", "share", "network", NETWORK_ID, "--to", TIANZHEN, "--json")
     answer = json.loads(again.stdout)
-    assert answer["already"] == ["H-001"]
-    assert answer["shared"] == ["X-001", "X-002"]
-    assert answer["skipped"] == ["T-001"]
+    assert answer["already"] == [key("H-001")]
+    assert answer["shared"] == [key("X-001"), key("X-002")]
+    assert answer["skipped"] == [key("T-001")]
     with db.transaction(loaded) as session:
         assert session.scalar(select(func.count()).select_from(Share)) == 3
     bad = _run(loaded, "cases", "share", "case", "H-001", "--to", "110101")
@@ -152,7 +160,7 @@ def test_share_a_case_and_a_network(loaded: str) -> None:
 
 
 def test_the_local_administrator_reads_personal_data(loaded: str) -> None:
-    detail = json.loads(_run(loaded, "cases", "network", "N-H-001", "--json").stdout)
+    detail = json.loads(_run(loaded, "cases", "network", NETWORK_ID, "--json").stdout)
     labels = [item["label"] for item in detail["central_entities"]]
     assert "+8613947461234" in labels or any(label.startswith("张伟 (") for label in labels)
     assert all("*" not in label for label in labels)
@@ -170,3 +178,40 @@ def test_the_cli_prints_what_the_service_returns(loaded: str) -> None:
     with db.transaction(loaded) as session:
         returned = jsonable(merge_suggestions(session, SYSTEM, limit=50))
     assert printed == returned
+
+
+def test_joint_case_open_join_list(loaded: str) -> None:
+    opened = _run(
+        loaded, "cases", "joint", "open", NETWORK_ID, "--title", "跨省网络", "--county", "150924"
+    )
+    assert opened.exit_code == 0, opened.output
+    assert "150924 joined" in opened.stdout
+    joined = _run(loaded, "cases", "joint", "join", "1", "--county", TIANZHEN, "--json")
+    assert joined.exit_code == 0, joined.output
+    states = {c["county_code"]: c["state"] for c in json.loads(joined.stdout)["counties"]}
+    assert states == {"150924": "joined", TIANZHEN: "joined", HUAIAN: "invited"}
+    again = _run(loaded, "cases", "joint", "join", "1", "--county", TIANZHEN)
+    assert again.exit_code == 5  # answered already: conflict
+    [listed] = json.loads(_run(loaded, "cases", "joint", "list", "--json").stdout)
+    assert listed["cases"] == list(NETWORK)
+    twice = _run(loaded, "cases", "joint", "open", NETWORK_ID, "--title", "x", "--county", HUAIAN)
+    assert twice.exit_code == 5
+
+
+def test_merge_propose_accept_list(loaded: str) -> None:
+    proposed = _run(
+        loaded,
+        "cases", "merge", "propose", "X-001", "--county", "150924",
+        "--other", "T-001", "--other-county", TIANZHEN, "--json",
+    )  # fmt: skip
+    assert proposed.exit_code == 0, proposed.output
+    merge = json.loads(proposed.stdout)
+    assert (merge["state"], merge["proposer_accepted"]) == ("proposed", True)
+    stale = _run(loaded, "cases", "merge", "accept", "1", "--county", TIANZHEN, "--version", "9")
+    assert stale.exit_code == 5
+    accepted = _run(loaded, "cases", "merge", "accept", "1", "--county", TIANZHEN)
+    assert accepted.exit_code == 0, accepted.output
+    assert "merged" in accepted.stdout
+    [listed] = json.loads(_run(loaded, "cases", "merge", "list", "--json").stdout)
+    assert [e["step"] for e in listed["events"]] == ["propose", "accept"]
+    assert _run(loaded, "cases", "merge", "list", "--state", "nope").exit_code == 2

@@ -238,3 +238,41 @@ def test_tickets_add_advance_overdue_report(url: str) -> None:
     )  # fmt: skip
     assert report[0]["tickets"] == 1  # type: ignore[index]
     assert report[0]["assigned"] == 1  # type: ignore[index]
+
+
+def _one_line_conflict(result: Result) -> None:
+    assert result.exit_code == 5, result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert "changed by someone else" in lines[0]
+
+
+def test_a_stale_base_version_stores_nothing_and_exits_5(url: str) -> None:
+    settings = ["rules", "settings", "--county", A, "--json"]
+    assert _json(_run(url, *settings, "--preset", "suqian", "--base-version", "0"))["version"] == 1  # type: ignore[index]
+    _one_line_conflict(_run(url, *settings, "--preset", "wuhan", "--base-version", "0"))
+    assert _json(_run(url, *settings))["preset"] == "suqian"  # type: ignore[index]
+    assert _run(url, *settings, "--base-version", "1").exit_code == 2  # nothing to change
+
+    added = _json(
+        _run(url, "tickets", "add", "--county", A, "--kind", "投诉", "--summary", "举报", "--json")
+    )
+    number = added["ticket_no"]  # type: ignore[index]
+    moved = _json(_run(url, "tickets", "advance", number, "--base-version", "1", "--json"))
+    assert moved["version"] == 2  # type: ignore[index]
+    _one_line_conflict(_run(url, "tickets", "advance", number, "--base-version", "1"))
+    shown = _json(_run(url, "tickets", "list", "--json"))
+    assert [t["state"] for t in shown] == ["assigned"]  # type: ignore[union-attr]
+
+    draw = ["inspections", "draw", "--county", A, "--period", "2026-12", "--share", "0.1"]
+    drawn = _json(_run(url, *draw, "--seed", "3", "--json"))
+    draw_id, licence = str(drawn["id"]), drawn["inspections"][0]["licence_no"]  # type: ignore[index]
+    record = ["inspections", "record", draw_id, "--licence", licence]
+    assert _run(url, *record, "--outcome", "compliant", "--base-version", "0").exit_code == 0
+    _one_line_conflict(_run(url, *record, "--outcome", "not_open", "--base-version", "0"))
+    results = _json(_run(url, "inspections", "results", draw_id, "--json"))
+    assert [(r["outcome"], r["version"]) for r in results if r["licence_no"] == licence] == [  # type: ignore[union-attr, index]
+        ("compliant", 1)
+    ]
+    corrected = _run(url, *record, "--outcome", "not_open", "--base-version", "1")
+    assert corrected.exit_code == 0, corrected.output

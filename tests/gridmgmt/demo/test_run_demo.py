@@ -56,6 +56,9 @@ def test_the_demo_writes_every_file_and_its_parts_timings(tmp_path: Path) -> Non
     assert all(Path(path).is_file() for path in summary["files"])
     names = {Path(path).name for path in summary["files"]}
     assert {"overview.html", "grids.html", "rules.html", "routes.html", "summary.md"} <= names
+    assert {"groups.csv", "prices.csv"} <= names
+    assert {Path(n).suffix for n in names if n.startswith("report-")} == {".xlsx", ".html"}
+    assert counts["sweep_targets"] > counts["sweep_results"] > 0
     assert {"import", "overview", "routes", "cases", "rules: checks"} <= set(summary["timings_s"])
     assert sum(1 for part in summary["cpu_s"] if part.startswith("worker: grids")) == 6
     assert len(STEPS) == 5

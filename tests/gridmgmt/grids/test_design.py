@@ -3,12 +3,15 @@ locked grids, holes and exclaves."""
 
 from __future__ import annotations
 
+import time
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
 
+from gridmgmt.errors import InvalidInputError
 from gridmgmt.grids import GridDesign, design_grids
 from gridmgmt.grids.metrics import check_tiling
 from gridmgmt.grids.workload import active_mask
@@ -212,3 +215,17 @@ def test_invalid_requests_are_refused(square: County, square_design: GridDesign)
         design_grids(square.boundary, square.retailers, n_grids=3, locked_grids=locked)
     with pytest.raises(ValueError, match="EPSG:4326"):
         design_grids(square.boundary, square.retailers.to_crs(3857), n_grids=3)
+
+
+def test_absurd_grid_counts_are_refused_at_once(square: County) -> None:
+    """More grids than retailers to visit, or than ``max_grids``, is refused before any work
+    (it once ran minutes and then failed with ``KeyError: 0``)."""
+    started = time.perf_counter()
+    with pytest.raises(InvalidInputError, match="retailers to visit") as refused:
+        design_grids(square.boundary, square.retailers, n_grids=len(square.retailers) + 50)
+    assert refused.value.problems[0]["field"] == "n_grids"
+    with pytest.raises(InvalidInputError, match="at most 10"):
+        design_grids(square.boundary, square.retailers, n_grids=11, max_grids=10)
+    with pytest.raises(InvalidInputError, match="retailers to visit"):
+        design_grids(square.boundary, square.retailers, target_workload=1e-6)
+    assert time.perf_counter() - started < 5

@@ -72,3 +72,15 @@ def test_csv_and_excel_with_chinese_headers(sheet: pd.DataFrame, tmp_path: Path)
     assert pd.read_excel(xlsx)["grid_id"].tolist() == ["G1", "G2"]
     with pytest.raises(ValueError, match="suffix"):
         write_sheet(sheet, tmp_path / "grids.txt")
+
+
+def test_a_staff_name_made_of_a_formula_stays_text(sheet: pd.DataFrame, tmp_path: Path) -> None:
+    import openpyxl
+
+    evil = sheet.assign(monopoly_officer=['=HYPERLINK("http://evil.example","x")', "@A1"])
+    back = pd.read_csv(write_sheet(evil, tmp_path / "g.csv"), encoding="utf-8-sig", dtype=str)
+    assert back["专管员"].tolist() == ['\'=HYPERLINK("http://evil.example","x")', "'@A1"]
+    book = openpyxl.load_workbook(write_sheet(evil, tmp_path / "g.xlsx"))
+    cells = [c for row in book.active.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert '=HYPERLINK("http://evil.example","x")' in [c.value for c in cells]

@@ -17,17 +17,22 @@ OTHER_COUNTY = "140222"
 
 
 def close_dask() -> None:
-    """Close the cluster, then distributed's own process-wide offload thread.
+    """Close the cluster, then distributed's own process-wide offload and callback threads.
 
-    That thread outlives every client by design (it is shared by all of them) and would
-    only end with the interpreter; the session is over, so it can go now.
+    Those threads outlive every client by design (they are shared by all of them) and would
+    only end with the interpreter; the session is over, so they can go now.
     """
     import threading
 
+    from distributed import Future
     from distributed.utils import _offload_executor
 
     cluster.shutdown()
     _offload_executor.shutdown(wait=True)
+    callbacks = Future._cb_executor  # made by the first done-callback on a cluster's job
+    if callbacks is not None:
+        callbacks.shutdown(wait=True)
+        Future._cb_executor = None
     left = [t.name for t in threading.enumerate() if t.name.startswith("Dask")]
     assert not left, f"Dask threads left running: {left}"
 

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from gridmgmt.errors import InvalidInputError
+from gridmgmt.errors import InvalidInputError, UnavailableError
 from gridmgmt.jobs import JobContext, job
 from gridmgmt.policy import Action
 from gridmgmt.services.results import Result
 from gridmgmt.store.models import Province
 
 GATES: dict[str, threading.Event] = {}
+BUSY_RUNS: dict[str, int] = {}
+"""Runs of a job that met a busy database so far, by ``busy_key``."""
+ENDED: dict[str, list[int]] = {}
+"""The busy runs counted when the job's end callbacks ran, by ``busy_key``."""
 """Events a waiting job blocks on, by name; tests set them to let the job go on."""
 
 
@@ -25,12 +30,18 @@ class WriteParams(BaseModel):
     codes: list[str] = Field(default_factory=list)
     fail_with: str | None = None
     crash: bool = False
+    busy_times: int = 0
+    busy_key: str = ""
 
 
 class WriteResult(Result):
     """The rows written."""
 
     codes: list[str]
+    pid: int | None = None
+    """The process the job ran in."""
+    nice: int | None = None
+    """The nice value of the thread it ran in."""
 
 
 class WaitParams(BaseModel):
@@ -53,12 +64,18 @@ def write_provinces(ctx: JobContext, session: Session, params: WriteParams) -> W
     for i, code in enumerate(params.codes):
         ctx.progress(i / max(len(params.codes), 1), f"writing {code}")
         _write(session, [code])
+    ended = ENDED.setdefault(params.busy_key, [])
+    ctx.when_ended(lambda: ended.append(BUSY_RUNS.get(params.busy_key, 0)))
+    if BUSY_RUNS.get(params.busy_key, 0) < params.busy_times:
+        BUSY_RUNS[params.busy_key] = BUSY_RUNS.get(params.busy_key, 0) + 1
+        msg = "the database is busy with another write; try again in a few seconds"
+        raise UnavailableError(msg)
     if params.fail_with:
         raise InvalidInputError(params.fail_with)
     if params.crash:
         msg = "a bug in the action"
         raise RuntimeError(msg)
-    return WriteResult(codes=params.codes)
+    return WriteResult(codes=params.codes, pid=os.getpid(), nice=os.getpriority(os.PRIO_PROCESS, 0))
 
 
 @job("tests.wait", params=WaitParams, action=Action.PLAN_ROUTES)

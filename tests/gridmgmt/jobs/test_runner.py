@@ -32,7 +32,7 @@ from gridmgmt.store.models import Province
 from gridmgmt.store.models.jobs import JobRecord
 
 from .conftest import COUNTY, OTHER_COUNTY
-from .sample_jobs import GATES, WriteResult
+from .sample_jobs import BUSY_RUNS, ENDED, GATES, WriteResult
 
 DISPATCHER = Actor(username="dora", role=UserRole.DISPATCHER, counties=frozenset({COUNTY}))
 
@@ -215,3 +215,32 @@ def test_a_cancel_from_another_process_is_seen_through_the_row(settings: Setting
 
     assert done.state is JobState.CANCELLED
     assert "990000" not in _provinces(settings)
+
+
+@pytest.mark.parametrize(("busy_times", "state"), [(1, JobState.SUCCEEDED), (9, JobState.FAILED)])
+def test_a_run_that_met_a_busy_database_is_run_again(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, busy_times: int, state: JobState
+) -> None:
+    monkeypatch.setattr("gridmgmt.jobs.runner.BUSY_PAUSES_S", (0.01, 0.01))
+    before = _provinces(settings)
+    key = uuid.uuid4().hex
+    params = {"county_code": COUNTY, "codes": ["930000"], "busy_times": busy_times, "busy_key": key}
+    view = submit("tests.write", params, actor=SYSTEM, settings=settings)
+
+    done = wait(view.id, settings=settings, timeout_s=10)
+
+    assert done.state is state, done.error
+    # Clean-ups (e.g. removing an upload) run once the job has ended, after the last run
+    # (a success is committed just before them).
+    deadline = time.monotonic() + 5
+    while not ENDED[key] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert set(ENDED[key]) == {BUSY_RUNS[key]}
+    if state is JobState.SUCCEEDED:
+        assert BUSY_RUNS[key] == 1
+        assert _provinces(settings) - before == {"930000"}  # written once, by the second run
+    else:
+        assert BUSY_RUNS[key] == 3  # the first run and one after each pause
+        assert done.error is not None
+        assert done.error.kind == "unavailable"
+        assert _provinces(settings) == before  # no run left a row

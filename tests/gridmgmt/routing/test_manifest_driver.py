@@ -162,3 +162,37 @@ def test_route_sketch_numbers_every_stop() -> None:
     assert svg.count("<circle") == 2
     assert ">2</text>" in svg
     assert "&lt;x&gt;" in svg
+
+
+FORMULA = '=HYPERLINK("http://evil.example","点此")'
+
+
+def test_csv_and_excel_show_formula_names_as_text(plan: DayPlan, tmp_path: Path) -> None:
+    licence = "150924000001"
+    contacts = {**CONTACTS, licence: RetailerContact(FORMULA, "@SUM(1)", "+86 139-4746-1234")}
+    csv = write_manifest_csv(plan, tmp_path / "m.csv", contacts=contacts)
+    back = pd.read_csv(csv, encoding="utf-8-sig", dtype=str)
+    assert back["零售户"].iloc[0] == "'" + FORMULA
+    assert back["地址"].iloc[0] == "'@SUM(1)"
+    assert back["联系电话"].iloc[0] == "+86 139-4746-1234"  # a phone is no formula
+    book = openpyxl.load_workbook(
+        write_manifest_excel(plan, tmp_path / "m.xlsx", contacts=contacts, depot=FORMULA)
+    )
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert book["蒙JV2307#1"]["D6"].value == FORMULA
+    assert book["汇总"]["B1"].value == FORMULA
+
+
+def test_each_route_sheet_has_a_sketch_of_the_round(plan: DayPlan, tmp_path: Path) -> None:
+    path = write_manifest_excel(plan, tmp_path / "m.xlsx", contacts=CONTACTS)
+    sheet = openpyxl.load_workbook(path)["蒙JV2307#1"]
+    (chart,) = sheet._charts
+    (series,) = chart.series
+    # The stops' own longitude and latitude cells (rows 6-7), in order.
+    assert (sheet["J5"].value, sheet["K5"].value) == ("经度", "纬度")
+    assert series.xVal.numRef.f.endswith("$J$6:$J$7")
+    assert series.yVal.numRef.f.endswith("$K$6:$K$7")
+    assert chart.x_axis.scaling.min < 113.922346 < chart.x_axis.scaling.max
+    assert chart.y_axis.scaling.min < 40.906479 < chart.y_axis.scaling.max
+    assert chart.anchor._from.row >= 7  # under the stops, not over them

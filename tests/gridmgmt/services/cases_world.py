@@ -2,7 +2,7 @@
 
 Three counties in three provinces (兴和县 150924, 天镇县 140222, 怀安县 130728) and six cases:
 X-001, X-002 and T-001 share a person (by ID number) or a phone, H-001 shares a plate with
-T-001: one network across all three provinces. X-003 holds invalid identifiers; T-002 is on
+T-001: one network across all three provinces (:data:`NETWORK_ID`). X-003 holds invalid identifiers; T-002 is on
 its own.
 """
 
@@ -18,11 +18,25 @@ from stdnum.cn import ric
 from gridmgmt.domain import UserRole
 from gridmgmt.services.actor import SYSTEM, Actor
 from gridmgmt.services.cases import CaseImportReport, import_cases
+from gridmgmt.services.cases.networks import case_key, stable_network_id
 from gridmgmt.store import db
 from gridmgmt.store.models import County, Province
 
 XINGHE, TIANZHEN, HUAIAN = "150924", "140222", "130728"
-NETWORK = ("H-001", "T-001", "X-001", "X-002")
+COUNTY_OF_PREFIX = {"X": XINGHE, "T": TIANZHEN, "H": HUAIAN}
+
+
+def key(case_no: str) -> str:
+    """The key (``county_code/case_no``) of a case of this world, by its number's prefix."""
+    return case_key(COUNTY_OF_PREFIX[case_no[0]], case_no)
+
+
+MEMBERS = ((HUAIAN, "H-001"), (TIANZHEN, "T-001"), (XINGHE, "X-001"), (XINGHE, "X-002"))
+"""The network's cases as (county, case number)."""
+NETWORK = tuple(case_key(county, case_no) for county, case_no in MEMBERS)
+"""The network's cases as networks list them: by key."""
+NETWORK_ID = stable_network_id(case_key(county, case_no) for county, case_no in MEMBERS)
+"""The network's id over all counties, the same for every viewer."""
 
 
 def id_number(body17: str) -> str:

@@ -29,6 +29,7 @@ from gridmgmt.services.cases import (
     share_network,
     update_case,
 )
+from gridmgmt.services.cases.networks import case_key, stable_network_id
 from gridmgmt.services.results import jsonable
 from gridmgmt.store import db
 from gridmgmt.store.models import AuditEntry, Share
@@ -42,12 +43,15 @@ from .cases_world import (
     HUAIAN,
     HUGO,
     LUCY,
+    MEMBERS,
     NETWORK,
+    NETWORK_ID,
     TIANZHEN,
     XINGHE,
     ZHANG_ID,
     case_records,
     import_case_file,
+    key,
     seed_counties,
     write_case_file,
 )
@@ -201,7 +205,7 @@ def test_csv_problems_carry_file_lines(sqlite_url: str, tmp_path: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8").rsplit("C-3", 1)[0], encoding="utf-8")
     report = import_case_file(sqlite_url, path)
     assert (report.rows, report.inserted) == (2, 2)
-    assert _network_sets(sqlite_url, SYSTEM) == [{"C-1", "C-2"}]
+    assert _network_sets(sqlite_url, SYSTEM) == [{f"{XINGHE}/C-1", f"{XINGHE}/C-2"}]
 
 
 def test_gcj02_coordinates_are_stored_in_wgs84(sqlite_url: str, tmp_path: Path) -> None:
@@ -227,12 +231,26 @@ def test_networks_are_computed_over_what_each_actor_may_see(world: str) -> None:
     assert network.counties == (HUAIAN, TIANZHEN, XINGHE)
     assert network.cross_province
     assert network.network_case
-    assert _network_sets(world, ALICE) == [{"X-001", "X-002"}]
-    assert _network_sets(world, BOB) == []
-    assert _network_sets(world, LUCY) == [{"X-001", "X-002", "T-001"}]
+    assert network.network_id == NETWORK_ID
+    assert network.other_counties == 0
+    # one network, one identity: each viewer sees their part and how far it runs beyond
+    assert _network_sets(world, ALICE) == [{key("X-001"), key("X-002")}]
+    assert _network_sets(world, BOB) == [{key("T-001")}]
+    assert _network_sets(world, LUCY) == [{key("X-001"), key("X-002"), key("T-001")}]
     with db.transaction(world) as session:
+        seen = {
+            actor.username: list_networks(session, actor)[0] for actor in (ALICE, BOB, LUCY, HUGO)
+        }
         assert list_networks(session, SYSTEM, county=TIANZHEN)[0].cases == NETWORK
         assert list_networks(session, LUCY, county=HUAIAN) == []
+    assert {n.network_id for n in seen.values()} == {NETWORK_ID}
+    assert {name: n.other_counties for name, n in seen.items()} == {
+        "alice": 2,
+        "bob": 2,
+        "lucy": 1,
+        "hugo": 2,
+    }
+    assert seen["bob"].counties == (TIANZHEN,)  # nothing of the hidden part but a count
 
 
 def test_other_countys_cases_are_not_found(sqlite_world: str) -> None:
@@ -250,7 +268,7 @@ def test_other_countys_cases_are_not_found(sqlite_world: str) -> None:
 def test_get_case_shows_mentions_entities_and_network(sqlite_world: str) -> None:
     with db.transaction(sqlite_world) as session:
         case = get_case(session, ALICE, "X-002")
-    assert case.network_id == "N-X-001"
+    assert case.network_id == NETWORK_ID  # the network over all counties, seen in part
     assert case.own is True
     assert case.redacted is False
     phone = case.mentions[0]
@@ -263,7 +281,9 @@ def test_sharing_a_case_extends_the_receivers_view_read_only(world: str) -> None
     with db.transaction(world) as session:
         answer = share_case(session, HUGO, "H-001", TIANZHEN, note="同一车辆")
     assert answer.created is True
-    assert _network_sets(world, BOB) == [{"T-001", "H-001"}]
+    assert _network_sets(world, BOB) == [{key("T-001"), key("H-001")}]
+    with db.transaction(world) as session:
+        assert list_networks(session, BOB)[0].other_counties == 1  # Xinghe's cases
     with db.transaction(world) as session:
         case = get_case(session, BOB, "H-001")
         assert case.own is False
@@ -285,18 +305,18 @@ def test_sharing_a_case_extends_the_receivers_view_read_only(world: str) -> None
 
 def test_sharing_a_network_shares_the_actors_own_cases(world: str) -> None:
     with db.transaction(world) as session:
-        answer = share_network(session, LUCY, "N-T-001", HUAIAN)
-    assert answer.shared == ["T-001", "X-001", "X-002"]
+        answer = share_network(session, LUCY, NETWORK_ID, HUAIAN)
+    assert answer.shared == [key("T-001"), key("X-001"), key("X-002")]
     assert answer.skipped == []
     assert _network_sets(world, HUGO) == [set(NETWORK)]
     with db.transaction(world) as session:
-        again = share_network(session, LUCY, "N-T-001", HUAIAN)
-        assert again.already == ["T-001", "X-001", "X-002"]
+        again = share_network(session, LUCY, NETWORK_ID, HUAIAN)
+        assert again.already == [key("T-001"), key("X-001"), key("X-002")]
         assert session.scalar(select(func.count()).select_from(Share)) == 3
         with pytest.raises(NotFoundError):
-            share_network(session, LUCY, "N-H-001", HUAIAN)
+            share_network(session, LUCY, "N-000000000000", HUAIAN)
         with pytest.raises(ValueError, match="not stored"):
-            share_network(session, LUCY, "N-T-001", "110101")
+            share_network(session, LUCY, NETWORK_ID, "110101")
 
 
 # --- writes through the service, and the cached index ---------------------------------------
@@ -314,11 +334,16 @@ def test_a_new_case_joins_its_network_incrementally(world: str) -> None:
     }
     with db.transaction(world) as session:
         case = create_case(session, ALICE, new)
-    assert case.network_id == "N-X-001"
+    grown = stable_network_id([*(case_key(*pair) for pair in MEMBERS), f"{XINGHE}/X-004"])
+    assert case.network_id == grown  # a new member: a new set of cases, a new id
     assert case.mentions[0].entity_id == "phone:+8613947461234"
     with db.transaction(world) as session, link_index(session, ALICE) as view:
         assert view.index is index  # added to the cached index, not rebuilt
-        assert set(view.index.network("N-X-001").cases) == {"X-001", "X-002", "X-004"}
+        assert set(view.index.network(f"N-{key('X-001')}").cases) == {
+            key("X-001"),
+            key("X-002"),
+            key("X-004"),
+        }
     assert _mentions(world, "X-004")[0].entity_id == "phone:+8613947461234"
 
 
@@ -333,8 +358,11 @@ def test_an_edit_rebuilds_the_network(world: str) -> None:
     assert case.status == "closed"
     assert case.network_id is None
     assert [m.normalised for m in case.mentions] == ["+8613500000000"]
-    assert _network_sets(world, ALICE) == []
-    assert set(_network_sets(world, SYSTEM)[0]) == {"X-001", "T-001", "H-001"}
+    # X-001 alone in Alice's county, still in a network running into two other counties
+    with db.transaction(world) as session:
+        [part] = list_networks(session, ALICE)
+    assert (part.cases, part.other_counties) == ((key("X-001"),), 2)
+    assert set(_network_sets(world, SYSTEM)[0]) == {key("X-001"), key("T-001"), key("H-001")}
 
 
 def test_a_rolled_back_write_leaves_no_trace_in_the_index(world: str) -> None:
@@ -353,7 +381,7 @@ def test_a_rolled_back_write_leaves_no_trace_in_the_index(world: str) -> None:
 
     with pytest.raises(RuntimeError):
         create_then_fail()
-    assert _network_sets(world, ALICE) == [{"X-001", "X-002"}]
+    assert _network_sets(world, ALICE) == [{key("X-001"), key("X-002")}]
     assert _count(world, CaseRecord) == 6
 
 
@@ -391,68 +419,83 @@ def test_merge_suggestions_paths_and_details(sqlite_world: str) -> None:
     with db.transaction(sqlite_world) as session:
         suggestions = merge_suggestions(session, SYSTEM, limit=None)
         pairs = {s.cases: s for s in suggestions if s.level == "pair"}
-        assert {("T-001", "X-001"), ("X-001", "X-002"), ("H-001", "T-001")} <= set(pairs)
-        evidence = pairs[("T-001", "X-001")].evidence
+        assert {
+            (key("T-001"), key("X-001")),
+            (key("X-001"), key("X-002")),
+            (key("H-001"), key("T-001")),
+        } <= set(pairs)
+        evidence = pairs[(key("T-001"), key("X-001"))].evidence
         assert evidence[0].entity_id == f"person:{ZHANG_ID}"
         assert evidence[0].weight == 1.0
-        assert all("T-001" not in s.cases for s in merge_suggestions(session, ALICE))
+        assert all(key("T-001") not in s.cases for s in merge_suggestions(session, ALICE))
         chain = case_path(session, SYSTEM, "X-002", "H-001")
         assert chain is not None
-        assert chain.cases == ("X-002", "X-001", "T-001", "H-001")
+        assert chain.cases == (key("X-002"), key("X-001"), key("T-001"), key("H-001"))
         assert [link.kind for link in chain.links] == ["phone", "person", "plate"]
         assert case_path(session, SYSTEM, "X-001", "X-003").found is False
         with pytest.raises(NotFoundError):
             case_path(session, ALICE, "X-001", "T-001")
-        detail = network_detail(session, SYSTEM, "N-H-001")
-        assert [e.case_no for e in detail.timeline] == ["X-001", "X-002", "T-001", "H-001"]
+        detail = network_detail(session, SYSTEM, NETWORK_ID)
+        assert [e.key for e in detail.timeline] == [
+            key("X-001"),
+            key("X-002"),
+            key("T-001"),
+            key("H-001"),
+        ]
         assert detail.county_names[HUAIAN] == "怀安县"
         assert {c.kind for c in detail.central_entities} <= {"person", "phone"}
+        part = network_detail(session, ALICE, NETWORK_ID)
+        assert (part.cases, part.other_counties) == ([key("X-001"), key("X-002")], 2)
+        assert [e.case_no for e in part.timeline] == ["X-001", "X-002"]
+        assert part.counties == [XINGHE]
         with pytest.raises(NotFoundError):
-            network_detail(session, ALICE, "N-H-001")
+            network_detail(session, ALICE, "N-000000000000")
         with pytest.raises(ValueError, match="min_score"):
             merge_suggestions(session, SYSTEM, min_score=2)
 
 
 def test_geojson_export_has_cases_and_border_crossing_links(sqlite_world: str) -> None:
     with db.transaction(sqlite_world) as session:
-        data = network_geojson(session, SYSTEM, "N-H-001")
+        data = network_geojson(session, SYSTEM, NETWORK_ID)
         with pytest.raises(NotFoundError):
-            network_geojson(session, BOB, "N-H-001")
+            network_geojson(session, BOB, "N-000000000000")
+        seen_by_bob = network_geojson(session, BOB, NETWORK_ID)
+        assert {f["properties"].get("case_no") for f in seen_by_bob["features"]} == {"T-001"}
     cases = [f for f in data["features"] if f["properties"]["feature_type"] == "case"]
     links = {
         (f["properties"]["from_case"], f["properties"]["to_case"]): f
         for f in data["features"]
         if f["properties"]["feature_type"] == "link"
     }
-    assert sorted(f["properties"]["case_no"] for f in cases) == list(NETWORK)
+    assert sorted(f["properties"]["case_no"] for f in cases) == [no for _, no in MEMBERS]
     x1 = next(f for f in cases if f["properties"]["case_no"] == "X-001")
     assert x1["geometry"]["type"] == "Point"
     assert list(x1["geometry"]["coordinates"]) == [113.8, 40.9]
     assert x1["properties"]["county"] == "兴和县"
-    cross = links[("T-001", "X-001")]["properties"]
+    cross = links[(key("T-001"), key("X-001"))]["properties"]
     assert cross["cross_province"]
     assert cross["cross_county"]
     assert cross["strong"]
     assert "张伟" in cross["evidence"]
-    assert links[("X-001", "X-002")]["properties"]["cross_county"] is False
-    assert links[("T-001", "X-001")]["geometry"]["type"] == "LineString"
+    assert links[(key("X-001"), key("X-002"))]["properties"]["cross_county"] is False
+    assert links[(key("T-001"), key("X-001"))]["geometry"]["type"] == "LineString"
     json.dumps(data)  # JSON-ready
 
 
 def test_node_edge_tables_and_files(sqlite_world: str, tmp_path: Path) -> None:
     with db.transaction(sqlite_world) as session:
-        nodes, edges = network_tables(session, SYSTEM, "N-H-001")
+        nodes, edges = network_tables(session, SYSTEM, NETWORK_ID)
     assert set(nodes.loc[nodes["node_type"] == "case", "label"]) == set(NETWORK)
     assert f"person:{ZHANG_ID}" in set(nodes["id"])
     mention = edges[(edges["edge_type"] == "mention") & (edges["target"] == f"person:{ZHANG_ID}")]
-    assert set(mention["source"]) == {"case:X-001", "case:T-001"}
+    assert set(mention["source"]) == {f"case:{key('X-001')}", f"case:{key('T-001')}"}
     assert set(mention["roles"]) == {"供货人", "寄件人"}
     assert (edges["edge_type"] == "link").sum() == 3
     with db.transaction(sqlite_world) as session:
-        paths = export_network(session, SYSTEM, "N-H-001", fmt="csv", out=tmp_path / "net.csv")
-        [geojson] = export_network(session, SYSTEM, "N-H-001", out=tmp_path / "net.geojson")
+        paths = export_network(session, SYSTEM, NETWORK_ID, fmt="csv", out=tmp_path / "net.csv")
+        [geojson] = export_network(session, SYSTEM, NETWORK_ID, out=tmp_path / "net.geojson")
         with pytest.raises(InvalidInputError, match="expected to be in"):
-            export_network(session, SYSTEM, "N-H-001", fmt="kml", out=tmp_path / "x.kml")
+            export_network(session, SYSTEM, NETWORK_ID, fmt="kml", out=tmp_path / "x.kml")
     assert [p.name for p in paths] == ["net-nodes.csv", "net-edges.csv"]
     assert paths[0].read_bytes().startswith(b"\xef\xbb\xbfid,node_type")
     assert json.loads(geojson.read_text(encoding="utf-8"))["type"] == "FeatureCollection"
@@ -500,9 +543,9 @@ def test_a_dispatcher_is_refused_the_link_analysis_tools(sqlite_world: str, tmp_
         for refused in (
             lambda: merge_suggestions(session, DAN),
             lambda: case_path(session, DAN, "X-001", "X-002"),
-            lambda: network_geojson(session, DAN, "N-T-001"),
-            lambda: network_tables(session, DAN, "N-T-001"),
-            lambda: export_network(session, DAN, "N-T-001", out=tmp_path / "n.geojson"),
+            lambda: network_geojson(session, DAN, NETWORK_ID),
+            lambda: network_tables(session, DAN, NETWORK_ID),
+            lambda: export_network(session, DAN, NETWORK_ID, out=tmp_path / "n.geojson"),
             lambda: share_case(session, DAN, "X-001", HUAIAN),
             lambda: update_case(session, DAN, "X-001", {"status": "closed"}),
         ):

@@ -579,3 +579,40 @@ def test_progress_reaches_the_total(url: str, tmp_path: Path) -> None:
     )
     assert calls[0] == (0, 11)
     assert calls[-1] == (11, 11)
+
+
+@pytest.mark.postgres
+def test_postgresql_writes_by_copy_not_row_inserts(postgres_url: str, tmp_path: Path) -> None:
+    """On PostgreSQL new and changed rows travel by COPY; the stored rows are the same."""
+    from sqlalchemy import event
+
+    _import(postgres_url, "counties", _counties_geojson(tmp_path / "counties.geojson"))
+    statements: list[str] = []
+    engine = db.get_engine(postgres_url)
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        first = _import(
+            postgres_url, "retailers", _csv(tmp_path / "a.csv", [_retailer(1), _retailer(2)])
+        )
+        edited = [_retailer(1, name="新名字"), _retailer(2), _retailer(3, key_retailer="true")]
+        second = _import(postgres_url, "retailers", _csv(tmp_path / "b.csv", edited))
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert (first.inserted, second.inserted, second.updated, second.unchanged) == (2, 1, 1, 1)
+    assert not [
+        s
+        for s in statements
+        if s.lstrip().upper().startswith(("INSERT INTO RETAILERS", "UPDATE RETAILERS"))
+    ]
+    with db.transaction(postgres_url) as session:
+        stored = {r.licence_no: r for r in session.scalars(select(Retailer))}
+        assert stored["150924000001"].name == "新名字"
+        assert stored["150924000003"].key_retailer is True
+        assert stored["150924000002"].updated_at is not None
+        assert shapely.equals_exact(
+            stored["150924000002"].location, Point(113.6002, 41.0), tolerance=1e-9
+        )

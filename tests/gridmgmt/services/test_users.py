@@ -224,8 +224,11 @@ def test_demo_users_have_fresh_random_passwords(url: str) -> None:
         "dispatcher",
         "liaison",
         "admin",
+        "leader",
     }
     assert by_name["officer150924"].counties == ["150924"]
+    assert by_name["leader"].role is UserRole.LEADER
+    assert by_name["leader"].counties == ["130728", "140222", "150924"]
     assert by_name["officer150924"].role is UserRole.OFFICER
     # The liaison covers two counties that share a border across a province border
     # (130728 and 150924 do not touch).

@@ -5,7 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
@@ -63,3 +65,39 @@ def test_an_up_to_date_database_does_not_load_alembic(store_url: str) -> None:
 def test_redacted_url_hides_the_password() -> None:
     shown = db.redacted_url("postgresql://gm:s3cret@db.local/gridmgmt")
     assert shown == "postgresql+psycopg://gm:***@db.local/gridmgmt"
+
+
+def test_sqlite_migrations_run_without_foreign_keys_and_turn_them_back_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch migration rebuilds a table; with foreign keys on, dropping the old one
+    cascaded to the rows referring to it (every user's counties were lost by 0020)."""
+    from alembic import command
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    seen: list[object] = []
+    real = command.upgrade
+
+    def spy(config: Any, revision: str) -> None:
+        connection = config.attributes["connection"]
+        seen.append(connection.exec_driver_sql("PRAGMA foreign_keys").scalar())
+        real(config, revision)
+
+    monkeypatch.setattr(command, "upgrade", spy)
+    db.upgrade(url)
+    assert seen == [0]
+    with db.get_engine(url).connect() as connection:  # the pooled connection is as before
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    db.dispose_engine(url)
+
+
+def test_a_pool_with_no_free_connection_is_unavailable_not_a_bug() -> None:
+    """Under load every pooled connection may be in use past the pool's timeout: 503."""
+    from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+    from gridmgmt.errors import UnavailableError
+
+    with pytest.raises(UnavailableError) as caught, db.unavailable_as_error():
+        raise PoolTimeoutError("QueuePool limit of size 5 overflow 10 reached")
+    assert caught.value.retry_after_s == 5
+    assert "connection" in caught.value.message
