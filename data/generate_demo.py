@@ -2269,7 +2269,10 @@ byte-identical file. To remake only the cases:
 
     uv run python data/generate_cases.py --out data/demo --seed 20261121
 
-Import it with `gridmgmt import cases data/demo/cases.json` (`gridmgmt demo` does). The file
+Import it with `gridmgmt import cases data/demo/cases.json`. `gridmgmt demo` imports it moved
+in time (every case by the same number of days, the latest to the day before the demo runs,
+case numbers unchanged; see `gridmgmt/demo/cases.py`) and writes that copy as
+`demo-out/cases.json`. The file
 is the JSON import form: a list of cases, each with
 
 | field | meaning |
