@@ -51,6 +51,7 @@
       if (active) { return; }
       active = true;
       points = [];
+      map.closePopup();
       layer.addTo(map);
       map.doubleClickZoom.disable();
       map.getContainer().classList.add("gd-drawing");

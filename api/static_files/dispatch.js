@@ -118,19 +118,16 @@
     layers.routes.clearLayers();
     layers.closures.clearLayers();
     colourOf = {};
-    var depotAt = at(day.depot.lon, day.depot.lat);
-    var bounds = L.latLngBounds([depotAt]);
-    var depot = L.marker(depotAt, {icon: depotIcon(), zIndexOffset: 1000});
+    var depot = L.marker(at(day.depot.lon, day.depot.lat), {icon: depotIcon(), zIndexOffset: 1000});
     depot.bindTooltip(el("span", T.depot + " " + day.depot.name));
     depot.addTo(layers.routes);
-    if (!day.plan) { map.setView(depotAt, 10); return; }
+    if (!day.plan) { return; }
     day.plan.routes.forEach(function (route, i) {
       colourOf[route.route_id] = COLOURS[i % COLOURS.length];
       var line = L.polyline(route.line.map(function (p) { return at(p[0], p[1]); }),
         {color: colourOf[route.route_id], weight: 3, opacity: 0.8});
       line.bindTooltip(el("span", route.route_id + " · " + number(route.km) + " km"));
       line.addTo(layers.routes);
-      bounds.extend(line.getBounds());
     });
     day.plan.stops.forEach(function (stop) {
       var marked = state.moves[stop.licence] || state.drops[stop.licence];
@@ -143,7 +140,18 @@
       L.geoJSON(feature, {style: {color: "#b71c1c", weight: 2, fillOpacity: 0.15},
         coordsToLatLng: function (c) { return L.latLng(at(c[0], c[1])); }}).addTo(layers.closures);
     });
-    map.fitBounds(bounds, {padding: [24, 24]});
+  }
+  // The view of a day loaded: its routes, or the depot. Set at once, not animated: a view
+  // change asked for while a zoom animation runs is dropped by Leaflet. Edits redraw the
+  // day without moving the map, so the dispatcher keeps the place they are working on.
+  function fitDay(day) {
+    var depotAt = at(day.depot.lon, day.depot.lat);
+    if (!day.plan) { map.setView(depotAt, 10, {animate: false}); return; }
+    var bounds = L.latLngBounds([depotAt]);
+    day.plan.routes.forEach(function (route) {
+      route.line.forEach(function (p) { bounds.extend(at(p[0], p[1])); });
+    });
+    map.fitBounds(bounds, {padding: [24, 24], animate: false});
   }
 
   // ---- the panel -----------------------------------------------------------------------
@@ -262,7 +270,7 @@
   function load() {
     return api("GET", "/api/v1/routes/day?" + query()).then(function (day) {
       state.day = day;
-      drawDay(day);
+      fitDay(day);
       renderFigures(day);
       renderRoutes(day);
       renderVersions(day);
