@@ -81,7 +81,7 @@ def dask_client(address: str | None, workers: int) -> Iterator[Client]:
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=":0",  # any free port: two batches on one machine never clash
+            dashboard_address="127.0.0.1:0",  # any free loopback port: two batches never clash
             silence_logs=logging.ERROR,
         ) as cluster,
         Client(cluster, set_as_default=False) as client,  # type: ignore[no-untyped-call]

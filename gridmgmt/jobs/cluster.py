@@ -79,7 +79,7 @@ def start_local() -> str:
             threads_per_worker=_threads(),
             host="127.0.0.1",
             scheduler_port=0,
-            dashboard_address=None,
+            dashboard_address="127.0.0.1:0",  # any free loopback port, not 8787 (may be taken)
         )
         cluster.adapt(  # type: ignore[no-untyped-call]
             minimum=0,
