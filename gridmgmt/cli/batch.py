@@ -32,6 +32,7 @@ from rich.table import Table
 
 from gridmgmt.cli._app import app, database_url, settings
 from gridmgmt.errors import InvalidInputError
+from gridmgmt.jobs.cluster import HTTP_ADDRESS, client_for
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -69,8 +70,6 @@ def dask_client(address: str | None, workers: int) -> Iterator[Client]:
     """A client of the scheduler at ``address``, else of a local cluster of ``workers``
     processes (one thread each, loopback only), closed at the end."""
     if address:
-        from gridmgmt.jobs.cluster import client_for
-
         yield client_for(address)
         return
     from distributed import Client, LocalCluster
@@ -81,7 +80,7 @@ def dask_client(address: str | None, workers: int) -> Iterator[Client]:
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address="127.0.0.1:0",  # any free loopback port: two batches never clash
+            dashboard_address=HTTP_ADDRESS,  # two batches on one machine never clash
             silence_logs=logging.ERROR,
         ) as cluster,
         Client(cluster, set_as_default=False) as client,  # type: ignore[no-untyped-call]

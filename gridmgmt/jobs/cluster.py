@@ -1,7 +1,7 @@
 """The Dask client jobs are submitted through: one per process and scheduler address.
 
 Without an address, the first job starts an in-process cluster of threads
-(``Client(processes=False)``: no subprocesses; its HTTP server on a free port); with one
+(``Client(processes=False)``: no subprocesses; its HTTP server on a free loopback port); with one
 (``GRIDMGMT_DASK_SCHEDULER=tcp://host:8786``), jobs go to that scheduler's workers, which
 need gridmgmt installed and reach the same PostgreSQL database. ``distributed`` is imported
 on first use only, so importing gridmgmt (and starting the CLI) stays fast.
@@ -16,19 +16,24 @@ from __future__ import annotations
 import atexit
 import os
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from gridmgmt.errors import UnavailableError
 
 if TYPE_CHECKING:
     from distributed import Client, LocalCluster
 
-__all__ = ["IN_PROCESS", "client_for", "shutdown", "start_local"]
+__all__ = ["HTTP_ADDRESS", "IN_PROCESS", "client_for", "shutdown", "start_local"]
 
 IN_PROCESS = "in-process"
 """The key of the in-process cluster's client."""
 CONNECT_TIMEOUT_S = 10
 """How long to wait for a scheduler at an address."""
+
+HTTP_ADDRESS: Final = "127.0.0.1:0"
+"""Where a cluster started here serves HTTP (dashboard, health): any free loopback port.
+Dask's default, 8787, may be held by another cluster on the machine, and ``":0"`` listens
+on every interface."""
 
 LOCAL_IDLE_S = 600
 """The local cluster's worker process stops after this long without a job (memory back)."""
@@ -50,7 +55,7 @@ def _start(address: str | None) -> Client:
             processes=False,
             n_workers=1,
             threads_per_worker=_threads(),
-            dashboard_address=":0",  # any free port: two processes on one machine never clash
+            dashboard_address=HTTP_ADDRESS,
             set_as_default=False,
         )
     try:
@@ -79,7 +84,7 @@ def start_local() -> str:
             threads_per_worker=_threads(),
             host="127.0.0.1",
             scheduler_port=0,
-            dashboard_address="127.0.0.1:0",  # any free loopback port, not 8787 (may be taken)
+            dashboard_address=HTTP_ADDRESS,
         )
         cluster.adapt(  # type: ignore[no-untyped-call]
             minimum=0,

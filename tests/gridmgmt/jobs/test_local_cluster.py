@@ -8,11 +8,15 @@ job row.
 from __future__ import annotations
 
 import os
+import socket
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
+from distributed import Client
 from sqlalchemy import select
 
 from gridmgmt.config import Settings
@@ -37,6 +41,36 @@ def on_local_cluster(settings: Settings) -> Iterator[Settings]:
         yield settings.model_copy(update={"dask_scheduler": address})
     finally:
         cluster.shutdown()
+
+
+@contextmanager
+def _port_taken(port: int) -> Iterator[None]:
+    """``port`` held by another program for the block (or already held)."""
+    with socket.socket() as holder:
+        try:
+            holder.bind(("0.0.0.0", port))  # every interface, as Dask's default binds
+            holder.listen()
+        except OSError:
+            pass  # held already
+        yield
+
+
+def _http_address(dask_scheduler: Any) -> tuple[str, int]:
+    return dask_scheduler.http_server.address, dask_scheduler.http_server.port
+
+
+def test_the_cluster_starts_when_8787_is_taken_and_serves_http_on_loopback_only() -> None:
+    """Dask's default HTTP port may be held by another cluster on the machine (a warning
+    then, an error under this suite); the job cluster takes a free loopback port instead."""
+    with _port_taken(8787):
+        address = cluster.start_local()
+        try:
+            with Client(address, set_as_default=False) as client:  # type: ignore[no-untyped-call]
+                host, port = client.run_on_scheduler(_http_address)
+        finally:
+            cluster.shutdown()
+    assert host == "127.0.0.1"
+    assert port != 8787
 
 
 def test_a_job_runs_in_a_worker_process_and_stores_its_result(on_local_cluster: Settings) -> None:
