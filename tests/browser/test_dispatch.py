@@ -135,8 +135,7 @@ def test_dispatcher_plans_a_day_and_downloads_its_manifest(
     page.screenshot(path=str(screenshots / f"dispatch-planned-{width}.png"))
     page.screenshot(path=str(screenshots / f"dispatch-planned-full-{width}.png"), full_page=True)
     # A stop's popup offers the move and the drop; the shop's name is text.
-    page.locator(".gd-stop-icon").first.click()
-    page.wait_for_selector(".gd-popup")
+    _open_first_stop(page)
     assert page.locator(".gd-popup strong").inner_text() in dispatch_app.on_day.values()
     page.screenshot(path=str(screenshots / f"dispatch-popup-{width}.png"))
     # Move that stop to the other route, draw a closure, re-optimise, compare the versions.
@@ -169,9 +168,30 @@ def test_dispatcher_plans_a_day_and_downloads_its_manifest(
         _printable_at_a4(page, screenshots)
 
 
-def _drop_first_stop(page: Any) -> None:
+# The map pane unmoved for this many frames in a row: the popup's auto-pan is over.
+_STILL_FRAMES = """() => new Promise(done => {
+  const pane = document.querySelector(".leaflet-map-pane");
+  let last = pane.style.transform, still = 0;
+  const tick = () => {
+    const now = pane.style.transform;
+    still = now === last ? still + 1 : 0;
+    last = now;
+    if (still >= 15) { done(true); } else { requestAnimationFrame(tick); }
+  };
+  requestAnimationFrame(tick);
+})"""
+
+
+def _open_first_stop(page: Any) -> None:
+    """Open the first stop's popup and wait until the map has panned it into view: on a
+    phone the pan may start after the popup shows, and a click during it lands on the map."""
     page.locator(".gd-stop-icon").first.click()
     page.wait_for_selector(".gd-popup")
+    page.evaluate(_STILL_FRAMES)
+
+
+def _drop_first_stop(page: Any) -> None:
+    _open_first_stop(page)
     page.locator(".gd-popup-actions button").nth(1).click()  # drop from the day
     assert page.locator("#gd-edits li").count() == 1
 
