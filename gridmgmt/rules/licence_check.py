@@ -9,6 +9,7 @@ the county, the grid, the area type and whether the point is in a border-market 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -174,7 +175,12 @@ class LicenceChecker:
             any alias :func:`gridmgmt.crs.parse_crs` accepts).
         """
         wlon, wlat = (float(c) for c in to_wgs84(lon, lat, source_crs))
-        point = shapely.Point(*self._to_metric.transform(wlon, wlat))
+        x, y = self._to_metric.transform(wlon, wlat)
+        if not (math.isfinite(x) and math.isfinite(y)):
+            # Too far from the bureau for its metric projection (e.g. near a pole): it is
+            # outside every county, and no distance rule can be measured there.
+            return LicenceCheck(False, [self._county_reason(None)], wlon, wlat)
+        point = shapely.Point(x, y)
         reasons: list[Reason] = []
         county = self.counties.at(np.array([point], dtype=object))[0]
         reasons.append(self._county_reason(county))

@@ -151,3 +151,18 @@ def test_walk_mode_measures_along_the_streets(counties: gpd.GeoDataFrame) -> Non
     (red,) = [r for r in near.reasons if r.code == "red_line"]
     assert red.detail["distance_m"] == pytest.approx(30, abs=1e-3)  # 10 along, 20 off
     assert red.detail["mode"] == "walk"
+
+
+@pytest.mark.parametrize(("lon", "lat"), [(-155.0, 0.0), (-150.0, -1e-93)])
+def test_a_point_beyond_the_metric_projection_is_refused_as_outside(
+    checker: LicenceChecker, lon: float, lat: float
+) -> None:
+    """A valid WGS-84 point that the local projection sends to infinity is simply outside.
+
+    (EPSG:4547, CM 114E, has no finite coordinate for the equator near 155W; found by
+    schemathesis as a 500.)
+    """
+    result = checker.check(lon, lat)
+    assert not result.allowed
+    assert [r.code for r in result.reasons] == ["outside_counties"]
+    assert (result.county_code, result.area_type) == (None, None)
