@@ -21,6 +21,7 @@ from pydantic.json_schema import JsonDict
 from gridmgmt.config import Settings
 from gridmgmt.crs import CRS_NAMES
 from gridmgmt.domain import CaseStatus, CaseType
+from gridmgmt.services.bounds import MAX_REQUEST_INT
 
 
 def one_of(values: Iterable[str]) -> JsonDict:
@@ -89,10 +90,11 @@ CrsQuery = Annotated[
 ]
 """The ``crs`` query parameter of a point."""
 
-MAX_RECORD_ID: Final = 2**63 - 1
-"""The largest record number the databases store (a 64-bit integer)."""
-RecordId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID, description="The record's number.")]
+RecordId = Annotated[int, Path(ge=1, le=MAX_REQUEST_INT, description="The record's number.")]
 """A record's number in a path (a draw, a lead, a liaison ...): larger ones answered 500."""
+
+VersionQuery = Annotated[int, Query(ge=0, le=MAX_REQUEST_INT, description="The version you read.")]
+"""The ``version`` query parameter of a change made from the version its author read."""
 
 SETTING_BOUNDS: Final = {"time_limit": "max_solver_seconds"}
 """Body properties bounded by a setting: the schema's ``maximum`` is the setting's value."""

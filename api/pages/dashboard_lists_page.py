@@ -18,7 +18,8 @@ from api.pages.dashboard_page import CountyQuery, PeriodQuery
 from api.pages.labels import ALL as VALUES
 from gridmgmt.domain import RetailerStatus
 from gridmgmt.policy import Action
-from gridmgmt.services.dashboard_lists import Figure, FigureList, figure_list
+from gridmgmt.services.bounds import MAX_REQUEST_INT
+from gridmgmt.services.dashboard_lists import PAGE_SIZE, Figure, FigureList, figure_list
 from gridmgmt.services.users import UserInfo, actor_for
 
 router = APIRouter()
@@ -27,7 +28,9 @@ api_router = APIRouter(prefix="/api/v1", tags=["dashboard"], responses=ERROR_RES
 StatusQuery = Annotated[
     RetailerStatus | None, Query(description="Only retailers of this status (retailers list).")
 ]
-PageQuery = Annotated[int, Query(ge=1, description="1-based page of 200 rows.")]
+PageQuery = Annotated[
+    int, Query(ge=1, le=MAX_REQUEST_INT // PAGE_SIZE, description="1-based page of 200 rows.")
+]
 
 FIGURE_TITLES: Final = {
     Figure.RETAILERS: N_("Retailers"),

@@ -20,6 +20,7 @@ from gridmgmt.audit_chain import parse_head
 from gridmgmt.policy import Action
 from gridmgmt.services import audit
 from gridmgmt.services.audit import AuditLine
+from gridmgmt.services.bounds import MAX_REQUEST_INT
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"], responses=ERROR_RESPONSES)
 
@@ -43,7 +44,9 @@ def audit_entries(
     session: SessionDep,
     actor: CurrentActor,
     limit: Annotated[int, Query(ge=1, le=500, description="At most this many.")] = 50,
-    before_seq: Annotated[int | None, Query(ge=1, description="Older than this seq.")] = None,
+    before_seq: Annotated[
+        int | None, Query(ge=1, le=MAX_REQUEST_INT, description="Older than this seq.")
+    ] = None,
     county_code: Annotated[str | None, Query(description="Only this county.")] = None,
 ) -> list[AuditLine]:
     """The newest audit entries first (who, when, what, which county, from where)."""

@@ -21,11 +21,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
-from api.declared import AREA_CODE, COUNTY_CODE, NON_BLANK, QuarterQuery, RecordId
+from api.declared import AREA_CODE, COUNTY_CODE, NON_BLANK, QuarterQuery, RecordId, VersionQuery
 from api.deps import CurrentActor, SessionDep, allow
 from api.errors import ERROR_RESPONSES
 from api.i18n import translations
 from gridmgmt.policy import Action
+from gridmgmt.services.bounds import Version
 from gridmgmt.services.cooperation import (
     AdjacentPair,
     AreaView,
@@ -82,7 +83,7 @@ class AreaIn(BaseModel):
 class AreaChange(BaseModel):
     """A change to an area: only the fields given; ``counties`` replaces the whole list."""
 
-    version: int = Field(description="The version you read.")
+    version: Version = Field(description="The version you read.")
     name: str | None = None
     counties: list[str] | None = None
     note: str | None = None
@@ -109,7 +110,7 @@ class LiaisonIn(LiaisonFields):
 class LiaisonChange(LiaisonFields):
     """A change to a liaison's entry: only the fields given."""
 
-    version: int = Field(description="The version you read.")
+    version: Version = Field(description="The version you read.")
     name: str | None = None
 
 
@@ -163,7 +164,10 @@ def change(code: str, body: AreaChange, session: SessionDep, actor: CurrentActor
 
 @router.delete("/areas/{code}", status_code=status.HTTP_204_NO_CONTENT, dependencies=AREAS)
 def delete(
-    code: str, session: SessionDep, actor: CurrentActor, version: Annotated[int, Query()]
+    code: str,
+    session: SessionDep,
+    actor: CurrentActor,
+    version: VersionQuery,
 ) -> Response:
     """Delete an area if it is still at ``version``."""
     delete_area(session, actor, code, version=version)
@@ -224,7 +228,10 @@ def change_one(
     "/liaisons/{liaison_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=LIAISONS
 )
 def remove(
-    liaison_id: RecordId, session: SessionDep, actor: CurrentActor, version: Annotated[int, Query()]
+    liaison_id: RecordId,
+    session: SessionDep,
+    actor: CurrentActor,
+    version: VersionQuery,
 ) -> Response:
     """Remove a liaison if the entry is still at ``version``."""
     remove_liaison(session, actor, liaison_id, version=version)

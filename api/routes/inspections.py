@@ -19,6 +19,7 @@ from api.declared import PERIOD, RecordId
 from api.deps import CurrentActor, SessionDep, allow
 from api.errors import ERROR_RESPONSES
 from gridmgmt.policy import Action
+from gridmgmt.services.bounds import Count, Seed, Version
 from gridmgmt.services.rules.inspections import (
     DrawDetail,
     DrawSummary,
@@ -46,7 +47,7 @@ class DrawIn(BaseModel):
     county: str = Field(description="6-digit county code.")
     period: str = Field(description="YYYY, YYYY-MM, YYYY-Qn or YYYY-Hn.")
     share: float | None = Field(default=None, gt=0, le=1, description="Quota share.")
-    seed: int | None = Field(default=None, ge=0, description="Default: random, recorded.")
+    seed: Seed | None = Field(default=None, description="Default: random, recorded.")
     key_retailers_always: bool | None = None
     replace_reason: str | None = Field(
         default=None, description="Needed to redraw a county and period already drawn."
@@ -59,10 +60,10 @@ class ResultIn(BaseModel):
     licence_no: str
     outcome: str = Field(description="compliant, violation, not_open or not_found.")
     inspected_on: dt.date
-    violations: int | None = Field(default=None, ge=0)
+    violations: Count | None = None
     inspectors: list[str] | None = Field(default=None, description="Default: those drawn.")
     notes: str | None = None
-    base_version: int | None = Field(
+    base_version: Version | None = Field(
         default=None,
         ge=0,
         description="The result's version you correct (0: you saw none); 409 if it changed.",

@@ -26,11 +26,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
-from api.declared import RecordId, one_of
+from api.declared import NON_BLANK, RecordId, one_of
 from api.deps import CurrentActor, SessionDep, allow
 from api.errors import ERROR_RESPONSES
 from gridmgmt.cases.joint import MergeState
 from gridmgmt.policy import Action
+from gridmgmt.services.bounds import Version
 from gridmgmt.services.cases.joint import (
     get_joint_case,
     join_joint_case,
@@ -59,7 +60,7 @@ class JointCaseIn(BaseModel):
     """A network to open as a joint case."""
 
     network_id: str = Field(min_length=1, description="A network you see (N-...).")
-    title: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=200, json_schema_extra=NON_BLANK)
     note: str = ""
     county: str | None = Field(
         default=None, description="Open it for this one of your counties only."
@@ -87,7 +88,7 @@ class MergeIn(BaseModel):
 class DecisionIn(BaseModel):
     """A side's decision, with the version of the merge it was made on."""
 
-    version: int | None = Field(default=None, description="The merge's version you read.")
+    version: Version | None = Field(default=None, description="The merge's version you read.")
     note: str | None = None
     county: str | None = Field(
         default=None, description="Decide for this county's side only (if you hold both)."

@@ -28,6 +28,7 @@ from api.deps import CurrentActor, SessionDep, allow
 from api.errors import ERROR_RESPONSES
 from gridmgmt.leads.machine import LeadState, Urgency
 from gridmgmt.policy import Action
+from gridmgmt.services.bounds import RecordNumber
 from gridmgmt.services.leads import (
     LeadDetail,
     LeadView,
@@ -56,7 +57,7 @@ class LeadIn(BaseModel):
 
     case_no: str | None = Field(default=None, description="One of your cases.")
     to_counties: list[str] = Field(default_factory=list, description="Receiving counties.")
-    entities: list[int] | None = Field(
+    entities: list[RecordNumber] | None = Field(
         default=None, description="Positions of the case's mentions to hand over (all if null)."
     )
     ref: str | None = Field(default=None, description="A federation hit's reference.")

@@ -23,6 +23,7 @@ from api.routes.jobs import accepted
 from gridmgmt import jobs
 from gridmgmt.jobs import JobView
 from gridmgmt.policy import Action
+from gridmgmt.services.bounds import MAX_REQUEST_INT
 from gridmgmt.services.routes import day_view as view
 from gridmgmt.services.routes import jobs as route_jobs
 from gridmgmt.services.routes.requests import PlanRequest, WeekRequest
@@ -103,8 +104,8 @@ def compare_plans(
     actor: CurrentActor,
     depot: DepotQuery,
     date: DateQuery,
-    a: Annotated[int, Query(ge=1, description="A version.")],
-    b: Annotated[int, Query(ge=1, description="Another version.")],
+    a: Annotated[int, Query(ge=1, le=MAX_REQUEST_INT, description="A version.")],
+    b: Annotated[int, Query(ge=1, le=MAX_REQUEST_INT, description="Another version.")],
 ) -> view.PlanComparison:
     """Two versions of the depot's day: their totals and the orders that changed route."""
     return view.compare_versions(session, actor, depot_code=depot, day=date, a=a, b=b)

@@ -20,6 +20,8 @@ from api.declared import CrsQuery
 from api.deps import CurrentActor, SessionDep, allow
 from api.errors import ERROR_RESPONSES
 from gridmgmt.policy import Action
+from gridmgmt.rules.settings import MAX_RULE_DISTANCE_M
+from gridmgmt.services.bounds import Version
 from gridmgmt.services.frames import frame_records
 from gridmgmt.services.rules import (
     LicenceAnswer,
@@ -49,7 +51,7 @@ class SettingsIn(BaseModel):
     settings: dict[str, Any] | None = Field(
         default=None, description="Sections to change: red_line, spacing, borders, outflow..."
     )
-    base_version: int | None = Field(
+    base_version: Version | None = Field(
         default=None,
         ge=0,
         description="The settings' version you read (0: never set); 409 if they changed since.",
@@ -101,7 +103,12 @@ def list_red_lines(
     actor: CurrentActor,
     county: CountyQuery = None,
     metres: Annotated[
-        float | None, Query(ge=0, description="One red-line distance for every school kind.")
+        float | None,
+        Query(
+            ge=0,
+            le=MAX_RULE_DISTANCE_M,
+            description="One red-line distance for every school kind.",
+        ),
     ] = None,
 ) -> dict[str, Any]:
     """Retailers inside school red lines (学校红线): licence_no, school, distance_m..."""

@@ -21,6 +21,7 @@ from api.deps import CurrentActor, SessionDep, allow
 from api.errors import ERROR_RESPONSES
 from gridmgmt.domain import TicketState
 from gridmgmt.policy import Action
+from gridmgmt.services.bounds import Version
 from gridmgmt.services.frames import frame_records
 from gridmgmt.services.rules.tickets import (
     TicketView,
@@ -60,7 +61,7 @@ class AdvanceIn(BaseModel):
     at: dt.datetime | None = Field(default=None, description="Default now (UTC).")
     note: str | None = None
     assignee: str | None = None
-    base_version: int | None = Field(
+    base_version: Version | None = Field(
         default=None,
         ge=1,
         description="The ticket's version you read; 409 with the ticket if it changed since.",

@@ -83,9 +83,16 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+MAX_RULE_DISTANCE_M: Final = 100_000.0
+"""The longest distance a rule may set (100 km): red lines and spacings are metres to a few
+kilometres; a longer one is a typo, and one near the float limit overflowed the buffers."""
+
+
 def _check_distance(value: float, name: str) -> float:
-    if not math.isfinite(value) or value < 0:
-        msg = f"{name} must be a finite distance in metres >= 0; got {value!r}"
+    if not (math.isfinite(value) and 0 <= value <= MAX_RULE_DISTANCE_M):
+        msg = (
+            f"{name} must be a distance in metres from 0 to {MAX_RULE_DISTANCE_M:g}; got {value!r}"
+        )
         raise InvalidInputError(msg)
     return value
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from gridmgmt.jobs import JobContext, job, progress_while
 from gridmgmt.policy import Action
 from gridmgmt.services import grids as service
+from gridmgmt.services.bounds import Count, Seed
 from gridmgmt.store.models import Retailer
 
 __all__ = [
@@ -44,11 +45,11 @@ class DesignParams(BaseModel):
     """Design a county's grids (网格划分): a number of grids or a workload per grid."""
 
     county_code: str = Field(min_length=1, description="The county.")
-    n_grids: int | None = Field(default=None, ge=1, description="Grids in total.")
+    n_grids: Count | None = Field(default=None, ge=1, description="Grids in total.")
     target_workload: float | None = Field(
         default=None, gt=0, description="Workload per grid (visit minutes)."
     )
-    seed: int = Field(default=0, description="Seed; the same seed gives the same grids.")
+    seed: Seed = Field(default=0, description="Seed; the same seed gives the same grids.")
     lock: list[str] = Field(default_factory=list, description="Stored grids to keep.")
     replace: bool = Field(default=False, description="Replace the stored design.")
 

@@ -36,6 +36,7 @@ from gridmgmt.rules.draws import DrawMismatchError
 from gridmgmt.rules.settings import SweepSettings
 from gridmgmt.services import audit
 from gridmgmt.services.actor import Actor
+from gridmgmt.services.bounds import Count, Seed, Version
 from gridmgmt.services.frames import load_frame
 from gridmgmt.services.numbers import take_number
 from gridmgmt.services.prices import price_outlier_report
@@ -70,9 +71,9 @@ class SweepPlan(BaseModel):
     counties: list[str] = Field(min_length=2, description="Two or more 6-digit county codes.")
     planned_for: dt.date = Field(description="The day of the sweep.")
     title: str = Field(default="", max_length=200)
-    seed: int | None = Field(default=None, ge=0, description="Default: a random seed.")
+    seed: Seed | None = Field(default=None, description="Default: a random seed.")
     target_share: float | None = Field(default=None, gt=0, le=1)
-    team_size: int | None = Field(default=None, ge=1)
+    team_size: Count | None = Field(default=None, ge=1)
 
 
 class SweepResultIn(BaseModel):
@@ -81,10 +82,10 @@ class SweepResultIn(BaseModel):
     licence_no: str
     outcome: InspectionOutcome | str
     inspected_on: dt.date
-    violations: int | None = Field(default=None, ge=0)
+    violations: Count | None = None
     seized_cartons: float | None = Field(default=None, ge=0)
     notes: str | None = None
-    base_version: int | None = Field(
+    base_version: Version | None = Field(
         default=None, description="The target's version the result was entered on."
     )
 

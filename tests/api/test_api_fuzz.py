@@ -35,6 +35,7 @@ from schemathesis.specs.openapi.checks import (
 from api.errors import ERROR_RESPONSES
 from api.main import create_app
 from gridmgmt.domain import UserRole
+from gridmgmt.services.bounds import MAX_REQUEST_INT
 from gridmgmt.store import db
 
 from .conftest import TIANZHEN, XINGHE, World, _bearer, add_test_user, make_settings
@@ -209,5 +210,70 @@ def test_a_record_number_too_large_to_store_is_refused_not_a_500(client: Any) ->
     for path in ("/api/v1/leads/{}", "/api/v1/inspections/{}", "/api/v1/inspections/{}/verify"):
         too_large = client.get(path.format(2**63), headers=admin)
         assert too_large.status_code == 422, (path, too_large.text)
-        largest = client.get(path.format(2**63 - 1), headers=admin)
+        largest = client.get(path.format(MAX_REQUEST_INT), headers=admin)
         assert largest.status_code in {403, 404}, (path, largest.text)
+
+
+def _unbounded_integers(
+    node: Any, schemas: dict[str, Any], where: str, seen: set[str]
+) -> list[str]:
+    """Places under ``node`` (a JSON schema) where an integer has no maximum."""
+    if isinstance(node, list):
+        return [hit for item in node for hit in _unbounded_integers(item, schemas, where, seen)]
+    if not isinstance(node, dict):
+        return []
+    if "$ref" in node:
+        name = node["$ref"].rsplit("/", 1)[-1]
+        if name in seen:
+            return []
+        return _unbounded_integers(schemas[name], schemas, name, seen | {name})
+    found = [where] if node.get("type") == "integer" and "maximum" not in node else []
+    for key, value in node.items():
+        if key == "anyOf" and "properties" in node:
+            continue  # an object's rule over its own properties (e.g. "one of these is set")
+        inner = f"{where}.{key}" if key not in {"anyOf", "items", "properties"} else where
+        found += _unbounded_integers(value, schemas, inner, seen)
+    return found
+
+
+def test_every_integer_a_request_sends_has_a_maximum_the_database_can_store(
+    api_url: str,
+) -> None:
+    """Found by schemathesis: an integer past 2**63 - 1 reached SQLite (OverflowError, 500)."""
+    from fastapi.testclient import TestClient
+
+    with TestClient(create_app(make_settings(api_url))) as client:
+        schema = client.get("/openapi.json").json()
+    schemas = schema["components"]["schemas"]
+    unbounded = [
+        f"{method.upper()} {path} {hit}"
+        for path, operations in schema["paths"].items()
+        for method, op in operations.items()
+        for where, part in [
+            *((p["name"], p["schema"]) for p in op.get("parameters", [])),
+            ("body", op.get("requestBody", {})),
+        ]
+        for hit in _unbounded_integers(part, schemas, where, set())
+    ]
+    assert unbounded == [], "\n".join(unbounded)
+
+
+@pytest.mark.parametrize(
+    ("path", "largest"),
+    [
+        ("/api/v1/audit?before_seq={}", MAX_REQUEST_INT),
+        ("/api/v1/routes/plans/compare?depot=D&date=2026-01-05&a=1&b={}", MAX_REQUEST_INT),
+        (f"/api/v1/dashboard/retailers?county={XINGHE}&page={{}}", MAX_REQUEST_INT // 200),
+    ],
+)
+def test_a_query_number_too_large_to_store_is_refused_not_a_500(
+    api_url: str, client: Any, path: str, largest: int
+) -> None:
+    """Found by schemathesis: ``before_seq`` past 2**63 - 1 reached SQLite (OverflowError).
+
+    Every integer of a request is bounded by 2**53 - 1, the largest JSON clients keep exact."""
+    add_test_user(api_url, "root", secrets.token_urlsafe(12), UserRole.ADMIN, [XINGHE])
+    admin = _bearer("root")
+    too_large = client.get(path.format(largest + 1), headers=admin)
+    assert too_large.status_code == 422, too_large.text
+    assert client.get(path.format(largest), headers=admin).status_code < 500

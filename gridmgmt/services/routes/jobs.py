@@ -21,6 +21,7 @@ from gridmgmt.routing.closures import ClosurePolicy
 from gridmgmt.routing.manifest import day_totals
 from gridmgmt.routing.moves import move_stops
 from gridmgmt.services.actor import Actor
+from gridmgmt.services.bounds import Version
 from gridmgmt.services.results import Result
 from gridmgmt.services.routes.planning import depot_and_county, plan_depot_day, roads_file
 from gridmgmt.services.routes.requests import (
@@ -91,7 +92,7 @@ class ReplanDayParams(SolverOptions):
     )
     closures: Closures | None = None
     closure_mode: ClosurePolicy | None = None
-    base_version: int | None = Field(
+    base_version: Version | None = Field(
         default=None,
         ge=1,
         description="The plan version the edits were made on (`version` of the day's plan "

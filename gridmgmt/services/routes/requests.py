@@ -31,7 +31,6 @@ from pydantic import (
     Field,
     InstanceOf,
     PlainSerializer,
-    PositiveInt,
     ValidationError,
     WithJsonSchema,
     model_validator,
@@ -41,6 +40,7 @@ from gridmgmt.errors import InvalidInputError
 from gridmgmt.routing.closures import Closure, ClosurePolicy
 from gridmgmt.routing.model import DayPlan
 from gridmgmt.routing.vrp import PlanSettings
+from gridmgmt.services.bounds import Count, SolverSeed, Version
 from gridmgmt.services.routes.closures import closure_feature, closures_from_features
 from gridmgmt.services.routes.codec import plan_from_json, plan_to_json
 
@@ -55,6 +55,8 @@ __all__ = [
 ]
 
 _ENGINE: Final = PlanSettings()
+Cartons = Annotated[Count, Field(ge=1)]
+"""Cartons of one order (at least one)."""
 MAX_TIME_LIMIT_S: Final = 600.0
 """The largest solver budget a request may ask for, in seconds (per day for a week)."""
 MAX_ITERATIONS: Final = 1_000_000
@@ -161,7 +163,7 @@ class SolverOptions(RouteRequest):
         le=MAX_TIME_LIMIT_S,
         description="Solver seconds (per day for a week); null: the iteration bound ends it.",
     )
-    seed: int = Field(default=_ENGINE.seed, description="Solver seed.")
+    seed: SolverSeed = Field(default=_ENGINE.seed, description="Solver seed.")
     max_iterations: int | None = Field(
         default=_ENGINE.max_iterations,
         ge=1,
@@ -269,14 +271,14 @@ class ReplanRequest(SolverOptions):
     closure_mode: ClosurePolicy | None = Field(
         default=None, description=CLOSURE_MODE_HELP + " Default: the stored plan's."
     )
-    add: dict[str, PositiveInt] = Field(
+    add: dict[str, Cartons] = Field(
         default_factory=dict, description="New orders: cartons by licence number."
     )
     cancel: tuple[str, ...] = Field(default=(), description="Licence numbers cancelling.")
-    change: dict[str, PositiveInt] = Field(
+    change: dict[str, Cartons] = Field(
         default_factory=dict, description="Changed orders: new cartons by licence number."
     )
-    base_version: int | None = Field(
+    base_version: Version | None = Field(
         default=None,
         ge=1,
         description="The stored version this replan is computed from (`plan_version` of the "

@@ -4,6 +4,7 @@ import networkx as nx
 import pytest
 import shapely
 
+from gridmgmt.domain import SchoolKind
 from gridmgmt.rules.red_lines import red_line_violations, red_line_zones
 from gridmgmt.rules.settings import DistanceMode, MeasureFrom, RedLineSettings, preset
 
@@ -164,3 +165,11 @@ def test_a_graph_in_degrees_is_refused(schools: object) -> None:
         red_line_violations(
             points([(0, 0)], licence_no=["a"]), schools, rule=rule, graph=graph, crs=LOCAL
         )
+
+
+@pytest.mark.parametrize("metres", [-1.0, float("nan"), float("inf"), 100_001.0, 1e308])
+def test_a_red_line_distance_outside_0_to_100_km_is_refused(metres: float) -> None:
+    """1e308 m reached the buffer and overflowed (found by schemathesis)."""
+    with pytest.raises(ValueError, match="from 0 to 100000"):
+        _rule(distance_m={"primary": metres})
+    assert _rule(distance_m={"primary": 100_000.0}).limit(SchoolKind.PRIMARY) == 100_000.0

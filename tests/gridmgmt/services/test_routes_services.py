@@ -85,6 +85,13 @@ def test_same_seed_same_plan(world: tuple[str, Path, list[str]]) -> None:
     assert one.routes
 
 
+def test_the_largest_seed_the_schema_allows_plans(world: tuple[str, Path, list[str]]) -> None:
+    url, roads, _ = world
+    with db.transaction(url) as session:
+        plan = svc.plan_depot_day(session, SYSTEM, _day(seed=2**32 - 1), roads=roads)
+    assert plan.routes
+
+
 def test_network_is_cached_until_the_file_changes(tmp_path: Path) -> None:
     path = write_grid_osm(tmp_path / "r.osm", (114.0, 40.5, 114.02, 40.52), n=3)
     first = svc.road_network(path)
@@ -345,6 +352,8 @@ def test_request_closures_are_features_on_the_wire_and_closures_inside() -> None
         ({"max_iterations": 0}, "max_iterations"),
         ({"time_limit": None, "max_iterations": None}, ""),
         ({"closure_mode": "walk"}, "closure_mode"),
+        ({"seed": -1}, "seed"),
+        ({"seed": 2**32}, "seed"),  # PyVRP's seed is 32-bit: a TypeError (500) before
         ({"closures": [{"type": "Feature", "properties": {"start": "soon"}}]}, "closures"),
     ],
 )
