@@ -10,6 +10,8 @@ the first answer comes within seconds.
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import subprocess
 import sys
 import threading
@@ -26,6 +28,8 @@ from gridmgmt.cli._app import app, database_url, settings
 from gridmgmt.cli.demo import DEMO_OUT, demo_database_url
 
 if TYPE_CHECKING:
+    import uvicorn
+
     from api.demo_gate import DemoGate
     from api.launcher import Launcher
     from gridmgmt.config import Settings
@@ -166,6 +170,39 @@ def _worker_environment(url: str, workers: int) -> None:
         os.environ[MULTIPROCESS_DIR_VAR] = tempfile.mkdtemp(prefix="gridmgmt-metrics-")
 
 
+def _serve_workers(*, host: str, port: int, workers: int) -> None:
+    """``workers`` app processes answering on one listening socket (uvicorn's supervisor)."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(
+        "api.main:create_served_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,  # the app believes forwarded headers (setting trust_proxy)
+    )
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C stops the workers, quietly
+        Multiprocess(config, sockets=[listening_socket(config)]).run()
+
+
+def listening_socket(config: uvicorn.Config) -> socket.socket:
+    """The socket ``config``'s workers share, with Nagle's algorithm off.
+
+    uvicorn opens it with protocol number 0, and asyncio switches Nagle's algorithm off only
+    on connections whose socket says TCP: every answer of several workers then waited for
+    the client's delayed ACK, about 40 ms each. Linux passes TCP_NODELAY on from the
+    listening socket to each connection it accepts.
+    """
+    sock = config.bind_socket()
+    if sock.family in (socket.AF_INET, socket.AF_INET6):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
+
+
 @app.command()
 def serve(
     ctx: typer.Context,
@@ -227,16 +264,7 @@ def serve(
 
         db.upgrade(url)  # once, before the workers start (not by each at once)
         _worker_environment(url, workers)
-        uvicorn.run(
-            "api.main:create_served_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_config=None,
-            access_log=False,
-            proxy_headers=False,  # the app believes forwarded headers (setting trust_proxy)
-        )
+        _serve_workers(host=host, port=port, workers=workers)
         return
     from api.main import create_app
 
