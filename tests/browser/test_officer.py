@@ -96,7 +96,12 @@ def _licence_check(page: Any, screenshots: Path, name: str) -> None:
 
 def _where_am_i(page: Any, screenshots: Path, name: str) -> None:
     page.click("#om-where")
-    page.wait_for_function("() => document.getElementById('om-where-text').textContent.length")
+    # "正在定位…" (locating) first; the browser's answer may come a moment later.
+    page.wait_for_function(
+        "() => { const text = document.getElementById('om-where-text').textContent;"
+        " return text.length > 0 && text !== '正在定位…'; }",
+        timeout=20_000,
+    )
     assert "拒绝" in page.inner_text("#om-where-text")  # no permission given yet
     page.context.grant_permissions(["geolocation"])
     page.context.set_geolocation({"latitude": 40.9001, "longitude": 113.8011})
