@@ -33,9 +33,11 @@ def test_rebalance_runs_as_a_job_from_the_grids_page(
     page.click("button[type=submit]")
     page.wait_for_url("**/grids")
     form = page.locator("form[data-gm-job$='/rebalance']")
-    form.locator("button[type=submit]").click()
-    form.locator(".gm-job-box").wait_for(state="visible")
-    page.wait_for_load_state("load")  # the page reloads when the job succeeds
+    # The page reloads when the job succeeds: a screenshot taken during that reload waited
+    # for a frame that never came (a flaky 30 s timeout).
+    with page.expect_navigation(wait_until="load", timeout=120_000):
+        form.locator("button[type=submit]").click()
+        form.locator(".gm-job-box").wait_for(state="visible")
     with db.transaction(web_app.database_url) as session:
         for _ in range(100):
             states = list(
